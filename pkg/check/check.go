@@ -1,0 +1,200 @@
+// Package check is the check registry and the API checks are written against. Like
+// golang.org/x/tools/go/analysis, a Check is a small declared value; its Run reports
+// Diagnostics through a Pass and the engine turns them into located Findings.
+package check
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/kubectl-secure/kubectl-secure/pkg/fieldpath"
+	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
+	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
+	"github.com/kubectl-secure/kubectl-secure/pkg/workload"
+)
+
+// Doc explains a check; `kubectl secure checks ID` prints it.
+type Doc struct {
+	Title string // one line: what the check catches
+	Why   string // why it matters
+	Bad   string // a YAML snippet that fires
+	Good  string // the same snippet fixed
+	Fix   string // how to fix it, in words
+}
+
+// Check is one rule.
+type Check struct {
+	ID       string // stable kebab-case identifier
+	Category string
+	Severity finding.Severity
+	PSS      string // "baseline", "restricted" or "" when not a Pod Security Standards control
+	// PSACheck names the k8s.io/pod-security-admission check this one implements, so the
+	// agreement test can compare object by object.
+	PSACheck string
+	Doc      Doc
+	Run      func(*Pass)
+}
+
+// Diagnostic is what a check reports; the engine locates it.
+type Diagnostic struct {
+	Object   *manifest.Object
+	Path     fieldpath.Path
+	Message  string
+	Severity finding.Severity // zero means the check's severity
+	// PSS overrides the check's level for this finding: a control relaxed at baseline for
+	// some pods (procMount in user namespaces) is still a restricted violation there.
+	PSS string
+	Fix *finding.Fix
+}
+
+// Pass is one run of one check over all objects of a lint run. Cross-object checks (network
+// policies, service accounts) read all of Objects; most checks go through ForEachObject.
+type Pass struct {
+	Check    *Check
+	Objects  []*manifest.Object
+	Settings *Settings
+	Report   func(Diagnostic)
+}
+
+// Settings are the user's choices that checks read (flags and the config file). The zero
+// value is valid.
+type Settings struct {
+	// Namespace is the namespace of objects that set none (kubectl's --namespace).
+	Namespace string
+	// AllowedRegistries, when non-empty, is the registry allow-list for images.
+	AllowedRegistries []string
+	// CoveredNamespaces are shell glob patterns of namespaces whose NetworkPolicies are
+	// managed elsewhere (a platform repository), so none are expected in the input.
+	CoveredNamespaces []string
+}
+
+// NamespaceOf returns the object's namespace, falling back to Settings.Namespace and then
+// "default", as kubectl would when applying it.
+func (s *Settings) NamespaceOf(o *manifest.Object) string {
+	if o.Ref.Namespace != "" {
+		return o.Ref.Namespace
+	}
+	if s != nil && s.Namespace != "" {
+		return s.Namespace
+	}
+	return "default"
+}
+
+// Reportf reports a diagnostic at path with a formatted message.
+func (p *Pass) Reportf(obj *manifest.Object, path fieldpath.Path, format string, args ...any) {
+	p.Report(Diagnostic{Object: obj, Path: path, Message: fmt.Sprintf(format, args...)})
+}
+
+// ForEachObject calls fn for every object.
+func (p *Pass) ForEachObject(fn func(*manifest.Object)) {
+	for _, o := range p.Objects {
+		fn(o)
+	}
+}
+
+// ForEachPod calls fn for every pod spec of every object.
+func (p *Pass) ForEachPod(fn func(*workload.Pod)) {
+	for _, o := range p.Objects {
+		for _, pod := range workload.Pods(o) {
+			fn(pod)
+		}
+	}
+}
+
+var (
+	mu       sync.RWMutex
+	registry = map[string]*Check{}
+)
+
+// Register adds checks to the registry; check packages call it from init. A duplicate or
+// malformed check is a programming error and panics at start-up, where tests catch it.
+func Register(cs ...*Check) {
+	mu.Lock()
+	defer mu.Unlock()
+	for _, c := range cs {
+		switch {
+		case c.ID == "" || strings.ToLower(c.ID) != c.ID || strings.ContainsAny(c.ID, " _."):
+			panic(fmt.Sprintf("check: bad ID %q", c.ID))
+		case registry[c.ID] != nil:
+			panic(fmt.Sprintf("check: %q registered twice", c.ID))
+		case c.Category == "" || c.Severity == 0 || c.Run == nil || c.Doc.Title == "":
+			panic(fmt.Sprintf("check: %q lacks category, severity, doc title or run", c.ID))
+		}
+		registry[c.ID] = c
+	}
+}
+
+// All returns every registered check sorted by category, then ID.
+func All() []*Check {
+	mu.RLock()
+	defer mu.RUnlock()
+	out := make([]*Check, 0, len(registry))
+	for _, c := range registry {
+		out = append(out, c)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Category != out[j].Category {
+			return out[i].Category < out[j].Category
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out
+}
+
+// Lookup returns the check with id, or nil.
+func Lookup(id string) *Check {
+	mu.RLock()
+	defer mu.RUnlock()
+	return registry[id]
+}
+
+// Categories returns the categories that have at least one check.
+func Categories() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, c := range All() {
+		if !seen[c.Category] {
+			seen[c.Category] = true
+			out = append(out, c.Category)
+		}
+	}
+	return out
+}
+
+// Select applies --enable/--disable: each name is a check ID or a category. With enable
+// empty, every check starts enabled. Unknown names are an error.
+func Select(enable, disable []string) ([]*Check, error) {
+	all := All()
+	match := func(c *Check, name string) bool { return c.ID == name || c.Category == name }
+	known := func(name string) bool {
+		for _, c := range all {
+			if match(c, name) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, n := range append(append([]string{}, enable...), disable...) {
+		if !known(n) {
+			return nil, fmt.Errorf("unknown check or category %q (see `kubectl secure checks`)", n)
+		}
+	}
+	var out []*Check
+	for _, c := range all {
+		on := len(enable) == 0
+		for _, n := range enable {
+			on = on || match(c, n)
+		}
+		for _, n := range disable {
+			if match(c, n) {
+				on = false
+			}
+		}
+		if on {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,97 @@
+// Package checktest runs checks over YAML written in a test and compares what they report,
+// so every check can have compact firing and non-firing cases.
+package checktest
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kubectl-secure/kubectl-secure/pkg/check"
+	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
+	"github.com/kubectl-secure/kubectl-secure/pkg/lint"
+	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
+)
+
+// Run parses src as the file "test.yaml" and runs the checks with the given IDs over it.
+func Run(t testing.TB, src string, ids ...string) []finding.Finding {
+	t.Helper()
+	return RunWith(t, src, nil, ids...)
+}
+
+// RunWith is Run with the user's settings (namespace, allowed registries, ...).
+func RunWith(t testing.TB, src string, settings *check.Settings, ids ...string) []finding.Finding {
+	t.Helper()
+	res := manifest.Parse("test.yaml", []byte(src), manifest.DefaultLimits)
+	if res.Err != nil {
+		t.Fatalf("parse: %v", res.Err)
+	}
+	var cs []*check.Check
+	for _, id := range ids {
+		c := check.Lookup(id)
+		if c == nil {
+			t.Fatalf("no check %q registered", id)
+		}
+		cs = append(cs, c)
+	}
+	return lint.RunChecks(cs, res.Objects, settings)
+}
+
+// Short renders findings as "check@line:col path" lines, the form test tables compare.
+func Short(fs []finding.Finding) []string {
+	out := make([]string, len(fs))
+	for i, f := range fs {
+		out[i] = fmt.Sprintf("%s@%d:%d %s", f.Check, f.Line, f.Column, f.Path)
+	}
+	return out
+}
+
+// Case is one table row: YAML input and the findings expected, in Short form. An empty
+// Want is a non-firing case.
+type Case struct {
+	Name string
+	Src  string
+	Want []string
+}
+
+// RunCases runs a table of cases for one check.
+func RunCases(t *testing.T, id string, cases []Case) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.Name, func(t *testing.T) {
+			got := Short(Run(t, tc.Src, id))
+			if strings.Join(got, "\n") != strings.Join(tc.Want, "\n") {
+				t.Errorf("findings differ\n got: %q\nwant: %q", got, tc.Want)
+			}
+		})
+	}
+}
+
+// CorpusDir returns the real-world corpus (../shared/corpus beside the repository, or
+// $KUBECTL_SECURE_CORPUS), or skips the test: a user's clone does not have it.
+func CorpusDir(t testing.TB) string {
+	t.Helper()
+	dir := os.Getenv("KUBECTL_SECURE_CORPUS")
+	if dir == "" {
+		// Tests run in their package directory; walk up to the repository root.
+		wd, err := os.Getwd()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for d := wd; ; d = filepath.Dir(d) {
+			if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+				dir = filepath.Join(filepath.Dir(d), "shared", "corpus")
+				break
+			}
+			if filepath.Dir(d) == d {
+				break
+			}
+		}
+	}
+	if info, err := os.Stat(dir); dir == "" || err != nil || !info.IsDir() {
+		t.Skipf("real-world corpus not found at %q (it sits beside the repository in CI; set KUBECTL_SECURE_CORPUS to use another copy)", dir)
+	}
+	return dir
+}

@@ -1,0 +1,8 @@
+// Package all registers every built-in check; importing it is how the CLI gets them.
+package all
+
+// Each check package registers its checks in init.
+import (
+	_ "github.com/kubectl-secure/kubectl-secure/pkg/checks/netpol"
+	_ "github.com/kubectl-secure/kubectl-secure/pkg/checks/podsecurity"
+)

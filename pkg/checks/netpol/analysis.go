@@ -1,0 +1,177 @@
+// Package netpol checks network segmentation across all objects of a lint run, grouped by
+// namespace: namespaces that run workloads without policies or default-deny, policies that
+// select nothing, workloads no policy selects, and allow-all rules.
+package netpol
+
+import (
+	"fmt"
+	"path"
+	"sort"
+
+	"gopkg.in/yaml.v3"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/kubectl-secure/kubectl-secure/pkg/check"
+	"github.com/kubectl-secure/kubectl-secure/pkg/fieldpath"
+	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
+	"github.com/kubectl-secure/kubectl-secure/pkg/workload"
+)
+
+const category = "network-policy"
+
+// workloadRef is one pod-bearing object with the labels its pods get.
+type workloadRef struct {
+	obj    *manifest.Object
+	labels labels.Set
+}
+
+// policy is one NetworkPolicy with its parsed selector.
+type policy struct {
+	obj      *manifest.Object
+	selector labels.Selector // nil when invalid
+	selErr   error
+	empty    bool // podSelector {} (or absent): every pod of the namespace
+	ingress  bool // policyTypes include Ingress
+	egress   bool // policyTypes include Egress
+}
+
+// namespace groups what one namespace holds in the input.
+type namespace struct {
+	name      string
+	nsObject  *manifest.Object // the Namespace object, when in the input
+	workloads []workloadRef
+	policies  []*policy
+}
+
+// analyse groups the pass's objects by namespace. It is cheap and each check calls it;
+// the pass holds no shared state between checks.
+func analyse(p *check.Pass) []*namespace {
+	byName := map[string]*namespace{}
+	get := func(name string) *namespace {
+		ns := byName[name]
+		if ns == nil {
+			ns = &namespace{name: name}
+			byName[name] = ns
+		}
+		return ns
+	}
+	for _, o := range p.Objects {
+		switch {
+		case o.Ref.Kind == "Namespace" && o.Ref.APIVersion == "v1":
+			get(o.Ref.Name).nsObject = o
+		case o.Ref.Kind == "NetworkPolicy" && o.Ref.APIVersion == "networking.k8s.io/v1":
+			ns := get(p.Settings.NamespaceOf(o))
+			ns.policies = append(ns.policies, parsePolicy(o))
+		default:
+			pods := workload.Pods(o)
+			if len(pods) == 0 {
+				continue
+			}
+			ns := get(p.Settings.NamespaceOf(o))
+			ns.workloads = append(ns.workloads, workloadRef{obj: o, labels: podLabels(pods[0])})
+		}
+	}
+	out := make([]*namespace, 0, len(byName))
+	for _, ns := range byName {
+		out = append(out, ns)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
+	return out
+}
+
+func podLabels(pod *workload.Pod) labels.Set {
+	set := labels.Set{}
+	fieldpath.Pairs(fieldpath.MapGet(pod.Meta, "labels"), func(k string, _, v *yaml.Node) {
+		s, _ := fieldpath.Str(v)
+		set[k] = s
+	})
+	return set
+}
+
+func parsePolicy(o *manifest.Object) *policy {
+	pol := &policy{obj: o}
+	selNode := o.Get(fieldpath.New("spec", "podSelector"))
+	ls, err := labelSelector(selNode)
+	if err == nil {
+		pol.selector, err = metav1.LabelSelectorAsSelector(ls)
+	}
+	pol.selErr = err
+	pol.empty = err == nil && pol.selector.Empty()
+	// policyTypes default: Ingress always, Egress when egress rules are present (the API
+	// server's defaulting).
+	types := fieldpath.Items(o.Get(fieldpath.New("spec", "policyTypes")))
+	if len(types) == 0 {
+		pol.ingress = true
+		pol.egress = o.Get(fieldpath.New("spec", "egress")) != nil
+	}
+	for _, t := range types {
+		switch s, _ := fieldpath.Str(t); s {
+		case "Ingress":
+			pol.ingress = true
+		case "Egress":
+			pol.egress = true
+		}
+	}
+	return pol
+}
+
+// labelSelector reads a LabelSelector node into the API type, so that matching follows
+// apimachinery exactly (matchLabels and matchExpressions ANDed, empty selects all).
+func labelSelector(n *yaml.Node) (*metav1.LabelSelector, error) {
+	ls := &metav1.LabelSelector{}
+	n = fieldpath.Deref(n)
+	if n == nil || n.Tag == "!!null" {
+		return ls, nil
+	}
+	if n.Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("selector is not a mapping")
+	}
+	if ml := fieldpath.MapGet(n, "matchLabels"); ml != nil {
+		ls.MatchLabels = map[string]string{}
+		fieldpath.Pairs(ml, func(k string, _, v *yaml.Node) {
+			s, _ := fieldpath.Str(v)
+			ls.MatchLabels[k] = s
+		})
+	}
+	for _, e := range fieldpath.Items(fieldpath.MapGet(n, "matchExpressions")) {
+		key, _ := fieldpath.Str(fieldpath.MapGet(e, "key"))
+		op, _ := fieldpath.Str(fieldpath.MapGet(e, "operator"))
+		req := metav1.LabelSelectorRequirement{Key: key, Operator: metav1.LabelSelectorOperator(op)}
+		for _, v := range fieldpath.Items(fieldpath.MapGet(e, "values")) {
+			s, _ := fieldpath.Str(v)
+			req.Values = append(req.Values, s)
+		}
+		ls.MatchExpressions = append(ls.MatchExpressions, req)
+	}
+	return ls, nil
+}
+
+func (pol *policy) selects(w workloadRef) bool {
+	return pol.selector != nil && pol.selector.Matches(w.labels)
+}
+
+// covered reports whether the user declared the namespace's policies to live elsewhere.
+func covered(p *check.Pass, ns string) bool {
+	for _, pattern := range p.Settings.CoveredNamespaces {
+		if ok, _ := path.Match(pattern, ns); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// anchor is where a namespace-wide finding goes: the Namespace object when the input has
+// it, otherwise the namespace's first workload.
+func (ns *namespace) anchor() (*manifest.Object, fieldpath.Path) {
+	if ns.nsObject != nil {
+		return ns.nsObject, fieldpath.New("metadata", "name")
+	}
+	first := ns.workloads[0].obj
+	for _, w := range ns.workloads[1:] {
+		if w.obj.File < first.File || w.obj.File == first.File && w.obj.Root.Line < first.Root.Line {
+			first = w.obj
+		}
+	}
+	return first, nil
+}

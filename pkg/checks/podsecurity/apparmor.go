@@ -1,0 +1,70 @@
+package podsecurity
+
+import (
+	"fmt"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/kubectl-secure/kubectl-secure/pkg/check"
+	"github.com/kubectl-secure/kubectl-secure/pkg/fieldpath"
+	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
+	"github.com/kubectl-secure/kubectl-secure/pkg/workload"
+)
+
+const appArmorAnnotationPrefix = "container.apparmor.security.beta.kubernetes.io/"
+
+// appArmor implements PSA "appArmorProfile": appArmorProfile.type of the pod and of each
+// container must be RuntimeDefault or Localhost, and the deprecated per-container
+// annotations must be runtime/default or localhost/*.
+var appArmor = &check.Check{
+	ID:       "apparmor-unconfined",
+	Category: catSecurityContext,
+	Severity: finding.High,
+	PSS:      finding.PSSBaseline,
+	PSACheck: "appArmorProfile",
+	Doc: check.Doc{
+		Title: "AppArmor is disabled for the pod or a container",
+		Why: `AppArmor confines what a container's processes may do on the node (mounts, raw sockets,
+writes under /proc and /sys). Setting the profile to Unconfined removes that layer; the
+runtime's default profile is safe for nearly every workload.`,
+		Bad: `securityContext:
+  appArmorProfile:
+    type: Unconfined`,
+		Good: `securityContext:
+  appArmorProfile:
+    type: RuntimeDefault`,
+		Fix: "Remove the Unconfined profile (the runtime default applies) or set type: RuntimeDefault or Localhost with a reviewed profile.",
+	},
+	Run: func(p *check.Pass) {
+		p.ForEachPod(func(pod *workload.Pod) {
+			for _, s := range setters(pod) {
+				t := fieldpath.Lookup(s.node, fieldpath.New("appArmorProfile", "type"))
+				if fieldpath.Lookup(s.node, fieldpath.New("appArmorProfile")) == nil {
+					continue
+				}
+				v, _ := fieldpath.Str(t)
+				if v == "RuntimeDefault" || v == "Localhost" {
+					continue
+				}
+				p.Report(check.Diagnostic{Object: pod.Object, Path: s.path.Keys("appArmorProfile", "type"),
+					Message: fmt.Sprintf("%s sets AppArmor profile type %q; allowed are RuntimeDefault and Localhost", s.label, v),
+					Fix:     &finding.Fix{Description: "set appArmorProfile.type: RuntimeDefault", Safe: true}})
+			}
+			fieldpath.Pairs(fieldpath.MapGet(pod.Meta, "annotations"), func(key string, _, v *yaml.Node) {
+				if !strings.HasPrefix(key, appArmorAnnotationPrefix) {
+					return
+				}
+				val, _ := fieldpath.Str(v)
+				if val == "" || val == "runtime/default" || strings.HasPrefix(val, "localhost/") {
+					return
+				}
+				p.Report(check.Diagnostic{Object: pod.Object, Path: pod.MetaPath.Keys("annotations", key),
+					Message: fmt.Sprintf("annotation %s=%q disables AppArmor for container %q", key, val, strings.TrimPrefix(key, appArmorAnnotationPrefix)),
+					Fix:     &finding.Fix{Description: "set the annotation to runtime/default", Safe: true}})
+			})
+		})
+	},
+}
+
+func init() { check.Register(appArmor) }

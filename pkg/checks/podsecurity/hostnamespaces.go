@@ -1,0 +1,45 @@
+package podsecurity
+
+import (
+	"github.com/kubectl-secure/kubectl-secure/pkg/check"
+	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
+	"github.com/kubectl-secure/kubectl-secure/pkg/workload"
+)
+
+// hostNamespaces implements PSA "hostNamespaces": hostNetwork, hostPID and hostIPC.
+var hostNamespaces = &check.Check{
+	ID:       "host-namespaces",
+	Category: catHost,
+	Severity: finding.High,
+	PSS:      finding.PSSBaseline,
+	PSACheck: "hostNamespaces",
+	Doc: check.Doc{
+		Title: "Pod shares the node's network, process or IPC namespace",
+		Why: `hostNetwork lets the pod bind node ports and reach services listening on the node's
+loopback (kubelet, metadata endpoints) and bypasses NetworkPolicy; hostPID lets it see and
+signal every process on the node and read their environments; hostIPC gives access to the
+node's shared memory. Each removes an isolation boundary between the pod and the node.`,
+		Bad: `spec:
+  hostNetwork: true
+  hostPID: true`,
+		Good: `spec:
+  hostNetwork: false
+  containers: [...]`,
+		Fix: "Remove hostNetwork, hostPID and hostIPC (they default to false). Expose ports through a Service instead of the host network.",
+	},
+	Run: func(p *check.Pass) {
+		p.ForEachPod(func(pod *workload.Pod) {
+			for _, field := range []string{"hostNetwork", "hostPID", "hostIPC"} {
+				if v, set := boolField(pod.Spec, field); set && v {
+					p.Report(check.Diagnostic{Object: pod.Object, Path: pod.Path.Keys(field),
+						Message: "pod sets " + field + ": true and shares the node's " + namespaceOf[field] + " namespace",
+						Fix:     &finding.Fix{Description: "remove " + field, Safe: false}})
+				}
+			}
+		})
+	},
+}
+
+var namespaceOf = map[string]string{"hostNetwork": "network", "hostPID": "process", "hostIPC": "IPC"}
+
+func init() { check.Register(hostNamespaces) }

@@ -1,0 +1,104 @@
+package podsecurity
+
+import (
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/kubectl-secure/kubectl-secure/pkg/check"
+	"github.com/kubectl-secure/kubectl-secure/pkg/fieldpath"
+	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
+	"github.com/kubectl-secure/kubectl-secure/pkg/workload"
+)
+
+// sensitiveHostPaths are host directories whose mount amounts to owning the node: the
+// root filesystem, system configuration, the kubelet's and the runtime's state.
+var sensitiveHostPaths = map[string]bool{
+	"/": true, "/etc": true, "/root": true, "/home": true, "/proc": true, "/sys": true,
+	"/boot": true, "/dev": true, "/var": true, "/var/run": true, "/run": true,
+	"/var/lib/kubelet": true, "/var/lib/docker": true, "/var/lib/containerd": true,
+	"/etc/kubernetes": true,
+}
+
+// sensitiveHostPrefixes are directories nothing below which is safe to mount: node
+// credentials, other processes, the boot chain.
+var sensitiveHostPrefixes = []string{"/etc/kubernetes/", "/var/lib/kubelet/", "/proc/", "/root/", "/boot/"}
+
+// sensitiveHostPath reports a host path whose mount lets a container take over the node;
+// any *.sock is a runtime or agent control socket.
+func sensitiveHostPath(p string) bool {
+	clean := path.Clean("/" + strings.TrimSpace(p))
+	if sensitiveHostPaths[clean] || strings.HasSuffix(clean, ".sock") {
+		return true
+	}
+	for _, prefix := range sensitiveHostPrefixes {
+		if strings.HasPrefix(clean, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// volumes calls fn for every volume of the pod, with its path and name.
+func volumes(pod *workload.Pod, fn func(path fieldpath.Path, name string, v *workloadVolume)) {
+	items := fieldpath.Items(pod.Field("volumes"))
+	seen := map[string]int{}
+	for _, item := range items {
+		if n, ok := fieldpath.Str(fieldpath.MapGet(item, "name")); ok {
+			seen[n]++
+		}
+	}
+	for i, item := range items {
+		name, _ := fieldpath.Str(fieldpath.MapGet(item, "name"))
+		seg := fieldpath.Index(i)
+		if name != "" && seen[name] == 1 {
+			seg = fieldpath.Select("name", name)
+		}
+		fn(pod.Path.Keys("volumes").Child(seg), name, &workloadVolume{item})
+	}
+}
+
+// hostPathVolume implements PSA "hostPathVolumes".
+var hostPathVolume = &check.Check{
+	ID:       "host-path-volume",
+	Category: catHost,
+	Severity: finding.High,
+	PSS:      finding.PSSBaseline,
+	PSACheck: "hostPathVolumes",
+	Doc: check.Doc{
+		Title: "Pod mounts a directory of the node (hostPath)",
+		Why: `A hostPath volume exposes the node's filesystem to the container. Mounting the container
+runtime socket (/var/run/docker.sock, containerd.sock), /, /etc, /proc or the kubelet's
+directory lets the container start privileged containers or read node credentials: that is
+reported as critical. Any hostPath also ties the pod to one node's state.`,
+		Bad: `volumes:
+  - name: docker
+    hostPath:
+      path: /var/run/docker.sock`,
+		Good: `volumes:
+  - name: cache
+    emptyDir: {}`,
+		Fix: "Use emptyDir, a PersistentVolumeClaim, a ConfigMap/Secret or a CSI volume instead. Node agents that truly need the host belong in a separate, audited namespace.",
+	},
+	Run: func(p *check.Pass) {
+		p.ForEachPod(func(pod *workload.Pod) {
+			volumes(pod, func(vp fieldpath.Path, name string, v *workloadVolume) {
+				hp := fieldpath.MapGet(v.node, "hostPath")
+				if hp == nil {
+					return
+				}
+				dir, _ := fieldpath.Str(fieldpath.MapGet(hp, "path"))
+				d := check.Diagnostic{Object: pod.Object, Path: vp.Keys("hostPath", "path"),
+					Message: fmt.Sprintf("volume %q mounts host path %q", name, dir),
+					Fix:     &finding.Fix{Description: "replace the hostPath volume with emptyDir or a PersistentVolumeClaim", Safe: false}}
+				if sensitiveHostPath(dir) {
+					d.Severity = finding.Critical
+					d.Message = fmt.Sprintf("volume %q mounts sensitive host path %q: a container with it can take over the node", name, dir)
+				}
+				p.Report(d)
+			})
+		})
+	},
+}
+
+func init() { check.Register(hostPathVolume) }

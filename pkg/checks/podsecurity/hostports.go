@@ -1,0 +1,48 @@
+package podsecurity
+
+import (
+	"fmt"
+
+	"github.com/kubectl-secure/kubectl-secure/pkg/check"
+	"github.com/kubectl-secure/kubectl-secure/pkg/fieldpath"
+	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
+	"github.com/kubectl-secure/kubectl-secure/pkg/workload"
+)
+
+// hostPort implements PSA "hostPorts": any non-zero containers[].ports[].hostPort.
+var hostPort = &check.Check{
+	ID:       "host-port",
+	Category: catHost,
+	Severity: finding.Medium,
+	PSS:      finding.PSSBaseline,
+	PSACheck: "hostPorts",
+	Doc: check.Doc{
+		Title: "Container binds a port on the node (hostPort)",
+		Why: `A hostPort opens the port on the node's own address, bypassing Services and NetworkPolicies
+that only see pod traffic, and limits scheduling to one such pod per node.`,
+		Bad: `ports:
+  - containerPort: 8080
+    hostPort: 8080`,
+		Good: `ports:
+  - containerPort: 8080`,
+		Fix: "Remove hostPort and expose the port through a Service (NodePort or LoadBalancer if it must be reachable from outside).",
+	},
+	Run: func(p *check.Pass) {
+		p.ForEachPod(func(pod *workload.Pod) {
+			for _, c := range pod.Containers() {
+				for i, port := range fieldpath.Items(c.Field("ports")) {
+					hp := fieldpath.MapGet(port, "hostPort")
+					v, ok := fieldpath.Int(hp)
+					if hp == nil || ok && v == 0 {
+						continue
+					}
+					p.Report(check.Diagnostic{Object: pod.Object, Path: c.Path.Keys("ports").Child(fieldpath.Index(i)).Keys("hostPort"),
+						Message: fmt.Sprintf("%s binds host port %s on the node", c.Label(), hp.Value),
+						Fix:     &finding.Fix{Description: "remove hostPort and expose the port through a Service", Safe: false}})
+				}
+			}
+		})
+	},
+}
+
+func init() { check.Register(hostPort) }

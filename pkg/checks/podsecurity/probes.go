@@ -1,0 +1,57 @@
+package podsecurity
+
+import (
+	"fmt"
+
+	"github.com/kubectl-secure/kubectl-secure/pkg/check"
+	"github.com/kubectl-secure/kubectl-secure/pkg/fieldpath"
+	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
+	"github.com/kubectl-secure/kubectl-secure/pkg/workload"
+)
+
+// hostProbes implements PSA "hostProbesAndHostLifecycle" (1.34+): probes and lifecycle
+// handlers may not set httpGet.host or tcpSocket.host.
+var hostProbes = &check.Check{
+	ID:       "host-probe-or-lifecycle",
+	Category: catHost,
+	Severity: finding.Medium,
+	PSS:      finding.PSSBaseline,
+	PSACheck: "hostProbesAndHostLifecycle",
+	Doc: check.Doc{
+		Title: "Probe or lifecycle hook connects to another host",
+		Why: `The kubelet performs httpGet and tcpSocket probes and hooks from the node. A host field
+makes it connect wherever the pod author says: node-local services, cloud metadata endpoints,
+other tenants' pods. It is a server-side request forgery primitive.`,
+		Bad: `livenessProbe:
+  httpGet:
+    host: 169.254.169.254
+    path: /latest/meta-data
+    port: 80`,
+		Good: `livenessProbe:
+  httpGet:
+    path: /healthz
+    port: 8080`,
+		Fix: "Remove host: the kubelet then probes the pod's own IP.",
+	},
+	Run: func(p *check.Pass) {
+		p.ForEachPod(func(pod *workload.Pod) {
+			for _, c := range pod.Containers() {
+				handlers := [][]string{{"livenessProbe"}, {"readinessProbe"}, {"startupProbe"}, {"lifecycle", "postStart"}, {"lifecycle", "preStop"}}
+				for _, h := range handlers {
+					for _, kind := range []string{"httpGet", "tcpSocket"} {
+						keys := append(append([]string{}, h...), kind, "host")
+						host, _ := fieldpath.Str(fieldpath.Lookup(c.Node, fieldpath.New(keys...)))
+						if host == "" {
+							continue
+						}
+						p.Report(check.Diagnostic{Object: pod.Object, Path: c.Path.Keys(keys...),
+							Message: fmt.Sprintf("%s %s connects to host %q", c.Label(), h[len(h)-1], host),
+							Fix:     &finding.Fix{Description: "remove the host field", Safe: false}})
+					}
+				}
+			}
+		})
+	},
+}
+
+func init() { check.Register(hostProbes) }

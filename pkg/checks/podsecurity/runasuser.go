@@ -1,0 +1,45 @@
+package podsecurity
+
+import (
+	"github.com/kubectl-secure/kubectl-secure/pkg/check"
+	"github.com/kubectl-secure/kubectl-secure/pkg/fieldpath"
+	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
+	"github.com/kubectl-secure/kubectl-secure/pkg/workload"
+)
+
+// runAsRootUser implements PSA "runAsUser" (1.35+): runAsUser may not be 0 on the pod or
+// any container; pods with hostUsers: false are exempt.
+var runAsRootUser = &check.Check{
+	ID:       "run-as-root-user",
+	Category: catSecurityContext,
+	Severity: finding.High,
+	PSS:      finding.PSSRestricted,
+	PSACheck: "runAsUser",
+	Doc: check.Doc{
+		Title: "Pod or container runs as uid 0 (runAsUser: 0)",
+		Why: `runAsUser: 0 runs the process as root explicitly, overriding a non-root USER in the image
+and defeating runAsNonRoot. Root in the container is root on the node after any escape.`,
+		Bad: `securityContext:
+  runAsUser: 0`,
+		Good: `securityContext:
+  runAsUser: 10001
+  runAsNonRoot: true`,
+		Fix: "Set runAsUser to a non-zero uid the image works with, or remove it to use the image's USER.",
+	},
+	Run: func(p *check.Pass) {
+		p.ForEachPod(func(pod *workload.Pod) {
+			if userNamespaced(pod) {
+				return
+			}
+			for _, s := range setters(pod) {
+				if v, ok := fieldpath.Int(fieldpath.MapGet(s.node, "runAsUser")); ok && v == 0 {
+					p.Report(check.Diagnostic{Object: pod.Object, Path: s.path.Keys("runAsUser"),
+						Message: s.label + " sets runAsUser: 0 and runs as root",
+						Fix:     &finding.Fix{Description: "set runAsUser to a non-zero uid", Safe: false}})
+				}
+			}
+		})
+	},
+}
+
+func init() { check.Register(runAsRootUser) }

@@ -1,0 +1,135 @@
+package podsecurity
+
+import (
+	"fmt"
+
+	"github.com/kubectl-secure/kubectl-secure/pkg/check"
+	"github.com/kubectl-secure/kubectl-secure/pkg/fieldpath"
+	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
+	"github.com/kubectl-secure/kubectl-secure/pkg/workload"
+)
+
+func validSeccomp(t string) bool { return t == "RuntimeDefault" || t == "Localhost" }
+
+// seccompUnconfined implements PSA "seccompProfile_baseline" (1.19+): an explicit
+// seccompProfile.type other than RuntimeDefault or Localhost, on the pod or a container.
+var seccompUnconfined = &check.Check{
+	ID:       "seccomp-unconfined",
+	Category: catSecurityContext,
+	Severity: finding.High,
+	PSS:      finding.PSSBaseline,
+	PSACheck: "seccompProfile_baseline",
+	Doc: check.Doc{
+		Title: "Seccomp is explicitly disabled",
+		Why: `Seccomp filters the system calls a container may make; the runtime's default profile blocks
+the ones used in most kernel exploits (keyctl, unshare, ptrace on older kernels, ...).
+type: Unconfined turns that filter off.`,
+		Bad: `securityContext:
+  seccompProfile:
+    type: Unconfined`,
+		Good: `securityContext:
+  seccompProfile:
+    type: RuntimeDefault`,
+		Fix: "Set seccompProfile.type: RuntimeDefault (or Localhost with a reviewed profile).",
+	},
+	Run: func(p *check.Pass) {
+		p.ForEachPod(func(pod *workload.Pod) {
+			for _, s := range setters(pod) {
+				if fieldpath.MapGet(s.node, "seccompProfile") == nil {
+					continue
+				}
+				t, _ := strField(s.node, "seccompProfile", "type")
+				if validSeccomp(t) {
+					continue
+				}
+				p.Report(check.Diagnostic{Object: pod.Object, Path: s.path.Keys("seccompProfile", "type"),
+					Message: fmt.Sprintf("%s sets seccompProfile.type %q; use RuntimeDefault or Localhost", s.label, t),
+					Fix:     &finding.Fix{Description: "set seccompProfile.type: RuntimeDefault", Safe: true}})
+			}
+		})
+	},
+}
+
+// seccompMissing is the other half of PSA "seccompProfile_restricted": every container
+// must run with RuntimeDefault or Localhost, set on it or inherited from the pod.
+var seccompMissing = &check.Check{
+	ID:       "seccomp-profile-missing",
+	Category: catSecurityContext,
+	Severity: finding.Medium,
+	PSS:      finding.PSSRestricted,
+	PSACheck: "seccompProfile_restricted",
+	Doc: check.Doc{
+		Title: "No seccomp profile is set",
+		Why: `Unless the kubelet is configured with --seccomp-default, a container without a seccomp
+profile runs Unconfined: every system call is allowed. Setting RuntimeDefault at pod level
+covers every container and is safe for almost every workload.`,
+		Bad: `spec:
+  containers:
+    - name: app`,
+		Good: `spec:
+  securityContext:
+    seccompProfile:
+      type: RuntimeDefault
+  containers:
+    - name: app`,
+		Fix: "Set securityContext.seccompProfile.type: RuntimeDefault on the pod.",
+	},
+	Run: func(p *check.Pass) {
+		p.ForEachPod(func(pod *workload.Pod) {
+			if isWindows(pod) {
+				return
+			}
+			if fieldpath.Lookup(pod.Spec, fieldpath.New("securityContext", "seccompProfile")) != nil {
+				return // valid, or reported by seccomp-unconfined
+			}
+			reportMissing(p, pod, "seccompProfile", func(c workload.Container) bool {
+				return fieldpath.Lookup(c.Node, fieldpath.New("securityContext", "seccompProfile")) == nil
+			}, missingMessages{
+				pod:       "no seccomp profile is set on the pod or its containers %s: they run Unconfined",
+				container: "%s sets no seccomp profile and the pod sets none: it runs Unconfined",
+				fix:       "set securityContext.seccompProfile.type: RuntimeDefault",
+				safe:      true,
+			})
+		})
+	},
+}
+
+// missingMessages words a missing-field finding: pod is formatted with the quoted
+// container names, container with the container's label.
+type missingMessages struct {
+	pod, container, fix string
+	safe                bool
+}
+
+// reportMissing reports a field every container must have, directly or from the pod:
+// once at pod level when no container sets it (that is where the fix goes), otherwise
+// at each container that lacks it.
+func reportMissing(p *check.Pass, pod *workload.Pod, field string, lacks func(workload.Container) bool, m missingMessages) {
+	var missing []workload.Container
+	all := pod.Containers()
+	for _, c := range all {
+		if lacks(c) {
+			missing = append(missing, c)
+		}
+	}
+	if len(missing) == 0 {
+		return
+	}
+	if len(missing) == len(all) {
+		names := make([]string, len(missing))
+		for i, c := range missing {
+			names[i] = c.Name
+		}
+		p.Report(check.Diagnostic{Object: pod.Object, Path: podSC(pod).Keys(field),
+			Message: fmt.Sprintf(m.pod, quoteList(names)),
+			Fix:     &finding.Fix{Description: m.fix + " on the pod", Safe: m.safe}})
+		return
+	}
+	for _, c := range missing {
+		p.Report(check.Diagnostic{Object: pod.Object, Path: containerSC(c).Keys(field),
+			Message: fmt.Sprintf(m.container, c.Label()),
+			Fix:     &finding.Fix{Description: m.fix, Safe: m.safe}})
+	}
+}
+
+func init() { check.Register(seccompUnconfined, seccompMissing) }

@@ -1,0 +1,42 @@
+package podsecurity
+
+import (
+	"github.com/kubectl-secure/kubectl-secure/pkg/check"
+	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
+	"github.com/kubectl-secure/kubectl-secure/pkg/workload"
+)
+
+// windowsHostProcess implements PSA "windowsHostProcess".
+var windowsHostProcess = &check.Check{
+	ID:       "windows-host-process",
+	Category: catHost,
+	Severity: finding.Critical,
+	PSS:      finding.PSSBaseline,
+	PSACheck: "windowsHostProcess",
+	Doc: check.Doc{
+		Title: "Windows container runs as a HostProcess",
+		Why: `A Windows HostProcess container runs directly on the host, outside any container
+isolation, with the host's network and filesystem: the Windows equivalent of a privileged
+container.`,
+		Bad: `securityContext:
+  windowsOptions:
+    hostProcess: true`,
+		Good: `securityContext:
+  windowsOptions:
+    runAsUserName: "ContainerUser"`,
+		Fix: "Remove windowsOptions.hostProcess; run node agents that need it in a separate, audited namespace.",
+	},
+	Run: func(p *check.Pass) {
+		p.ForEachPod(func(pod *workload.Pod) {
+			for _, s := range setters(pod) {
+				if v, set := boolField(s.node, "windowsOptions", "hostProcess"); set && v {
+					p.Report(check.Diagnostic{Object: pod.Object, Path: s.path.Keys("windowsOptions", "hostProcess"),
+						Message: s.label + " runs as a Windows HostProcess, outside container isolation",
+						Fix:     &finding.Fix{Description: "remove windowsOptions.hostProcess", Safe: false}})
+				}
+			}
+		})
+	},
+}
+
+func init() { check.Register(windowsHostProcess) }

@@ -1,0 +1,110 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/kubectl-secure/kubectl-secure/pkg/check"
+)
+
+func newChecksCommand(streams genericiooptions.IOStreams) *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "checks [CHECK-ID]",
+		Short: "List the checks, or explain one",
+		Example: `  kubectl secure checks
+  kubectl secure checks privileged-container`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if output != "text" && output != "json" {
+				return fmt.Errorf("unknown output format %q: want text or json", output)
+			}
+			if len(args) == 1 {
+				c := check.Lookup(args[0])
+				if c == nil {
+					return fmt.Errorf("unknown check %q (see `kubectl secure checks`)", args[0])
+				}
+				if output == "json" {
+					return writeChecksJSON(streams.Out, []*check.Check{c})
+				}
+				return explain(streams.Out, c)
+			}
+			if output == "json" {
+				return writeChecksJSON(streams.Out, check.All())
+			}
+			return listChecks(streams.Out, check.All())
+		},
+	}
+	cmd.Flags().StringVarP(&output, "output", "o", "text", "Output format: text or json.")
+	return cmd
+}
+
+func listChecks(w io.Writer, cs []*check.Check) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tCATEGORY\tSEVERITY\tPSS\tTITLE")
+	for _, c := range cs {
+		pss := c.PSS
+		if pss == "" {
+			pss = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.ID, c.Category, c.Severity, pss, c.Doc.Title)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(w, "\n%d checks. `kubectl secure checks ID` explains one.\n", len(cs))
+	return err
+}
+
+func explain(w io.Writer, c *check.Check) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %s\n\n", c.ID, c.Doc.Title)
+	fmt.Fprintf(&b, "  category:  %s\n  severity:  %s\n", c.Category, c.Severity)
+	if c.PSS != "" {
+		fmt.Fprintf(&b, "  pss:       %s (Pod Security Standards, control %q)\n", c.PSS, c.PSACheck)
+	}
+	section := func(title, text string) {
+		if strings.TrimSpace(text) == "" {
+			return
+		}
+		fmt.Fprintf(&b, "\n%s\n", title)
+		for _, line := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
+			b.WriteString("  " + line + "\n")
+		}
+	}
+	section("Why it matters", c.Doc.Why)
+	section("Fires on", c.Doc.Bad)
+	section("Passes", c.Doc.Good)
+	section("How to fix", c.Doc.Fix)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+type checkDoc struct {
+	ID       string `json:"id"`
+	Category string `json:"category"`
+	Severity string `json:"severity"`
+	PSS      string `json:"pss,omitempty"`
+	Title    string `json:"title"`
+	Why      string `json:"why,omitempty"`
+	Bad      string `json:"bad,omitempty"`
+	Good     string `json:"good,omitempty"`
+	Fix      string `json:"fix,omitempty"`
+}
+
+func writeChecksJSON(w io.Writer, cs []*check.Check) error {
+	docs := make([]checkDoc, len(cs))
+	for i, c := range cs {
+		docs[i] = checkDoc{ID: c.ID, Category: c.Category, Severity: c.Severity.String(), PSS: c.PSS,
+			Title: c.Doc.Title, Why: c.Doc.Why, Bad: c.Doc.Bad, Good: c.Doc.Good, Fix: c.Doc.Fix}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(docs)
+}

@@ -1,0 +1,136 @@
+package cli
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
+
+// TestMain runs from the repository root so that paths in goldens read as a user types them.
+func TestMain(m *testing.M) {
+	flag.Parse()
+	if err := os.Chdir(filepath.Join("..", "..")); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	os.Unsetenv("NO_COLOR")
+	os.Exit(m.Run())
+}
+
+// run executes the command line in-process and renders what a user would see.
+func run(t *testing.T, stdin string, args ...string) (string, int) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	streams := genericiooptions.IOStreams{In: strings.NewReader(stdin), Out: &out, ErrOut: &errOut}
+	code := Execute(args, streams)
+	return fmt.Sprintf("$ kubectl secure %s\nexit: %d\n--- stdout\n%s--- stderr\n%s", strings.Join(args, " "), code, out.String(), errOut.String()), code
+}
+
+func TestGolden(t *testing.T) {
+	cases := []struct {
+		name  string
+		stdin string
+		args  []string
+		code  int
+	}{
+		{name: "example-text", args: []string{"lint", "testdata/example"}, code: 1},
+		{name: "example-json", args: []string{"lint", "testdata/example", "-o", "json"}, code: 1},
+		{name: "example-color", args: []string{"lint", "testdata/example/standalone", "--color", "always"}, code: 1},
+		{name: "overlay-prod", args: []string{"lint", "-k", "testdata/example/overlays/prod", "--enable", "privileged-container,host-namespaces"}, code: 1},
+		{name: "bad-inputs", args: []string{"lint", "testdata/inputs", "--enable", "security-context"}, code: 2},
+		{name: "bad-inputs-json", args: []string{"lint", "-f", "testdata/inputs", "-o", "json", "--enable", "privileged-container,host-namespaces"}, code: 2},
+		{name: "stdin", stdin: "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  hostPID: true\n  containers: [{name: c, image: nginx:1.27}]\n", args: []string{"lint", "-", "--enable", "host-namespaces"}, code: 1},
+		{name: "fail-on-critical-passes", args: []string{"lint", "testdata/inputs/multi.yaml", "--fail-on", "critical"}, code: 0},
+		{name: "disable-category", args: []string{"lint", "testdata/inputs/pod.yaml", "--disable", "security-context,host-access,network-policy"}, code: 0},
+		{name: "pss-baseline", args: []string{"lint", "testdata/inputs/multi.yaml", "--pss", "baseline", "--enable", "security-context", "--disable", "read-only-root-filesystem"}, code: 0},
+		{name: "missing-file", args: []string{"lint", "testdata/no-such-file.yaml"}, code: 2},
+		{name: "unknown-check", args: []string{"lint", "testdata/inputs/pod.yaml", "--enable", "no-such-check"}, code: 2},
+		{name: "kustomize-with-f", args: []string{"lint", "-k", "testdata/example/base", "-f", "x.yaml"}, code: 2},
+		{name: "bad-output", args: []string{"lint", "testdata/inputs/pod.yaml", "-o", "yaml"}, code: 2},
+		{name: "checks-explain", args: []string{"checks", "privileged-container"}, code: 0},
+		{name: "checks-unknown", args: []string{"checks", "nope"}, code: 2},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, code := run(t, tc.stdin, tc.args...)
+			if code != tc.code {
+				t.Errorf("exit status %d, want %d\n%s", code, tc.code, got)
+			}
+			golden := filepath.Join("testdata", "golden", tc.name+".golden")
+			if *update {
+				if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if got != string(want) {
+				t.Errorf("output differs from %s (run with -update after checking):\n%s", golden, lineDiff(string(want), got))
+			}
+		})
+	}
+}
+
+// lineDiff shows the first differing lines, enough to see what changed.
+func lineDiff(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := 0; i < len(w) || i < len(g); i++ {
+		var wl, gl string
+		if i < len(w) {
+			wl = w[i]
+		}
+		if i < len(g) {
+			gl = g[i]
+		}
+		if wl != gl {
+			return fmt.Sprintf("line %d:\n  want: %q\n   got: %q", i+1, wl, gl)
+		}
+	}
+	return "(no line differs)"
+}
+
+func TestChecksListsEveryCheck(t *testing.T) {
+	out, code := run(t, "", "checks")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	for _, id := range []string{"privileged-container", "host-namespaces", "run-as-non-root"} {
+		if !strings.Contains(out, "\n"+id+" ") {
+			t.Errorf("checks list lacks %s", id)
+		}
+	}
+}
+
+func TestColorAuto(t *testing.T) {
+	// A buffer is not a terminal: auto means no escape sequences.
+	out, _ := run(t, "", "lint", "testdata/inputs/pod.yaml")
+	if strings.Contains(out, "\x1b[") {
+		t.Errorf("colour written to a non-terminal")
+	}
+	t.Setenv("NO_COLOR", "1")
+	out, _ = run(t, "", "lint", "testdata/inputs/pod.yaml", "--color", "auto")
+	if strings.Contains(out, "\x1b[") {
+		t.Errorf("colour written despite NO_COLOR")
+	}
+}
+
+func TestVersion(t *testing.T) {
+	out, code := run(t, "", "version")
+	if code != 0 || !strings.Contains(out, "kubectl-secure ") {
+		t.Errorf("version: %d %s", code, out)
+	}
+}

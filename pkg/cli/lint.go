@@ -1,0 +1,237 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/mattn/go-isatty"
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/kubectl-secure/kubectl-secure/pkg/check"
+	"github.com/kubectl-secure/kubectl-secure/pkg/config"
+	"github.com/kubectl-secure/kubectl-secure/pkg/discover"
+	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
+	"github.com/kubectl-secure/kubectl-secure/pkg/lint"
+	"github.com/kubectl-secure/kubectl-secure/pkg/load"
+	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
+	"github.com/kubectl-secure/kubectl-secure/pkg/report"
+)
+
+// LintOptions holds everything `kubectl secure lint` was asked to do.
+type LintOptions struct {
+	genericiooptions.IOStreams
+
+	Filenames []string
+	Kustomize string
+	Recursive bool
+	FileFlags *genericclioptions.FileNameFlags
+
+	Output            string
+	Color             string
+	FailOn            string
+	Enable, Disable   []string
+	PSS               string
+	Namespace         string
+	AllowedRegistries []string
+	CoveredNamespaces []string
+	ConfigFile        string
+
+	// Set by Complete.
+	config   *config.Config
+	paths    []string
+	failOn   finding.Severity
+	checks   []*check.Check
+	colorOn  bool
+	settings *check.Settings
+}
+
+func newLintCommand(streams genericiooptions.IOStreams) *cobra.Command {
+	o := &LintOptions{IOStreams: streams, Output: "text", Color: "auto", FailOn: "low", PSS: "restricted"}
+	o.FileFlags = &genericclioptions.FileNameFlags{
+		Usage:     "File, directory or - (stdin) with manifests to lint; repeatable.",
+		Filenames: &o.Filenames, Kustomize: &o.Kustomize, Recursive: &o.Recursive,
+	}
+	cmd := &cobra.Command{
+		Use:   "lint [PATH...] [-f FILE|DIR|-]... [-k DIR] [-R]",
+		Short: "Lint manifests, directories and Kustomize overlays for security problems",
+		Long: `Lint Kubernetes manifests for security problems.
+
+A PATH may be a file, a directory or - (stdin). A directory holding a kustomization is built
+with Kustomize and the built objects are linted, each finding pointing at the file the user
+edits (base resource, overlay patch or kustomization entry). Any other directory is linted as
+a repository: every top kustomization in it is built once, files that belong to a
+kustomization tree are not linted again on their own, and every other *.yaml, *.yml and
+*.json file is linted as a plain manifest. With no PATH, -f or -k, the current directory is
+linted.
+
+Exit status: 0 no finding at or above --fail-on, 1 findings, 2 usage, configuration or
+input errors (even when findings were printed too).`,
+		Example: `  kubectl secure lint deploy.yaml
+  kubectl secure lint overlays/prod -o json
+  kubectl secure lint -f manifests/ -R --fail-on high
+  kustomize build . | kubectl secure lint -`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Complete(cmd, args); err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run()
+		},
+	}
+	f := cmd.Flags()
+	o.FileFlags.AddFlags(f)
+	f.StringVarP(&o.Output, "output", "o", o.Output, "Output format: text or json.")
+	f.StringVar(&o.Color, "color", o.Color, "Colour in text output: auto, always or never (auto honours NO_COLOR and colours only a terminal).")
+	f.StringVar(&o.FailOn, "fail-on", o.FailOn, "Exit 1 when a finding has at least this severity: low, medium, high or critical.")
+	f.StringSliceVar(&o.Enable, "enable", nil, "Run only these checks or categories (comma-separated or repeated).")
+	f.StringSliceVar(&o.Disable, "disable", nil, "Do not run these checks or categories.")
+	f.StringVar(&o.PSS, "pss", o.PSS, "Pod Security Standards level to enforce: baseline or restricted.")
+	f.StringVarP(&o.Namespace, "namespace", "n", "", "Namespace of objects that set none (as kubectl apply -n); default \"default\".")
+	f.StringVar(&o.ConfigFile, "config", "", "Config file (default: "+config.FileName+" in the working directory or the nearest parent).")
+	f.StringSliceVar(&o.CoveredNamespaces, "covered-namespaces", nil, "Namespaces (shell globs) whose NetworkPolicies are managed elsewhere, e.g. by a platform repository.")
+	f.StringSliceVar(&o.AllowedRegistries, "allowed-registries", nil, "Image registries (or registry/path prefixes) images may come from; empty allows any.")
+	return cmd
+}
+
+// Complete derives what Run needs from flags and arguments.
+func (o *LintOptions) Complete(cmd *cobra.Command, args []string) error {
+	cfg, err := loadConfig(o.ConfigFile)
+	if err != nil {
+		return err
+	}
+	o.config = cfg
+	applyConfig(cmd, o, cfg)
+	o.paths = args
+	if len(args) == 0 && len(o.Filenames) == 0 && o.Kustomize == "" {
+		o.paths = []string{"."}
+	}
+	sev, err := finding.ParseSeverity(o.FailOn)
+	if err != nil {
+		return fmt.Errorf("--fail-on: %w", err)
+	}
+	o.failOn = sev
+	o.settings = &check.Settings{Namespace: o.Namespace, AllowedRegistries: o.AllowedRegistries, CoveredNamespaces: o.CoveredNamespaces}
+	switch o.Color {
+	case "always":
+		o.colorOn = true
+	case "never":
+		o.colorOn = false
+	case "auto":
+		o.colorOn = colorWanted(o.Out)
+	default:
+		return fmt.Errorf("--color must be auto, always or never, not %q", o.Color)
+	}
+	return nil
+}
+
+// Validate rejects combinations kubectl rejects too, and unknown names.
+func (o *LintOptions) Validate() error {
+	if o.Kustomize != "" && (len(o.Filenames) > 0 || o.Recursive) {
+		return fmt.Errorf("-k/--kustomize can't be used together with -f/--filename or -R/--recursive")
+	}
+	switch o.Output {
+	case "text", "json":
+	default:
+		return fmt.Errorf("unknown output format %q: want text or json", o.Output)
+	}
+	checks, err := check.Select(o.Enable, o.Disable)
+	if err != nil {
+		return err
+	}
+	if err := validateOverrides(o.config); err != nil {
+		return err
+	}
+	switch o.PSS {
+	case "restricted":
+	case "baseline":
+		// The restricted controls are not part of what the user enforces.
+		kept := checks[:0]
+		for _, c := range checks {
+			if c.PSS != finding.PSSRestricted {
+				kept = append(kept, c)
+			}
+		}
+		checks = kept
+	default:
+		return fmt.Errorf("--pss must be baseline or restricted, not %q", o.PSS)
+	}
+	o.checks = checks
+	return nil
+}
+
+// Run lints and writes the report; the returned error carries the exit status.
+func (o *LintOptions) Run() error {
+	inputs, errs := discover.Resolve(discover.Request{
+		Paths: o.paths, Filenames: o.Filenames, Kustomize: o.Kustomize, Recursive: o.Recursive,
+	})
+	loaded := load.Load(inputs, o.In, manifest.DefaultLimits)
+	errs = append(errs, loaded.Errors...)
+	finding.SortErrors(errs)
+	findings := lint.RunChecks(o.checks, loaded.Objects, o.settings)
+	if o.PSS == "baseline" {
+		findings = dropRestricted(findings)
+	}
+	overrideSeverities(findings, o.config.Severity)
+
+	rep := report.Report{Findings: findings, Errors: errs, Files: loaded.Files, Objects: len(loaded.Objects)}
+	for _, e := range errs {
+		fmt.Fprintf(o.ErrOut, "kubectl-secure: error: %s\n", report.Sanitize(e.Error()))
+	}
+	var err error
+	switch o.Output {
+	case "json":
+		err = report.JSON(o.Out, rep)
+	default:
+		err = report.Text(o.Out, rep, report.TextOptions{Color: o.colorOn})
+	}
+	if err != nil {
+		return fmt.Errorf("writing report: %w", err)
+	}
+	switch {
+	case len(errs) > 0:
+		return exitError{ExitError}
+	case failing(findings, o.failOn):
+		return exitError{ExitFindings}
+	}
+	return nil
+}
+
+func failing(fs []finding.Finding, at finding.Severity) bool {
+	for _, f := range fs {
+		if f.Severity >= at {
+			return true
+		}
+	}
+	return false
+}
+
+// colorWanted decides --color=auto from the writer itself: fatih/color would look at
+// os.Stdout whatever we write to.
+func colorWanted(w any) bool {
+	if os.Getenv("NO_COLOR") != "" { // no-color.org: set and not empty
+		return false
+	}
+	if strings.EqualFold(os.Getenv("TERM"), "dumb") {
+		return false
+	}
+	f, ok := w.(*os.File)
+	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
+}
+
+// dropRestricted removes findings that only the restricted profile forbids. Selecting checks
+// is not enough: a check tagged baseline can report a finding that is restricted-only (an
+// unmasked /proc in a user namespace, for one).
+func dropRestricted(findings []finding.Finding) []finding.Finding {
+	kept := findings[:0]
+	for _, f := range findings {
+		if f.PSS != finding.PSSRestricted {
+			kept = append(kept, f)
+		}
+	}
+	return kept
+}

@@ -1,0 +1,66 @@
+// Package cli is the kubectl-secure command line: cobra commands wired to IOStreams,
+// following the Complete/Validate/Run options pattern of kubectl plugins.
+package cli
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	// Every built-in check registers itself.
+	_ "github.com/kubectl-secure/kubectl-secure/pkg/checks/all"
+)
+
+// Exit statuses (DESIGN.md).
+const (
+	ExitOK       = 0
+	ExitFindings = 1
+	ExitError    = 2
+)
+
+// exitError carries an exit status out of a command whose output is already written.
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+// NewRootCommand builds `kubectl secure`.
+func NewRootCommand(streams genericiooptions.IOStreams) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "kubectl-secure",
+		Short: "Find security problems in Kubernetes manifests and Kustomize overlays before they are deployed",
+		Long: `kubectl secure lints Kubernetes manifests and Kustomize overlays on disk for security
+problems: Pod Security Standards violations, weak security contexts, unpinned or untrusted
+images, secrets in plain sight and over-broad RBAC. Every finding points at the file, line
+and column to edit. It needs no cluster and no network.`,
+		Annotations:   map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl secure"},
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(streams.In)
+	root.SetOut(streams.Out)
+	root.SetErr(streams.ErrOut)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return fmt.Errorf("%w\nSee '%s --help'.", err, c.CommandPath())
+	})
+	root.AddCommand(newLintCommand(streams), newChecksCommand(streams), newVersionCommand(streams))
+	return root
+}
+
+// Execute runs the command line and returns the process exit status.
+func Execute(args []string, streams genericiooptions.IOStreams) int {
+	root := NewRootCommand(streams)
+	root.SetArgs(args)
+	err := root.Execute()
+	var ee exitError
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.As(err, &ee):
+		return ee.code
+	default:
+		fmt.Fprintf(streams.ErrOut, "kubectl-secure: error: %v\n", err)
+		return ExitError
+	}
+}

@@ -1,0 +1,170 @@
+// Package discover turns what the user named on the command line (paths, -f, -k, -R,
+// stdin) into the list of inputs to lint, following DESIGN.md: a Kustomize directory is
+// built, a plain directory is walked, and in a whole repository every top kustomization is
+// built once while the files its tree uses are not linted again on their own.
+package discover
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
+	"github.com/kubectl-secure/kubectl-secure/pkg/kustomize"
+)
+
+// Kind says how an input is loaded.
+type Kind int
+
+const (
+	File      Kind = iota // a YAML/JSON stream on disk
+	Stdin                 // the stream on standard input
+	Kustomize             // a directory built with Kustomize
+)
+
+// Input is one thing to load. Path is the display path, as the user would type it.
+type Input struct {
+	Kind Kind
+	Path string
+}
+
+// Request is what the command line asked for.
+type Request struct {
+	Paths     []string // positional arguments
+	Filenames []string // -f/--filename
+	Kustomize string   // -k/--kustomize
+	Recursive bool     // -R/--recursive, for -f directories as in kubectl
+}
+
+// Extensions are the file name endings read from directories, as kubectl reads them.
+var Extensions = []string{".yaml", ".yml", ".json"}
+
+// Resolve returns the inputs in a deterministic order, and an error per name that could not
+// be used. Inputs named twice are returned once.
+func Resolve(req Request) ([]Input, []finding.InputError) {
+	var (
+		inputs []Input
+		errs   []finding.InputError
+		seen   = map[Input]bool{}
+	)
+	add := func(in ...Input) {
+		for _, i := range in {
+			if !seen[i] {
+				seen[i] = true
+				inputs = append(inputs, i)
+			}
+		}
+	}
+	fail := func(name, msg string) { errs = append(errs, finding.InputError{File: name, Message: msg}) }
+
+	for _, p := range req.Paths {
+		switch info, err := os.Stat(p); {
+		case p == "-":
+			add(Input{Kind: Stdin, Path: "-"})
+		case err != nil:
+			fail(p, describe(err))
+		case info.IsDir():
+			if _, ok := kustomize.KustomizationFile(p); ok {
+				add(Input{Kind: Kustomize, Path: p})
+				continue
+			}
+			in, es := walkRepository(p)
+			add(in...)
+			errs = append(errs, es...)
+		default:
+			add(Input{Kind: File, Path: p})
+		}
+	}
+	for _, f := range req.Filenames {
+		switch info, err := os.Stat(f); {
+		case f == "-":
+			add(Input{Kind: Stdin, Path: "-"})
+		case isURL(f):
+			fail(f, "URLs are not fetched: kubectl-secure works offline; download the file and lint it")
+		case err != nil:
+			fail(f, describe(err))
+		case info.IsDir():
+			files, es := walkFiles(f, req.Recursive)
+			for _, file := range files {
+				add(Input{Kind: File, Path: file})
+			}
+			errs = append(errs, es...)
+		default:
+			add(Input{Kind: File, Path: f})
+		}
+	}
+	if req.Kustomize != "" {
+		if _, ok := kustomize.KustomizationFile(req.Kustomize); !ok {
+			fail(req.Kustomize, "no kustomization.yaml, kustomization.yml or Kustomization in this directory")
+		} else {
+			add(Input{Kind: Kustomize, Path: req.Kustomize})
+		}
+	}
+	return inputs, errs
+}
+
+func isURL(s string) bool {
+	return strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://")
+}
+
+func describe(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+func hasExtension(name string) bool {
+	ext := strings.ToLower(filepath.Ext(name))
+	for _, e := range Extensions {
+		if ext == e {
+			return true
+		}
+	}
+	return false
+}
+
+// walkFiles lists manifest files in dir as kubectl -f DIR does: the directory's own files,
+// or every file below it with -R.
+func walkFiles(dir string, recursive bool) ([]string, []finding.InputError) {
+	var files []string
+	var errs []finding.InputError
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			errs = append(errs, finding.InputError{File: p, Message: describe(err)})
+			return nil
+		}
+		if d.IsDir() {
+			if p != dir && !recursive {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if hasExtension(p) && isRegularFile(p, d) {
+			files = append(files, p)
+		}
+		return nil
+	})
+	if err != nil {
+		errs = append(errs, finding.InputError{File: dir, Message: describe(err)})
+	}
+	sort.Strings(files)
+	return files, errs
+}
+
+// isRegularFile follows a symlink to a file, but never to a directory (no loops) and never
+// to a FIFO or device (which would block or never end).
+func isRegularFile(p string, d fs.DirEntry) bool {
+	if d.Type().IsRegular() {
+		return true
+	}
+	if d.Type()&fs.ModeSymlink == 0 {
+		return false
+	}
+	info, err := os.Stat(p)
+	return err == nil && info.Mode().IsRegular()
+}

@@ -1,0 +1,124 @@
+package discover
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// writeTree creates files (path -> content) under a temporary directory and returns it.
+func writeTree(t *testing.T, files map[string]string) string {
+	t.Helper()
+	root := t.TempDir()
+	for p, content := range files {
+		full := filepath.Join(root, p)
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return root
+}
+
+func render(root string, inputs []Input) []string {
+	var out []string
+	for _, in := range inputs {
+		kind := map[Kind]string{File: "file", Stdin: "stdin", Kustomize: "kustomize"}[in.Kind]
+		rel, err := filepath.Rel(root, in.Path)
+		if err != nil || in.Path == "-" {
+			rel = in.Path
+		}
+		out = append(out, kind+" "+filepath.ToSlash(rel))
+	}
+	return out
+}
+
+const kz = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+
+func TestRepositoryMode(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"base/kustomization.yaml":          kz + "resources: [deploy.yaml]\n",
+		"base/deploy.yaml":                 "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\n",
+		"overlays/dev/kustomization.yaml":  kz + "resources: [../../base]\n",
+		"overlays/prod/kustomization.yaml": kz + "resources: [../../base]\npatches: [{path: patch.yaml}]\n",
+		"overlays/prod/patch.yaml":         "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\nspec: {replicas: 3}\n",
+		"overlays/prod/notes.yaml":         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: stray}\n",
+		"plain/app.yml":                    "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n",
+		"plain/data.json":                  "{}",
+		"plain/README.md":                  "not yaml",
+		".git/config.yaml":                 "ignored: true\n",
+		"chart/Chart.yaml":                 "name: chart\n",
+		"chart/values.yaml":                "a: 1\n",
+		"chart/templates/deploy.yaml":      "{{ .Values.a }}\n",
+	})
+	inputs, errs := Resolve(Request{Paths: []string{root}})
+	if len(errs) > 0 {
+		t.Fatalf("errors: %v", errs)
+	}
+	got := strings.Join(render(root, inputs), "\n")
+	want := strings.Join([]string{
+		"file chart/Chart.yaml",
+		"file chart/values.yaml",
+		"kustomize overlays/dev",
+		"kustomize overlays/prod",
+		"file overlays/prod/notes.yaml",
+		"file plain/app.yml",
+		"file plain/data.json",
+	}, "\n")
+	if got != want {
+		t.Errorf("inputs:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+func TestFilenameFlags(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"a.yaml":               "x: 1\n",
+		"sub/b.yaml":           "x: 1\n",
+		"sub/c.txt":            "x: 1\n",
+		"k/kustomization.yaml": kz,
+	})
+	cases := []struct {
+		name string
+		req  Request
+		want []string
+		errs int
+	}{
+		{"dir", Request{Filenames: []string{root}}, []string{"file a.yaml"}, 0},
+		{"dir recursive", Request{Filenames: []string{root}, Recursive: true}, []string{"file a.yaml", "file k/kustomization.yaml", "file sub/b.yaml"}, 0},
+		{"stdin", Request{Filenames: []string{"-"}}, []string{"stdin -"}, 0},
+		{"kustomize", Request{Kustomize: filepath.Join(root, "k")}, []string{"kustomize k"}, 0},
+		{"kustomize without kustomization", Request{Kustomize: filepath.Join(root, "sub")}, nil, 1},
+		{"missing", Request{Paths: []string{filepath.Join(root, "nope.yaml")}}, nil, 1},
+		{"url refused", Request{Filenames: []string{"https://example.com/x.yaml"}}, nil, 1},
+		{"named twice", Request{Paths: []string{filepath.Join(root, "a.yaml")}, Filenames: []string{filepath.Join(root, "a.yaml")}}, []string{"file a.yaml"}, 0},
+		{"explicit file of any name", Request{Paths: []string{filepath.Join(root, "sub/c.txt")}}, []string{"file sub/c.txt"}, 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			inputs, errs := Resolve(tc.req)
+			if got := render(root, inputs); strings.Join(got, ",") != strings.Join(tc.want, ",") {
+				t.Errorf("inputs = %v, want %v", got, tc.want)
+			}
+			if len(errs) != tc.errs {
+				t.Errorf("errors = %v, want %d", errs, tc.errs)
+			}
+		})
+	}
+}
+
+func TestSpecialFilesAndSymlinkLoops(t *testing.T) {
+	root := writeTree(t, map[string]string{"a.yaml": "x: 1\n"})
+	if err := os.Symlink(root, filepath.Join(root, "loop")); err != nil {
+		t.Skip("symlinks not supported here")
+	}
+	if err := os.Symlink(filepath.Join(root, "a.yaml"), filepath.Join(root, "link.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	inputs, errs := Resolve(Request{Paths: []string{root}})
+	if got := strings.Join(render(root, inputs), ","); got != "file a.yaml,file link.yaml" || len(errs) != 0 {
+		t.Errorf("inputs = %s, errs = %v", got, errs)
+	}
+}

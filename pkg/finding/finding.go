@@ -1,0 +1,137 @@
+// Package finding holds what a check reports: the Finding, its Severity and the object it
+// belongs to. It is the vocabulary shared by checks, the lint engine and the reporters.
+package finding
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Severity orders findings; --fail-on compares against it.
+type Severity int
+
+const (
+	Low Severity = iota + 1
+	Medium
+	High
+	Critical
+)
+
+var severityNames = [...]string{Low: "low", Medium: "medium", High: "high", Critical: "critical"}
+
+func (s Severity) String() string {
+	if s < Low || s > Critical {
+		return "unknown"
+	}
+	return severityNames[s]
+}
+
+// ParseSeverity accepts the lower-case names used on the command line and in JSON.
+func ParseSeverity(s string) (Severity, error) {
+	for i, n := range severityNames {
+		if n != "" && strings.EqualFold(n, s) {
+			return Severity(i), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown severity %q (want low, medium, high or critical)", s)
+}
+
+func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+func (s *Severity) UnmarshalText(b []byte) error {
+	v, err := ParseSeverity(string(b))
+	*s = v
+	return err
+}
+
+// PSS levels a finding can violate.
+const (
+	PSSBaseline   = "baseline"
+	PSSRestricted = "restricted"
+)
+
+// ObjectRef identifies the Kubernetes object a finding belongs to.
+type ObjectRef struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Namespace  string `json:"namespace,omitempty"`
+	Name       string `json:"name"`
+}
+
+func (o ObjectRef) String() string {
+	s := o.Kind + "/" + o.Name
+	if o.Namespace != "" {
+		s = o.Kind + "/" + o.Namespace + "/" + o.Name
+	}
+	return s
+}
+
+// Fix describes the remedy a finding offers.
+type Fix struct {
+	Description string `json:"description"`
+	Safe        bool   `json:"safe"`
+}
+
+// Finding is one problem at one place. Its JSON form is the product contract.
+type Finding struct {
+	Check    string    `json:"check"`
+	Category string    `json:"category"`
+	Severity Severity  `json:"severity"`
+	PSS      string    `json:"pss,omitempty"`
+	Message  string    `json:"message"`
+	File     string    `json:"file"`
+	Line     int       `json:"line"`
+	Column   int       `json:"column"`
+	Object   ObjectRef `json:"object"`
+	Path     string    `json:"path"`
+	Fix      *Fix      `json:"fix,omitempty"`
+}
+
+// Sort orders findings deterministically: file, line, column, check, then message.
+func Sort(fs []Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := &fs[i], &fs[j]
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		if a.Column != b.Column {
+			return a.Column < b.Column
+		}
+		if a.Check != b.Check {
+			return a.Check < b.Check
+		}
+		if a.Path != b.Path {
+			return a.Path < b.Path
+		}
+		return a.Message < b.Message
+	})
+}
+
+// InputError is a problem with an input (unreadable, unparsable, refused); it makes the run
+// exit 2 but never hides the findings of other inputs.
+type InputError struct {
+	File    string `json:"file"`
+	Line    int    `json:"line,omitempty"`
+	Message string `json:"message"`
+}
+
+func (e *InputError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Message)
+	}
+	return fmt.Sprintf("%s: %s", e.File, e.Message)
+}
+
+// SortErrors orders input errors by file and line.
+func SortErrors(es []InputError) {
+	sort.SliceStable(es, func(i, j int) bool {
+		if es[i].File != es[j].File {
+			return es[i].File < es[j].File
+		}
+		return es[i].Line < es[j].Line
+	})
+}

@@ -1,0 +1,223 @@
+// Package kustomize builds Kustomize overlays in-process with krusty and maps every built
+// object back to the file a developer has to edit: the base resource, the overlay's patch,
+// or the entry of a kustomization.yaml (images:, namespace:, ...) that set a field.
+package kustomize
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/kubectl-secure/kubectl-secure/pkg/fieldpath"
+	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
+	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
+)
+
+// fileNames are the names kustomize accepts for a kustomization, in its order of preference.
+var fileNames = []string{"kustomization.yaml", "kustomization.yml", "Kustomization"}
+
+// KustomizationFile returns the kustomization file in dir, if there is one.
+func KustomizationFile(dir string) (string, bool) {
+	for _, name := range fileNames {
+		p := filepath.Join(dir, name)
+		if info, err := os.Stat(p); err == nil && info.Mode().IsRegular() {
+			return p, true
+		}
+	}
+	return "", false
+}
+
+// kustomization is one parsed kustomization file, with positions.
+type kustomization struct {
+	dir  string // absolute directory
+	file string // absolute path of the kustomization file
+	data []byte
+	root *yaml.Node
+}
+
+// ref is a string entry of a kustomization (a resource, a patch path, ...) and its node.
+type ref struct {
+	value string
+	node  *yaml.Node
+}
+
+func readKustomization(dir string) (*kustomization, error) {
+	file, ok := KustomizationFile(dir)
+	if !ok {
+		return nil, &finding.InputError{File: dir, Message: "no kustomization.yaml, kustomization.yml or Kustomization in this directory"}
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, &finding.InputError{File: file, Message: describe(err)}
+	}
+	docs, ierr := manifest.ParseDocuments(file, data, manifest.DefaultLimits)
+	if ierr != nil {
+		return nil, ierr
+	}
+	if len(docs) != 1 || fieldpath.Deref(docs[0].Root).Kind != yaml.MappingNode {
+		line := 1
+		if len(docs) > 1 {
+			line = docs[1].Root.Line
+		}
+		return nil, &finding.InputError{File: file, Line: line, Message: "a kustomization must be a single YAML mapping"}
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("resolving %s: %w", dir, err)
+	}
+	absFile, _ := filepath.Abs(file)
+	return &kustomization{dir: abs, file: absFile, data: data, root: fieldpath.Deref(docs[0].Root)}, nil
+}
+
+// strings returns the string items of a list field.
+func (k *kustomization) strings(field string) []ref {
+	var out []ref
+	for _, item := range fieldpath.Items(fieldpath.MapGet(k.root, field)) {
+		if s, ok := fieldpath.Str(item); ok && s != "" {
+			out = append(out, ref{s, item})
+		}
+	}
+	return out
+}
+
+// resources lists resources and the deprecated bases.
+func (k *kustomization) resources() []ref {
+	return append(k.strings("resources"), k.strings("bases")...)
+}
+
+// patch is one patch entry: a file or inline text, with an optional target.
+type patch struct {
+	path   ref        // file, or empty for inline
+	inline *yaml.Node // the inline patch's scalar, or nil
+	target *yaml.Node // target selector mapping, or nil
+	json   bool       // declared as a JSON 6902 patch
+}
+
+func (k *kustomization) patches() []patch {
+	var out []patch
+	for _, field := range []string{"patches", "patchesJson6902"} {
+		for _, item := range fieldpath.Items(fieldpath.MapGet(k.root, field)) {
+			p := patch{target: fieldpath.MapGet(item, "target"), json: field == "patchesJson6902"}
+			if n := fieldpath.MapGet(item, "path"); n != nil {
+				s, _ := fieldpath.Str(n)
+				p.path = ref{s, n}
+			} else if n := fieldpath.MapGet(item, "patch"); n != nil {
+				p.inline = n
+			} else {
+				continue
+			}
+			out = append(out, p)
+		}
+	}
+	for _, item := range fieldpath.Items(fieldpath.MapGet(k.root, "patchesStrategicMerge")) {
+		s, _ := fieldpath.Str(item)
+		// kustomize takes an entry for inline YAML when it is not a file name.
+		if strings.Contains(s, "\n") || strings.Contains(s, ":") && !k.exists(s) {
+			out = append(out, patch{inline: item})
+		} else if s != "" {
+			out = append(out, patch{path: ref{s, item}})
+		}
+	}
+	return out
+}
+
+// generatorInputs lists the files and env files configMapGenerator and secretGenerator read.
+func (k *kustomization) generatorInputs() []ref {
+	var out []ref
+	for _, field := range []string{"configMapGenerator", "secretGenerator"} {
+		for _, gen := range fieldpath.Items(fieldpath.MapGet(k.root, field)) {
+			for _, item := range fieldpath.Items(fieldpath.MapGet(gen, "files")) {
+				s, _ := fieldpath.Str(item)
+				if i := strings.Index(s, "="); i >= 0 {
+					s = s[i+1:]
+				}
+				if s != "" {
+					out = append(out, ref{s, item})
+				}
+			}
+			for _, item := range fieldpath.Items(fieldpath.MapGet(gen, "envs")) {
+				if s, _ := fieldpath.Str(item); s != "" {
+					out = append(out, ref{s, item})
+				}
+			}
+			if n := fieldpath.MapGet(gen, "env"); n != nil {
+				if s, _ := fieldpath.Str(n); s != "" {
+					out = append(out, ref{s, n})
+				}
+			}
+		}
+	}
+	return out
+}
+
+// otherFiles lists the remaining files a kustomization reads: transformer configurations,
+// CRD schemas, replacement files, plugin configs and the OpenAPI schema.
+func (k *kustomization) otherFiles() []ref {
+	var out []ref
+	for _, field := range []string{"configurations", "crds", "generators", "transformers", "validators"} {
+		for _, r := range k.strings(field) {
+			if !strings.Contains(r.value, "\n") {
+				out = append(out, r)
+			}
+		}
+	}
+	for _, item := range fieldpath.Items(fieldpath.MapGet(k.root, "replacements")) {
+		if n := fieldpath.MapGet(item, "path"); n != nil {
+			if s, _ := fieldpath.Str(n); s != "" {
+				out = append(out, ref{s, n})
+			}
+		}
+	}
+	if n := fieldpath.Lookup(k.root, fieldpath.New("openapi", "path")); n != nil {
+		if s, _ := fieldpath.Str(n); s != "" {
+			out = append(out, ref{s, n})
+		}
+	}
+	for _, item := range fieldpath.Items(fieldpath.MapGet(k.root, "helmCharts")) {
+		if n := fieldpath.MapGet(item, "valuesFile"); n != nil {
+			if s, _ := fieldpath.Str(n); s != "" {
+				out = append(out, ref{s, n})
+			}
+		}
+	}
+	return out
+}
+
+func (k *kustomization) abs(p string) string {
+	if filepath.IsAbs(p) {
+		return filepath.Clean(p)
+	}
+	return filepath.Join(k.dir, p)
+}
+
+func (k *kustomization) exists(p string) bool {
+	_, err := os.Stat(k.abs(p))
+	return err == nil
+}
+
+// isRemote reports references kustomize would fetch over the network: URLs, git
+// remotes and hosted-repository shorthands such as github.com/org/repo/path?ref=v1.
+func isRemote(s string) bool {
+	if strings.Contains(s, "://") || strings.HasPrefix(s, "git@") || strings.HasPrefix(s, "git::") ||
+		strings.Contains(s, "?ref=") || strings.Contains(s, "?version=") || strings.Contains(s, "//ref=") {
+		return true
+	}
+	first, _, found := strings.Cut(s, "/")
+	if !found || strings.HasPrefix(s, ".") || filepath.IsAbs(s) {
+		return false
+	}
+	// A first segment that is a host name: github.com/..., gitlab.example.org/...
+	return strings.Contains(first, ".") && !strings.HasSuffix(first, ".yaml") && !strings.HasSuffix(first, ".yml")
+}
+
+func describe(err error) string {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}

@@ -1,0 +1,135 @@
+// Package load reads the inputs discover found — files, stdin and Kustomize builds — into
+// objects, in parallel and in a deterministic order.
+package load
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"sync"
+
+	"github.com/kubectl-secure/kubectl-secure/pkg/discover"
+	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
+	"github.com/kubectl-secure/kubectl-secure/pkg/kustomize"
+	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
+)
+
+// Loaded is everything read from the inputs.
+type Loaded struct {
+	Objects []*manifest.Object
+	Errors  []finding.InputError
+	Files   int // distinct files read
+}
+
+// Load reads every input, in parallel, keeping the inputs' order in the result so that
+// output does not depend on scheduling. stdin is read only if an input names it.
+func Load(inputs []discover.Input, stdin io.Reader, limits manifest.Limits) Loaded {
+	type result struct {
+		objs []*manifest.Object
+		err  *finding.InputError
+		file string // the file read, for plain inputs
+	}
+	results := make([]result, len(inputs))
+	cache := kustomize.NewCache()
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i, in := range inputs {
+		if in.Kind == discover.Stdin {
+			// stdin is read on this goroutine: it can only be read once, and in order.
+			results[i].objs, results[i].err = loadStdin(stdin, limits)
+			results[i].file = "-"
+			continue
+		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(i int, in discover.Input) {
+			defer func() { <-sem; wg.Done() }()
+			switch in.Kind {
+			case discover.Kustomize:
+				objs, err := kustomize.Build(in.Path, cache)
+				results[i].objs, results[i].err = objs, asInputError(in.Path, err)
+			default:
+				results[i].objs, results[i].err = loadFile(in.Path, limits)
+				results[i].file = in.Path
+			}
+		}(i, in)
+	}
+	wg.Wait()
+
+	var out Loaded
+	files := map[string]bool{}
+	for _, r := range results {
+		out.Objects = append(out.Objects, r.objs...)
+		if r.err != nil {
+			out.Errors = append(out.Errors, *r.err)
+		}
+		if r.file != "" {
+			files[r.file] = true
+		}
+		for _, o := range r.objs {
+			files[o.File] = true
+		}
+	}
+	out.Files = len(files)
+	finding.SortErrors(out.Errors)
+	return out
+}
+
+func loadFile(path string, limits manifest.Limits) ([]*manifest.Object, *finding.InputError) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, &finding.InputError{File: path, Message: describe(err)}
+	}
+	if !info.Mode().IsRegular() {
+		return nil, &finding.InputError{File: path, Message: "not a regular file"}
+	}
+	if limits.MaxFileBytes > 0 && info.Size() > limits.MaxFileBytes {
+		return nil, &finding.InputError{File: path, Message: fmt.Sprintf("file is %d bytes, over the %d-byte limit", info.Size(), limits.MaxFileBytes)}
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &finding.InputError{File: path, Message: describe(err)}
+	}
+	res := manifest.Parse(path, data, limits)
+	return res.Objects, res.Err
+}
+
+func loadStdin(r io.Reader, limits manifest.Limits) ([]*manifest.Object, *finding.InputError) {
+	if r == nil {
+		return nil, &finding.InputError{File: "-", Message: "standard input is not available"}
+	}
+	max := limits.MaxFileBytes
+	if max <= 0 {
+		max = 1 << 62
+	}
+	data, err := io.ReadAll(io.LimitReader(r, max+1))
+	if err != nil {
+		return nil, &finding.InputError{File: "-", Message: "reading standard input: " + err.Error()}
+	}
+	if int64(len(data)) > max {
+		return nil, &finding.InputError{File: "-", Message: fmt.Sprintf("standard input is over the %d-byte limit", max)}
+	}
+	res := manifest.Parse("-", data, limits)
+	return res.Objects, res.Err
+}
+
+func asInputError(path string, err error) *finding.InputError {
+	if err == nil {
+		return nil
+	}
+	var ie *finding.InputError
+	if errors.As(err, &ie) {
+		return ie
+	}
+	return &finding.InputError{File: path, Message: err.Error()}
+}
+
+func describe(err error) string {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}

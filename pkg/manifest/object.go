@@ -1,0 +1,88 @@
+// Package manifest turns bytes into Kubernetes objects that remember where every field was
+// written: the file, the document, and a yaml.v3 node tree with file-absolute positions.
+package manifest
+
+import (
+	"gopkg.in/yaml.v3"
+
+	"github.com/kubectl-secure/kubectl-secure/pkg/fieldpath"
+	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
+)
+
+// Position is a place in a file the user can open. Line and Column are 1-based.
+type Position struct {
+	File   string
+	Line   int
+	Column int
+}
+
+// Locator maps a field of an object to the place where a developer has to edit it. For a
+// plain file that is the node itself; for an object built by Kustomize it is the base
+// resource, the overlay patch or the kustomization entry that produced the value.
+type Locator interface {
+	Locate(p fieldpath.Path) Position
+}
+
+// Object is one Kubernetes object as the checks see it.
+type Object struct {
+	Ref  finding.ObjectRef
+	File string // display path of the file the object came from
+	Doc  int    // 0-based document index within File
+	// Root is the object's mapping node. For objects built by Kustomize it is the built
+	// object, not the text the user wrote; Locator bridges the two.
+	Root    *yaml.Node
+	Locator Locator
+	// Overlay is the display path of the Kustomize directory that built the object, or "".
+	Overlay string
+	// Generator is "secretGenerator" or "configMapGenerator" for objects a kustomization
+	// generates rather than reads from a file; File then names the kustomization.
+	Generator string
+}
+
+// Get returns the node at p, or nil.
+func (o *Object) Get(p fieldpath.Path) *yaml.Node { return fieldpath.Lookup(o.Root, p) }
+
+// Locate returns where the field at p (or its nearest existing parent) is written.
+func (o *Object) Locate(p fieldpath.Path) Position {
+	if o.Locator != nil {
+		return o.Locator.Locate(p)
+	}
+	return NodeLocator{File: o.File, Root: o.Root}.Locate(p)
+}
+
+// NodeLocator locates fields in the same tree the checks read: plain files.
+type NodeLocator struct {
+	File string
+	Root *yaml.Node
+}
+
+func (l NodeLocator) Locate(p fieldpath.Path) Position {
+	_, n, _ := fieldpath.Resolve(l.Root, p)
+	return NodePosition(l.File, n)
+}
+
+// NodePosition is the position of n in file; a nil node maps to line 1.
+func NodePosition(file string, n *yaml.Node) Position {
+	if n == nil {
+		return Position{File: file, Line: 1, Column: 1}
+	}
+	return Position{File: file, Line: n.Line, Column: n.Column}
+}
+
+// RefOf reads apiVersion, kind, metadata.namespace and metadata.name of an object node.
+func RefOf(root *yaml.Node) finding.ObjectRef {
+	get := func(keys ...string) string {
+		s, _ := fieldpath.Str(fieldpath.Lookup(root, fieldpath.New(keys...)))
+		return s
+	}
+	name := get("metadata", "name")
+	if name == "" {
+		name = get("metadata", "generateName")
+	}
+	return finding.ObjectRef{
+		APIVersion: get("apiVersion"),
+		Kind:       get("kind"),
+		Namespace:  get("metadata", "namespace"),
+		Name:       name,
+	}
+}

@@ -1,0 +1,251 @@
+package manifest
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/kubectl-secure/kubectl-secure/pkg/fieldpath"
+	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
+)
+
+// Limits bound what one file may cost. Input is often written by strangers (pull requests,
+// vendored charts); a file beyond a limit is refused with a located error, never an OOM.
+type Limits struct {
+	MaxFileBytes int64 // larger files are refused before they are read
+	MaxDepth     int   // flow and block nesting
+	MaxDocuments int   // documents in one stream
+	// MaxAliasExpansion bounds how many nodes a document may stand for once its aliases are
+	// expanded, so that walking it stays linear in its size ("billion laughs").
+	MaxAliasExpansion int
+}
+
+// DefaultLimits are generous for real manifests (the largest CRD bundles are a few MB,
+// nest fewer than 60 levels) and tight enough that hostile input fails fast.
+var DefaultLimits = Limits{
+	MaxFileBytes:      64 << 20,
+	MaxDepth:          500,
+	MaxDocuments:      100000,
+	MaxAliasExpansion: 1000000,
+}
+
+// Result is what parsing one file yields: its objects and at most one error. Objects of the
+// documents before a syntax error are kept; a bad document never hides the good ones.
+type Result struct {
+	Objects []*Object
+	Err     *finding.InputError
+}
+
+// Parse decodes a YAML or JSON stream. Documents that are not Kubernetes objects (no kind or
+// apiVersion: Helm values, empty documents) are skipped without noise; a `kind: List` is
+// expanded into its items as kubectl does.
+func Parse(file string, data []byte, lim Limits) Result {
+	var res Result
+	docs, err := ParseDocuments(file, data, lim)
+	for _, d := range docs {
+		res.Objects = appendObjects(res.Objects, file, d.Index, d.Root)
+	}
+	res.Err = err
+	return res
+}
+
+// Document is one document of a stream: its 0-based index and its root node (never nil;
+// empty documents are left out).
+type Document struct {
+	Index int
+	Root  *yaml.Node
+}
+
+// ParseDocuments decodes every document of a stream within the limits, whatever it holds.
+// Kustomize patches and kustomization files are read with it: they are YAML but not
+// Kubernetes objects. The documents before an error are returned with it.
+func ParseDocuments(file string, data []byte, lim Limits) ([]Document, *finding.InputError) {
+	var docs []Document
+	fail := func(line int, format string, args ...any) ([]Document, *finding.InputError) {
+		return docs, &finding.InputError{File: file, Line: line, Message: fmt.Sprintf(format, args...)}
+	}
+	if lim.MaxFileBytes > 0 && int64(len(data)) > lim.MaxFileBytes {
+		return fail(0, "file is %d bytes, over the %d-byte limit", len(data), lim.MaxFileBytes)
+	}
+	if looksBinary(data) {
+		return fail(0, "not a text file (binary content)")
+	}
+	if line, depth := nestingDepth(data, lim.MaxDepth); depth > lim.MaxDepth {
+		return fail(line, "nesting deeper than %d levels", lim.MaxDepth)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for doc := 0; ; doc++ {
+		if lim.MaxDocuments > 0 && doc >= lim.MaxDocuments {
+			return fail(0, "more than %d documents in one stream", lim.MaxDocuments)
+		}
+		var n yaml.Node
+		err := dec.Decode(&n)
+		if errors.Is(err, io.EOF) {
+			return docs, nil
+		}
+		if err != nil {
+			line, msg := splitYAMLError(err)
+			return fail(line, "invalid YAML: %s", msg)
+		}
+		if n.Kind != yaml.DocumentNode || len(n.Content) == 0 {
+			continue
+		}
+		root := n.Content[0]
+		if alias := firstAlias(root); lim.MaxAliasExpansion > 0 && alias != nil {
+			if expanded(root, lim.MaxAliasExpansion) > lim.MaxAliasExpansion {
+				return fail(alias.Line, "document expands to more than %d nodes through YAML aliases", lim.MaxAliasExpansion)
+			}
+		}
+		docs = append(docs, Document{Index: doc, Root: root})
+	}
+}
+
+func appendObjects(out []*Object, file string, doc int, root *yaml.Node) []*Object {
+	root = fieldpath.Deref(root)
+	if root == nil || root.Kind != yaml.MappingNode {
+		return out
+	}
+	ref := RefOf(root)
+	if ref.Kind == "" || ref.APIVersion == "" {
+		return out
+	}
+	if ref.Kind == "List" || strings.HasSuffix(ref.Kind, "List") && fieldpath.MapGet(root, "items") != nil {
+		for _, item := range fieldpath.Items(fieldpath.MapGet(root, "items")) {
+			out = appendObjects(out, file, doc, item)
+		}
+		return out
+	}
+	return append(out, &Object{Ref: ref, File: file, Doc: doc, Root: root})
+}
+
+var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// splitYAMLError pulls the line number out of yaml.v3's "yaml: line N: msg" errors.
+func splitYAMLError(err error) (int, string) {
+	msg := err.Error()
+	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		return line, m[2]
+	}
+	return 0, strings.TrimPrefix(msg, "yaml: ")
+}
+
+// looksBinary reports NUL bytes or invalid UTF-8 in the first block, which YAML cannot be.
+func looksBinary(data []byte) bool {
+	head := data
+	if len(head) > 8000 {
+		head = head[:8000]
+		// Do not cut a multi-byte rune in half.
+		for i := 0; i < utf8.UTFMax && len(head) > 0 && !utf8.Valid(head); i++ {
+			head = head[:len(head)-1]
+		}
+	}
+	return bytes.IndexByte(head, 0) >= 0 || !utf8.Valid(head)
+}
+
+// nestingDepth scans for flow-collection nesting ([ and {), which yaml.v3 composes
+// recursively: a few megabytes of "[[[[" would otherwise exhaust the stack. Brackets inside
+// quotes and comments are ignored. It stops as soon as the limit is passed and returns the
+// line there.
+func nestingDepth(data []byte, limit int) (line, depth int) {
+	line = 1
+	var quote byte
+	comment := false
+	maxDepth := 0
+	for i := 0; i < len(data); i++ {
+		c := data[i]
+		if c == '\n' {
+			line++
+			comment = false
+			if quote == 0 {
+				continue
+			}
+		}
+		if comment {
+			continue
+		}
+		if quote != 0 {
+			if c == '\\' && quote == '"' {
+				i++
+			} else if c == quote {
+				quote = 0
+			}
+			continue
+		}
+		switch c {
+		case '#':
+			if i == 0 || data[i-1] == ' ' || data[i-1] == '\t' || data[i-1] == '\n' {
+				comment = true
+			}
+		case '"', '\'':
+			// A quote only opens a string at the start of a scalar, not inside a word (it's).
+			if i == 0 || strings.IndexByte(" \t\n[{,:-", data[i-1]) >= 0 {
+				quote = c
+			}
+		case '[', '{':
+			depth++
+			if depth > maxDepth {
+				maxDepth = depth
+				if maxDepth > limit {
+					return line, maxDepth
+				}
+			}
+		case ']', '}':
+			if depth > 0 {
+				depth--
+			}
+		}
+	}
+	return line, maxDepth
+}
+
+// firstAlias returns the first alias node in document order, where an error about
+// aliasing is best located.
+func firstAlias(n *yaml.Node) *yaml.Node {
+	if n.Kind == yaml.AliasNode {
+		return n
+	}
+	for _, c := range n.Content {
+		if a := firstAlias(c); a != nil {
+			return a
+		}
+	}
+	return nil
+}
+
+// expanded counts the nodes n stands for with aliases expanded, memoised per node so the
+// count itself stays linear, and stops early once limit is passed.
+func expanded(n *yaml.Node, limit int) int {
+	memo := map[*yaml.Node]int{}
+	var size func(*yaml.Node, int) int
+	size = func(n *yaml.Node, depth int) int {
+		if n == nil || depth > 10000 {
+			return limit + 1
+		}
+		if v, ok := memo[n]; ok {
+			return v
+		}
+		memo[n] = limit + 1 // an alias cycle counts as unbounded
+		total := 1
+		if n.Kind == yaml.AliasNode {
+			total = size(n.Alias, depth+1)
+		} else {
+			for _, c := range n.Content {
+				total += size(c, depth+1)
+				if total > limit {
+					break
+				}
+			}
+		}
+		memo[n] = total
+		return total
+	}
+	return size(n, 0)
+}

@@ -1,0 +1,111 @@
+package manifest
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kubectl-secure/kubectl-secure/pkg/fieldpath"
+)
+
+func TestParseInputs(t *testing.T) {
+	cases := []struct {
+		file     string
+		objects  []string // Kind/name of the objects expected
+		errLine  int
+		errMatch string // substring of the error; "" means no error
+	}{
+		{file: "pod.yaml", objects: []string{"Pod/debug"}},
+		{file: "multi.yaml", objects: []string{"ServiceAccount/worker", "CronJob/nightly"}},
+		{file: "list.json", objects: []string{"Pod/from-json"}},
+		{file: "values.yaml"},
+		{file: "empty.yaml"},
+		{file: "broken.yaml", errLine: 7, errMatch: "invalid YAML"},
+		{file: "bomb.yaml", errLine: 7, errMatch: "YAML aliases"},
+		{file: "deep.json", errLine: 1, errMatch: "nesting deeper than 500"},
+		{file: "binary.yaml", errMatch: "not a text file"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.file, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join("..", "..", "testdata", "inputs", tc.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			res := Parse(tc.file, data, DefaultLimits)
+			if d := time.Since(start); d > 2*time.Second {
+				t.Errorf("parse took %v", d)
+			}
+			var got []string
+			for _, o := range res.Objects {
+				got = append(got, o.Ref.Kind+"/"+o.Ref.Name)
+			}
+			if strings.Join(got, ",") != strings.Join(tc.objects, ",") {
+				t.Errorf("objects = %v, want %v", got, tc.objects)
+			}
+			switch {
+			case tc.errMatch == "" && res.Err != nil:
+				t.Errorf("unexpected error: %v", res.Err)
+			case tc.errMatch != "" && res.Err == nil:
+				t.Errorf("no error, want %q", tc.errMatch)
+			case tc.errMatch != "":
+				if !strings.Contains(res.Err.Message, tc.errMatch) || res.Err.Line != tc.errLine || res.Err.File != tc.file {
+					t.Errorf("error = %+v, want line %d matching %q", res.Err, tc.errLine, tc.errMatch)
+				}
+			}
+		})
+	}
+}
+
+func TestPositionsAreFileAbsolute(t *testing.T) {
+	src := "# comment\r\napiVersion: v1\r\nkind: Pod\r\nmetadata:\r\n  name: a\r\n---\r\napiVersion: v1\r\nkind: Pod\r\nmetadata:\r\n  name: b\r\nspec:\r\n  containers:\r\n  - name: c\r\n    image: x\r\n"
+	res := Parse("f.yaml", []byte(src), DefaultLimits)
+	if res.Err != nil || len(res.Objects) != 2 {
+		t.Fatalf("parse: %v, %d objects", res.Err, len(res.Objects))
+	}
+	b := res.Objects[1]
+	if b.Doc != 1 {
+		t.Errorf("doc index = %d, want 1", b.Doc)
+	}
+	pos := b.Locate(fieldpath.New("spec", "containers").Child(fieldpath.Select("name", "c")).Keys("image"))
+	if pos.Line != 14 || pos.Column != 12 || pos.File != "f.yaml" {
+		t.Errorf("image at %+v, want f.yaml:14:12", pos)
+	}
+	// A missing field is located at the nearest existing parent: the container.
+	pos = b.Locate(fieldpath.New("spec", "containers").Child(fieldpath.Select("name", "c")).Keys("securityContext", "privileged"))
+	if pos.Line != 13 || pos.Column != 5 {
+		t.Errorf("missing field at %+v, want 13:5", pos)
+	}
+}
+
+func TestLimits(t *testing.T) {
+	lim := DefaultLimits
+	lim.MaxFileBytes = 10
+	if res := Parse("big.yaml", []byte("apiVersion: v1\nkind: Pod\n"), lim); res.Err == nil || !strings.Contains(res.Err.Message, "byte limit") {
+		t.Errorf("size limit: %v", res.Err)
+	}
+	lim = DefaultLimits
+	lim.MaxDocuments = 2
+	if res := Parse("docs.yaml", []byte("a: 1\n---\na: 2\n---\na: 3\n"), lim); res.Err == nil || !strings.Contains(res.Err.Message, "documents") {
+		t.Errorf("document limit: %v", res.Err)
+	}
+	// Brackets in quotes, comments and block scalars do not count as nesting.
+	src := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x # [[[[\ndata:\n  a: \"" + strings.Repeat("[", 600) + "\"\n"
+	if res := Parse("q.yaml", []byte(src), DefaultLimits); res.Err != nil {
+		t.Errorf("quoted brackets counted as nesting: %v", res.Err)
+	}
+}
+
+func TestAliasesResolve(t *testing.T) {
+	src := "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - &c\n    name: a\n    securityContext: {privileged: true}\n  - <<: *c\n    name: b\n"
+	res := Parse("a.yaml", []byte(src), DefaultLimits)
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	n := res.Objects[0].Get(fieldpath.New("spec", "containers").Child(fieldpath.Select("name", "b")).Keys("securityContext", "privileged"))
+	if v, ok := fieldpath.Bool(n); !ok || !v {
+		t.Errorf("merge key not followed: %v", n)
+	}
+}

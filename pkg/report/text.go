@@ -1,0 +1,143 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/fatih/color"
+
+	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
+)
+
+// TextOptions controls the human-readable output.
+type TextOptions struct {
+	Color bool
+}
+
+// palette holds colour printers decided once per run from TextOptions, not from fatih/color's
+// global, which looks at os.Stdout whatever the writer is.
+type palette struct {
+	severity map[finding.Severity]*color.Color
+	file     *color.Color
+	check    *color.Color
+	dim      *color.Color
+}
+
+func newPalette(on bool) palette {
+	mk := func(attrs ...color.Attribute) *color.Color {
+		c := color.New(attrs...)
+		if on {
+			c.EnableColor()
+		} else {
+			c.DisableColor()
+		}
+		return c
+	}
+	return palette{
+		severity: map[finding.Severity]*color.Color{
+			finding.Critical: mk(color.FgHiRed, color.Bold),
+			finding.High:     mk(color.FgRed),
+			finding.Medium:   mk(color.FgYellow),
+			finding.Low:      mk(color.FgCyan),
+		},
+		file:  mk(color.Bold, color.Underline),
+		check: mk(color.FgBlue),
+		dim:   mk(color.Faint),
+	}
+}
+
+// Text writes findings grouped by file, each as `file:line:col`, severity, check ID and
+// message, then the object and field path, then a closing summary line. Input errors are
+// not written here (the CLI writes them to stderr) but are counted in the summary.
+func Text(w io.Writer, r Report, opts TextOptions) error {
+	p := newPalette(opts.Color)
+	var b strings.Builder
+	lastFile := ""
+	for _, f := range r.Findings {
+		if f.File != lastFile {
+			if lastFile != "" {
+				b.WriteByte('\n')
+			}
+			b.WriteString(p.file.Sprint(Sanitize(f.File)) + "\n")
+			lastFile = f.File
+		}
+		loc := fmt.Sprintf("%s:%d:%d", Sanitize(f.File), f.Line, f.Column)
+		sev := p.severity[f.Severity].Sprintf("%-8s", f.Severity)
+		fmt.Fprintf(&b, "  %s  %s  %s  %s\n", loc, sev, p.check.Sprint(f.Check), Sanitize(f.Message))
+		detail := objectLabel(f.Object)
+		if f.Path != "" {
+			detail += " · " + Sanitize(f.Path)
+		}
+		if f.Fix != nil {
+			kind := "unsafe fix"
+			if f.Fix.Safe {
+				kind = "fix"
+			}
+			detail += " · " + kind + ": " + Sanitize(f.Fix.Description)
+		}
+		b.WriteString("      " + p.dim.Sprint(detail) + "\n")
+	}
+	if len(r.Findings) > 0 {
+		b.WriteByte('\n')
+	}
+	b.WriteString(summaryLine(r, p) + "\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func objectLabel(o finding.ObjectRef) string {
+	s := Sanitize(o.Kind) + " "
+	if o.Namespace != "" {
+		s += Sanitize(o.Namespace) + "/"
+	}
+	return s + Sanitize(o.Name)
+}
+
+func summaryLine(r Report, p palette) string {
+	counts := map[finding.Severity]int{}
+	for _, f := range r.Findings {
+		counts[f.Severity]++
+	}
+	var parts []string
+	for s := finding.Critical; s >= finding.Low; s-- {
+		if counts[s] > 0 {
+			parts = append(parts, p.severity[s].Sprintf("%d %s", counts[s], s))
+		}
+	}
+	line := fmt.Sprintf("%d %s", len(r.Findings), plural(len(r.Findings), "finding"))
+	if len(parts) > 0 {
+		line += " (" + strings.Join(parts, ", ") + ")"
+	}
+	line += fmt.Sprintf(" in %d %s, %d %s", r.Files, plural(r.Files, "file"), r.Objects, plural(r.Objects, "object"))
+	if n := len(r.Errors); n > 0 {
+		line += fmt.Sprintf("; %d %s", n, plural(n, "input error"))
+	}
+	return line
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
+}
+
+// Sanitize escapes control characters (ANSI escape sequences included) and invalid UTF-8,
+// so text taken from a manifest can never drive the user's terminal or CI log.
+func Sanitize(s string) string {
+	clean := true
+	for _, r := range s {
+		if r == unicode.ReplacementChar || unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || unicode.Is(unicode.Bidi_Control, r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	q := strconv.QuoteToGraphic(s)
+	return q[1 : len(q)-1]
+}

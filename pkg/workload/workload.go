@@ -1,0 +1,175 @@
+// Package workload finds the pod specs inside objects: the built-in workload kinds and any
+// custom resource whose shape holds a pod template (Argo Rollouts, Knative, Kubeflow jobs).
+package workload
+
+import (
+	"strconv"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/kubectl-secure/kubectl-secure/pkg/fieldpath"
+	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
+)
+
+// Pod is one pod spec inside an object.
+type Pod struct {
+	Object   *manifest.Object
+	Path     fieldpath.Path // path of the pod spec mapping
+	Spec     *yaml.Node
+	MetaPath fieldpath.Path // path of the pod's metadata (template metadata for workloads)
+	Meta     *yaml.Node     // may be nil
+}
+
+// Container is one entry of containers, initContainers or ephemeralContainers.
+type Container struct {
+	Name string
+	List string // "containers", "initContainers" or "ephemeralContainers"
+	Path fieldpath.Path
+	Node *yaml.Node
+}
+
+// ContainerLists are the pod spec fields that hold containers, in the order PSA visits them.
+var ContainerLists = []string{"initContainers", "containers", "ephemeralContainers"}
+
+var builtinTemplates = map[string][]string{
+	"Pod":                   {"spec"},
+	"PodTemplate":           {"template", "spec"},
+	"Deployment":            {"spec", "template", "spec"},
+	"StatefulSet":           {"spec", "template", "spec"},
+	"DaemonSet":             {"spec", "template", "spec"},
+	"ReplicaSet":            {"spec", "template", "spec"},
+	"ReplicationController": {"spec", "template", "spec"},
+	"Job":                   {"spec", "template", "spec"},
+	"CronJob":               {"spec", "jobTemplate", "spec", "template", "spec"},
+}
+
+// builtinGroups are the API groups whose kinds above are the real workload kinds; a custom
+// resource that happens to be called "Deployment" is searched by shape instead.
+var builtinGroups = map[string]bool{"v1": true, "apps/v1": true, "batch/v1": true, "batch/v1beta1": true,
+	"apps/v1beta1": true, "apps/v1beta2": true, "extensions/v1beta1": true}
+
+// notWorkloads never hold a live pod template, however their schema looks.
+var notWorkloads = map[string]bool{"CustomResourceDefinition": true, "ConfigMap": true, "Secret": true}
+
+// maxSearchDepth bounds the shape search in custom resources.
+const maxSearchDepth = 10
+
+// Pods returns every pod spec in obj.
+func Pods(obj *manifest.Object) []*Pod {
+	if keys, ok := builtinTemplates[obj.Ref.Kind]; ok && builtinGroups[obj.Ref.APIVersion] {
+		specPath := fieldpath.New(keys...)
+		spec := obj.Get(specPath)
+		if spec == nil || spec.Kind != yaml.MappingNode {
+			return nil
+		}
+		metaPath := specPath[:len(specPath)-1].Keys("metadata")
+		return []*Pod{newPod(obj, specPath, spec, metaPath)}
+	}
+	if notWorkloads[obj.Ref.Kind] || obj.Ref.APIVersion == "v1" {
+		return nil
+	}
+	var pods []*Pod
+	spec := fieldpath.MapGet(obj.Root, "spec")
+	search(obj, fieldpath.New("spec"), spec, 0, &pods)
+	return pods
+}
+
+func newPod(obj *manifest.Object, specPath fieldpath.Path, spec *yaml.Node, metaPath fieldpath.Path) *Pod {
+	return &Pod{Object: obj, Path: specPath, Spec: spec, MetaPath: metaPath, Meta: obj.Get(metaPath)}
+}
+
+// search looks for `template: {spec: {containers: [...]}}` shapes below n.
+func search(obj *manifest.Object, path fieldpath.Path, n *yaml.Node, depth int, out *[]*Pod) {
+	n = fieldpath.Deref(n)
+	if n == nil || depth > maxSearchDepth {
+		return
+	}
+	switch n.Kind {
+	case yaml.MappingNode:
+		if t := fieldpath.MapGet(n, "template"); t != nil {
+			if spec := fieldpath.MapGet(t, "spec"); isPodSpec(spec) {
+				tp := path.Keys("template")
+				*out = append(*out, newPod(obj, tp.Keys("spec"), spec, tp.Keys("metadata")))
+				return
+			}
+		}
+		fieldpath.Pairs(n, func(key string, _, v *yaml.Node) {
+			search(obj, path.Keys(key), v, depth+1, out)
+		})
+	case yaml.SequenceNode:
+		for i, item := range n.Content {
+			search(obj, path.Child(fieldpath.Index(i)), item, depth+1, out)
+		}
+	}
+}
+
+// isPodSpec: a mapping with a non-empty containers sequence whose items are mappings
+// with an image or a name. CRD schemas have `containers: {type: array}` and do not match.
+func isPodSpec(n *yaml.Node) bool {
+	items := fieldpath.Items(fieldpath.MapGet(n, "containers"))
+	if len(items) == 0 {
+		return false
+	}
+	for _, c := range items {
+		if c == nil || c.Kind != yaml.MappingNode {
+			return false
+		}
+		if fieldpath.MapGet(c, "image") == nil && fieldpath.MapGet(c, "name") == nil {
+			return false
+		}
+	}
+	return true
+}
+
+// Containers lists the pod's containers of every kind, each with a path that selects it by
+// name ([name=app]) when the name is set and unique, by index otherwise.
+func (p *Pod) Containers() []Container {
+	var out []Container
+	for _, list := range ContainerLists {
+		items := fieldpath.Items(fieldpath.MapGet(p.Spec, list))
+		seen := map[string]int{}
+		for _, c := range items {
+			if name, ok := fieldpath.Str(fieldpath.MapGet(c, "name")); ok {
+				seen[name]++
+			}
+		}
+		for i, c := range items {
+			if c == nil || c.Kind != yaml.MappingNode {
+				continue
+			}
+			name, _ := fieldpath.Str(fieldpath.MapGet(c, "name"))
+			seg := fieldpath.Index(i)
+			if name != "" && seen[name] == 1 {
+				seg = fieldpath.Select("name", name)
+			}
+			out = append(out, Container{Name: name, List: list, Path: p.Path.Keys(list).Child(seg), Node: c})
+		}
+	}
+	return out
+}
+
+// Label names a container for messages: `container "app"`, `init container "setup"`.
+func (c Container) Label() string {
+	kind := "container"
+	switch c.List {
+	case "initContainers":
+		kind = "init container"
+	case "ephemeralContainers":
+		kind = "ephemeral container"
+	}
+	name := c.Name
+	if name == "" {
+		name = "#" + strconv.Itoa(c.Path[len(c.Path)-1].Index)
+	}
+	return kind + " " + strconv.Quote(name)
+}
+
+// Field returns the node at the keys below the pod spec.
+func (p *Pod) Field(keys ...string) *yaml.Node {
+	return fieldpath.Lookup(p.Spec, fieldpath.New(keys...))
+}
+
+// Field returns the node at the keys below the container.
+func (c Container) Field(keys ...string) *yaml.Node {
+	return fieldpath.Lookup(c.Node, fieldpath.New(keys...))
+}
