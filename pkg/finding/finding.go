@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/kubectl-secure/kubectl-secure/pkg/fieldpath"
 )
 
 // Severity orders findings; --fail-on compares against it.
@@ -67,10 +69,46 @@ func (o ObjectRef) String() string {
 	return s
 }
 
-// Fix describes the remedy a finding offers.
+// Fix describes the remedy a finding offers. Description and Safe are the contract shown
+// to users; Changes are what `--fix`/`--diff` apply.
 type Fix struct {
 	Description string `json:"description"`
-	Safe        bool   `json:"safe"`
+	// Safe means the fix cannot change how a correctly written workload behaves; unsafe
+	// fixes (runAsNonRoot, drop ALL, read-only root) can stop an image from starting and
+	// are applied only with --unsafe-fixes.
+	Safe bool `json:"safe"`
+	// Changes are applied in order to the object the finding belongs to. A fix with no
+	// Changes is advice only.
+	Changes []Change `json:"-"`
+	// Object is the *manifest.Object the changes apply to; the lint engine fills it in.
+	// It is untyped because manifest imports this package.
+	Object any `json:"-"`
+}
+
+// ChangeOp says what a Change does.
+type ChangeOp int
+
+const (
+	// Set writes the scalar Value at Path, creating missing mappings on the way. A selector
+	// segment (containers[name=app]) must match an existing element.
+	Set ChangeOp = iota + 1
+	// Remove deletes the mapping entry or sequence element at Path.
+	Remove
+	// Append adds the scalar Value to the sequence at Path unless an equal scalar is already
+	// there, creating the sequence (and missing mappings) when absent.
+	Append
+	// AddObject adds a new object, whose YAML text is Value, beside the finding's object
+	// (a new file next to it, or a new resource of a Kustomize overlay).
+	AddObject
+)
+
+// Change is one edit of a fix. Path is relative to the object's root.
+type Change struct {
+	Op    ChangeOp
+	Path  fieldpath.Path
+	Value any // bool, int, int64 or string for Set and Append; string YAML for AddObject
+	// FileName names the file AddObject writes (e.g. "networkpolicy-default-deny.yaml").
+	FileName string
 }
 
 // Finding is one problem at one place. Its JSON form is the product contract.

@@ -49,6 +49,12 @@ func Locate(c *check.Check, d check.Diagnostic) finding.Finding {
 	if pss == "" {
 		pss = c.PSS
 	}
+	fix := d.Fix
+	if fix != nil {
+		withObject := *fix
+		withObject.Object = d.Object
+		fix = &withObject
+	}
 	return finding.Finding{
 		Check:    c.ID,
 		Category: c.Category,
@@ -60,7 +66,7 @@ func Locate(c *check.Check, d check.Diagnostic) finding.Finding {
 		Column:   pos.Column,
 		Object:   d.Object.Ref,
 		Path:     d.Path.String(),
-		Fix:      d.Fix,
+		Fix:      fix,
 	}
 }
 
