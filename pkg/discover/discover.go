@@ -6,6 +6,7 @@ package discover
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -144,7 +145,14 @@ func walkFiles(dir string, recursive bool) ([]string, []finding.InputError) {
 			}
 			return nil
 		}
-		if hasExtension(p) && isRegularFile(p, d) {
+		if !hasExtension(p) {
+			return nil
+		}
+		if e := escapes(dir, p, d); e != nil {
+			errs = append(errs, *e)
+			return nil
+		}
+		if isRegularFile(p, d) {
 			files = append(files, p)
 		}
 		return nil
@@ -154,6 +162,32 @@ func walkFiles(dir string, recursive bool) ([]string, []finding.InputError) {
 	}
 	sort.Strings(files)
 	return files, errs
+}
+
+// escapes refuses a symlink found while walking root whose target lies outside root: a
+// directory walk must not read files elsewhere on the machine (a pull request can add a
+// link to ~/.kube/config). Naming such a file explicitly still works.
+func escapes(root, p string, d fs.DirEntry) *finding.InputError {
+	if d.Type()&fs.ModeSymlink == 0 {
+		return nil
+	}
+	target, err := filepath.EvalSymlinks(p)
+	if err != nil {
+		return &finding.InputError{File: p, Message: "broken symlink: " + describe(err)}
+	}
+	realRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return nil
+	}
+	absTarget, err1 := filepath.Abs(target)
+	absRoot, err2 := filepath.Abs(realRoot)
+	if err1 != nil || err2 != nil {
+		return nil
+	}
+	if rel, err := filepath.Rel(absRoot, absTarget); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return &finding.InputError{File: p, Message: fmt.Sprintf("symlink points outside %s (to %s); not followed", root, target)}
+	}
+	return nil
 }
 
 // isRegularFile follows a symlink to a file, but never to a directory (no loops) and never

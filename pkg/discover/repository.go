@@ -33,7 +33,14 @@ func walkRepository(root string) ([]Input, []finding.InputError) {
 			}
 			return nil
 		}
-		if hasExtension(p) && isRegularFile(p, d) {
+		if !hasExtension(p) {
+			return nil
+		}
+		if e := escapes(root, p, d); e != nil {
+			errs = append(errs, *e)
+			return nil
+		}
+		if isRegularFile(p, d) {
 			files = append(files, p)
 		}
 		return nil

@@ -3,6 +3,8 @@
 package manifest
 
 import (
+	"sync"
+
 	"gopkg.in/yaml.v3"
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/fieldpath"
@@ -37,6 +39,26 @@ type Object struct {
 	// Generator is "secretGenerator" or "configMapGenerator" for objects a kustomization
 	// generates rather than reads from a file; File then names the kustomization.
 	Generator string
+
+	memoMu sync.Mutex
+	memo   map[any]any
+}
+
+// Memo returns the value computed for key, computing it on first use. Checks run
+// concurrently and many derive the same facts (the pod specs of an object); this computes
+// them once. compute runs under the object's lock, so it must not call Memo itself.
+func (o *Object) Memo(key any, compute func() any) any {
+	o.memoMu.Lock()
+	defer o.memoMu.Unlock()
+	if v, ok := o.memo[key]; ok {
+		return v
+	}
+	if o.memo == nil {
+		o.memo = map[any]any{}
+	}
+	v := compute()
+	o.memo[key] = v
+	return v
 }
 
 // Get returns the node at p, or nil.

@@ -25,6 +25,9 @@ type Limits struct {
 	// MaxAliasExpansion bounds how many nodes a document may stand for once its aliases are
 	// expanded, so that walking it stays linear in its size ("billion laughs").
 	MaxAliasExpansion int
+	// MaxLineBytes bounds one line; minified blobs longer than this are not manifests a
+	// person edits, and unbounded lines make every later step (messages, diffs) unbounded.
+	MaxLineBytes int
 }
 
 // DefaultLimits are generous for real manifests (the largest CRD bundles are a few MB,
@@ -34,6 +37,7 @@ var DefaultLimits = Limits{
 	MaxDepth:          500,
 	MaxDocuments:      100000,
 	MaxAliasExpansion: 1000000,
+	MaxLineBytes:      8 << 20,
 }
 
 // Result is what parsing one file yields: its objects and at most one error. Objects of the
@@ -77,8 +81,29 @@ func ParseDocuments(file string, data []byte, lim Limits) ([]Document, *finding.
 	if looksBinary(data) {
 		return fail(0, "not a text file (binary content)")
 	}
+	if lim.MaxDocuments > 0 && bytes.Count(data, []byte("\n---")) >= lim.MaxDocuments {
+		// Counted before parsing, so a stream of a million tiny documents is refused at once.
+		return fail(0, "more than %d documents in one stream", lim.MaxDocuments)
+	}
+	if line := longLine(data, lim.MaxLineBytes); line > 0 {
+		return fail(line, "line longer than %d bytes", lim.MaxLineBytes)
+	}
 	if line, depth := nestingDepth(data, lim.MaxDepth); depth > lim.MaxDepth {
 		return fail(line, "nesting deeper than %d levels", lim.MaxDepth)
+	}
+	if mentionsSkimmedKind(data) {
+		if segs := splitDocuments(data); segs != nil {
+			return parseSegments(file, segs, lim)
+		}
+	}
+	return parseStream(file, data, lim)
+}
+
+// parseStream decodes the whole stream with one decoder, which gives file-absolute lines.
+func parseStream(file string, data []byte, lim Limits) ([]Document, *finding.InputError) {
+	var docs []Document
+	fail := func(line int, format string, args ...any) ([]Document, *finding.InputError) {
+		return docs, &finding.InputError{File: file, Line: line, Message: fmt.Sprintf(format, args...)}
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	for doc := 0; ; doc++ {
@@ -104,6 +129,68 @@ func ParseDocuments(file string, data []byte, lim Limits) ([]Document, *finding.
 			}
 		}
 		docs = append(docs, Document{Index: doc, Root: root})
+	}
+}
+
+func mentionsSkimmedKind(data []byte) bool {
+	for _, k := range skimmedKinds {
+		if bytes.Contains(data, k) {
+			return true
+		}
+	}
+	return false
+}
+
+// parseSegments parses a stream one document at a time, skimming the documents of
+// skimmedKinds, and gives every node its file-absolute line.
+func parseSegments(file string, segs []segment, lim Limits) ([]Document, *finding.InputError) {
+	var docs []Document
+	fail := func(line int, format string, args ...any) ([]Document, *finding.InputError) {
+		return docs, &finding.InputError{File: file, Line: line, Message: fmt.Sprintf(format, args...)}
+	}
+	for i, seg := range segs {
+		if lim.MaxDocuments > 0 && i >= lim.MaxDocuments {
+			return fail(0, "more than %d documents in one stream", lim.MaxDocuments)
+		}
+		text := seg.text
+		if skimmable(text) && validBlockYAML(text) {
+			text = withoutFields(text, skimmedFields)
+		}
+		var n yaml.Node
+		err := yaml.NewDecoder(bytes.NewReader(text)).Decode(&n)
+		if errors.Is(err, io.EOF) {
+			continue
+		}
+		if err != nil {
+			line, msg := splitYAMLError(err)
+			if line > 0 {
+				line += seg.startLine
+			}
+			return fail(line, "invalid YAML: %s", msg)
+		}
+		if n.Kind != yaml.DocumentNode || len(n.Content) == 0 {
+			continue
+		}
+		shiftLines(&n, seg.startLine)
+		root := n.Content[0]
+		if alias := firstAlias(root); lim.MaxAliasExpansion > 0 && alias != nil {
+			if expanded(root, lim.MaxAliasExpansion) > lim.MaxAliasExpansion {
+				return fail(alias.Line, "document expands to more than %d nodes through YAML aliases", lim.MaxAliasExpansion)
+			}
+		}
+		docs = append(docs, Document{Index: i, Root: root})
+	}
+	return docs, nil
+}
+
+// shiftLines moves a document parsed on its own to its place in the file.
+func shiftLines(n *yaml.Node, by int) {
+	if by == 0 {
+		return
+	}
+	n.Line += by
+	for _, c := range n.Content {
+		shiftLines(c, by)
 	}
 }
 
@@ -135,6 +222,27 @@ func splitYAMLError(err error) (int, string) {
 		return line, m[2]
 	}
 	return 0, strings.TrimPrefix(msg, "yaml: ")
+}
+
+// longLine returns the 1-based number of the first line longer than max bytes, or 0.
+func longLine(data []byte, max int) int {
+	if max <= 0 || len(data) <= max {
+		return 0
+	}
+	for line := 1; len(data) > 0; line++ {
+		i := bytes.IndexByte(data, '\n')
+		if i < 0 {
+			i = len(data)
+		}
+		if i > max {
+			return line
+		}
+		if i == len(data) {
+			break
+		}
+		data = data[i+1:]
+	}
+	return 0
 }
 
 // looksBinary reports NUL bytes or invalid UTF-8 in the first block, which YAML cannot be.

@@ -4,6 +4,7 @@ package workload
 
 import (
 	"strconv"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 
@@ -18,6 +19,9 @@ type Pod struct {
 	Spec     *yaml.Node
 	MetaPath fieldpath.Path // path of the pod's metadata (template metadata for workloads)
 	Meta     *yaml.Node     // may be nil
+
+	containersOnce sync.Once
+	containers     []Container
 }
 
 // Container is one entry of containers, initContainers or ephemeralContainers.
@@ -54,8 +58,15 @@ var notWorkloads = map[string]bool{"CustomResourceDefinition": true, "ConfigMap"
 // maxSearchDepth bounds the shape search in custom resources.
 const maxSearchDepth = 10
 
-// Pods returns every pod spec in obj.
+// Pods returns every pod spec in obj. Every check asks for them, so they are found once per
+// object and shared; callers must not modify the result.
 func Pods(obj *manifest.Object) []*Pod {
+	return obj.Memo(podsKey{}, func() any { return findPods(obj) }).([]*Pod)
+}
+
+type podsKey struct{}
+
+func findPods(obj *manifest.Object) []*Pod {
 	if keys, ok := builtinTemplates[obj.Ref.Kind]; ok && builtinGroups[obj.Ref.APIVersion] {
 		specPath := fieldpath.New(keys...)
 		spec := obj.Get(specPath)
@@ -70,7 +81,9 @@ func Pods(obj *manifest.Object) []*Pod {
 	}
 	var pods []*Pod
 	spec := fieldpath.MapGet(obj.Root, "spec")
-	search(obj, fieldpath.New("spec"), spec, 0, &pods)
+	path := make(fieldpath.Path, 1, maxSearchDepth+4)
+	path[0] = fieldpath.Key("spec")
+	search(obj, path, spec, 0, &pods)
 	return pods
 }
 
@@ -78,7 +91,9 @@ func newPod(obj *manifest.Object, specPath fieldpath.Path, spec *yaml.Node, meta
 	return &Pod{Object: obj, Path: specPath, Spec: spec, MetaPath: metaPath, Meta: obj.Get(metaPath)}
 }
 
-// search looks for `template: {spec: {containers: [...]}}` shapes below n.
+// search looks for `template: {spec: {containers: [...]}}` shapes below n. path is a
+// scratch stack shared by the whole walk (most objects hold no pod, so paths are copied
+// only for a match).
 func search(obj *manifest.Object, path fieldpath.Path, n *yaml.Node, depth int, out *[]*Pod) {
 	n = fieldpath.Deref(n)
 	if n == nil || depth > maxSearchDepth {
@@ -88,17 +103,17 @@ func search(obj *manifest.Object, path fieldpath.Path, n *yaml.Node, depth int, 
 	case yaml.MappingNode:
 		if t := fieldpath.MapGet(n, "template"); t != nil {
 			if spec := fieldpath.MapGet(t, "spec"); isPodSpec(spec) {
-				tp := path.Keys("template")
+				tp := path.Child().Keys("template")
 				*out = append(*out, newPod(obj, tp.Keys("spec"), spec, tp.Keys("metadata")))
 				return
 			}
 		}
 		fieldpath.Pairs(n, func(key string, _, v *yaml.Node) {
-			search(obj, path.Keys(key), v, depth+1, out)
+			search(obj, append(path, fieldpath.Key(key)), v, depth+1, out)
 		})
 	case yaml.SequenceNode:
 		for i, item := range n.Content {
-			search(obj, path.Child(fieldpath.Index(i)), item, depth+1, out)
+			search(obj, append(path, fieldpath.Index(i)), item, depth+1, out)
 		}
 	}
 }
@@ -124,6 +139,11 @@ func isPodSpec(n *yaml.Node) bool {
 // Containers lists the pod's containers of every kind, each with a path that selects it by
 // name ([name=app]) when the name is set and unique, by index otherwise.
 func (p *Pod) Containers() []Container {
+	p.containersOnce.Do(func() { p.containers = p.findContainers() })
+	return p.containers
+}
+
+func (p *Pod) findContainers() []Container {
 	var out []Container
 	for _, list := range ContainerLists {
 		items := fieldpath.Items(fieldpath.MapGet(p.Spec, list))

@@ -112,8 +112,9 @@ type perm struct {
 // hit is a perm a rule grants, with the entries that grant it.
 type hit struct {
 	perm     perm
-	verb     entry // the first verb entry that grants a wanted verb
-	resource entry // the first resource entry that matches
+	verb     entry   // the first verb entry that grants a wanted verb
+	verbs    []entry // every verb entry that grants one
+	resource entry   // the first resource entry that matches
 	// loose is true when the only matching resource entry is "name/*", which Kubernetes
 	// RBAC does not expand (only "*" and "*/sub" are wildcards): it states an intent to
 	// grant every subresource but grants none of them.
@@ -131,15 +132,38 @@ func (r *rule) grants(ps []perm, starResources bool) []hit {
 		if !r.groupMatches(p.groups) {
 			continue
 		}
-		v, ok := r.verbMatches(p.verbs)
-		if !ok {
+		verbs := p.verbs
+		if r.narrowed() && !strings.Contains(p.resource, "/") {
+			// create and deletecollection requests carry no object name, so a rule with
+			// resourceNames never grants them on a top-level resource. Subresource requests
+			// (serviceaccounts/token create, pods/exec create) do name their object.
+			if verbs = withoutUnnamed(verbs); verbs != nil && len(verbs) == 0 {
+				continue
+			}
+		}
+		vs := r.verbsMatching(verbs)
+		if len(vs) == 0 {
 			continue
 		}
 		res, loose, ok := r.resourceMatches(p.resource, starResources)
 		if !ok {
 			continue
 		}
-		out = append(out, hit{perm: p, verb: v, resource: res, loose: loose})
+		out = append(out, hit{perm: p, verb: vs[0], verbs: vs, resource: res, loose: loose})
+	}
+	return out
+}
+
+// withoutUnnamed drops the verbs whose requests name no object; nil (any verb) stays nil.
+func withoutUnnamed(verbs []string) []string {
+	if verbs == nil {
+		return nil
+	}
+	out := []string{}
+	for _, v := range verbs {
+		if v != "create" && v != "deletecollection" {
+			out = append(out, v)
+		}
 	}
 	return out
 }
@@ -158,22 +182,27 @@ func (r *rule) groupMatches(groups []string) bool {
 	return false
 }
 
-// verbMatches returns the first verb entry that grants one of verbs (any verb when nil).
-func (r *rule) verbMatches(verbs []string) (entry, bool) {
+// verbsMatching returns every verb entry that grants one of verbs (any verb when nil).
+func (r *rule) verbsMatching(verbs []string) []entry {
+	var out []entry
 	for _, e := range r.verbs {
 		if e.value == "" {
 			continue
 		}
-		if verbs == nil || e.value == all {
-			return e, true
-		}
-		for _, v := range verbs {
-			if e.value == v {
-				return e, true
-			}
+		if verbs == nil || e.value == all || contains(verbs, e.value) {
+			out = append(out, e)
 		}
 	}
-	return entry{}, false
+	return out
+}
+
+func contains(vs []string, v string) bool {
+	for _, x := range vs {
+		if x == v {
+			return true
+		}
+	}
+	return false
 }
 
 // resourceMatches follows rbacv1helpers.ResourceMatches: an exact match, "*", or
@@ -195,9 +224,18 @@ func (r *rule) resourceMatches(want string, star bool) (entry, bool, bool) {
 	return entry{}, false, false
 }
 
-// firstEntry returns the entry written first in the file (by line and column, falling back to
-// the order given for objects whose nodes carry no position).
+// firstEntry returns the entry written first in the file, or the zero entry for none.
 func firstEntry(in []entry) entry {
+	es := sortEntries(in)
+	if len(es) == 0 {
+		return entry{}
+	}
+	return es[0]
+}
+
+// sortEntries orders entries as written (by line and column), keeping the given order for
+// entries whose nodes carry no position.
+func sortEntries(in []entry) []entry {
 	es := append([]entry(nil), in...)
 	sort.SliceStable(es, func(i, j int) bool {
 		a, b := es[i].node, es[j].node
@@ -209,7 +247,16 @@ func firstEntry(in []entry) entry {
 		}
 		return a.Column < b.Column
 	})
-	return es[0]
+	return es
+}
+
+// values returns the distinct values of entries in the order they are written.
+func values(in []entry) []string {
+	var vs []string
+	for _, e := range sortEntries(in) {
+		vs = append(vs, e.value)
+	}
+	return distinct(vs)
 }
 
 // distinct returns the values in order of first appearance without repeats.
@@ -280,6 +327,10 @@ func forEachBinding(p *check.Pass, fn func(*binding)) {
 		for i, n := range fieldpath.Items(fieldpath.MapGet(o.Root, "subjects")) {
 			s := subject{kind: str(n, "kind"), name: str(n, "name"), namespace: str(n, "namespace"),
 				path: fieldpath.New("subjects").Child(fieldpath.Index(i))}
+			if s.kind == "ServiceAccount" && s.namespace == "" && o.Ref.Kind == "RoleBinding" {
+				// The authorizer reads an empty namespace as the RoleBinding's own.
+				s.namespace = p.Settings.NamespaceOf(o)
+			}
 			if s.name != "" {
 				b.subjects = append(b.subjects, s)
 			}

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/check"
+	"github.com/kubectl-secure/kubectl-secure/pkg/fieldpath"
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
 )
 
@@ -12,12 +13,8 @@ import (
 // has to remove. A rule with resources: ["*"] is reported by rbac-wildcard and, because
 // reading every Secret is its most direct consequence, by rbac-secrets-read; the other checks
 // only fire on resources the rule names (exactly or as "*/subresource"), so a cluster-admin
-// style "*"/"*"/"*" rule gives two findings rather than a dozen.
-
-// resourceNamesNote is the Doc paragraph shared by the checks that resourceNames soften.
-const resourceNamesNote = `
-A rule with resourceNames applies only to the named objects; such rules are still reported,
-at a lower severity, so that the names can be reviewed.`
+// style "*"/"*"/"*" rule gives two findings rather than a dozen. The one exception is an
+// escalation verb written out (impersonate on "*"): that is deliberate, not a shortcut.
 
 // looseNote explains "pods/*" findings.
 const looseNote = `
@@ -33,62 +30,72 @@ func scope(p *check.Pass, r *rule) string {
 	return "in every namespace when bound by a ClusterRoleBinding (in one namespace through a RoleBinding)"
 }
 
-// grantingVerbs lists the rule's verbs that grant one of verbs ("*" included).
-func (r *rule) grantingVerbs(verbs []string) []string {
-	var out []string
-	for _, e := range r.verbs {
-		if e.value == all {
-			out = append(out, e.value)
-			continue
-		}
-		for _, v := range verbs {
-			if e.value == v {
-				out = append(out, e.value)
-			}
+// aggregatesInto notes the built-in roles a ClusterRole adds its rules to through the
+// aggregate-to-* labels: every subject bound to admin, edit or view then gets them too,
+// which the role alone does not show.
+func (r *rule) aggregatesInto() string {
+	if r.namespaced {
+		return ""
+	}
+	labels := fieldpath.Lookup(r.obj.Root, fieldpath.New("metadata", "labels"))
+	var into []string
+	for _, role := range []string{"admin", "edit", "view"} {
+		if v, _ := fieldpath.Str(fieldpath.MapGet(labels, "rbac.authorization.k8s.io/aggregate-to-"+role)); v == "true" {
+			into = append(into, role)
 		}
 	}
-	return distinct(out)
+	if len(into) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("; its aggregate-to labels add this rule to the built-in %s ClusterRole, and so to everyone bound to it", list(into))
 }
 
-// located picks where to report hits: the first verb (atVerb) or resource entry, preferring
-// hits that really grant over loose "name/*" ones. It also returns the resources granted and
-// whether all hits are loose.
-func located(hits []hit, atVerb bool) (at entry, resources []string, loose bool) {
+// summary is what a check needs to report a rule's hits.
+type summary struct {
+	at        entry    // where to report: the first granting verb or matching resource
+	resources []string // the resources granted
+	verbs     []string // the verbs that grant them, as written
+	loose     bool     // every hit is a "name/*" entry that grants nothing today
+}
+
+// summarize picks where to report hits, at the first verb (atVerb) or resource entry,
+// preferring hits that really grant over loose "name/*" ones.
+func summarize(hits []hit, atVerb bool) summary {
 	var firm []hit
 	for _, h := range hits {
 		if !h.loose {
 			firm = append(firm, h)
 		}
 	}
-	loose = len(firm) == 0
-	if loose {
+	s := summary{loose: len(firm) == 0}
+	if s.loose {
 		firm = hits
 	}
-	var es []entry
+	var at, verbs []entry
 	for _, h := range firm {
 		if atVerb {
-			es = append(es, h.verb)
+			at = append(at, h.verb)
 		} else {
-			es = append(es, h.resource)
+			at = append(at, h.resource)
 		}
-		resources = append(resources, h.perm.resource)
+		verbs = append(verbs, h.verbs...)
+		s.resources = append(s.resources, h.perm.resource)
 	}
-	return firstEntry(es), distinct(resources), loose
+	s.at, s.resources, s.verbs = firstEntry(at), distinct(s.resources), values(verbs)
+	return s
 }
 
 // ruleFinding is what a resource-rule check reports.
 type ruleFinding struct {
-	at       entry
-	sev      finding.Severity // 0: the check's
-	message  string
-	fix      string
-	safeFix  bool
-	narrowed bool
+	at      entry
+	sev     finding.Severity // 0: the check's
+	message string
+	fix     string
 }
 
 func (f ruleFinding) report(p *check.Pass, r *rule) {
-	p.Report(check.Diagnostic{Object: r.obj, Path: f.at.path, Severity: f.sev, Message: f.message,
-		Fix: &finding.Fix{Description: f.fix, Safe: f.safeFix}})
+	p.Report(check.Diagnostic{Object: r.obj, Path: f.at.path, Severity: f.sev, Message: f.message + r.aggregatesInto(),
+		Fix: &finding.Fix{Description: f.fix}})
 }
 
 // namesSuffix describes a rule's resourceNames for a message.
@@ -121,7 +128,16 @@ ClusterRole) or namespace admin (in a Role). Reported once per rule, at the firs
 the message lists every wildcarded field. The same rule is also reported by
 rbac-secrets-read when it lets its subjects read Secrets, the most common way such access is
 abused; the checks for other named resources (pod exec, workload creation, escalation verbs)
-leave "*" resources to this check.`,
+leave "*" resources to this check.
+
+Severity follows what the wildcard reaches: critical for "*"/"*"/"*" in a ClusterRole (it is
+cluster-admin); high for a full wildcard in a Role, "*" resources in the core, apps, batch,
+RBAC, admission, certificates or authentication groups, "*" verbs together with "*" API
+groups, and "*" verbs on roles, clusterroles, users, groups or serviceaccounts (they grant
+escalate, bind or impersonate); medium for "*" resources of other groups, "*" API groups
+alone and "*" verbs on other resources of those sensitive groups; low for "*" verbs on the
+resources of other groups (an operator's own custom resources) and for non-resource URL
+rules, unless both their verbs and URLs are "*" (medium).`,
 		Bad: `kind: ClusterRole
 rules:
   - apiGroups: ["*"]
@@ -139,6 +155,7 @@ rules:
 		forEachRule(p, func(r *rule) {
 			var stars []entry
 			var fields []string
+			has := map[string]bool{}
 			for _, f := range []struct {
 				name string
 				es   []entry
@@ -147,6 +164,7 @@ rules:
 					if e.value == all {
 						stars = append(stars, e)
 						fields = append(fields, f.name)
+						has[f.name] = true
 						break
 					}
 				}
@@ -154,8 +172,8 @@ rules:
 			if len(stars) == 0 {
 				return
 			}
-			what := wildcardMeaning(fields)
-			ruleFinding{at: firstEntry(stars),
+			sev, what := r.wildcardImpact(has)
+			ruleFinding{at: firstEntry(stars), sev: sev,
 				message: fmt.Sprintf(`%s rule uses "*" in %s: %s%s`, r.kindName(), strings.Join(fields, ", "), what, r.namesSuffix()),
 				fix:     `replace "*" with the API groups, resources and verbs the subject needs`,
 			}.report(p, r)
@@ -163,24 +181,66 @@ rules:
 	},
 }
 
-func wildcardMeaning(fields []string) string {
-	has := map[string]bool{}
-	for _, f := range fields {
-		has[f] = true
+// sensitiveGroups hold Secrets, pods and workloads, RBAC, admission webhooks, certificates
+// and tokens: a wildcard there reaches what the other checks of this package look for.
+var sensitiveGroups = map[string]bool{
+	"": true, all: true, "apps": true, "batch": true, "extensions": true, rbacGroup: true,
+	"admissionregistration.k8s.io": true, "certificates.k8s.io": true, "authentication.k8s.io": true,
+}
+
+// wildcardImpact rates a rule whose fields in has contain "*" and says what it grants.
+func (r *rule) wildcardImpact(has map[string]bool) (finding.Severity, string) {
+	sensitive := false
+	for _, e := range r.apiGroups {
+		sensitive = sensitive || sensitiveGroups[e.value]
 	}
 	switch {
+	case len(r.nonResourceURLs) > 0 && len(r.resources) == 0:
+		if has["nonResourceURLs"] && has["verbs"] {
+			return finding.Medium, "every HTTP verb on every non-resource URL of the API server (health, version, metrics, logs and debug endpoints)"
+		}
+		if has["verbs"] {
+			return finding.Low, "every HTTP verb on the listed non-resource URLs"
+		}
+		return finding.Low, "every non-resource URL of the API server (health, version, metrics, logs and debug endpoints)"
 	case has["apiGroups"] && has["resources"] && has["verbs"]:
-		return "every verb on every resource, which is full admin"
-	case has["resources"] && has["verbs"]:
-		return "every verb on every resource of the listed API groups, including any added later"
-	case has["verbs"]:
-		return "every verb, including escalate, bind, impersonate and deletecollection"
+		if r.namespaced {
+			return finding.High, "every verb on every resource of the namespace, which is namespace admin"
+		}
+		return finding.Critical, "every verb on every resource, which is cluster-admin"
 	case has["resources"]:
-		return "every resource and subresource of the listed API groups, including any added later"
+		sev := finding.Medium
+		if sensitive {
+			sev = finding.High
+		}
+		if has["verbs"] {
+			return sev, "every verb on every resource of the listed API groups, including any added later"
+		}
+		return sev, "every resource and subresource of the listed API groups, including any added later"
 	case has["apiGroups"]:
-		return "the listed resources in every API group, including groups installed later"
+		if has["verbs"] {
+			return finding.High, "every verb on the listed resources in every API group, including groups installed later"
+		}
+		return finding.Medium, "the listed resources in every API group, including groups installed later"
 	}
-	return "every non-resource URL of the API server"
+	// Only verbs: what "*" adds over the usual verbs depends on the resources.
+	var special []string
+	for _, e := range r.resources {
+		switch e.value {
+		case "roles", "clusterroles":
+			special = append(special, "escalate", "bind")
+		case "users", "groups", "serviceaccounts", "uids":
+			special = append(special, "impersonate")
+		}
+	}
+	sev := finding.Low
+	if sensitive {
+		sev = finding.Medium
+	}
+	if special = distinct(special); len(special) > 0 {
+		return finding.High, "every verb, including " + strings.Join(special, ", ") + " and deletecollection"
+	}
+	return sev, "every verb, including delete, deletecollection and any verb added later"
 }
 
 // --- rbac-secrets-read -----------------------------------------------------------------
@@ -197,9 +257,11 @@ var secretsRead = &check.Check{
 registry and database credentials. list and watch return every Secret of the namespace (of
 the cluster, for a ClusterRole bound by a ClusterRoleBinding) in one call. Rules with
 resources: ["*"] in the core ("") or "*" API group read Secrets too and are reported here as
-well as by rbac-wildcard. Reported once per rule, at the first verb that reads.` + resourceNamesNote + `
-With resourceNames the finding is low: get on named Secrets is the usual way to give a
-controller its own credentials (list and watch with resourceNames are narrowed too).`,
+well as by rbac-wildcard. Reported once per rule, at the first verb that reads; medium when
+the only reading verb is get, which needs the Secret's name (names are rarely secret, though).
+A rule with resourceNames is not reported: get on named Secrets is the usual way to give a
+controller its own credentials, and the fix this check recommends (list and watch with
+resourceNames are narrowed to the named Secrets too).`,
 		Bad: `kind: Role
 rules:
   - apiGroups: [""]
@@ -216,27 +278,21 @@ to get on the named Secrets with resourceNames.`,
 	},
 	Run: func(p *check.Pass) {
 		forEachRule(p, func(r *rule) {
+			if r.narrowed() {
+				return
+			}
 			hits := r.grants([]perm{{verbs: readVerbs, groups: []string{""}, resource: "secrets"}}, true)
 			if len(hits) == 0 {
 				return
 			}
-			verbs := r.grantingVerbs(readVerbs)
-			f := ruleFinding{at: hits[0].verb,
-				message: fmt.Sprintf("%s lets its subjects read Secrets (%s) %s%s", r.kindName(), list(verbs), scope(p, r), r.namesSuffix()),
+			// At the reading verb written first, not the first verb of the rule.
+			s := summarize(hits, true)
+			f := ruleFinding{at: s.at,
+				message: fmt.Sprintf("%s lets its subjects read Secrets (%s) %s", r.kindName(), list(s.verbs), scope(p, r)),
 				fix:     "drop read access to secrets, or limit it to get on named Secrets with resourceNames",
 			}
-			// The reading verb written first, not the first verb of the rule.
-			var es []entry
-			for _, e := range r.verbs {
-				for _, v := range verbs {
-					if e.value == v {
-						es = append(es, e)
-					}
-				}
-			}
-			f.at = firstEntry(es)
-			if r.narrowed() {
-				f.sev = finding.Low
+			if len(s.verbs) == 1 && s.verbs[0] == "get" {
+				f.sev = finding.Medium
 			}
 			f.report(p, r)
 		})
@@ -250,12 +306,15 @@ var podExec = &check.Check{
 	Category: category,
 	Severity: finding.High,
 	Doc: check.Doc{
-		Title: "Role or ClusterRole allows exec, attach or port-forward into pods",
+		Title: "Role or ClusterRole allows exec, attach, port-forward or debug containers in pods",
 		Why: `kubectl exec and attach run commands in a running container (create on pods/exec and
-pods/attach; older clients use get), and port-forward (pods/portforward) reaches ports the
-pod never exposed. Whoever can do it acts with the pod's identity: its service account token,
-mounted Secrets, cloud credentials and network position. Matches "pods/exec" and the like,
-and "*/exec" style entries. Reported once per rule, at the first such resource.` + resourceNamesNote + ` (medium)` + looseNote,
+pods/attach; older clients use get), port-forward (pods/portforward) reaches ports the pod
+never exposed, and kubectl debug (update or patch on pods/ephemeralcontainers) adds a
+container of the caller's choosing to a running pod. Whoever can do it acts with the pod's
+identity: its service account token, mounted Secrets, cloud credentials and network position.
+Matches "pods/exec" and the like in the core API group, and "*/exec" style entries. Reported
+once per rule, at the first such resource.
+A rule with resourceNames is reported at medium: it still opens a shell in the named pods.` + looseNote,
 		Bad: `kind: Role
 rules:
   - apiGroups: [""]
@@ -266,27 +325,29 @@ rules:
   - apiGroups: [""]
     resources: ["pods", "pods/log"]
     verbs: ["get", "list"]`,
-		Fix: `Remove pods/exec, pods/attach and pods/portforward; grant them only to break-glass roles, ideally
-just-in-time and with resourceNames.`,
+		Fix: `Remove pods/exec, pods/attach, pods/portforward and pods/ephemeralcontainers; grant them only to
+break-glass roles, ideally just-in-time and with resourceNames.`,
 	},
 	Run: func(p *check.Pass) {
-		var ps []perm
-		for _, s := range []string{"pods/exec", "pods/attach", "pods/portforward"} {
-			ps = append(ps, perm{verbs: []string{"create", "get"}, groups: []string{""}, resource: s})
+		ps := []perm{
+			{verbs: []string{"create", "get"}, groups: []string{""}, resource: "pods/exec"},
+			{verbs: []string{"create", "get"}, groups: []string{""}, resource: "pods/attach"},
+			{verbs: []string{"create", "get"}, groups: []string{""}, resource: "pods/portforward"},
+			{verbs: []string{"update", "patch"}, groups: []string{""}, resource: "pods/ephemeralcontainers"},
 		}
 		forEachRule(p, func(r *rule) {
 			hits := r.grants(ps, false)
 			if len(hits) == 0 {
 				return
 			}
-			at, res, loose := located(hits, false)
-			f := ruleFinding{at: at,
+			s := summarize(hits, false)
+			f := ruleFinding{at: s.at,
 				message: fmt.Sprintf("%s allows %s on %s %s: its subjects can run commands in those pods with their service account and Secrets%s",
-					r.kindName(), list(r.grantingVerbs([]string{"create", "get"})), list(res), scope(p, r), r.namesSuffix()),
-				fix: "remove pods/exec, pods/attach and pods/portforward from the rule",
+					r.kindName(), list(s.verbs), list(s.resources), scope(p, r), r.namesSuffix()),
+				fix: "remove " + strings.Join(s.resources, ", ") + " from the rule",
 			}
 			switch {
-			case loose:
+			case s.loose:
 				f.sev, f.message = finding.Low, f.message+looseSuffix
 			case r.narrowed():
 				f.sev = finding.Medium
@@ -344,17 +405,15 @@ applications read access; where create is needed, enforce Pod Security admission
 			ps = append(ps, w)
 		}
 		forEachRule(p, func(r *rule) {
-			if r.narrowed() {
-				return
-			}
+			// grants drops create from rules with resourceNames: they cannot grant it.
 			hits := r.grants(ps, false)
 			if len(hits) == 0 {
 				return
 			}
-			at, res, _ := located(hits, true)
-			ruleFinding{at: at,
+			s := summarize(hits, true)
+			ruleFinding{at: s.at,
 				message: fmt.Sprintf("%s allows %s on %s %s: its subjects can start pods that mount any Secret and run as any service account there",
-					r.kindName(), list(r.grantingVerbs([]string{"create"})), list(res), scope(p, r)),
+					r.kindName(), list(s.verbs), list(s.resources), scope(p, r)),
 				fix: "remove create on pods and workload resources, or enforce Pod Security admission in the namespace",
 			}.report(p, r)
 		})

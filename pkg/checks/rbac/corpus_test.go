@@ -1,0 +1,90 @@
+package rbac
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/kubectl-secure/kubectl-secure/pkg/check"
+	"github.com/kubectl-secure/kubectl-secure/pkg/check/checktest"
+	"github.com/kubectl-secure/kubectl-secure/pkg/lint"
+	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
+)
+
+// rbacChecks returns every registered check of the category.
+func rbacChecks() []*check.Check {
+	var out []*check.Check
+	for _, c := range check.All() {
+		if c.Category == category {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// TestCorpus runs the checks over real-world manifests: every finding must be located, and
+// the counts are logged so that a change in noise shows up in review.
+func TestCorpus(t *testing.T) {
+	dir := filepath.Join(checktest.CorpusDir(t), "manifests")
+	var objs []*manifest.Object
+	files, parseErrs := 0, 0
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		switch strings.ToLower(filepath.Ext(path)) {
+		case ".yaml", ".yml", ".json":
+		default:
+			return nil
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		files++
+		res := manifest.Parse(path, data, manifest.DefaultLimits)
+		if res.Err != nil {
+			parseErrs++
+		}
+		objs = append(objs, res.Objects...)
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("walking corpus: %v", err)
+	}
+	roles := 0
+	for _, o := range objs {
+		if isRBAC(o, "Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding") {
+			roles++
+		}
+	}
+	t.Logf("%d files (%d with parse errors), %d objects, %d RBAC objects", files, parseErrs, len(objs), roles)
+
+	cs := rbacChecks()
+	fs := lint.RunChecks(cs, objs, nil)
+	counts := map[string]int{}
+	for _, f := range fs {
+		counts[f.Check]++
+		if f.Line <= 0 {
+			t.Errorf("%s: finding without a line: %s %s: %s", f.Check, f.File, f.Path, f.Message)
+		}
+	}
+	ids := make([]string, 0, len(cs))
+	for _, c := range cs {
+		ids = append(ids, c.ID)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		t.Logf("%-34s %4d", id, counts[id])
+	}
+	t.Logf("%-34s %4d", "total", len(fs))
+	if testing.Verbose() && os.Getenv("RBAC_CORPUS_DUMP") != "" {
+		for _, f := range fs {
+			rel, _ := filepath.Rel(dir, f.File)
+			t.Logf("%s %s:%d %s [%s] %s", f.Check, rel, f.Line, f.Path, f.Severity, f.Message)
+		}
+	}
+}
