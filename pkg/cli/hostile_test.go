@@ -25,7 +25,7 @@ func TestHostileInputs(t *testing.T) {
 	cases := []struct {
 		name  string
 		setup func(t *testing.T, dir string) string // returns the hostile path
-		want  string                                 // in the error line
+		want  string                                // in the error line
 	}{
 		{"alias bomb", func(t *testing.T, dir string) string {
 			return write(t, dir, "bomb.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata:\n"+indent(bomb))
