@@ -85,7 +85,7 @@ input errors (even when findings were printed too).`,
 	}
 	f := cmd.Flags()
 	o.FileFlags.AddFlags(f)
-	f.StringVarP(&o.Output, "output", "o", o.Output, "Output format: text or json.")
+	f.StringVarP(&o.Output, "output", "o", o.Output, "Output format: text, json, sarif (GitHub code scanning), github (workflow annotations) or junit.")
 	f.StringVar(&o.Color, "color", o.Color, "Colour in text output: auto, always or never (auto honours NO_COLOR and colours only a terminal).")
 	f.StringVar(&o.FailOn, "fail-on", o.FailOn, "Exit 1 when a finding has at least this severity: low, medium, high or critical.")
 	f.StringSliceVar(&o.Enable, "enable", nil, "Run only these checks or categories (comma-separated or repeated).")
@@ -135,9 +135,9 @@ func (o *LintOptions) Validate() error {
 		return fmt.Errorf("-k/--kustomize can't be used together with -f/--filename or -R/--recursive")
 	}
 	switch o.Output {
-	case "text", "json":
+	case "text", "json", "sarif", "github", "junit":
 	default:
-		return fmt.Errorf("unknown output format %q: want text or json", o.Output)
+		return fmt.Errorf("unknown output format %q: want text, json, sarif, github or junit", o.Output)
 	}
 	checks, err := check.Select(o.Enable, o.Disable)
 	if err != nil {
@@ -178,7 +178,8 @@ func (o *LintOptions) Run() error {
 	}
 	overrideSeverities(findings, o.config.Severity)
 
-	rep := report.Report{Findings: findings, Errors: errs, Files: loaded.Files, Objects: len(loaded.Objects)}
+	rep := report.Report{Findings: findings, Errors: errs, Files: loaded.Files, Objects: len(loaded.Objects),
+		Rules: o.ruleInfos(), Linted: linted(loaded.Objects)}
 	for _, e := range errs {
 		fmt.Fprintf(o.ErrOut, "kubectl-secure: error: %s\n", report.Sanitize(e.Error()))
 	}
@@ -186,6 +187,12 @@ func (o *LintOptions) Run() error {
 	switch o.Output {
 	case "json":
 		err = report.JSON(o.Out, rep)
+	case "sarif":
+		err = report.SARIF(o.Out, rep, report.SARIFOptions{WorkDir: workDir()})
+	case "github":
+		err = report.GitHub(o.Out, rep, report.GitHubOptions{WorkDir: workDir()})
+	case "junit":
+		err = report.JUnit(o.Out, rep)
 	default:
 		err = report.Text(o.Out, rep, report.TextOptions{Color: o.colorOn})
 	}
@@ -234,4 +241,39 @@ func dropRestricted(findings []finding.Finding) []finding.Finding {
 		}
 	}
 	return kept
+}
+
+// ruleInfos describes the selected checks for the report formats that list rules, with the
+// severities the user's config overrides.
+func (o *LintOptions) ruleInfos() []report.RuleInfo {
+	rules := make([]report.RuleInfo, 0, len(o.checks))
+	for _, c := range o.checks {
+		sev := c.Severity
+		if s, ok := o.config.Severity[c.ID]; ok {
+			sev = s.Severity
+		}
+		rules = append(rules, report.RuleInfo{ID: c.ID, Title: c.Doc.Title, Why: c.Doc.Why, Bad: c.Doc.Bad,
+			Good: c.Doc.Good, Fix: c.Doc.Fix, Category: c.Category, Severity: sev, PSS: c.PSS})
+	}
+	return rules
+}
+
+// linted places every object where the user edits it, for JUnit's passing testcases.
+func linted(objs []*manifest.Object) []report.ObjectInfo {
+	out := make([]report.ObjectInfo, 0, len(objs))
+	for _, obj := range objs {
+		pos := obj.Locate(nil)
+		out = append(out, report.ObjectInfo{File: pos.File, Line: pos.Line, Ref: obj.Ref})
+	}
+	return out
+}
+
+// workDir is what SARIF and GitHub paths are made relative to; without it they stay as the
+// user gave them.
+func workDir() string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return ""
+	}
+	return wd
 }

@@ -2,8 +2,13 @@
 package report
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
 )
@@ -14,6 +19,33 @@ type Report struct {
 	Errors   []finding.InputError
 	Files    int
 	Objects  int
+	// Rules describes the checks that ran. SARIF lists them as the tool's rules so code
+	// scanning can show what a rule is about even for rules with no result; the caller fills
+	// it from the check registry, which this package does not import.
+	Rules []RuleInfo
+	// Linted lists the objects that were linted, so JUnit can report the ones that passed.
+	// Optional: formats that only list problems ignore it.
+	Linted []ObjectInfo
+}
+
+// RuleInfo is what a report format needs to know about a check.
+type RuleInfo struct {
+	ID       string
+	Title    string // one line
+	Why      string
+	Bad      string // YAML that fires
+	Good     string // the same YAML fixed
+	Fix      string
+	Category string
+	Severity finding.Severity // after the user's overrides
+	PSS      string
+}
+
+// ObjectInfo places a linted object: the file and line of the document the user edits.
+type ObjectInfo struct {
+	File string
+	Line int
+	Ref  finding.ObjectRef
 }
 
 // Summary is the closing count; its JSON form is part of the product contract.
@@ -40,8 +72,49 @@ func JSON(w io.Writer, r Report) error {
 	if doc.Errors == nil {
 		doc.Errors = []finding.InputError{}
 	}
-	enc := json.NewEncoder(w)
+	return encodeJSON(w, doc)
+}
+
+// encodeJSON writes v as indented JSON. encoding/json escapes C0 controls and U+2028/9 but
+// leaves DEL, C1 controls (U+009B is a CSI), bidi and other invisible characters raw, and a
+// legacy "##[" workflow command is plain text to it; so text from a manifest could still act
+// on a terminal or a GitHub Actions log that shows the output. Those are escaped too.
+func encodeJSON(w io.Writer, v any) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(doc)
+	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("encoding JSON: %w", err)
+	}
+	_, err := w.Write(escapeJSONText(buf.Bytes()))
+	return err
+}
+
+// escapeJSONText \u-escapes what encodeJSON describes. Such characters, like '#', can only
+// occur inside strings (the JSON structure is ASCII without '#'), where any character may
+// be written as an escape, so the document still decodes to the same values. Once the
+// invisible characters are escaped, "##[" can only appear literally.
+func escapeJSONText(b []byte) []byte {
+	var out []byte
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r != '\n' && ignorable(r) {
+			if out == nil {
+				out = append(make([]byte, 0, len(b)+16), b[:i]...)
+			}
+			if r1, r2 := utf16.EncodeRune(r); r1 != unicode.ReplacementChar {
+				out = fmt.Appendf(out, `\u%04x\u%04x`, r1, r2)
+			} else {
+				out = fmt.Appendf(out, `\u%04x`, r)
+			}
+		} else if out != nil {
+			out = append(out, b[i:i+size]...)
+		}
+		i += size
+	}
+	if out == nil {
+		out = b
+	}
+	return bytes.ReplaceAll(out, []byte("##["), []byte(`#\u0023[`))
 }

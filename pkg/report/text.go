@@ -65,8 +65,12 @@ func Text(w io.Writer, r Report, opts TextOptions) error {
 			lastFile = f.File
 		}
 		loc := fmt.Sprintf("%s:%d:%d", Sanitize(f.File), f.Line, f.Column)
-		sev := p.severity[f.Severity].Sprintf("%-8s", f.Severity)
-		fmt.Fprintf(&b, "  %s  %s  %s  %s\n", loc, sev, p.check.Sprint(f.Check), Sanitize(f.Message))
+		sevColor := p.severity[f.Severity]
+		if sevColor == nil { // a severity out of range prints as "unknown", uncoloured
+			sevColor = p.dim
+		}
+		sev := sevColor.Sprintf("%-8s", f.Severity)
+		fmt.Fprintf(&b, "  %s  %s  %s  %s\n", loc, sev, p.check.Sprint(Sanitize(f.Check)), Sanitize(f.Message))
 		detail := objectLabel(f.Object)
 		if f.Path != "" {
 			detail += " · " + Sanitize(f.Path)
@@ -125,19 +129,67 @@ func plural(n int, word string) string {
 	return word + "s"
 }
 
-// Sanitize escapes control characters (ANSI escape sequences included) and invalid UTF-8,
-// so text taken from a manifest can never drive the user's terminal or CI log.
+// Sanitize escapes control characters (ANSI escape sequences included), invisible format
+// characters and invalid UTF-8, so text taken from a manifest can never drive the user's
+// terminal or CI log. Text the GitHub Actions runner would read as a workflow command — a
+// "::" at the start of a line, a legacy "##[" anywhere — has its '#' and ':' escaped as well.
+// Escaped text reads as a Go string literal's body.
 func Sanitize(s string) string {
-	clean := true
-	for _, r := range s {
-		if r == unicode.ReplacementChar || unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || unicode.Is(unicode.Bidi_Control, r) {
-			clean = false
-			break
-		}
-	}
-	if clean {
+	if isClean(s) {
 		return s
 	}
 	q := strconv.QuoteToGraphic(s)
-	return q[1 : len(q)-1]
+	q = q[1 : len(q)-1]
+	// QuoteToGraphic keeps graphic characters that display as nothing (variation
+	// selectors, U+034F); escape them like the rest.
+	if strings.IndexFunc(q, ignorable) >= 0 {
+		var b strings.Builder
+		for _, r := range q {
+			switch {
+			case !ignorable(r):
+				b.WriteRune(r)
+			case r > 0xFFFF:
+				fmt.Fprintf(&b, `\U%08x`, r)
+			default:
+				fmt.Fprintf(&b, `\u%04x`, r)
+			}
+		}
+		q = b.String()
+	}
+	if commandLike(q) {
+		q = strings.NewReplacer("#", `\x23`, ":", `\x3a`).Replace(q)
+	}
+	return q
+}
+
+func isClean(s string) bool {
+	for _, r := range s {
+		if r == unicode.ReplacementChar || ignorable(r) || r == '\u2028' || r == '\u2029' {
+			return false
+		}
+	}
+	return !commandLike(s)
+}
+
+// commandLike reports whether the Actions runner could take s, printed at the start of a
+// line or inside one, for a workflow command. The runner trims leading white space and, on
+// hosts where .NET compares culturally, ignores invisible characters when it looks for "::"
+// and "##[", so they are ignored here too.
+func commandLike(s string) bool {
+	if !strings.ContainsAny(s, ":#") {
+		return false
+	}
+	skeleton := strings.Map(func(r rune) rune {
+		if ignorable(r) {
+			return -1
+		}
+		return r
+	}, s)
+	return strings.Contains(skeleton, "##[") || strings.HasPrefix(strings.TrimLeftFunc(skeleton, unicode.IsSpace), "::")
+}
+
+// ignorable approximates Unicode's Default_Ignorable_Code_Point, which collation skips.
+func ignorable(r rune) bool {
+	return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Variation_Selector, r) ||
+		unicode.Is(unicode.Other_Default_Ignorable_Code_Point, r)
 }

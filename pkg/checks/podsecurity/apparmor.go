@@ -40,16 +40,18 @@ runtime's default profile is safe for nearly every workload.`,
 		p.ForEachPod(func(pod *workload.Pod) {
 			for _, s := range setters(pod) {
 				t := fieldpath.Lookup(s.node, fieldpath.New("appArmorProfile", "type"))
-				if fieldpath.Lookup(s.node, fieldpath.New("appArmorProfile")) == nil {
+				if !present(fieldpath.MapGet(s.node, "appArmorProfile")) {
 					continue
 				}
 				v, _ := fieldpath.Str(t)
 				if v == "RuntimeDefault" || v == "Localhost" {
 					continue
 				}
-				p.Report(check.Diagnostic{Object: pod.Object, Path: s.path.Keys("appArmorProfile", "type"),
+				path := s.path.Keys("appArmorProfile", "type")
+				p.Report(check.Diagnostic{Object: pod.Object, Path: path,
 					Message: fmt.Sprintf("%s sets AppArmor profile type %q; allowed are RuntimeDefault and Localhost", s.label, v),
-					Fix:     &finding.Fix{Description: "set appArmorProfile.type: RuntimeDefault", Safe: true}})
+					Fix: fix("set appArmorProfile.type: RuntimeDefault", false,
+						runtimeDefault(s.path.Keys("appArmorProfile"), fieldpath.MapGet(s.node, "appArmorProfile"))...)})
 			}
 			fieldpath.Pairs(fieldpath.MapGet(pod.Meta, "annotations"), func(key string, _, v *yaml.Node) {
 				if !strings.HasPrefix(key, appArmorAnnotationPrefix) {
@@ -59,9 +61,10 @@ runtime's default profile is safe for nearly every workload.`,
 				if val == "" || val == "runtime/default" || strings.HasPrefix(val, "localhost/") {
 					return
 				}
-				p.Report(check.Diagnostic{Object: pod.Object, Path: pod.MetaPath.Keys("annotations", key),
+				path := pod.MetaPath.Keys("annotations", key)
+				p.Report(check.Diagnostic{Object: pod.Object, Path: path,
 					Message: fmt.Sprintf("annotation %s=%q disables AppArmor for container %q", key, val, strings.TrimPrefix(key, appArmorAnnotationPrefix)),
-					Fix:     &finding.Fix{Description: "set the annotation to runtime/default", Safe: true}})
+					Fix:     fix("set the annotation to runtime/default", false, setTo(path, "runtime/default"))})
 			})
 		})
 	},

@@ -57,7 +57,7 @@ FOWNER, FSETID, KILL, MKNOD, NET_BIND_SERVICE, SETFCAP, SETGID, SETPCAP, SETUID,
 				if !baselineCapabilities[capability] {
 					p.Report(check.Diagnostic{Object: pod.Object, Path: path,
 						Message: fmt.Sprintf("%s adds capability %q, which is not in the baseline set", c.Label(), capability),
-						Fix:     &finding.Fix{Description: fmt.Sprintf("remove %q from capabilities.add", capability), Safe: false}})
+						Fix:     fix(fmt.Sprintf("remove %q from capabilities.add", capability), false, remove(path))})
 				}
 			})
 		})
@@ -97,7 +97,7 @@ are reported by capabilities-added instead.`,
 				if baselineCapabilities[capability] && capability != "NET_BIND_SERVICE" {
 					p.Report(check.Diagnostic{Object: pod.Object, Path: path,
 						Message: fmt.Sprintf("%s adds capability %q; the restricted standard allows only NET_BIND_SERVICE", c.Label(), capability),
-						Fix:     &finding.Fix{Description: fmt.Sprintf("remove %q from capabilities.add", capability), Safe: false}})
+						Fix:     fix(fmt.Sprintf("remove %q from capabilities.add", capability), false, remove(path))})
 				}
 			})
 		})
@@ -142,9 +142,10 @@ everything and adding back only what is needed is the restricted standard.`,
 					}
 				}
 				if !dropped {
-					p.Report(check.Diagnostic{Object: pod.Object, Path: containerSC(c).Keys("capabilities", "drop"),
+					path := containerSC(c).Keys("capabilities", "drop")
+					p.Report(check.Diagnostic{Object: pod.Object, Path: path,
 						Message: fmt.Sprintf(`%s does not drop ALL capabilities`, c.Label()),
-						Fix:     &finding.Fix{Description: `add "ALL" to securityContext.capabilities.drop`, Safe: false}})
+						Fix:     fix(`add "ALL" to securityContext.capabilities.drop`, false, appendTo(path, "ALL"))})
 				}
 			}
 		})

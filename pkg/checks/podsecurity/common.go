@@ -15,6 +15,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/fieldpath"
+	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
 	"github.com/kubectl-secure/kubectl-secure/pkg/workload"
 )
 
@@ -37,6 +38,13 @@ func isWindows(p *workload.Pod) bool {
 func userNamespaced(p *workload.Pod) bool {
 	v, set := fieldpath.Bool(p.Field("hostUsers"))
 	return set && !v
+}
+
+// present reports a field that is set: explicitly null fields decode to nil pointers in
+// the API types, so for PSA they are not there at all.
+func present(n *yaml.Node) bool {
+	n = fieldpath.Deref(n)
+	return n != nil && !(n.Kind == yaml.ScalarNode && n.Tag == "!!null")
 }
 
 // podSC is the path of the pod-level securityContext.
@@ -86,4 +94,23 @@ func sortedKeys(m map[string]bool) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// fix builds a finding's fix. Changes use paths relative to the object root, built from the
+// pod's and containers' paths, so they edit exactly the field the finding points at.
+func fix(description string, safe bool, changes ...finding.Change) *finding.Fix {
+	return &finding.Fix{Description: description, Safe: safe, Changes: changes}
+}
+
+// setTo writes a scalar, creating the missing mappings on the way.
+func setTo(p fieldpath.Path, v any) finding.Change {
+	return finding.Change{Op: finding.Set, Path: p, Value: v}
+}
+
+// remove deletes a mapping entry or a sequence element.
+func remove(p fieldpath.Path) finding.Change { return finding.Change{Op: finding.Remove, Path: p} }
+
+// appendTo adds a scalar to a sequence unless it is already there.
+func appendTo(p fieldpath.Path, v any) finding.Change {
+	return finding.Change{Op: finding.Append, Path: p, Value: v}
 }

@@ -31,9 +31,10 @@ node's shared memory. Each removes an isolation boundary between the pod and the
 		p.ForEachPod(func(pod *workload.Pod) {
 			for _, field := range []string{"hostNetwork", "hostPID", "hostIPC"} {
 				if v, set := boolField(pod.Spec, field); set && v {
-					p.Report(check.Diagnostic{Object: pod.Object, Path: pod.Path.Keys(field),
+					path := pod.Path.Keys(field)
+					p.Report(check.Diagnostic{Object: pod.Object, Path: path,
 						Message: "pod sets " + field + ": true and shares the node's " + namespaceOf[field] + " namespace",
-						Fix:     &finding.Fix{Description: "remove " + field, Safe: false}})
+						Fix:     fix("remove "+field, false, remove(path))})
 				}
 			}
 		})

@@ -18,6 +18,9 @@ var sensitiveHostPaths = map[string]bool{
 	"/boot": true, "/dev": true, "/var": true, "/var/run": true, "/run": true,
 	"/var/lib/kubelet": true, "/var/lib/docker": true, "/var/lib/containerd": true,
 	"/etc/kubernetes": true,
+	// The runtimes' socket directories: mounting one exposes the socket inside it.
+	"/var/run/docker": true, "/run/docker": true, "/var/run/containerd": true, "/run/containerd": true,
+	"/var/run/crio": true, "/run/crio": true, "/var/run/cri-dockerd": true, "/run/cri-dockerd": true,
 }
 
 // sensitiveHostPrefixes are directories nothing below which is safe to mount: node
@@ -83,14 +86,14 @@ reported as critical. Any hostPath also ties the pod to one node's state.`,
 	Run: func(p *check.Pass) {
 		p.ForEachPod(func(pod *workload.Pod) {
 			volumes(pod, func(vp fieldpath.Path, name string, v *workloadVolume) {
-				hp := fieldpath.MapGet(v.node, "hostPath")
+				hp := v.hostPath()
 				if hp == nil {
 					return
 				}
 				dir, _ := fieldpath.Str(fieldpath.MapGet(hp, "path"))
 				d := check.Diagnostic{Object: pod.Object, Path: vp.Keys("hostPath", "path"),
 					Message: fmt.Sprintf("volume %q mounts host path %q", name, dir),
-					Fix:     &finding.Fix{Description: "replace the hostPath volume with emptyDir or a PersistentVolumeClaim", Safe: false}}
+					Fix:     fix("replace the hostPath volume with emptyDir or a PersistentVolumeClaim", false)}
 				if sensitiveHostPath(dir) {
 					d.Severity = finding.Critical
 					d.Message = fmt.Sprintf("volume %q mounts sensitive host path %q: a container with it can take over the node", name, dir)

@@ -33,12 +33,15 @@ that only see pod traffic, and limits scheduling to one such pod per node.`,
 				for i, port := range fieldpath.Items(c.Field("ports")) {
 					hp := fieldpath.MapGet(port, "hostPort")
 					v, ok := fieldpath.Int(hp)
-					if hp == nil || ok && v == 0 {
+					if !present(hp) || ok && v == 0 {
 						continue
 					}
-					p.Report(check.Diagnostic{Object: pod.Object, Path: c.Path.Keys("ports").Child(fieldpath.Index(i)).Keys("hostPort"),
+					path := c.Path.Keys("ports").Child(fieldpath.Index(i)).Keys("hostPort")
+					// Safe: a correctly written workload is reached through a Service, which
+					// does not use the host port.
+					p.Report(check.Diagnostic{Object: pod.Object, Path: path,
 						Message: fmt.Sprintf("%s binds host port %s on the node", c.Label(), hp.Value),
-						Fix:     &finding.Fix{Description: "remove hostPort and expose the port through a Service", Safe: false}})
+						Fix:     fix("remove hostPort and expose the port through a Service", true, remove(path))})
 				}
 			}
 		})

@@ -2,6 +2,7 @@ package podsecurity
 
 import (
 	"github.com/kubectl-secure/kubectl-secure/pkg/check"
+	"github.com/kubectl-secure/kubectl-secure/pkg/fieldpath"
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
 	"github.com/kubectl-secure/kubectl-secure/pkg/workload"
 )
@@ -42,11 +43,32 @@ old images, a planted one) turns code execution into root. The default is true.`
 				if set {
 					msg = c.Label() + " sets allowPrivilegeEscalation: true"
 				}
-				p.Report(check.Diagnostic{Object: pod.Object, Path: containerSC(c).Keys("allowPrivilegeEscalation"), Message: msg,
-					Fix: &finding.Fix{Description: "set allowPrivilegeEscalation: false", Safe: true}})
+				path := containerSC(c).Keys("allowPrivilegeEscalation")
+				f := fix("set allowPrivilegeEscalation: false", true, setTo(path, false))
+				if needsEscalation(c) {
+					// The API rejects allowPrivilegeEscalation: false beside privileged or
+					// SYS_ADMIN, so the fix is valid only with their (unsafe) removal.
+					f.Safe = false
+					f.Description += " (valid only once privileged and SYS_ADMIN are removed)"
+				}
+				p.Report(check.Diagnostic{Object: pod.Object, Path: path, Message: msg, Fix: f})
 			}
 		})
 	},
 }
 
 func init() { check.Register(privilegeEscalation) }
+
+// needsEscalation reports a container that is privileged or adds SYS_ADMIN: it always
+// runs with escalation allowed, whatever the field says.
+func needsEscalation(c workload.Container) bool {
+	if v, set := boolField(c.Node, "securityContext", "privileged"); set && v {
+		return true
+	}
+	for _, item := range fieldpath.Items(c.Field("securityContext", "capabilities", "add")) {
+		if s, _ := fieldpath.Str(item); s == "SYS_ADMIN" || s == "CAP_SYS_ADMIN" {
+			return true
+		}
+	}
+	return false
+}

@@ -44,9 +44,10 @@ other tenants' pods. It is a server-side request forgery primitive.`,
 						if host == "" {
 							continue
 						}
-						p.Report(check.Diagnostic{Object: pod.Object, Path: c.Path.Keys(keys...),
+						path := c.Path.Keys(keys...)
+						p.Report(check.Diagnostic{Object: pod.Object, Path: path,
 							Message: fmt.Sprintf("%s %s connects to host %q", c.Label(), h[len(h)-1], host),
-							Fix:     &finding.Fix{Description: "remove the host field", Safe: false}})
+							Fix:     fix("remove the host field: the kubelet then connects to the pod's IP", false, remove(path))})
 					}
 				}
 			}

@@ -36,9 +36,10 @@ and, outside a user namespace, allows host-level actions. In a user-namespaced p
 				if !set || v == "Default" {
 					continue
 				}
-				d := check.Diagnostic{Object: pod.Object, Path: containerSC(c).Keys("procMount"),
+				path := containerSC(c).Keys("procMount")
+				d := check.Diagnostic{Object: pod.Object, Path: path,
 					Message: fmt.Sprintf("%s sets procMount %q; only Default is allowed", c.Label(), v),
-					Fix:     &finding.Fix{Description: "set procMount: Default", Safe: false}}
+					Fix:     fix("set procMount: Default", false, setTo(path, "Default"))}
 				if userNamespaced(pod) {
 					d.PSS = finding.PSSRestricted
 					d.Severity = finding.Medium

@@ -35,9 +35,10 @@ Standards control; recommended by the CIS Kubernetes Benchmark and NSA/CISA hard
 				if v, set := boolField(c.Node, "securityContext", "readOnlyRootFilesystem"); set && v {
 					continue
 				}
-				p.Report(check.Diagnostic{Object: pod.Object, Path: containerSC(c).Keys("readOnlyRootFilesystem"),
+				path := containerSC(c).Keys("readOnlyRootFilesystem")
+				p.Report(check.Diagnostic{Object: pod.Object, Path: path,
 					Message: c.Label() + " has a writable root filesystem",
-					Fix:     &finding.Fix{Description: "set readOnlyRootFilesystem: true", Safe: false}})
+					Fix:     fix("set readOnlyRootFilesystem: true", false, setTo(path, true))})
 			}
 		})
 	},

@@ -2,6 +2,7 @@ package podsecurity
 
 import (
 	"github.com/kubectl-secure/kubectl-secure/pkg/check"
+	"github.com/kubectl-secure/kubectl-secure/pkg/fieldpath"
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
 	"github.com/kubectl-secure/kubectl-secure/pkg/workload"
 )
@@ -41,15 +42,17 @@ exempt, as in the Pod Security Standards since Kubernetes 1.35.`,
 			}
 			podValue, podSet := boolField(pod.Spec, "securityContext", "runAsNonRoot")
 			if podSet && !podValue {
-				p.Report(check.Diagnostic{Object: pod.Object, Path: podSC(pod).Keys("runAsNonRoot"),
+				path := podSC(pod).Keys("runAsNonRoot")
+				p.Report(check.Diagnostic{Object: pod.Object, Path: path,
 					Message: "pod sets runAsNonRoot: false",
-					Fix:     &finding.Fix{Description: "set runAsNonRoot: true", Safe: false}})
+					Fix:     fix("set runAsNonRoot: true", false, setTo(path, true))})
 			}
 			for _, c := range pod.Containers() {
 				if v, set := boolField(c.Node, "securityContext", "runAsNonRoot"); set && !v {
-					p.Report(check.Diagnostic{Object: pod.Object, Path: containerSC(c).Keys("runAsNonRoot"),
+					path := containerSC(c).Keys("runAsNonRoot")
+					p.Report(check.Diagnostic{Object: pod.Object, Path: path,
 						Message: c.Label() + " sets runAsNonRoot: false",
-						Fix:     &finding.Fix{Description: "set runAsNonRoot: true", Safe: false}})
+						Fix:     fix("set runAsNonRoot: true", false, setTo(path, true))})
 				}
 			}
 			if podSet {
@@ -62,6 +65,9 @@ exempt, as in the Pod Security Standards since Kubernetes 1.35.`,
 				pod:       "runAsNonRoot is not set on the pod or its containers %s: they may run as root",
 				container: "%s does not set runAsNonRoot and the pod does not either: it may run as root",
 				fix:       "set securityContext.runAsNonRoot: true",
+				set: func(field fieldpath.Path) []finding.Change {
+					return []finding.Change{setTo(field, true)}
+				},
 			})
 		})
 	},

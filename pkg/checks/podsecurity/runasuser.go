@@ -33,9 +33,10 @@ and defeating runAsNonRoot. Root in the container is root on the node after any 
 			}
 			for _, s := range setters(pod) {
 				if v, ok := fieldpath.Int(fieldpath.MapGet(s.node, "runAsUser")); ok && v == 0 {
-					p.Report(check.Diagnostic{Object: pod.Object, Path: s.path.Keys("runAsUser"),
+					path := s.path.Keys("runAsUser")
+					p.Report(check.Diagnostic{Object: pod.Object, Path: path,
 						Message: s.label + " sets runAsUser: 0 and runs as root",
-						Fix:     &finding.Fix{Description: "set runAsUser to a non-zero uid", Safe: false}})
+						Fix:     fix("remove runAsUser: 0 so the image's non-root USER applies (or set a non-zero uid)", false, remove(path))})
 				}
 			}
 		})

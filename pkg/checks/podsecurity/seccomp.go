@@ -3,6 +3,8 @@ package podsecurity
 import (
 	"fmt"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/kubectl-secure/kubectl-secure/pkg/check"
 	"github.com/kubectl-secure/kubectl-secure/pkg/fieldpath"
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
@@ -35,7 +37,7 @@ type: Unconfined turns that filter off.`,
 	Run: func(p *check.Pass) {
 		p.ForEachPod(func(pod *workload.Pod) {
 			for _, s := range setters(pod) {
-				if fieldpath.MapGet(s.node, "seccompProfile") == nil {
+				if !present(fieldpath.MapGet(s.node, "seccompProfile")) {
 					continue
 				}
 				t, _ := strField(s.node, "seccompProfile", "type")
@@ -44,7 +46,10 @@ type: Unconfined turns that filter off.`,
 				}
 				p.Report(check.Diagnostic{Object: pod.Object, Path: s.path.Keys("seccompProfile", "type"),
 					Message: fmt.Sprintf("%s sets seccompProfile.type %q; use RuntimeDefault or Localhost", s.label, t),
-					Fix:     &finding.Fix{Description: "set seccompProfile.type: RuntimeDefault", Safe: true}})
+					// Unsafe: a workload that disabled seccomp may make a system call the
+					// runtime's profile blocks.
+					Fix: fix("set seccompProfile.type: RuntimeDefault", false,
+						runtimeDefault(s.path.Keys("seccompProfile"), fieldpath.MapGet(s.node, "seccompProfile"))...)})
 			}
 		})
 	},
@@ -79,16 +84,19 @@ covers every container and is safe for almost every workload.`,
 			if isWindows(pod) {
 				return
 			}
-			if fieldpath.Lookup(pod.Spec, fieldpath.New("securityContext", "seccompProfile")) != nil {
+			if present(pod.Field("securityContext", "seccompProfile")) {
 				return // valid, or reported by seccomp-unconfined
 			}
 			reportMissing(p, pod, "seccompProfile", func(c workload.Container) bool {
-				return fieldpath.Lookup(c.Node, fieldpath.New("securityContext", "seccompProfile")) == nil
+				return !present(c.Field("securityContext", "seccompProfile"))
 			}, missingMessages{
 				pod:       "no seccomp profile is set on the pod or its containers %s: they run Unconfined",
 				container: "%s sets no seccomp profile and the pod sets none: it runs Unconfined",
 				fix:       "set securityContext.seccompProfile.type: RuntimeDefault",
 				safe:      true,
+				set: func(field fieldpath.Path) []finding.Change {
+					return []finding.Change{setTo(field.Keys("type"), "RuntimeDefault")}
+				},
 			})
 		})
 	},
@@ -99,6 +107,18 @@ covers every container and is safe for almost every workload.`,
 type missingMessages struct {
 	pod, container, fix string
 	safe                bool
+	// set returns the changes that set the field at its path (pod or container level).
+	set func(field fieldpath.Path) []finding.Change
+}
+
+// runtimeDefault sets the profile at path (a seccompProfile or appArmorProfile mapping,
+// node) to RuntimeDefault. A localhostProfile left beside it would make the pod invalid.
+func runtimeDefault(path fieldpath.Path, node *yaml.Node) []finding.Change {
+	changes := []finding.Change{setTo(path.Keys("type"), "RuntimeDefault")}
+	if fieldpath.MapGet(node, "localhostProfile") != nil {
+		changes = append(changes, remove(path.Keys("localhostProfile")))
+	}
+	return changes
 }
 
 // reportMissing reports a field every container must have, directly or from the pod:
@@ -120,15 +140,17 @@ func reportMissing(p *check.Pass, pod *workload.Pod, field string, lacks func(wo
 		for i, c := range missing {
 			names[i] = c.Name
 		}
-		p.Report(check.Diagnostic{Object: pod.Object, Path: podSC(pod).Keys(field),
+		path := podSC(pod).Keys(field)
+		p.Report(check.Diagnostic{Object: pod.Object, Path: path,
 			Message: fmt.Sprintf(m.pod, quoteList(names)),
-			Fix:     &finding.Fix{Description: m.fix + " on the pod", Safe: m.safe}})
+			Fix:     fix(m.fix+" on the pod", m.safe, m.set(path)...)})
 		return
 	}
 	for _, c := range missing {
-		p.Report(check.Diagnostic{Object: pod.Object, Path: containerSC(c).Keys(field),
+		path := containerSC(c).Keys(field)
+		p.Report(check.Diagnostic{Object: pod.Object, Path: path,
 			Message: fmt.Sprintf(m.container, c.Label()),
-			Fix:     &finding.Fix{Description: m.fix, Safe: m.safe}})
+			Fix:     fix(m.fix+" on "+c.Label(), m.safe, m.set(path)...)})
 	}
 }
 

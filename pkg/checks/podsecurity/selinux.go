@@ -43,13 +43,13 @@ access of a privileged container.`,
 				if t, _ := fieldpath.Str(fieldpath.MapGet(opts, "type")); !seLinuxTypes[t] {
 					p.Report(check.Diagnostic{Object: pod.Object, Path: base.Keys("type"),
 						Message: fmt.Sprintf("%s sets SELinux type %q, outside the container types", s.label, t),
-						Fix:     &finding.Fix{Description: "remove seLinuxOptions.type", Safe: false}})
+						Fix:     fix("remove seLinuxOptions.type", false, remove(base.Keys("type")))})
 				}
 				for _, f := range []string{"user", "role"} {
 					if v, _ := fieldpath.Str(fieldpath.MapGet(opts, f)); v != "" {
 						p.Report(check.Diagnostic{Object: pod.Object, Path: base.Keys(f),
 							Message: fmt.Sprintf("%s sets SELinux %s %q; it may not be set", s.label, f, v),
-							Fix:     &finding.Fix{Description: "remove seLinuxOptions." + f, Safe: false}})
+							Fix:     fix("remove seLinuxOptions."+f, false, remove(base.Keys(f)))})
 					}
 				}
 			}

@@ -44,14 +44,27 @@ administrator allows them explicitly.`,
 	},
 	Run: func(p *check.Pass) {
 		p.ForEachPod(func(pod *workload.Pod) {
-			for i, item := range fieldpath.Items(pod.Field("securityContext", "sysctls")) {
+			items := fieldpath.Items(pod.Field("securityContext", "sysctls"))
+			count := map[string]int{}
+			for _, item := range items {
+				name, _ := fieldpath.Str(fieldpath.MapGet(item, "name"))
+				count[name]++
+			}
+			for i, item := range items {
 				name, _ := fieldpath.Str(fieldpath.MapGet(item, "name"))
 				if safeSysctls[name] {
 					continue
 				}
-				p.Report(check.Diagnostic{Object: pod.Object, Path: podSC(pod).Keys("sysctls").Child(fieldpath.Index(i)).Keys("name"),
+				elem := podSC(pod).Keys("sysctls").Child(fieldpath.Index(i))
+				// The entry is removed by name when the name is unique, so that removing
+				// several entries does not depend on the order they are removed in.
+				target := elem
+				if name != "" && count[name] == 1 {
+					target = podSC(pod).Keys("sysctls").Child(fieldpath.Select("name", name))
+				}
+				p.Report(check.Diagnostic{Object: pod.Object, Path: elem.Keys("name"),
 					Message: fmt.Sprintf("pod sets sysctl %q, which is not in the safe set", name),
-					Fix:     &finding.Fix{Description: "remove the sysctl", Safe: false}})
+					Fix:     fix(fmt.Sprintf("remove the sysctl %s", name), false, remove(target))})
 			}
 		})
 	},

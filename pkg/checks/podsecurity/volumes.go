@@ -19,19 +19,52 @@ var allowedVolumeSources = map[string]bool{
 	"image": true, "persistentVolumeClaim": true, "projected": true, "secret": true,
 }
 
-// source returns the volume's type: the key of its mapping that is not name. A volume
-// with no source is defaulted to emptyDir by the API server.
-func (v *workloadVolume) source() (string, fieldpath.Path) {
-	var src string
-	fieldpath.Pairs(v.node, func(key string, _, _ *yaml.Node) {
-		if key != "name" && src == "" {
-			src = key
+// volumeSources are the fields of the API's VolumeSource. A key outside this list (a typo,
+// a field of a newer API) is dropped when the API server decodes the pod.
+var volumeSources = map[string]bool{
+	"hostPath": true, "emptyDir": true, "gcePersistentDisk": true, "awsElasticBlockStore": true,
+	"gitRepo": true, "secret": true, "nfs": true, "iscsi": true, "glusterfs": true,
+	"persistentVolumeClaim": true, "rbd": true, "flexVolume": true, "cinder": true, "cephfs": true,
+	"flocker": true, "downwardAPI": true, "fc": true, "azureFile": true, "configMap": true,
+	"vsphereVolume": true, "quobyte": true, "azureDisk": true, "photonPersistentDisk": true,
+	"projected": true, "portworxVolume": true, "scaleIO": true, "storageos": true, "csi": true,
+	"ephemeral": true, "image": true,
+}
+
+// sources returns the volume's types in document order: its known source fields that are
+// not null. None means the API server defaults the volume to emptyDir.
+func (v *workloadVolume) sources() []string {
+	var out []string
+	fieldpath.Pairs(v.node, func(key string, _, val *yaml.Node) {
+		if volumeSources[key] && present(val) {
+			out = append(out, key)
 		}
 	})
-	if src == "" {
-		return "emptyDir", nil
+	return out
+}
+
+// restricted returns the source that puts the volume outside the restricted set, or "".
+// Like PSA, one allowed source is enough (a volume with two fails validation anyway).
+func (v *workloadVolume) restricted() string {
+	bad := ""
+	for _, src := range v.sources() {
+		if allowedVolumeSources[src] {
+			return ""
+		}
+		if bad == "" {
+			bad = src
+		}
 	}
-	return src, fieldpath.New(src)
+	return bad
+}
+
+// hostPath returns the volume's hostPath source, or nil.
+func (v *workloadVolume) hostPath() *yaml.Node {
+	hp := fieldpath.MapGet(v.node, "hostPath")
+	if !present(hp) {
+		return nil
+	}
+	return hp
 }
 
 // restrictedVolumeTypes implements PSA "restrictedVolumes", except for hostPath, which
@@ -60,13 +93,13 @@ gitRepo has had host-escape vulnerabilities.`,
 	Run: func(p *check.Pass) {
 		p.ForEachPod(func(pod *workload.Pod) {
 			volumes(pod, func(vp fieldpath.Path, name string, v *workloadVolume) {
-				src, sp := v.source()
-				if allowedVolumeSources[src] || src == "hostPath" {
+				src := v.restricted()
+				if src == "" || v.hostPath() != nil {
 					return
 				}
-				p.Report(check.Diagnostic{Object: pod.Object, Path: append(vp, sp...),
+				p.Report(check.Diagnostic{Object: pod.Object, Path: vp.Keys(src),
 					Message: fmt.Sprintf("volume %q uses type %q, which the restricted standard does not allow", name, src),
-					Fix:     &finding.Fix{Description: "mount the storage through a persistentVolumeClaim or csi volume", Safe: false}})
+					Fix:     fix("mount the storage through a persistentVolumeClaim or csi volume", false)})
 			})
 		})
 	},

@@ -30,9 +30,10 @@ container.`,
 		p.ForEachPod(func(pod *workload.Pod) {
 			for _, s := range setters(pod) {
 				if v, set := boolField(s.node, "windowsOptions", "hostProcess"); set && v {
-					p.Report(check.Diagnostic{Object: pod.Object, Path: s.path.Keys("windowsOptions", "hostProcess"),
+					path := s.path.Keys("windowsOptions", "hostProcess")
+					p.Report(check.Diagnostic{Object: pod.Object, Path: path,
 						Message: s.label + " runs as a Windows HostProcess, outside container isolation",
-						Fix:     &finding.Fix{Description: "remove windowsOptions.hostProcess", Safe: false}})
+						Fix:     fix("remove windowsOptions.hostProcess", false, remove(path))})
 				}
 			}
 		})

@@ -1,0 +1,886 @@
+package podsecurity
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/kubectl-secure/kubectl-secure/pkg/check"
+	"github.com/kubectl-secure/kubectl-secure/pkg/check/checktest"
+	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
+)
+
+// ccase is one row of a check's table: the findings in checktest.Short form, and for each
+// finding the PSS level, a fragment its message must contain (the container, volume or
+// field it names) and its fix as renderFix prints it.
+type ccase struct {
+	name  string
+	src   string
+	want  []string
+	pss   []string // per finding; nil: every finding at the check's own level
+	msgs  []string
+	fixes []string
+}
+
+// runTable runs the cases through checktest.RunCases, then checks what Short leaves out.
+func runTable(t *testing.T, id string, cases []ccase) {
+	t.Helper()
+	c := check.Lookup(id)
+	if c == nil {
+		t.Fatalf("no check %q", id)
+	}
+	fired, quiet := false, false
+	rows := make([]checktest.Case, len(cases))
+	for i, tc := range cases {
+		rows[i] = checktest.Case{Name: tc.name, Src: tc.src, Want: tc.want}
+		fired = fired || len(tc.want) > 0
+		quiet = quiet || len(tc.want) == 0
+	}
+	if !fired || !quiet {
+		t.Errorf("%s: the table needs a firing and a non-firing case", id)
+	}
+	checktest.RunCases(t, id, rows)
+	for _, tc := range cases {
+		t.Run(tc.name+"/details", func(t *testing.T) {
+			if len(tc.msgs) != len(tc.want) || len(tc.fixes) != len(tc.want) || tc.pss != nil && len(tc.pss) != len(tc.want) {
+				t.Fatalf("case lists %d messages, %d fixes, %d levels for %d findings", len(tc.msgs), len(tc.fixes), len(tc.pss), len(tc.want))
+			}
+			fs := checktest.Run(t, tc.src, id)
+			if len(fs) != len(tc.want) {
+				return // RunCases reported it
+			}
+			for i, f := range fs {
+				pss := c.PSS
+				if tc.pss != nil {
+					pss = tc.pss[i]
+				}
+				if f.PSS != pss {
+					t.Errorf("finding %d: pss %q, want %q", i, f.PSS, pss)
+				}
+				if !strings.Contains(f.Message, tc.msgs[i]) {
+					t.Errorf("finding %d: message %q does not name %q", i, f.Message, tc.msgs[i])
+				}
+				if got := renderFix(f.Fix); got != tc.fixes[i] {
+					t.Errorf("finding %d: fix\n got: %s\nwant: %s", i, got, tc.fixes[i])
+				}
+				if f.Fix != nil && f.Fix.Description == "" {
+					t.Errorf("finding %d: fix without a description", i)
+				}
+			}
+		})
+	}
+}
+
+// renderFix prints a fix as "safe|unsafe: op path[=value]; ...", or "advice" when it has
+// no changes to apply.
+func renderFix(f *finding.Fix) string {
+	if f == nil {
+		return "none"
+	}
+	if len(f.Changes) == 0 {
+		return "advice"
+	}
+	kind := "unsafe"
+	if f.Safe {
+		kind = "safe"
+	}
+	var parts []string
+	for _, c := range f.Changes {
+		var s string
+		switch c.Op {
+		case finding.Set:
+			s = fmt.Sprintf("set %s=%v", c.Path, c.Value)
+		case finding.Remove:
+			s = "remove " + c.Path.String()
+		case finding.Append:
+			s = fmt.Sprintf("append %s+=%v", c.Path, c.Value)
+		default:
+			s = fmt.Sprintf("op%d %s", c.Op, c.Path)
+		}
+		parts = append(parts, s)
+	}
+	return kind + ": " + strings.Join(parts, "; ")
+}
+
+// pod prefixes a pod spec body (indented two spaces) with a Pod header; the body starts
+// on line 6.
+func pod(body string) string {
+	return "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n" + body
+}
+
+// deployment wraps a pod spec body (indented six spaces) in a Deployment; the body starts
+// on line 8.
+func deployment(body string) string {
+	return "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\nspec:\n  template:\n    spec:\n" + body
+}
+
+func TestPrivilegedContainer(t *testing.T) {
+	runTable(t, "privileged-container", []ccase{
+		{name: "privileged", src: pod(`  containers:
+    - name: app
+      securityContext:
+        privileged: true
+`),
+			want:  []string{"privileged-container@9:21 spec.containers[name=app].securityContext.privileged"},
+			msgs:  []string{`container "app"`},
+			fixes: []string{"unsafe: set spec.containers[name=app].securityContext.privileged=false"}},
+		{name: "init and ephemeral containers", src: pod(`  initContainers:
+    - name: setup
+      securityContext: {privileged: true}
+  containers:
+    - name: app
+  ephemeralContainers:
+    - name: debug
+      securityContext: {privileged: yes}
+`),
+			want: []string{
+				"privileged-container@8:37 spec.initContainers[name=setup].securityContext.privileged",
+				"privileged-container@13:37 spec.ephemeralContainers[name=debug].securityContext.privileged",
+			},
+			msgs: []string{`init container "setup"`, `ephemeral container "debug"`},
+			fixes: []string{
+				"unsafe: set spec.initContainers[name=setup].securityContext.privileged=false",
+				"unsafe: set spec.ephemeralContainers[name=debug].securityContext.privileged=false",
+			}},
+		{name: "false, quoted and absent", src: pod(`  containers:
+    - name: a
+      securityContext: {privileged: false}
+    - name: b
+      securityContext: {privileged: "true"}
+    - name: c
+`)},
+	})
+}
+
+func TestHostNamespaces(t *testing.T) {
+	runTable(t, "host-namespaces", []ccase{
+		{name: "all three", src: deployment(`      hostNetwork: true
+      hostPID: true
+      hostIPC: true
+      containers: [{name: app}]
+`),
+			want: []string{
+				"host-namespaces@8:20 spec.template.spec.hostNetwork",
+				"host-namespaces@9:16 spec.template.spec.hostPID",
+				"host-namespaces@10:16 spec.template.spec.hostIPC",
+			},
+			msgs: []string{"hostNetwork", "hostPID", "hostIPC"},
+			fixes: []string{
+				"unsafe: remove spec.template.spec.hostNetwork",
+				"unsafe: remove spec.template.spec.hostPID",
+				"unsafe: remove spec.template.spec.hostIPC",
+			}},
+		{name: "false", src: pod(`  hostNetwork: false
+  hostPID: false
+  containers: [{name: app}]
+`)},
+	})
+}
+
+func TestCapabilitiesAdded(t *testing.T) {
+	runTable(t, "capabilities-added", []ccase{
+		{name: "non-default", src: pod(`  containers:
+    - name: app
+      securityContext:
+        capabilities:
+          add: [NET_ADMIN, CHOWN, SYS_ADMIN]
+`),
+			want: []string{
+				"capabilities-added@10:17 spec.containers[name=app].securityContext.capabilities.add[0]",
+				"capabilities-added@10:35 spec.containers[name=app].securityContext.capabilities.add[2]",
+			},
+			msgs: []string{`container "app" adds capability "NET_ADMIN"`, `container "app" adds capability "SYS_ADMIN"`},
+			fixes: []string{
+				"unsafe: remove spec.containers[name=app].securityContext.capabilities.add[0]",
+				"unsafe: remove spec.containers[name=app].securityContext.capabilities.add[2]",
+			}},
+		{name: "windows pod still baseline", src: pod(`  os: {name: windows}
+  containers:
+    - name: app
+      securityContext: {capabilities: {add: [NET_RAW]}}
+`),
+			want:  []string{"capabilities-added@9:46 spec.containers[name=app].securityContext.capabilities.add[0]"},
+			msgs:  []string{`container "app"`},
+			fixes: []string{"unsafe: remove spec.containers[name=app].securityContext.capabilities.add[0]"}},
+		{name: "default set", src: pod(`  containers:
+    - name: app
+      securityContext:
+        capabilities:
+          add: [CHOWN, NET_BIND_SERVICE, SYS_CHROOT]
+`)},
+	})
+}
+
+func TestCapabilitiesAddedRestricted(t *testing.T) {
+	runTable(t, "capabilities-added-restricted", []ccase{
+		{name: "default capabilities", src: pod(`  containers:
+    - name: app
+      securityContext:
+        capabilities:
+          drop: [ALL]
+          add: [CHOWN, NET_BIND_SERVICE, SYS_ADMIN, SETUID]
+`),
+			want: []string{
+				"capabilities-added-restricted@11:17 spec.containers[name=app].securityContext.capabilities.add[0]",
+				"capabilities-added-restricted@11:53 spec.containers[name=app].securityContext.capabilities.add[3]",
+			},
+			msgs: []string{`container "app" adds capability "CHOWN"`, `container "app" adds capability "SETUID"`},
+			fixes: []string{
+				"unsafe: remove spec.containers[name=app].securityContext.capabilities.add[0]",
+				"unsafe: remove spec.containers[name=app].securityContext.capabilities.add[3]",
+			}},
+		{name: "net bind service only", src: pod(`  containers:
+    - name: app
+      securityContext: {capabilities: {drop: [ALL], add: [NET_BIND_SERVICE]}}
+`)},
+		{name: "windows pods are exempt", src: pod(`  os: {name: windows}
+  containers:
+    - name: app
+      securityContext: {capabilities: {add: [CHOWN]}}
+`)},
+	})
+}
+
+func TestCapabilitiesNotDropped(t *testing.T) {
+	runTable(t, "capabilities-not-dropped", []ccase{
+		{name: "missing and partial", src: pod(`  containers:
+    - name: bare
+      image: app:1
+    - name: partial
+      securityContext:
+        capabilities:
+          drop: [NET_RAW, all]
+`),
+			want: []string{
+				"capabilities-not-dropped@7:7 spec.containers[name=bare].securityContext.capabilities.drop",
+				"capabilities-not-dropped@12:17 spec.containers[name=partial].securityContext.capabilities.drop",
+			},
+			msgs: []string{`container "bare"`, `container "partial"`},
+			fixes: []string{
+				"unsafe: append spec.containers[name=bare].securityContext.capabilities.drop+=ALL",
+				"unsafe: append spec.containers[name=partial].securityContext.capabilities.drop+=ALL",
+			}},
+		{name: "dropped", src: pod(`  containers:
+    - name: app
+      securityContext: {capabilities: {drop: [ALL]}}
+`)},
+		{name: "windows pods are exempt", src: pod(`  os: {name: windows}
+  containers:
+    - name: app
+`)},
+	})
+}
+
+func TestHostPathVolume(t *testing.T) {
+	runTable(t, "host-path-volume", []ccase{
+		{name: "ordinary host path", src: pod(`  containers: [{name: app}]
+  volumes:
+    - name: logs
+      hostPath:
+        path: /var/log/app
+`),
+			want:  []string{"host-path-volume@10:15 spec.volumes[name=logs].hostPath.path"},
+			msgs:  []string{`volume "logs" mounts host path "/var/log/app"`},
+			fixes: []string{"advice"}},
+		{name: "null host path is an emptyDir", src: pod(`  containers: [{name: app}]
+  volumes:
+    - name: scratch
+      hostPath: null
+`)},
+		{name: "other volumes", src: pod(`  containers: [{name: app}]
+  volumes:
+    - {name: cfg, configMap: {name: cfg}}
+`)},
+	})
+}
+
+// TestSensitiveHostPaths checks that mounting what amounts to the node is critical, and
+// that an ordinary directory stays at the check's severity.
+func TestSensitiveHostPaths(t *testing.T) {
+	for _, tc := range []struct {
+		path     string
+		critical bool
+	}{
+		{"/var/run/docker.sock", true},
+		{"/run/containerd/containerd.sock", true},
+		{"/var/run/crio/crio.sock", true},
+		{"/var/run/cri-dockerd.sock", true},
+		{"/proc", true},
+		{"/proc/1/ns", true},
+		{"/etc", true},
+		{"/etc/", true},
+		{"/", true},
+		{"//", true},
+		{"/var/run", true},
+		{"/run", true},
+		{"/root", true},
+		{"/root/.ssh", true},
+		{"/var/lib/kubelet", true},
+		{"/var/lib/kubelet/pods", true},
+		{"/etc/kubernetes/pki", true},
+		{"/var/lib/docker", true},
+		{"/var/lib/containerd", true},
+		{"/sys", true},
+		{"/dev", true},
+		{"/boot", true},
+		{"/home", true},
+		{"/var/../etc", true},
+		{"/run/containerd", true},
+		{"/var/run/crio", true},
+		{"/var/run/docker", true},
+		{"/run/cri-dockerd/", true},
+		{"/var/log/app", false},
+		{"/data/cache", false},
+		{"/etc-backup", false},
+		{"/var/lib/app", false},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			fs := checktest.Run(t, pod(`  containers: [{name: app}]
+  volumes:
+    - name: v
+      hostPath: {path: "`+tc.path+`"}
+`), "host-path-volume")
+			if len(fs) != 1 {
+				t.Fatalf("got %d findings, want 1", len(fs))
+			}
+			want := finding.High
+			if tc.critical {
+				want = finding.Critical
+			}
+			if fs[0].Severity != want {
+				t.Errorf("severity %s, want %s (%s)", fs[0].Severity, want, fs[0].Message)
+			}
+		})
+	}
+}
+
+func TestRestrictedVolumeTypes(t *testing.T) {
+	runTable(t, "restricted-volume-types", []ccase{
+		{name: "in-tree network volumes", src: pod(`  containers: [{name: app}]
+  volumes:
+    - name: shared
+      nfs: {server: nfs.example.com, path: /exports}
+    - name: repo
+      emptyDir: null
+      gitRepo: {repository: "https://example.com/r.git"}
+`),
+			want: []string{
+				"restricted-volume-types@9:12 spec.volumes[name=shared].nfs",
+				"restricted-volume-types@12:16 spec.volumes[name=repo].gitRepo",
+			},
+			msgs:  []string{`volume "shared" uses type "nfs"`, `volume "repo" uses type "gitRepo"`},
+			fixes: []string{"advice", "advice"}},
+		{name: "allowed, sourceless and unknown keys", src: pod(`  containers: [{name: app}]
+  volumes:
+    - {name: a, configMap: {name: cfg}}
+    - {name: b, csi: {driver: x}}
+    - {name: c, ephemeral: {}}
+    - {name: d, image: {reference: "r/x:1"}}
+    - name: e
+    - {name: f, emptydir: {}}
+    - {name: g, hostPath: {path: /tmp}}
+`)},
+	})
+}
+
+func TestHostPort(t *testing.T) {
+	runTable(t, "host-port", []ccase{
+		{name: "host port", src: pod(`  containers:
+    - name: web
+      ports:
+        - containerPort: 8080
+        - containerPort: 8443
+          hostPort: 443
+`),
+			want:  []string{"host-port@11:21 spec.containers[name=web].ports[1].hostPort"},
+			msgs:  []string{`container "web" binds host port 443`},
+			fixes: []string{"safe: remove spec.containers[name=web].ports[1].hostPort"}},
+		{name: "zero and null", src: pod(`  containers:
+    - name: web
+      ports:
+        - {containerPort: 8080, hostPort: 0}
+        - {containerPort: 8081, hostPort: null}
+`)},
+	})
+}
+
+func TestAppArmorUnconfined(t *testing.T) {
+	runTable(t, "apparmor-unconfined", []ccase{
+		{name: "fields", src: pod(`  securityContext:
+    appArmorProfile: {type: Unconfined}
+  containers:
+    - name: app
+      securityContext:
+        appArmorProfile:
+          type: Unconfined
+          localhostProfile: leftover
+    - name: empty
+      securityContext: {appArmorProfile: {}}
+`),
+			want: []string{
+				"apparmor-unconfined@7:29 spec.securityContext.appArmorProfile.type",
+				"apparmor-unconfined@12:17 spec.containers[name=app].securityContext.appArmorProfile.type",
+				"apparmor-unconfined@15:42 spec.containers[name=empty].securityContext.appArmorProfile.type",
+			},
+			msgs: []string{"pod sets AppArmor", `container "app"`, `container "empty"`},
+			fixes: []string{
+				"unsafe: set spec.securityContext.appArmorProfile.type=RuntimeDefault",
+				"unsafe: set spec.containers[name=app].securityContext.appArmorProfile.type=RuntimeDefault; remove spec.containers[name=app].securityContext.appArmorProfile.localhostProfile",
+				"unsafe: set spec.containers[name=empty].securityContext.appArmorProfile.type=RuntimeDefault",
+			}},
+		{name: "annotation on a template", src: `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: d
+spec:
+  template:
+    metadata:
+      annotations:
+        container.apparmor.security.beta.kubernetes.io/web: unconfined
+        container.apparmor.security.beta.kubernetes.io/side: runtime/default
+    spec:
+      containers: [{name: web}, {name: side}]
+`,
+			want:  []string{`apparmor-unconfined@9:61 spec.template.metadata.annotations."container.apparmor.security.beta.kubernetes.io/web"`},
+			msgs:  []string{`container "web"`},
+			fixes: []string{`unsafe: set spec.template.metadata.annotations."container.apparmor.security.beta.kubernetes.io/web"=runtime/default`}},
+		{name: "allowed", src: `apiVersion: v1
+kind: Pod
+metadata:
+  name: p
+  annotations:
+    container.apparmor.security.beta.kubernetes.io/app: localhost/k8s-app
+spec:
+  securityContext:
+    appArmorProfile: {type: RuntimeDefault}
+  containers:
+    - name: app
+      securityContext:
+        appArmorProfile: {type: Localhost, localhostProfile: k8s-app}
+    - name: b
+      securityContext: {appArmorProfile: null}
+`},
+	})
+}
+
+func TestSELinuxOptions(t *testing.T) {
+	runTable(t, "selinux-options", []ccase{
+		{name: "type user role", src: pod(`  securityContext:
+    seLinuxOptions: {type: spc_t}
+  containers:
+    - name: app
+      securityContext:
+        seLinuxOptions:
+          user: system_u
+          role: system_r
+`),
+			want: []string{
+				"selinux-options@7:28 spec.securityContext.seLinuxOptions.type",
+				"selinux-options@12:17 spec.containers[name=app].securityContext.seLinuxOptions.user",
+				"selinux-options@13:17 spec.containers[name=app].securityContext.seLinuxOptions.role",
+			},
+			msgs: []string{`pod sets SELinux type "spc_t"`, `container "app" sets SELinux user`, `container "app" sets SELinux role`},
+			fixes: []string{
+				"unsafe: remove spec.securityContext.seLinuxOptions.type",
+				"unsafe: remove spec.containers[name=app].securityContext.seLinuxOptions.user",
+				"unsafe: remove spec.containers[name=app].securityContext.seLinuxOptions.role",
+			}},
+		{name: "allowed", src: pod(`  securityContext:
+    seLinuxOptions: {level: "s0:c1,c2", type: container_engine_t}
+  containers:
+    - name: app
+      securityContext: {seLinuxOptions: {type: container_init_t}}
+`)},
+	})
+}
+
+func TestProcMount(t *testing.T) {
+	runTable(t, "proc-mount", []ccase{
+		{name: "unmasked", src: pod(`  containers:
+    - name: app
+      securityContext: {procMount: Unmasked}
+    - name: ok
+      securityContext: {procMount: Default}
+`),
+			want:  []string{"proc-mount@8:36 spec.containers[name=app].securityContext.procMount"},
+			msgs:  []string{`container "app" sets procMount "Unmasked"`},
+			fixes: []string{"unsafe: set spec.containers[name=app].securityContext.procMount=Default"}},
+		{name: "user namespace: restricted only", src: pod(`  hostUsers: false
+  containers:
+    - name: app
+      securityContext: {procMount: Unmasked}
+`),
+			want:  []string{"proc-mount@9:36 spec.containers[name=app].securityContext.procMount"},
+			pss:   []string{finding.PSSRestricted},
+			msgs:  []string{`container "app"`},
+			fixes: []string{"unsafe: set spec.containers[name=app].securityContext.procMount=Default"}},
+		{name: "default", src: pod(`  containers:
+    - name: app
+`)},
+	})
+}
+
+func TestSeccompUnconfined(t *testing.T) {
+	runTable(t, "seccomp-unconfined", []ccase{
+		{name: "pod and container", src: pod(`  securityContext:
+    seccompProfile:
+      type: Unconfined
+  containers:
+    - name: app
+      securityContext:
+        seccompProfile: {type: unconfined, localhostProfile: x.json}
+`),
+			want: []string{
+				"seccomp-unconfined@8:13 spec.securityContext.seccompProfile.type",
+				"seccomp-unconfined@12:32 spec.containers[name=app].securityContext.seccompProfile.type",
+			},
+			msgs: []string{`pod sets seccompProfile.type "Unconfined"`, `container "app"`},
+			fixes: []string{
+				"unsafe: set spec.securityContext.seccompProfile.type=RuntimeDefault",
+				"unsafe: set spec.containers[name=app].securityContext.seccompProfile.type=RuntimeDefault; remove spec.containers[name=app].securityContext.seccompProfile.localhostProfile",
+			}},
+		{name: "allowed and null", src: pod(`  securityContext:
+    seccompProfile: {type: Localhost, localhostProfile: p.json}
+  containers:
+    - name: app
+      securityContext: {seccompProfile: {type: RuntimeDefault}}
+    - name: b
+      securityContext: {seccompProfile: null}
+`)},
+	})
+}
+
+func TestSeccompProfileMissing(t *testing.T) {
+	runTable(t, "seccomp-profile-missing", []ccase{
+		{name: "no container sets it: pod level", src: deployment(`      containers:
+        - name: app
+        - name: sidecar
+`),
+			want:  []string{"seccomp-profile-missing@8:7 spec.template.spec.securityContext.seccompProfile"},
+			msgs:  []string{`"app", "sidecar"`},
+			fixes: []string{"safe: set spec.template.spec.securityContext.seccompProfile.type=RuntimeDefault"}},
+		{name: "some containers set it: container level", src: pod(`  containers:
+    - name: app
+      securityContext: {seccompProfile: {type: RuntimeDefault}}
+    - name: sidecar
+      image: sidecar:1
+  initContainers:
+    - name: init
+      securityContext: {seccompProfile: null}
+`),
+			want: []string{
+				"seccomp-profile-missing@9:7 spec.containers[name=sidecar].securityContext.seccompProfile",
+				"seccomp-profile-missing@13:41 spec.initContainers[name=init].securityContext.seccompProfile",
+			},
+			msgs: []string{`container "sidecar"`, `init container "init"`},
+			fixes: []string{
+				"safe: set spec.containers[name=sidecar].securityContext.seccompProfile.type=RuntimeDefault",
+				"safe: set spec.initContainers[name=init].securityContext.seccompProfile.type=RuntimeDefault",
+			}},
+		{name: "pod level covers all", src: pod(`  securityContext:
+    seccompProfile: {type: RuntimeDefault}
+  containers:
+    - name: app
+`)},
+		{name: "windows pods are exempt", src: pod(`  os: {name: windows}
+  containers:
+    - name: app
+`)},
+	})
+}
+
+func TestUnsafeSysctls(t *testing.T) {
+	runTable(t, "unsafe-sysctls", []ccase{
+		{name: "unsafe", src: pod(`  securityContext:
+    sysctls:
+      - name: net.ipv4.tcp_syncookies
+        value: "1"
+      - name: kernel.msgmax
+        value: "65536"
+      - {name: vm.swappiness, value: "10"}
+      - {name: vm.swappiness, value: "20"}
+  containers: [{name: app}]
+`),
+			want: []string{
+				"unsafe-sysctls@10:15 spec.securityContext.sysctls[1].name",
+				"unsafe-sysctls@12:16 spec.securityContext.sysctls[2].name",
+				"unsafe-sysctls@13:16 spec.securityContext.sysctls[3].name",
+			},
+			msgs: []string{`"kernel.msgmax"`, `"vm.swappiness"`, `"vm.swappiness"`},
+			fixes: []string{
+				"unsafe: remove spec.securityContext.sysctls[name=kernel.msgmax]",
+				"unsafe: remove spec.securityContext.sysctls[2]",
+				"unsafe: remove spec.securityContext.sysctls[3]",
+			}},
+		{name: "safe set", src: pod(`  securityContext:
+    sysctls:
+      - {name: net.ipv4.ip_local_port_range, value: "1024 65535"}
+      - {name: net.ipv4.tcp_notsent_lowat, value: "16384"}
+  containers: [{name: app}]
+`)},
+	})
+}
+
+func TestWindowsHostProcess(t *testing.T) {
+	runTable(t, "windows-host-process", []ccase{
+		{name: "pod and container", src: pod(`  os: {name: windows}
+  hostNetwork: true
+  securityContext:
+    windowsOptions: {hostProcess: true}
+  containers:
+    - name: agent
+      securityContext:
+        windowsOptions:
+          hostProcess: true
+`),
+			want: []string{
+				"windows-host-process@9:35 spec.securityContext.windowsOptions.hostProcess",
+				"windows-host-process@14:24 spec.containers[name=agent].securityContext.windowsOptions.hostProcess",
+			},
+			msgs: []string{"pod runs as a Windows HostProcess", `container "agent"`},
+			fixes: []string{
+				"unsafe: remove spec.securityContext.windowsOptions.hostProcess",
+				"unsafe: remove spec.containers[name=agent].securityContext.windowsOptions.hostProcess",
+			}},
+		{name: "not host process", src: pod(`  os: {name: windows}
+  securityContext:
+    windowsOptions: {hostProcess: false, runAsUserName: ContainerUser}
+  containers: [{name: app}]
+`)},
+	})
+}
+
+func TestHostProbeOrLifecycle(t *testing.T) {
+	runTable(t, "host-probe-or-lifecycle", []ccase{
+		{name: "probes and hooks", src: pod(`  containers:
+    - name: app
+      livenessProbe:
+        httpGet: {host: 169.254.169.254, path: /, port: 80}
+      startupProbe:
+        tcpSocket: {host: db, port: 5432}
+      lifecycle:
+        preStop:
+          httpGet: {host: example.com, path: /bye, port: 80}
+`),
+			want: []string{
+				"host-probe-or-lifecycle@9:25 spec.containers[name=app].livenessProbe.httpGet.host",
+				"host-probe-or-lifecycle@11:27 spec.containers[name=app].startupProbe.tcpSocket.host",
+				"host-probe-or-lifecycle@14:27 spec.containers[name=app].lifecycle.preStop.httpGet.host",
+			},
+			msgs: []string{`container "app" livenessProbe`, `container "app" startupProbe`, `container "app" preStop`},
+			fixes: []string{
+				"unsafe: remove spec.containers[name=app].livenessProbe.httpGet.host",
+				"unsafe: remove spec.containers[name=app].startupProbe.tcpSocket.host",
+				"unsafe: remove spec.containers[name=app].lifecycle.preStop.httpGet.host",
+			}},
+		{name: "own IP", src: pod(`  containers:
+    - name: app
+      readinessProbe:
+        httpGet: {host: "", path: /healthz, port: 8080}
+`)},
+	})
+}
+
+func TestPrivilegeEscalationAllowed(t *testing.T) {
+	runTable(t, "privilege-escalation-allowed", []ccase{
+		{name: "missing and true", src: pod(`  containers:
+    - name: implicit
+      image: app:1
+    - name: explicit
+      securityContext:
+        allowPrivilegeEscalation: true
+`),
+			want: []string{
+				"privilege-escalation-allowed@7:7 spec.containers[name=implicit].securityContext.allowPrivilegeEscalation",
+				"privilege-escalation-allowed@11:35 spec.containers[name=explicit].securityContext.allowPrivilegeEscalation",
+			},
+			msgs: []string{`container "implicit" does not set`, `container "explicit" sets allowPrivilegeEscalation: true`},
+			fixes: []string{
+				"safe: set spec.containers[name=implicit].securityContext.allowPrivilegeEscalation=false",
+				"safe: set spec.containers[name=explicit].securityContext.allowPrivilegeEscalation=false",
+			}},
+		{name: "privileged or SYS_ADMIN: only with their removal", src: pod(`  containers:
+    - name: priv
+      securityContext: {privileged: true}
+    - name: admin
+      securityContext: {capabilities: {add: [SYS_ADMIN]}}
+`),
+			want: []string{
+				"privilege-escalation-allowed@8:24 spec.containers[name=priv].securityContext.allowPrivilegeEscalation",
+				"privilege-escalation-allowed@10:24 spec.containers[name=admin].securityContext.allowPrivilegeEscalation",
+			},
+			msgs: []string{`container "priv"`, `container "admin"`},
+			fixes: []string{
+				"unsafe: set spec.containers[name=priv].securityContext.allowPrivilegeEscalation=false",
+				"unsafe: set spec.containers[name=admin].securityContext.allowPrivilegeEscalation=false",
+			}},
+		{name: "false", src: pod(`  containers:
+    - name: app
+      securityContext: {allowPrivilegeEscalation: false}
+`)},
+		{name: "windows pods are exempt", src: pod(`  os: {name: windows}
+  containers:
+    - name: app
+`)},
+	})
+}
+
+func TestRunAsNonRoot(t *testing.T) {
+	runTable(t, "run-as-non-root", []ccase{
+		{name: "nothing set: pod level", src: pod(`  containers:
+    - name: app
+    - name: sidecar
+`),
+			want:  []string{"run-as-non-root@6:3 spec.securityContext.runAsNonRoot"},
+			msgs:  []string{`"app", "sidecar"`},
+			fixes: []string{"unsafe: set spec.securityContext.runAsNonRoot=true"}},
+		{name: "some containers: container level", src: pod(`  containers:
+    - name: app
+      securityContext: {runAsNonRoot: true}
+    - name: sidecar
+      securityContext: {allowPrivilegeEscalation: false}
+`),
+			want:  []string{"run-as-non-root@10:24 spec.containers[name=sidecar].securityContext.runAsNonRoot"},
+			msgs:  []string{`container "sidecar"`},
+			fixes: []string{"unsafe: set spec.containers[name=sidecar].securityContext.runAsNonRoot=true"}},
+		{name: "explicit false", src: pod(`  securityContext:
+    runAsNonRoot: false
+  containers:
+    - name: app
+      securityContext: {runAsNonRoot: false}
+`),
+			want: []string{
+				"run-as-non-root@7:19 spec.securityContext.runAsNonRoot",
+				"run-as-non-root@10:39 spec.containers[name=app].securityContext.runAsNonRoot",
+			},
+			msgs: []string{"pod sets runAsNonRoot: false", `container "app" sets runAsNonRoot: false`},
+			fixes: []string{
+				"unsafe: set spec.securityContext.runAsNonRoot=true",
+				"unsafe: set spec.containers[name=app].securityContext.runAsNonRoot=true",
+			}},
+		{name: "pod level true", src: pod(`  securityContext: {runAsNonRoot: true}
+  containers:
+    - name: app
+`)},
+		{name: "user namespace is exempt", src: pod(`  hostUsers: false
+  securityContext: {runAsNonRoot: false}
+  containers:
+    - name: app
+`)},
+	})
+}
+
+func TestRunAsRootUser(t *testing.T) {
+	runTable(t, "run-as-root-user", []ccase{
+		{name: "uid 0", src: pod(`  securityContext:
+    runAsUser: 0
+  containers:
+    - name: app
+      securityContext: {runAsUser: 0}
+`),
+			want: []string{
+				"run-as-root-user@7:16 spec.securityContext.runAsUser",
+				"run-as-root-user@10:36 spec.containers[name=app].securityContext.runAsUser",
+			},
+			msgs: []string{"pod sets runAsUser: 0", `container "app" sets runAsUser: 0`},
+			fixes: []string{
+				"unsafe: remove spec.securityContext.runAsUser",
+				"unsafe: remove spec.containers[name=app].securityContext.runAsUser",
+			}},
+		{name: "non-zero", src: pod(`  securityContext: {runAsUser: 10001}
+  containers:
+    - name: app
+`)},
+		{name: "user namespace is exempt", src: pod(`  hostUsers: false
+  securityContext: {runAsUser: 0}
+  containers:
+    - name: app
+`)},
+	})
+}
+
+func TestReadOnlyRootFilesystem(t *testing.T) {
+	runTable(t, "read-only-root-filesystem", []ccase{
+		{name: "writable", src: pod(`  containers:
+    - name: app
+      securityContext:
+        readOnlyRootFilesystem: false
+    - name: sidecar
+`),
+			want: []string{
+				"read-only-root-filesystem@9:33 spec.containers[name=app].securityContext.readOnlyRootFilesystem",
+				"read-only-root-filesystem@10:7 spec.containers[name=sidecar].securityContext.readOnlyRootFilesystem",
+			},
+			msgs: []string{`container "app"`, `container "sidecar"`},
+			fixes: []string{
+				"unsafe: set spec.containers[name=app].securityContext.readOnlyRootFilesystem=true",
+				"unsafe: set spec.containers[name=sidecar].securityContext.readOnlyRootFilesystem=true",
+			}},
+		{name: "read-only", src: pod(`  containers:
+    - name: app
+      securityContext: {readOnlyRootFilesystem: true}
+`)},
+	})
+}
+
+func TestRunAsRootGroup(t *testing.T) {
+	runTable(t, "run-as-root-group", []ccase{
+		{name: "gid 0", src: pod(`  securityContext:
+    runAsGroup: 0
+    fsGroup: 0
+    supplementalGroups: [1000, 0]
+  containers:
+    - name: app
+      securityContext: {runAsGroup: 0}
+`),
+			want: []string{
+				"run-as-root-group@7:17 spec.securityContext.runAsGroup",
+				"run-as-root-group@8:14 spec.securityContext.fsGroup",
+				"run-as-root-group@9:32 spec.securityContext.supplementalGroups[1]",
+				"run-as-root-group@12:37 spec.containers[name=app].securityContext.runAsGroup",
+			},
+			msgs: []string{"pod sets runAsGroup: 0", "pod sets fsGroup: 0", `containers "app"`, `container "app" sets runAsGroup: 0`},
+			fixes: []string{
+				"unsafe: remove spec.securityContext.runAsGroup",
+				"unsafe: remove spec.securityContext.fsGroup",
+				"unsafe: remove spec.securityContext.supplementalGroups[1]",
+				"unsafe: remove spec.containers[name=app].securityContext.runAsGroup",
+			}},
+		{name: "non-zero", src: pod(`  securityContext: {runAsGroup: 1000, fsGroup: 2000, supplementalGroups: [3000]}
+  containers:
+    - name: app
+      securityContext: {runAsGroup: 1000}
+`)},
+		{name: "user namespace and windows are exempt", src: pod(`  hostUsers: false
+  securityContext: {runAsGroup: 0, fsGroup: 0}
+  containers: [{name: app}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: w}
+spec:
+  os: {name: windows}
+  securityContext: {runAsGroup: 0}
+  containers: [{name: app}]
+`)},
+	})
+}
+
+// TestEveryCheckHasATable keeps the tables above complete as checks are added. Only this
+// package's checks are registered in its test binary.
+func TestEveryCheckHasATable(t *testing.T) {
+	tested := map[string]bool{
+		"privileged-container": true, "host-namespaces": true, "capabilities-added": true,
+		"capabilities-added-restricted": true, "capabilities-not-dropped": true, "host-path-volume": true,
+		"restricted-volume-types": true, "host-port": true, "apparmor-unconfined": true,
+		"selinux-options": true, "proc-mount": true, "seccomp-unconfined": true,
+		"seccomp-profile-missing": true, "unsafe-sysctls": true, "windows-host-process": true,
+		"host-probe-or-lifecycle": true, "privilege-escalation-allowed": true, "run-as-non-root": true,
+		"run-as-root-user": true, "read-only-root-filesystem": true, "run-as-root-group": true,
+	}
+	for _, c := range check.All() {
+		if !tested[c.ID] {
+			t.Errorf("check %s has no table test", c.ID)
+		}
+	}
+}
