@@ -70,6 +70,18 @@ func forEachRule(p *check.Pass, fn func(*rule)) {
 		if agg := fieldpath.MapGet(o.Root, "aggregationRule"); agg != nil && agg.Tag != "!!null" {
 			return
 		}
+		for _, r := range rulesOf(o) {
+			fn(r)
+		}
+	})
+}
+
+type rulesKey struct{}
+
+// rulesOf reads a role's rules once; every RBAC check walks them.
+func rulesOf(o *manifest.Object) []*rule {
+	return o.Memo(rulesKey{}, func() any {
+		var out []*rule
 		rulesPath := fieldpath.New("rules")
 		for i, n := range fieldpath.Items(fieldpath.MapGet(o.Root, "rules")) {
 			if n == nil || n.Kind != yaml.MappingNode {
@@ -82,9 +94,10 @@ func forEachRule(p *check.Pass, fn func(*rule)) {
 			r.verbs = entries(n, rp, "verbs")
 			r.resourceNames = entries(n, rp, "resourceNames")
 			r.nonResourceURLs = entries(n, rp, "nonResourceURLs")
-			fn(r)
+			out = append(out, r)
 		}
-	})
+		return out
+	}).([]*rule)
 }
 
 // entries reads the string items of the list field of rule node n.

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Runs kubectl-secure and its peers side by side on the real-world corpus (../shared/corpus)
+# and prints median wall times and the ratios issue 7 sets as targets:
+#   lint manifests        <= 0.25x kube-score, <= 1.0x kubeconform (parse only)
+#   30 kustomize dirs     <= 0.5x `kustomize build` over the same dirs
+#   one small file        < 50 ms
+# Peers are installed with `go install` (the module proxy serves them) and hyperfine from
+# Debian when missing. Usage: scripts/bench-peers.sh [RUNS]   (default 10)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$PWD
+export GOTOOLCHAIN=local
+corpus=$(cd "${CORPUS:-../shared/corpus}" 2>/dev/null && pwd) || { echo "corpus not found (set CORPUS=...)" >&2; exit 1; }
+runs=${1:-10}
+gobin=$(go env GOPATH)/bin
+export PATH=$gobin:$PATH
+
+need() { command -v "$1" >/dev/null 2>&1; }
+need kube-score || go install github.com/zegl/kube-score/cmd/kube-score@v1.20.0
+need kubeconform || go install github.com/yannh/kubeconform/cmd/kubeconform@v0.8.0
+need kustomize || go install sigs.k8s.io/kustomize/kustomize/v5@v5.8.2
+if ! need hyperfine; then
+  (apt-get update -qq && apt-get install -y -qq hyperfine) >/dev/null 2>&1 || { echo "hyperfine is required (apt-get install hyperfine)" >&2; exit 1; }
+fi
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+bin=$work/kubectl-secure
+go build -trimpath -ldflags "-s -w" -o "$bin" ./cmd/kubectl-secure
+
+cd "$corpus"
+find manifests -type f \( -name '*.yaml' -o -name '*.yml' \) | sort >"$work/files.txt"
+mapfile -t kdirs < <(grep -v '^\s*$' KUSTOMIZE_DIRS.txt)
+printf '%s\n' "${kdirs[@]}" >"$work/kdirs.txt"
+
+# hyperfine exports one JSON per comparison; the median of each command is what we report.
+bench() { # name, then commands
+  local name=$1; shift
+  hyperfine --style basic --runs "$runs" --warmup 1 -i --export-json "$work/$name.json" "$@" >/dev/null
+}
+bench manifests \
+  -n ours "$bin lint manifests -o json >/dev/null" \
+  -n kube-score "xargs kube-score score --output-format json <$work/files.txt >/dev/null" \
+  -n kubeconform "kubeconform -ignore-missing-schemas -schema-location 'file:///nonexistent/{{ .ResourceKind }}.json' -output json manifests >/dev/null"
+bench kustomize \
+  -n ours "xargs $bin lint -o json <$work/kdirs.txt >/dev/null" \
+  -n kustomize "while read -r d; do kustomize build \"\$d\" >/dev/null; done <$work/kdirs.txt"
+bench small -N -n ours "$bin lint $repo/testdata/inputs/pod.yaml"
+
+peak_rss() { /usr/bin/time -f '%M' "$@" 2>&1 >/dev/null | tail -1; }
+rss_manifests=$(peak_rss "$bin" lint manifests -o json || true)
+rss_kustomize=$(peak_rss xargs -a "$work/kdirs.txt" "$bin" lint -o json || true)
+
+python3 - "$work" "$rss_manifests" "$rss_kustomize" <<'PY'
+import json, statistics, sys, os, datetime
+work, rss_m, rss_k = sys.argv[1], sys.argv[2], sys.argv[3]
+def med(name):
+    d = json.load(open(os.path.join(work, name + ".json")))
+    return {r["command"]: statistics.median(r["times"]) for r in d["results"]}
+m, k, s = med("manifests"), med("kustomize"), med("small")
+print(f"# {datetime.date.today()} on {os.cpu_count()} cores, median of the runs")
+print(f"manifests: ours {m['ours']:.3f} s  kube-score {m['kube-score']:.3f} s  kubeconform {m['kubeconform']:.3f} s")
+print(f"  ratio vs kube-score  {m['ours']/m['kube-score']:.2f}x (target <= 0.25x)")
+print(f"  ratio vs kubeconform {m['ours']/m['kubeconform']:.2f}x (target <= 1.0x)")
+print(f"  peak RSS {int(rss_m)/1024:.0f} MiB (target < 150 MiB)" if rss_m.isdigit() else "  peak RSS: n/a")
+print(f"30 kustomize dirs: ours {k['ours']:.3f} s  kustomize build {k['kustomize']:.3f} s  ratio {k['ours']/k['kustomize']:.2f}x (target <= 0.5x)")
+print(f"  peak RSS {int(rss_k)/1024:.0f} MiB" if rss_k.isdigit() else "  peak RSS: n/a")
+print(f"one small file: {s['ours']*1000:.1f} ms (target < 50 ms)")
+PY
