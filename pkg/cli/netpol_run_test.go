@@ -1,0 +1,151 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// The network-policy analysis is cross-object over a whole run: these cases need several
+// files and Kustomize overlays, so they run the command line on a temporary tree.
+func TestNetworkPolicyAcrossFilesAndOverlays(t *testing.T) {
+	deploy := func(name, ns string) string {
+		nsLine := ""
+		if ns != "" {
+			nsLine = "\n  namespace: " + ns
+		}
+		return "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: " + name + nsLine +
+			"\nspec:\n  selector: {matchLabels: {app: " + name + "}}\n  template:\n    metadata:\n      labels: {app: " + name +
+			"}\n    spec:\n      containers:\n      - name: c\n        image: x\n"
+	}
+	deny := func(ns string) string {
+		nsLine := ""
+		if ns != "" {
+			nsLine = "\n  namespace: " + ns
+		}
+		return "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: deny" + nsLine +
+			"\nspec:\n  podSelector: {}\n  policyTypes: [Ingress, Egress]\n"
+	}
+	cases := []struct {
+		name  string
+		files map[string]string
+		args  []string // run inside the tree
+		want  []string // "file:line check" of every network-policy finding, sorted
+	}{
+		{
+			name:  "policy in a separate file covers the workload",
+			files: map[string]string{"app.yaml": deploy("a", "shop"), "policies/deny.yaml": deny("shop")},
+			args:  []string{"."},
+		},
+		{
+			name: "several namespaces in one run, one uncovered",
+			files: map[string]string{
+				"shop.yaml": deploy("a", "shop"), "shop-deny.yaml": deny("shop"),
+				"blog.yaml": deploy("b", "blog"),
+			},
+			args: []string{"."},
+			want: []string{"blog.yaml:1 namespace-without-network-policy"},
+		},
+		{
+			name: "--namespace applies to objects without one",
+			files: map[string]string{
+				"app.yaml": deploy("a", ""), "deny.yaml": deny("shop"),
+			},
+			args: []string{".", "-n", "shop"},
+		},
+		{
+			name: "an overlay sets the namespace and brings the policy",
+			files: map[string]string{
+				"base/kustomization.yaml":    "resources: [app.yaml]\n",
+				"base/app.yaml":              deploy("a", ""),
+				"overlay/kustomization.yaml": "namespace: shop\nresources: [../base, deny.yaml]\n",
+				"overlay/deny.yaml":          deny(""),
+			},
+			args: []string{"-k", "overlay"},
+		},
+		{
+			name: "an overlay sets a namespace the policy is not in",
+			files: map[string]string{
+				"base/kustomization.yaml":    "resources: [app.yaml]\n",
+				"base/app.yaml":              deploy("a", ""),
+				"overlay/kustomization.yaml": "namespace: shop\nresources: [../base]\n",
+				"policies/deny.yaml":         deny("default"),
+			},
+			args: []string{"."},
+			want: []string{"base/app.yaml:1 namespace-without-network-policy"},
+		},
+		{
+			name: "repository mode: overlay namespace and a policy file beside it",
+			files: map[string]string{
+				"base/kustomization.yaml":    "resources: [app.yaml]\n",
+				"base/app.yaml":              deploy("a", ""),
+				"overlay/kustomization.yaml": "namespace: shop\nresources: [../base]\n",
+				"policies/deny.yaml":         deny("shop"),
+			},
+			args: []string{"."},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for name, content := range tc.files {
+				p := filepath.Join(dir, name)
+				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			wd, _ := os.Getwd()
+			if err := os.Chdir(dir); err != nil {
+				t.Fatal(err)
+			}
+			defer os.Chdir(wd)
+			args := append([]string{"lint", "-o", "json", "--enable", "network-policy"}, tc.args...)
+			out, code := run(t, "", args...)
+			got := networkFindings(t, out)
+			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+				t.Errorf("findings\n got: %q\nwant: %q\n%s", got, tc.want, out)
+			}
+			wantCode := 0
+			if len(tc.want) > 0 {
+				wantCode = 1
+			}
+			if code != wantCode {
+				t.Errorf("exit %d, want %d\n%s", code, wantCode, out)
+			}
+		})
+	}
+}
+
+// networkFindings pulls "file:line check" out of the JSON report in run's transcript.
+func networkFindings(t *testing.T, transcript string) []string {
+	t.Helper()
+	start := strings.Index(transcript, "--- stdout\n")
+	end := strings.Index(transcript, "--- stderr\n")
+	if start < 0 || end < start {
+		t.Fatalf("bad transcript: %s", transcript)
+	}
+	var rep struct {
+		Findings []struct {
+			Check, File string
+			Line        int
+		}
+	}
+	if err := jsonUnmarshal([]byte(transcript[start+len("--- stdout\n"):end]), &rep); err != nil {
+		t.Fatalf("json: %v\n%s", err, transcript)
+	}
+	var out []string
+	for _, f := range rep.Findings {
+		out = append(out, filepath.ToSlash(f.File)+":"+itoa(f.Line)+" "+f.Check)
+	}
+	return out
+}
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+func itoa(i int) string { return strconv.Itoa(i) }
