@@ -11,17 +11,32 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/check"
+	"github.com/kubectl-secure/kubectl-secure/pkg/config"
 )
 
 func newChecksCommand(streams genericiooptions.IOStreams) *cobra.Command {
 	var output string
+	var show bool
+	o := defaultLintOptions(streams)
 	cmd := &cobra.Command{
 		Use:   "checks [CHECK-ID]",
 		Short: "List the checks, or explain one",
 		Example: `  kubectl secure checks
-  kubectl secure checks privileged-container`,
+  kubectl secure checks privileged-container
+  kubectl secure checks --show-config --fail-on high`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if show {
+				if len(args) > 0 || cmd.Flags().Changed("output") {
+					return fmt.Errorf("--show-config takes no check ID and prints YAML only")
+				}
+				return showConfig(streams.Out, cmd, o)
+			}
+			for _, name := range settingsFlags {
+				if cmd.Flags().Changed(name) {
+					return fmt.Errorf("--%s needs --show-config", name)
+				}
+			}
 			if output != "text" && output != "json" {
 				return fmt.Errorf("unknown output format %q: want text or json", output)
 			}
@@ -41,9 +56,22 @@ func newChecksCommand(streams genericiooptions.IOStreams) *cobra.Command {
 			return listChecks(streams.Out, check.All())
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", "text", "Output format: text or json.")
+	f := cmd.Flags()
+	f.StringVarP(&output, "output", "o", "text", "Output format: text or json.")
+	f.BoolVar(&show, "show-config", false, "Print the configuration lint would use, as YAML: the config file found (or --config) merged with the flags below.")
+	f.StringVar(&o.ConfigFile, "config", "", "With --show-config: config file (default: "+config.FileName+" in the working directory or the nearest parent).")
+	f.StringSliceVar(&o.Enable, "enable", nil, "With --show-config: as lint --enable.")
+	f.StringSliceVar(&o.Disable, "disable", nil, "With --show-config: as lint --disable.")
+	f.StringVar(&o.FailOn, "fail-on", o.FailOn, "With --show-config: as lint --fail-on.")
+	f.StringVar(&o.PSS, "pss", o.PSS, "With --show-config: as lint --pss.")
+	f.StringVarP(&o.Namespace, "namespace", "n", "", "With --show-config: as lint --namespace.")
+	f.StringSliceVar(&o.AllowedRegistries, "allowed-registries", nil, "With --show-config: as lint --allowed-registries.")
+	f.StringSliceVar(&o.CoveredNamespaces, "covered-namespaces", nil, "With --show-config: as lint --covered-namespaces.")
 	return cmd
 }
+
+// settingsFlags are the lint settings `checks` accepts for --show-config.
+var settingsFlags = []string{"config", "enable", "disable", "fail-on", "pss", "namespace", "allowed-registries", "covered-namespaces"}
 
 func listChecks(w io.Writer, cs []*check.Check) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)

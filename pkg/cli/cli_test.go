@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/kubectl-secure/kubectl-secure/pkg/config"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
@@ -53,12 +55,23 @@ func TestGolden(t *testing.T) {
 		{name: "bad-inputs-json", args: []string{"lint", "-f", "testdata/inputs", "-o", "json", "--enable", "privileged-container,host-namespaces"}, code: 2},
 		{name: "stdin", stdin: "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  hostPID: true\n  containers: [{name: c, image: nginx:1.27}]\n", args: []string{"lint", "-", "--enable", "host-namespaces"}, code: 1},
 		{name: "fail-on-critical-passes", args: []string{"lint", "testdata/inputs/multi.yaml", "--fail-on", "critical"}, code: 0},
-		{name: "disable-category", args: []string{"lint", "testdata/inputs/pod.yaml", "--disable", "security-context,host-access,network-policy,image"}, code: 0},
+		{name: "disable-category", args: []string{"lint", "testdata/inputs/pod.yaml", "--disable", "security-context,host-access,network-policy,image,secrets"}, code: 0},
 		{name: "pss-baseline", args: []string{"lint", "testdata/inputs/multi.yaml", "--pss", "baseline", "--enable", "security-context", "--disable", "read-only-root-filesystem"}, code: 0},
 		{name: "missing-file", args: []string{"lint", "testdata/no-such-file.yaml"}, code: 2},
 		{name: "unknown-check", args: []string{"lint", "testdata/inputs/pod.yaml", "--enable", "no-such-check"}, code: 2},
 		{name: "kustomize-with-f", args: []string{"lint", "-k", "testdata/example/base", "-f", "x.yaml"}, code: 2},
 		{name: "bad-output", args: []string{"lint", "testdata/inputs/pod.yaml", "-o", "yaml"}, code: 2},
+		{name: "fix-diff", args: []string{"lint", "testdata/inputs/pod.yaml", "--diff"}, code: 1},
+		{name: "fix-diff-unsafe", args: []string{"lint", "testdata/inputs/pod.yaml", "testdata/inputs/multi.yaml", "--diff", "--unsafe-fixes"}, code: 1},
+		{name: "fix-diff-overlay", args: []string{"lint", "testdata/example", "--diff", "--unsafe-fixes"}, code: 1},
+		{name: "fix-stdin", stdin: "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  hostPID: true # debugging\n  containers: [{name: c, image: nginx:1.27}]\n", args: []string{"lint", "-", "--fix", "--unsafe-fixes"}, code: 1},
+		{name: "fix-with-diff", args: []string{"lint", "testdata/inputs/pod.yaml", "--fix", "--diff"}, code: 2},
+		{name: "unsafe-fixes-alone", args: []string{"lint", "testdata/inputs/pod.yaml", "--unsafe-fixes"}, code: 2},
+		{name: "suppress-show", args: []string{"lint", "testdata/suppress", "--config", "testdata/suppress/.kubectl-secure.yaml", "--show-suppressed"}, code: 1},
+		{name: "suppress-json", args: []string{"lint", "testdata/suppress", "--config", "testdata/suppress/.kubectl-secure.yaml", "-o", "json"}, code: 1},
+		{name: "suppress-missing-reason", args: []string{"lint", "testdata/suppress/invalid/missing-reason.yaml", "--config", "testdata/suppress/.kubectl-secure.yaml", "--enable", "host-namespaces,privileged-container,suppression"}, code: 2},
+		{name: "suppress-bad-config", args: []string{"lint", "testdata/suppress/deploy.yaml", "--config", "testdata/suppress/invalid/bad-config.yaml"}, code: 2},
+		{name: "checks-show-config", args: []string{"checks", "--show-config", "--config", "testdata/suppress/.kubectl-secure.yaml", "--fail-on", "medium", "--enable", "security-context,host-access,suppression"}, code: 0},
 		{name: "checks-explain", args: []string{"checks", "privileged-container"}, code: 0},
 		{name: "checks-unknown", args: []string{"checks", "nope"}, code: 2},
 	}
@@ -136,5 +149,46 @@ func TestVersion(t *testing.T) {
 	out, code := run(t, "", "version")
 	if code != 0 || !strings.Contains(out, "kubectl-secure ") {
 		t.Errorf("version: %d %s", code, out)
+	}
+}
+
+func TestSkipPaths(t *testing.T) {
+	cfg := []string{"--config", "testdata/suppress/.kubectl-secure.yaml", "--enable", "privileged-container"}
+	// Walking the directory skips vendor/; naming the file lints it.
+	out, _ := run(t, "", append([]string{"lint", "testdata/suppress"}, cfg...)...)
+	if strings.Contains(out, "vendor/thirdparty.yaml") {
+		t.Errorf("skipPaths not applied:\n%s", out)
+	}
+	out, code := run(t, "", append([]string{"lint", "testdata/suppress/vendor/thirdparty.yaml"}, cfg...)...)
+	if code != 1 || !strings.Contains(out, "thirdparty.yaml:12:") {
+		t.Errorf("a file named on the command line was skipped (exit %d):\n%s", code, out)
+	}
+}
+
+func TestSuppressedDoNotFail(t *testing.T) {
+	src := "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  hostPID: true # kubectl-secure:ignore host-namespaces debugging\n  containers: [{name: c, image: nginx:1.27}]\n"
+	out, code := run(t, src, "lint", "-", "--enable", "host-namespaces,suppression")
+	if code != 0 || !strings.Contains(out, "0 findings in 1 file, 1 object; 1 suppressed") {
+		t.Errorf("exit %d:\n%s", code, out)
+	}
+	// The stale check has nothing to say when the check a suppression names did not run.
+	out, code = run(t, src, "lint", "-", "--enable", "privileged-container,suppression")
+	if code != 0 || strings.Contains(out, "stale-suppression") {
+		t.Errorf("exit %d:\n%s", code, out)
+	}
+}
+
+func TestShowConfigRoundTrips(t *testing.T) {
+	out, code := run(t, "", "checks", "--show-config", "--config", "testdata/suppress/.kubectl-secure.yaml")
+	_, yamlText, _ := strings.Cut(out, "--- stdout\n")
+	yamlText, _, _ = strings.Cut(yamlText, "--- stderr\n")
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	if _, err := config.Parse([]byte(yamlText)); err != nil {
+		t.Errorf("--show-config output is not a valid config: %v\n%s", err, yamlText)
+	}
+	if _, code := run(t, "", "checks", "--fail-on", "high"); code != 2 {
+		t.Errorf("settings flag without --show-config: exit %d, want 2", code)
 	}
 }

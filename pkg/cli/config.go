@@ -2,12 +2,22 @@ package cli
 
 import (
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
+	"gopkg.in/yaml.v3"
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/check"
 	"github.com/kubectl-secure/kubectl-secure/pkg/config"
+	"github.com/kubectl-secure/kubectl-secure/pkg/discover"
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
+	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
+	"github.com/kubectl-secure/kubectl-secure/pkg/report"
+	"github.com/kubectl-secure/kubectl-secure/pkg/suppress"
 )
 
 // loadConfig reads --config, or the config file found from the working directory up.
@@ -19,6 +29,12 @@ func loadConfig(path string) (*config.Config, error) {
 			return &config.Config{}, nil
 		}
 		path = found
+		// Print the file as the user would type it, like every other path.
+		if wd, err := os.Getwd(); err == nil {
+			if rel, err := filepath.Rel(wd, found); err == nil {
+				path = rel
+			}
+		}
 	}
 	cfg, err := config.Load(path)
 	if err != nil {
@@ -71,4 +87,167 @@ func overrideSeverities(fs []finding.Finding, overrides map[string]config.Severi
 			fs[i].Severity = s.Severity
 		}
 	}
+}
+
+// skipInputs drops the inputs the config's skipPaths match. An input the user named on the
+// command line is linted anyway: skipPaths is about what walking a directory finds.
+func (o *LintOptions) skipInputs(inputs []discover.Input) []discover.Input {
+	if len(o.config.SkipPaths) == 0 {
+		return inputs
+	}
+	named := map[string]bool{}
+	for _, p := range append(append([]string{o.Kustomize}, o.paths...), o.Filenames...) {
+		if p != "" {
+			named[filepath.Clean(p)] = true
+		}
+	}
+	kept := inputs[:0]
+	for _, in := range inputs {
+		if in.Kind == discover.Stdin || named[filepath.Clean(in.Path)] || !o.config.MatchFile(o.config.SkipPaths, in.Path) {
+			kept = append(kept, in)
+		}
+	}
+	return kept
+}
+
+// applySuppressions sets aside the findings the user suppressed (in o.suppressed) and adds
+// the findings about stale and expired suppressions. It runs before the baseline filter
+// and the severity overrides, so that a suppression of a finding those remove still
+// counts as used, and suppressed findings show the severity the user configured.
+func (o *LintOptions) applySuppressions(findings []finding.Finding, objs []*manifest.Object, errs []finding.InputError, stdin []byte) ([]finding.Finding, []finding.InputError) {
+	res := suppress.Apply(findings, objs, suppress.Options{
+		Config: o.config, Checks: o.checks, Now: time.Now(), Namespace: o.Namespace, WholeProject: o.wholeProject(),
+		ReadFile: func(name string) ([]byte, error) {
+			if name == "-" {
+				return stdin, nil
+			}
+			return os.ReadFile(name)
+		},
+	})
+	kept := append(res.Kept, res.Extra...)
+	suppressed := res.Suppressed
+	if o.PSS == "baseline" {
+		kept = dropRestricted(kept)
+		n := 0
+		for _, s := range suppressed {
+			if s.Finding.PSS != finding.PSSRestricted {
+				suppressed[n] = s
+				n++
+			}
+		}
+		suppressed = suppressed[:n]
+	}
+	overrideSeverities(kept, o.config.Severity)
+	for i := range suppressed {
+		if s, ok := o.config.Severity[suppressed[i].Finding.Check]; ok {
+			suppressed[i].Finding.Severity = s.Severity
+		}
+	}
+	finding.Sort(kept)
+	o.suppressed = suppressed
+	return kept, append(errs, res.Errors...)
+}
+
+// wholeProject reports whether the run walks the config file's whole directory, the only
+// case in which a config ignore entry that selects nothing linted can be called stale.
+func (o *LintOptions) wholeProject() bool {
+	dir := o.config.Dir()
+	if dir == "" {
+		return false
+	}
+	absDir, err := filepath.Abs(dir)
+	if err != nil {
+		return false
+	}
+	walked := o.paths
+	if o.Recursive {
+		walked = append(append([]string{}, walked...), o.Filenames...)
+	}
+	for _, p := range walked {
+		abs, err := filepath.Abs(p)
+		if err != nil || p == "-" {
+			continue
+		}
+		if info, err := os.Stat(abs); err != nil || !info.IsDir() {
+			continue
+		}
+		if rel, err := filepath.Rel(abs, absDir); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return true
+		}
+	}
+	return false
+}
+
+func reportSuppressed(ss []suppress.Suppressed) []report.Suppressed {
+	out := make([]report.Suppressed, len(ss))
+	for i, s := range ss {
+		out[i] = report.Suppressed{Finding: s.Finding, Reason: s.Reason,
+			Suppression: report.Suppression{Kind: string(s.Source), File: s.File, Line: s.Line}}
+	}
+	return out
+}
+
+// effectiveConfig is what `checks --show-config` prints: every setting, set or not, in the
+// config file's own keys, so the output is itself a valid config file.
+type effectiveConfig struct {
+	Enable            []string                   `yaml:"enable"`
+	Disable           []string                   `yaml:"disable"`
+	Severity          map[string]config.Severity `yaml:"severity"`
+	FailOn            string                     `yaml:"failOn"`
+	PSS               string                     `yaml:"pss"`
+	Namespace         string                     `yaml:"namespace"`
+	AllowedRegistries []string                   `yaml:"allowedRegistries"`
+	NetworkPolicy     struct {
+		CoveredNamespaces []string `yaml:"coveredNamespaces"`
+	} `yaml:"networkPolicy"`
+	SkipPaths []string        `yaml:"skipPaths"`
+	Ignore    []config.Ignore `yaml:"ignore"`
+}
+
+// showConfig prints the configuration a lint run with the same flags would use.
+func showConfig(w io.Writer, cmd *cobra.Command, o *LintOptions) error {
+	cfg, err := loadConfig(o.ConfigFile)
+	if err != nil {
+		return err
+	}
+	o.config = cfg
+	applyConfig(cmd, o, cfg)
+	if _, err := finding.ParseSeverity(o.FailOn); err != nil {
+		return fmt.Errorf("--fail-on: %w", err)
+	}
+	if o.PSS != finding.PSSBaseline && o.PSS != finding.PSSRestricted {
+		return fmt.Errorf("--pss must be baseline or restricted, not %q", o.PSS)
+	}
+	if _, err := check.Select(o.Enable, o.Disable); err != nil {
+		return err
+	}
+	if err := validateOverrides(cfg); err != nil {
+		return err
+	}
+	if err := suppress.ValidateConfig(cfg); err != nil {
+		return err
+	}
+	eff := effectiveConfig{Enable: o.Enable, Disable: o.Disable, Severity: cfg.Severity, FailOn: o.FailOn, PSS: o.PSS,
+		Namespace: o.Namespace, AllowedRegistries: o.AllowedRegistries, SkipPaths: cfg.SkipPaths, Ignore: cfg.Ignore}
+	eff.NetworkPolicy.CoveredNamespaces = o.CoveredNamespaces
+	if eff.Namespace == "" {
+		eff.Namespace = "default" // what objects without a namespace are linted as
+	}
+	var b strings.Builder
+	if cfg.Path == "" {
+		b.WriteString("# config file: none (no " + config.FileName + " in the working directory or a parent)\n")
+	} else {
+		b.WriteString("# config file: " + report.Sanitize(cfg.Path) + "\n")
+	}
+	b.WriteString("# settings after command-line flags and the config file are merged\n")
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(eff); err != nil {
+		return fmt.Errorf("encoding the configuration: %w", err)
+	}
+	if err := enc.Close(); err != nil {
+		return fmt.Errorf("encoding the configuration: %w", err)
+	}
+	_, err = io.WriteString(w, b.String())
+	return err
 }

@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -18,6 +20,7 @@ import (
 	"github.com/kubectl-secure/kubectl-secure/pkg/load"
 	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
 	"github.com/kubectl-secure/kubectl-secure/pkg/report"
+	"github.com/kubectl-secure/kubectl-secure/pkg/suppress"
 )
 
 // LintOptions holds everything `kubectl secure lint` was asked to do.
@@ -39,6 +42,12 @@ type LintOptions struct {
 	CoveredNamespaces []string
 	ConfigFile        string
 
+	// Fix writes safe fixes in place; Diff prints them as a unified diff instead;
+	// UnsafeFixes adds the fixes that can stop a workload from starting.
+	Fix, Diff, UnsafeFixes bool
+	// ShowSuppressed lists suppressed findings in text output.
+	ShowSuppressed bool
+
 	// Set by Complete.
 	config   *config.Config
 	paths    []string
@@ -46,10 +55,18 @@ type LintOptions struct {
 	checks   []*check.Check
 	colorOn  bool
 	settings *check.Settings
+	// suppressed are the findings of the last lint the user's suppressions hid.
+	suppressed []suppress.Suppressed
+}
+
+// defaultLintOptions holds the defaults of the lint flags; `checks --show-config` starts
+// from them too.
+func defaultLintOptions(streams genericiooptions.IOStreams) *LintOptions {
+	return &LintOptions{IOStreams: streams, Output: "text", Color: "auto", FailOn: "low", PSS: "restricted"}
 }
 
 func newLintCommand(streams genericiooptions.IOStreams) *cobra.Command {
-	o := &LintOptions{IOStreams: streams, Output: "text", Color: "auto", FailOn: "low", PSS: "restricted"}
+	o := defaultLintOptions(streams)
 	o.FileFlags = &genericclioptions.FileNameFlags{
 		Usage:     "File, directory or - (stdin) with manifests to lint; repeatable.",
 		Filenames: &o.Filenames, Kustomize: &o.Kustomize, Recursive: &o.Recursive,
@@ -67,11 +84,23 @@ kustomization tree are not linted again on their own, and every other *.yaml, *.
 *.json file is linted as a plain manifest. With no PATH, -f or -k, the current directory is
 linted.
 
+--diff prints the fixes findings offer as one unified diff (git apply accepts it) and
+changes nothing; --fix applies them in place, keeping comments and formatting, then lints
+again and reports what is left. Only safe fixes are applied unless --unsafe-fixes is given.
+Fixes of objects built by Kustomize are not applied yet.
+
+A finding is suppressed, with a reason that is required, by a comment on its line or alone
+on the line above ("# kubectl-secure:ignore CHECK[,CHECK] reason"), by the annotation
+kubectl-secure.io/ignore: "CHECK[,CHECK]: reason" on the object or its pod template, or by
+an ignore entry in the config file. Suppressed findings do not fail the run; --show-suppressed
+lists them. A suppression that matches nothing is reported as stale-suppression.
+
 Exit status: 0 no finding at or above --fail-on, 1 findings, 2 usage, configuration or
 input errors (even when findings were printed too).`,
 		Example: `  kubectl secure lint deploy.yaml
   kubectl secure lint overlays/prod -o json
   kubectl secure lint -f manifests/ -R --fail-on high
+  kubectl secure lint manifests/ --diff | git apply
   kustomize build . | kubectl secure lint -`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.Complete(cmd, args); err != nil {
@@ -95,6 +124,10 @@ input errors (even when findings were printed too).`,
 	f.StringVar(&o.ConfigFile, "config", "", "Config file (default: "+config.FileName+" in the working directory or the nearest parent).")
 	f.StringSliceVar(&o.CoveredNamespaces, "covered-namespaces", nil, "Namespaces (shell globs) whose NetworkPolicies are managed elsewhere, e.g. by a platform repository.")
 	f.StringSliceVar(&o.AllowedRegistries, "allowed-registries", nil, "Image registries (or registry/path prefixes) images may come from; empty allows any.")
+	f.BoolVar(&o.Fix, "fix", false, "Apply safe fixes in place (stdin input: write the fixed stream to stdout), then report what is left.")
+	f.BoolVar(&o.Diff, "diff", false, "Print the fixes as a unified diff that git apply accepts; change nothing.")
+	f.BoolVar(&o.ShowSuppressed, "show-suppressed", false, "List suppressed findings with their reasons and where each suppression is written (JSON always lists them).")
+	f.BoolVar(&o.UnsafeFixes, "unsafe-fixes", false, "With --fix or --diff, also apply fixes that can stop a workload from starting (runAsNonRoot, drop ALL, read-only root).")
 	return cmd
 }
 
@@ -134,6 +167,12 @@ func (o *LintOptions) Validate() error {
 	if o.Kustomize != "" && (len(o.Filenames) > 0 || o.Recursive) {
 		return fmt.Errorf("-k/--kustomize can't be used together with -f/--filename or -R/--recursive")
 	}
+	if o.Fix && o.Diff {
+		return fmt.Errorf("--fix and --diff can't be used together")
+	}
+	if o.UnsafeFixes && !o.Fix && !o.Diff {
+		return fmt.Errorf("--unsafe-fixes needs --fix or --diff")
+	}
 	switch o.Output {
 	case "text", "json", "sarif", "github", "junit":
 	default:
@@ -144,6 +183,9 @@ func (o *LintOptions) Validate() error {
 		return err
 	}
 	if err := validateOverrides(o.config); err != nil {
+		return err
+	}
+	if err := suppress.ValidateConfig(o.config); err != nil {
 		return err
 	}
 	switch o.PSS {
@@ -166,20 +208,13 @@ func (o *LintOptions) Validate() error {
 
 // Run lints and writes the report; the returned error carries the exit status.
 func (o *LintOptions) Run() error {
-	inputs, errs := discover.Resolve(discover.Request{
-		Paths: o.paths, Filenames: o.Filenames, Kustomize: o.Kustomize, Recursive: o.Recursive,
-	})
-	loaded := load.Load(inputs, o.In, manifest.DefaultLimits)
-	errs = append(errs, loaded.Errors...)
-	finding.SortErrors(errs)
-	findings := lint.RunChecks(o.checks, loaded.Objects, o.settings)
-	if o.PSS == "baseline" {
-		findings = dropRestricted(findings)
+	if o.Fix || o.Diff {
+		return o.runFix()
 	}
-	overrideSeverities(findings, o.config.Severity)
+	loaded, findings, errs := o.lintInputs()
 
 	rep := report.Report{Findings: findings, Errors: errs, Files: loaded.Files, Objects: len(loaded.Objects),
-		Rules: o.ruleInfos(), Linted: linted(loaded.Objects)}
+		Rules: o.ruleInfos(), Linted: linted(loaded.Objects), Suppressed: reportSuppressed(o.suppressed)}
 	for _, e := range errs {
 		fmt.Fprintf(o.ErrOut, "kubectl-secure: error: %s\n", report.Sanitize(e.Error()))
 	}
@@ -194,7 +229,7 @@ func (o *LintOptions) Run() error {
 	case "junit":
 		err = report.JUnit(o.Out, rep)
 	default:
-		err = report.Text(o.Out, rep, report.TextOptions{Color: o.colorOn})
+		err = report.Text(o.Out, rep, report.TextOptions{Color: o.colorOn, ShowSuppressed: o.ShowSuppressed})
 	}
 	if err != nil {
 		return fmt.Errorf("writing report: %w", err)
@@ -206,6 +241,27 @@ func (o *LintOptions) Run() error {
 		return exitError{ExitFindings}
 	}
 	return nil
+}
+
+// lintInputs loads the inputs, runs the selected checks and applies the suppressions; the
+// suppressed findings are left in o.suppressed.
+func (o *LintOptions) lintInputs() (load.Loaded, []finding.Finding, []finding.InputError) {
+	inputs, errs := discover.Resolve(discover.Request{
+		Paths: o.paths, Filenames: o.Filenames, Kustomize: o.Kustomize, Recursive: o.Recursive,
+	})
+	inputs = o.skipInputs(inputs)
+	// Keep what is read from stdin: its suppression comments are read after loading.
+	var stdin bytes.Buffer
+	in := o.In
+	if in != nil {
+		in = io.TeeReader(in, &stdin)
+	}
+	loaded := load.Load(inputs, in, manifest.DefaultLimits)
+	errs = append(errs, loaded.Errors...)
+	findings := lint.RunChecks(o.checks, loaded.Objects, o.settings)
+	findings, errs = o.applySuppressions(findings, loaded.Objects, errs, stdin.Bytes())
+	finding.SortErrors(errs)
+	return loaded, findings, errs
 }
 
 func failing(fs []finding.Finding, at finding.Severity) bool {

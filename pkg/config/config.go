@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -35,6 +37,58 @@ type Config struct {
 	Namespace         string              `yaml:"namespace,omitempty"`
 	AllowedRegistries []string            `yaml:"allowedRegistries,omitempty"`
 	NetworkPolicy     NetworkPolicy       `yaml:"networkPolicy,omitempty"`
+	// SkipPaths are globs (relative to the config file's directory, ** for any number of
+	// directories) of files and directories that are not linted when a directory is walked.
+	SkipPaths []string `yaml:"skipPaths,omitempty"`
+	// Ignore suppresses findings the project has decided to accept, each with its reason.
+	Ignore []Ignore `yaml:"ignore,omitempty"`
+}
+
+// Ignore is one suppression entry. A finding is suppressed when it matches every criterion
+// the entry sets; within a criterion any listed value matches.
+type Ignore struct {
+	// Checks are check IDs or categories; empty means every check.
+	Checks []string `yaml:"checks,omitempty"`
+	// Paths are globs matched against the finding's file, relative to the config file's
+	// directory or as the finding prints it.
+	Paths []string `yaml:"paths,omitempty"`
+	// Namespaces, Names and Kinds select the object the finding belongs to; namespaces
+	// and names are shell globs, kinds are compared without regard to case.
+	Namespaces []string `yaml:"namespaces,omitempty"`
+	Names      []string `yaml:"names,omitempty"`
+	Kinds      []string `yaml:"kinds,omitempty"`
+	// Reason is required: a suppression nobody can explain is a finding hidden.
+	Reason string `yaml:"reason"`
+	// Expires is the last day the entry applies; after it the entry is reported instead.
+	Expires *Date `yaml:"expires,omitempty"`
+
+	// Line and Column are where the entry starts in the config file, for findings about it.
+	Line   int `yaml:"-"`
+	Column int `yaml:"-"`
+}
+
+// Date is a calendar day written YYYY-MM-DD.
+type Date struct{ time.Time }
+
+const dateLayout = "2006-01-02"
+
+func (d *Date) UnmarshalYAML(n *yaml.Node) error {
+	t, err := time.Parse(dateLayout, n.Value)
+	if err != nil || n.Kind != yaml.ScalarNode {
+		return &lineError{line: n.Line, msg: fmt.Sprintf("expires must be a date written YYYY-MM-DD, not %q", n.Value)}
+	}
+	d.Time = t
+	return nil
+}
+
+func (d Date) MarshalYAML() (any, error) { return d.String(), nil }
+
+func (d Date) String() string { return d.Format(dateLayout) }
+
+// Expired reports whether the day has passed at now, in now's time zone: an entry that
+// expires on a day still applies during that day.
+func (d Date) Expired(now time.Time) bool {
+	return now.Format(dateLayout) > d.String()
 }
 
 // NetworkPolicy holds the network-policy analysis settings.
@@ -120,14 +174,87 @@ func Parse(data []byte) (*Config, error) {
 		}
 		if m := yamlErrLine.FindStringSubmatch(err.Error()); m != nil {
 			line, _ := strconv.Atoi(m[1])
-			return nil, &lineError{line: line, msg: m[2]}
+			// "field x not found in type config.Ignore": the Go type means nothing to a user.
+			msg, _, _ := strings.Cut(m[2], " in type ")
+			return nil, &lineError{line: line, msg: msg}
 		}
 		return nil, err
 	}
 	if cfg.PSS != "" && cfg.PSS != finding.PSSBaseline && cfg.PSS != finding.PSSRestricted {
 		return nil, &lineError{line: keyLine(data, "pss"), msg: fmt.Sprintf("pss must be baseline or restricted, not %q", cfg.PSS)}
 	}
+	if err := validateLists(cfg, data); err != nil {
+		return nil, err
+	}
 	return cfg, nil
+}
+
+// validateLists checks what the decoder cannot: globs that can never match, and ignore
+// entries without a reason or that would hide everything. It also records the line of
+// every ignore entry.
+func validateLists(cfg *Config, data []byte) error {
+	skipLines := itemLines(data, "skipPaths")
+	for i, p := range cfg.SkipPaths {
+		if err := ValidGlob(p); err != nil {
+			return &lineError{line: at(skipLines, i).Line, msg: fmt.Sprintf("skipPaths: %v", err)}
+		}
+	}
+	ignoreLines := itemLines(data, "ignore")
+	for i := range cfg.Ignore {
+		e := &cfg.Ignore[i]
+		pos := at(ignoreLines, i)
+		e.Line, e.Column = pos.Line, pos.Column
+		if strings.TrimSpace(e.Reason) == "" {
+			return &lineError{line: e.Line, msg: "ignore entry has no reason: say why the findings it hides are accepted"}
+		}
+		if len(e.Checks)+len(e.Paths)+len(e.Namespaces)+len(e.Names)+len(e.Kinds) == 0 {
+			return &lineError{line: e.Line, msg: "ignore entry would hide every finding: give checks, paths, namespaces, names or kinds"}
+		}
+		for _, list := range [][]string{e.Paths, e.Namespaces, e.Names} {
+			for _, p := range list {
+				if err := ValidGlob(p); err != nil {
+					return &lineError{line: e.Line, msg: fmt.Sprintf("ignore entry: %v", err)}
+				}
+			}
+		}
+		for _, c := range e.Checks {
+			if strings.TrimSpace(c) == "" {
+				return &lineError{line: e.Line, msg: "ignore entry: empty check name"}
+			}
+		}
+	}
+	return nil
+}
+
+func at(items []*yaml.Node, i int) *yaml.Node {
+	if i < len(items) {
+		return items[i]
+	}
+	return &yaml.Node{}
+}
+
+// topValue returns the value node of a top-level key, for positions found after decoding.
+func topValue(data []byte, key string) *yaml.Node {
+	var n yaml.Node
+	if yaml.Unmarshal(data, &n) != nil || len(n.Content) == 0 {
+		return nil
+	}
+	m := n.Content[0]
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// itemLines returns the items of a top-level sequence, for their positions.
+func itemLines(data []byte, key string) []*yaml.Node {
+	seq := topValue(data, key)
+	if seq == nil || seq.Kind != yaml.SequenceNode {
+		return nil
+	}
+	return seq.Content
 }
 
 // keyLine finds the line of a top-level key, for errors found after decoding.

@@ -3,10 +3,13 @@ package kustomize
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"gopkg.in/yaml.v3"
 	"sigs.k8s.io/kustomize/api/krusty"
@@ -19,30 +22,28 @@ import (
 	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
 )
 
-const (
-	originAnnotation      = "config.kubernetes.io/origin"
-	transformerAnnotation = "alpha.config.kubernetes.io/transformations"
-)
+const originAnnotation = "config.kubernetes.io/origin"
 
 // Cache holds the parsed source files of kustomizations, so that a base shared by several
 // overlays is read and parsed once per run. It is safe for concurrent use.
 type Cache struct {
-	mu    sync.Mutex
-	files map[string]*sourceFile
+	mu     sync.Mutex
+	files  map[string]*sourceFile
+	parsed atomic.Int64 // files read and parsed, for tests
 }
 
 type sourceFile struct {
 	once sync.Once
 	docs []manifest.Document
 	data []byte
-	err  *finding.InputError
+	err  *finding.InputError // File is absolute: each build shows it its own way
 }
 
 // NewCache returns an empty cache.
 func NewCache() *Cache { return &Cache{files: map[string]*sourceFile{}} }
 
-// file returns the parsed documents of an absolute path; display names it in errors.
-func (c *Cache) file(abs, display string) *sourceFile {
+// file returns the parsed documents of an absolute path.
+func (c *Cache) file(abs string) *sourceFile {
 	c.mu.Lock()
 	f, ok := c.files[abs]
 	if !ok {
@@ -51,15 +52,36 @@ func (c *Cache) file(abs, display string) *sourceFile {
 	}
 	c.mu.Unlock()
 	f.once.Do(func() {
-		data, err := os.ReadFile(abs)
+		c.parsed.Add(1)
+		data, err := readLimited(abs, manifest.DefaultLimits.MaxFileBytes)
 		if err != nil {
-			f.err = &finding.InputError{File: display, Message: describe(err)}
+			f.err = &finding.InputError{File: abs, Message: describe(err)}
 			return
 		}
 		f.data = data
-		f.docs, f.err = manifest.ParseDocuments(display, data, manifest.DefaultLimits)
+		f.docs, f.err = manifest.ParseDocuments(abs, data, manifest.DefaultLimits)
 	})
 	return f
+}
+
+// readLimited reads a regular file, refusing one over max bytes before reading it.
+func readLimited(path string, max int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, errors.New("not a regular file")
+	}
+	if max > 0 && info.Size() > max {
+		return nil, fmt.Errorf("file is %d bytes, over the %d-byte limit", info.Size(), max)
+	}
+	return io.ReadAll(f)
 }
 
 // Build runs kustomize on dir, as `kubectl kustomize dir` would but without any network
@@ -69,11 +91,12 @@ func Build(dir string, cache *Cache) ([]*manifest.Object, error) {
 	if cache == nil {
 		cache = NewCache()
 	}
-	g, err := readGraph(dir)
+	b := newBuilder(dir, cache)
+	g, err := readGraph(dir, cache)
 	if err != nil {
-		return nil, err
+		return nil, b.relocate(err)
 	}
-	b := &builder{dir: dir, graph: g, cache: cache}
+	b.graph = g
 	if len(g.errs) > 0 {
 		return nil, b.relocate(g.errs[0])
 	}
@@ -82,14 +105,27 @@ func Build(dir string, cache *Cache) ([]*manifest.Object, error) {
 		return nil, &finding.InputError{File: b.display(r.File), Line: r.Line, Message: fmt.Sprintf(
 			"remote reference %q: kubectl-secure builds offline; vendor the base into the repository or lint its rendered output", r.Ref)}
 	}
-	// Parse every local resource file first: a syntax error is then reported with its own
-	// file and line rather than inside kustomize's long message.
-	for f := range g.files {
-		if g.owners[f] == nil {
+	// Parse every local resource and patch file first: a syntax error is then reported
+	// with its own file and line rather than inside kustomize's long message. A file
+	// outside its kustomization's directory is not read: kustomize's load restrictor
+	// refuses it with its own message.
+	owners := map[string][]string{}
+	for _, m := range []map[string][]string{g.owners, g.patchFiles} {
+		for f, dirs := range m {
+			owners[f] = append(owners[f], dirs...)
+		}
+	}
+	files := make([]string, 0, len(owners))
+	for f := range owners {
+		files = append(files, f)
+	}
+	sort.Strings(files)
+	for _, f := range files {
+		if !ownedWithin(owners[f], f) {
 			continue
 		}
-		if sf := cache.file(f, b.display(f)); sf.err != nil {
-			return nil, sf.err
+		if sf := cache.file(f); sf.err != nil {
+			return nil, b.relocate(sf.err)
 		}
 	}
 
@@ -102,11 +138,13 @@ func Build(dir string, cache *Cache) ([]*manifest.Object, error) {
 	opts.LoadRestrictions = types.LoadRestrictionsRootOnly
 	resMap, err := krusty.MakeKustomizer(opts).Run(fs, g.root)
 	if err != nil {
-		return nil, &finding.InputError{File: b.display(g.nodes[g.root].file), Message: "kustomize build failed: " + oneLine(err.Error())}
+		msg := oneLine(err.Error())
+		file, line := b.blame(msg)
+		return nil, &finding.InputError{File: b.display(file), Line: line, Message: "kustomize build failed: " + b.shorten(msg, fs.rootDir)}
 	}
 	var objs []*manifest.Object
 	for _, r := range resMap.Resources() {
-		obj, err := b.object(r)
+		obj, err := b.object(r, fs.injected.Load())
 		if err != nil {
 			return nil, &finding.InputError{File: b.display(g.nodes[g.root].file), Message: err.Error()}
 		}
@@ -118,38 +156,119 @@ func Build(dir string, cache *Cache) ([]*manifest.Object, error) {
 }
 
 type builder struct {
-	dir   string
+	dir   string // as the user gave it
+	root  string // absolute and free of symbolic links, as in the graph
+	wd    string // the working directory, free of symbolic links
 	graph *graph
 	cache *Cache
 }
 
+func newBuilder(dir string, cache *Cache) *builder {
+	b := &builder{dir: dir, cache: cache}
+	b.root, _ = filepath.Abs(dir)
+	if real, err := filepath.EvalSymlinks(b.root); err == nil {
+		b.root = real
+	}
+	if wd, err := os.Getwd(); err == nil {
+		if real, err := filepath.EvalSymlinks(wd); err == nil {
+			b.wd = real
+		}
+	}
+	return b
+}
+
 // display turns an absolute path into the path the user would type: relative to the
-// directory they gave when they gave a relative one.
+// working directory when they gave a relative directory, under that directory as they
+// spelled it when the file is inside.
 func (b *builder) display(abs string) string {
 	if filepath.IsAbs(b.dir) {
 		return abs
 	}
-	return filepath.Join(b.dir, relOrAbs(b.graph.root, abs))
+	rel, err := filepath.Rel(b.root, abs)
+	if err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return filepath.Join(b.dir, rel)
+	}
+	// Outside it: the directory may have been reached through a symbolic link, so go
+	// from the real working directory.
+	if b.wd != "" {
+		if rel, err := filepath.Rel(b.wd, abs); err == nil {
+			return rel
+		}
+	}
+	return filepath.Join(b.dir, relOrAbs(b.root, abs))
 }
 
+// relocate shows the absolute path of an input error the way the user gave dir.
 func (b *builder) relocate(err error) error {
 	var ie *finding.InputError
-	if errors.As(err, &ie) && filepath.IsAbs(ie.File) {
-		c := *ie
-		c.File = b.display(ie.File)
-		return &c
+	if !errors.As(err, &ie) || !filepath.IsAbs(ie.File) {
+		return err
 	}
-	return err
+	c := *ie
+	c.File = b.display(ie.File)
+	return &c
 }
 
-// object converts one built resource, reading and then removing the origin annotation.
-func (b *builder) object(r *resource.Resource) (*manifest.Object, error) {
+// blame finds the kustomization entry a kustomize error quotes, so that the error points
+// at its line; the root kustomization when none is quoted.
+func (b *builder) blame(msg string) (string, int) {
+	g := b.graph
+	for _, dir := range g.order {
+		k := g.nodes[dir]
+		if k == nil {
+			continue
+		}
+		refs := append(k.resources(), k.strings("components")...)
+		for _, p := range k.patches() {
+			if p.path.value != "" {
+				refs = append(refs, p.path)
+			}
+		}
+		refs = append(refs, k.generatorInputs()...)
+		refs = append(refs, k.otherFiles()...)
+		for _, r := range refs {
+			if strings.Contains(msg, "'"+r.value+"'") || strings.Contains(msg, "("+r.value+")") {
+				return k.file, r.node.Line
+			}
+		}
+	}
+	return g.nodes[g.root].file, 0
+}
+
+// shorten rewrites the resolved absolute paths kustomize puts in its messages the way the
+// user gave the directory: relative to the working directory when dir is relative.
+func (b *builder) shorten(msg, realRoot string) string {
+	if filepath.IsAbs(b.dir) {
+		return msg
+	}
+	sep := string(filepath.Separator)
+	msg = strings.ReplaceAll(msg, "'"+realRoot+"'", "'"+filepath.Clean(b.dir)+"'")
+	if b.wd != "" {
+		return strings.ReplaceAll(msg, b.wd+sep, "")
+	}
+	return strings.ReplaceAll(msg, realRoot+sep, filepath.Clean(b.dir)+sep)
+}
+
+func ownedWithin(owners []string, file string) bool {
+	for _, o := range owners {
+		if within(o, file) {
+			return true
+		}
+	}
+	return false
+}
+
+// object converts one built resource, reading the origin annotation and removing it when
+// the build added it (a kustomization that asks for it keeps it, as kubectl would).
+func (b *builder) object(r *resource.Resource, strip bool) (*manifest.Object, error) {
 	origin, err := r.GetOrigin()
 	if err != nil {
 		return nil, fmt.Errorf("reading origin of %s: %w", r.CurId(), err)
 	}
-	if err := stripAnnotations(r); err != nil {
-		return nil, fmt.Errorf("cleaning %s: %w", r.CurId(), err)
+	if strip {
+		if err := stripOrigin(r); err != nil {
+			return nil, fmt.Errorf("cleaning %s: %w", r.CurId(), err)
+		}
 	}
 	data, err := r.AsYAML()
 	if err != nil {
@@ -170,15 +289,12 @@ func (b *builder) object(r *resource.Resource) (*manifest.Object, error) {
 	return obj, nil
 }
 
-func stripAnnotations(r *resource.Resource) error {
+func stripOrigin(r *resource.Resource) error {
 	ann := r.GetAnnotations()
-	_, a := ann[originAnnotation]
-	_, t := ann[transformerAnnotation]
-	if !a && !t {
+	if _, ok := ann[originAnnotation]; !ok {
 		return nil
 	}
 	delete(ann, originAnnotation)
-	delete(ann, transformerAnnotation)
 	return r.SetAnnotations(ann)
 }
 
@@ -186,7 +302,8 @@ func stripAnnotations(r *resource.Resource) error {
 // origin annotations. The user's file is never written.
 type originFS struct {
 	filesys.FileSystem
-	rootDir string // symlink-free absolute directory, as kustomize's loader sees it
+	rootDir  string      // symlink-free absolute directory, as kustomize's loader sees it
+	injected atomic.Bool // the root kustomization did not ask for origin annotations itself
 }
 
 func newOriginFS(root string) (*originFS, error) {
@@ -204,7 +321,11 @@ func (f *originFS) ReadFile(path string) ([]byte, error) {
 	if err != nil || filepath.Dir(path) != f.rootDir || !isKustomizationName(filepath.Base(path)) {
 		return data, err
 	}
-	return withOriginAnnotations(data)
+	out, added, err := withOriginAnnotations(data)
+	if added {
+		f.injected.Store(true)
+	}
+	return out, err
 }
 
 func (f *originFS) Create(string) (filesys.File, error) { return nil, errReadOnly }
@@ -222,27 +343,28 @@ func isKustomizationName(name string) bool {
 	return false
 }
 
-// withOriginAnnotations adds originAnnotations to buildMetadata, keeping what is there.
-func withOriginAnnotations(data []byte) ([]byte, error) {
+// withOriginAnnotations adds originAnnotations to buildMetadata, keeping what is there,
+// and says whether it had to.
+func withOriginAnnotations(data []byte) ([]byte, bool, error) {
 	node, err := kyaml.Parse(string(data))
 	if err != nil {
-		return nil, fmt.Errorf("reading kustomization: %w", err)
+		return nil, false, fmt.Errorf("reading kustomization: %w", err)
 	}
 	list, err := node.Pipe(kyaml.LookupCreate(kyaml.SequenceNode, "buildMetadata"))
 	if err != nil {
-		return nil, fmt.Errorf("reading buildMetadata: %w", err)
+		return nil, false, fmt.Errorf("reading buildMetadata: %w", err)
 	}
 	for _, e := range list.YNode().Content {
 		if e.Value == types.OriginAnnotations {
-			return data, nil
+			return data, false, nil
 		}
 	}
 	list.YNode().Style = 0
 	if err := list.PipeE(kyaml.Append(&kyaml.Node{Kind: kyaml.ScalarNode, Value: types.OriginAnnotations})); err != nil {
-		return nil, fmt.Errorf("setting buildMetadata: %w", err)
+		return nil, false, fmt.Errorf("setting buildMetadata: %w", err)
 	}
 	out, err := node.String()
-	return []byte(out), err
+	return []byte(out), true, err
 }
 
 // oneLine flattens kustomize's multi-line, nested error messages.

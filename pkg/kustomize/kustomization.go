@@ -6,15 +6,16 @@ package kustomize
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/fieldpath"
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
-	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
 )
 
 // fileNames are the names kustomize accepts for a kustomization, in its order of preference.
@@ -45,32 +46,36 @@ type ref struct {
 	node  *yaml.Node
 }
 
-func readKustomization(dir string) (*kustomization, error) {
+const noKustomization = "no kustomization.yaml, kustomization.yml or Kustomization in this directory"
+
+func readKustomization(dir string, cache *Cache) (*kustomization, error) {
 	file, ok := KustomizationFile(dir)
 	if !ok {
-		return nil, &finding.InputError{File: dir, Message: "no kustomization.yaml, kustomization.yml or Kustomization in this directory"}
-	}
-	data, err := os.ReadFile(file)
-	if err != nil {
-		return nil, &finding.InputError{File: file, Message: describe(err)}
-	}
-	docs, ierr := manifest.ParseDocuments(file, data, manifest.DefaultLimits)
-	if ierr != nil {
-		return nil, ierr
-	}
-	if len(docs) != 1 || fieldpath.Deref(docs[0].Root).Kind != yaml.MappingNode {
-		line := 1
-		if len(docs) > 1 {
-			line = docs[1].Root.Line
-		}
-		return nil, &finding.InputError{File: file, Line: line, Message: "a kustomization must be a single YAML mapping"}
+		return nil, &finding.InputError{File: dir, Message: noKustomization}
 	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, fmt.Errorf("resolving %s: %w", dir, err)
 	}
-	absFile, _ := filepath.Abs(file)
-	return &kustomization{dir: abs, file: absFile, data: data, root: fieldpath.Deref(docs[0].Root)}, nil
+	// kustomize's loader resolves symbolic links before it joins relative paths; so do
+	// we, or ../base from a linked overlay would lead elsewhere.
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		abs = real
+	}
+	absFile := filepath.Join(abs, filepath.Base(file))
+	sf := cache.file(absFile)
+	if sf.err != nil {
+		return nil, sf.err
+	}
+	docs := sf.docs
+	if len(docs) != 1 || fieldpath.Deref(docs[0].Root).Kind != yaml.MappingNode {
+		line := 1
+		if len(docs) > 1 {
+			line = docs[1].Root.Line
+		}
+		return nil, &finding.InputError{File: absFile, Line: line, Message: "a kustomization must be a single YAML mapping"}
+	}
+	return &kustomization{dir: abs, file: absFile, data: sf.data, root: fieldpath.Deref(docs[0].Root)}, nil
 }
 
 // strings returns the string items of a list field.
@@ -97,8 +102,19 @@ type patch struct {
 	json   bool       // declared as a JSON 6902 patch
 }
 
+// patches lists the patches in the order kustomize applies them: patchesStrategicMerge,
+// then patches, then patchesJson6902 (its builtin transformers run in that order).
 func (k *kustomization) patches() []patch {
 	var out []patch
+	for _, item := range fieldpath.Items(fieldpath.MapGet(k.root, "patchesStrategicMerge")) {
+		s, _ := fieldpath.Str(item)
+		// kustomize takes an entry for inline YAML when it is not a file name.
+		if strings.Contains(s, "\n") || strings.Contains(s, ":") && !k.exists(s) {
+			out = append(out, patch{inline: item})
+		} else if s != "" {
+			out = append(out, patch{path: ref{s, item}})
+		}
+	}
 	for _, field := range []string{"patches", "patchesJson6902"} {
 		for _, item := range fieldpath.Items(fieldpath.MapGet(k.root, field)) {
 			p := patch{target: fieldpath.MapGet(item, "target"), json: field == "patchesJson6902"}
@@ -111,15 +127,6 @@ func (k *kustomization) patches() []patch {
 				continue
 			}
 			out = append(out, p)
-		}
-	}
-	for _, item := range fieldpath.Items(fieldpath.MapGet(k.root, "patchesStrategicMerge")) {
-		s, _ := fieldpath.Str(item)
-		// kustomize takes an entry for inline YAML when it is not a file name.
-		if strings.Contains(s, "\n") || strings.Contains(s, ":") && !k.exists(s) {
-			out = append(out, patch{inline: item})
-		} else if s != "" {
-			out = append(out, patch{path: ref{s, item}})
 		}
 	}
 	return out
@@ -155,15 +162,12 @@ func (k *kustomization) generatorInputs() []ref {
 }
 
 // otherFiles lists the remaining files a kustomization reads: transformer configurations,
-// CRD schemas, replacement files, plugin configs and the OpenAPI schema.
+// CRD schemas, replacement files, the OpenAPI schema and Helm values. Generator,
+// transformer and validator entries may be directories; readGraph visits them.
 func (k *kustomization) otherFiles() []ref {
 	var out []ref
-	for _, field := range []string{"configurations", "crds", "generators", "transformers", "validators"} {
-		for _, r := range k.strings(field) {
-			if !strings.Contains(r.value, "\n") {
-				out = append(out, r)
-			}
-		}
+	for _, field := range []string{"configurations", "crds"} {
+		out = append(out, k.strings(field)...)
 	}
 	for _, item := range fieldpath.Items(fieldpath.MapGet(k.root, "replacements")) {
 		if n := fieldpath.MapGet(item, "path"); n != nil {
@@ -199,19 +203,50 @@ func (k *kustomization) exists(p string) bool {
 	return err == nil
 }
 
-// isRemote reports references kustomize would fetch over the network: URLs, git
-// remotes and hosted-repository shorthands such as github.com/org/repo/path?ref=v1.
+// isGitRemote reports the entries kustomize's loader clones with git before it even looks
+// for a local directory of that name: URLs with a scheme, scp-like user@host:path and
+// github.com/org/repo shorthands (the rules of kustomize's internal/git.NewRepoSpecFromURL).
+func isGitRemote(s string) bool {
+	if len(s) >= 5 && strings.EqualFold(s[:5], "git::") {
+		s = s[5:]
+	}
+	lower := strings.ToLower(s)
+	for _, prefix := range []string{"ssh://", "https://", "http://", "file://", "github.com/", "github.com:"} {
+		if strings.HasPrefix(lower, prefix) {
+			return true
+		}
+	}
+	return gitUser.MatchString(s)
+}
+
+var gitUser = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9-]*@`)
+
+// isHTTP reports the file references kustomize downloads instead of reading the disk.
+func isHTTP(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https")
+}
+
+// isRemote reports references that look meant for the network: URLs, git remotes and
+// hosted-repository shorthands such as gitlab.com/org/repo/path?ref=v1. It names the
+// problem when such an entry is not on disk.
 func isRemote(s string) bool {
-	if strings.Contains(s, "://") || strings.HasPrefix(s, "git@") || strings.HasPrefix(s, "git::") ||
-		strings.Contains(s, "?ref=") || strings.Contains(s, "?version=") || strings.Contains(s, "//ref=") {
+	if isGitRemote(s) || strings.Contains(s, "://") || strings.Contains(s, "?ref=") ||
+		strings.Contains(s, "?version=") || strings.Contains(s, "//ref=") {
 		return true
 	}
 	first, _, found := strings.Cut(s, "/")
 	if !found || strings.HasPrefix(s, ".") || filepath.IsAbs(s) {
 		return false
 	}
-	// A first segment that is a host name: github.com/..., gitlab.example.org/...
+	// A first segment that is a host name: gitlab.example.org/...
 	return strings.Contains(first, ".") && !strings.HasSuffix(first, ".yaml") && !strings.HasSuffix(first, ".yml")
+}
+
+// isInline reports generator and transformer entries that hold a configuration rather
+// than name a file.
+func isInline(s string) bool {
+	return strings.ContainsAny(s, "\n{") || strings.Contains(s, ": ")
 }
 
 func describe(err error) string {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -21,7 +22,8 @@ import (
 type locator struct {
 	file      string // display path of the source file
 	doc       int
-	generator string
+	generator string // configMapGenerator or secretGenerator, for generated objects
+	genName   string // the generator entry's name
 	built     *yaml.Node
 	source    *yaml.Node // the object as written in file, or the generator entry
 	chain     []*kustomization
@@ -36,6 +38,17 @@ type patchDoc struct {
 	file string
 	root *yaml.Node
 	ops  bool
+	// jsonOps are the add and replace operations of a JSON 6902 patch, in order, with
+	// paths translated to the indices of the built object.
+	jsonOps []jsonOp
+}
+
+type jsonOp struct {
+	op     string
+	orig   []string // path as JSON-pointer tokens, as written
+	tokens []string // the same, array indices as in the built object
+	value  *yaml.Node
+	dead   bool // a later operation removed what this one set
 }
 
 func (b *builder) locator(obj *manifest.Object, origin *resource.Origin) *locator {
@@ -52,13 +65,13 @@ func (b *builder) locator(obj *manifest.Object, origin *resource.Origin) *locato
 		owners = []string{filepath.Dir(kfile)}
 		l.file = b.display(kfile)
 		if k := g.nodes[filepath.Dir(kfile)]; k != nil {
-			l.generatorEntry(k, origin.ConfiguredBy.Kind, origin.ConfiguredBy.Name)
+			l.generatorEntry(k, origin.ConfiguredBy.Kind, obj.Ref.Name)
 		}
 	case origin.Path != "":
 		abs := filepath.Join(g.root, origin.Path)
 		owners = g.owners[abs]
 		l.file = b.display(abs)
-		sf := b.cache.file(abs, l.file)
+		sf := b.cache.file(abs)
 		l.doc, l.source = findObject(sf.docs, obj)
 		if l.source != nil {
 			if n, ok := fieldpath.Str(fieldpath.Lookup(l.source, fieldpath.New("metadata", "name"))); ok {
@@ -71,41 +84,65 @@ func (b *builder) locator(obj *manifest.Object, origin *resource.Origin) *locato
 	return l
 }
 
-func (l *locator) generatorEntry(k *kustomization, kind, name string) {
-	field := map[string]string{"ConfigMapGenerator": "configMapGenerator", "SecretGenerator": "secretGenerator"}[kind]
+// generatorEntry finds the configMapGenerator or secretGenerator entry that generated
+// the object. kustomize's origin names the generator kind only, so the entry is the one
+// whose name the built name contains (after prefixes, suffixes and the content hash); the
+// longest such name on a tie.
+func (l *locator) generatorEntry(k *kustomization, kind, built string) {
+	field := generatorFields[kind]
 	if field == "" {
 		return
 	}
 	l.generator = field
+	best := ""
 	for _, gen := range fieldpath.Items(fieldpath.MapGet(k.root, field)) {
-		if n, _ := fieldpath.Str(fieldpath.MapGet(gen, "name")); n == name {
-			l.source = gen
-			l.names = append(l.names, name)
-			return
+		if n, _ := fieldpath.Str(fieldpath.MapGet(gen, "name")); n != "" && strings.Contains(built, n) && len(n) > len(best) {
+			l.source, best = gen, n
 		}
+	}
+	if best != "" {
+		l.names = append(l.names, best)
+		l.genName = best
 	}
 }
 
+var generatorFields = map[string]string{"ConfigMapGenerator": "configMapGenerator", "SecretGenerator": "secretGenerator"}
+
 // findObject picks the document of a source file the built object came from: same kind,
-// and the name as written (kustomize may have added a prefix, suffix or namespace).
+// and the name as written (kustomize may have added a prefix, suffix or namespace). The
+// items of a List document (kind: ConfigMapList, List, ...) are objects of their own, as
+// kustomize expands them.
 func findObject(docs []manifest.Document, obj *manifest.Object) (int, *yaml.Node) {
-	var fallback *manifest.Document
+	type candidate struct {
+		doc  int
+		root *yaml.Node
+	}
+	var all []candidate
+	for _, d := range docs {
+		root := fieldpath.Deref(d.Root)
+		all = append(all, candidate{d.Index, root})
+		if kind, _ := fieldpath.Str(fieldpath.MapGet(root, "kind")); strings.HasSuffix(kind, "List") {
+			for _, item := range fieldpath.Items(fieldpath.MapGet(root, "items")) {
+				all = append(all, candidate{d.Index, fieldpath.Deref(item)})
+			}
+		}
+	}
+	var fallback, best *candidate
 	bestLen := -1
-	var best *manifest.Document
-	for i := range docs {
-		d := &docs[i]
-		ref := manifest.RefOf(fieldpath.Deref(d.Root))
+	for i := range all {
+		c := &all[i]
+		ref := manifest.RefOf(c.root)
 		if ref.Kind != obj.Ref.Kind {
 			continue
 		}
 		if fallback == nil {
-			fallback = d
+			fallback = c
 		}
 		if ref.Name == obj.Ref.Name && (ref.Namespace == "" || ref.Namespace == obj.Ref.Namespace) {
-			return d.Index, fieldpath.Deref(d.Root)
+			return c.doc, c.root
 		}
 		if ref.Name != "" && strings.Contains(obj.Ref.Name, ref.Name) && len(ref.Name) > bestLen {
-			best, bestLen = d, len(ref.Name)
+			best, bestLen = c, len(ref.Name)
 		}
 	}
 	if best == nil {
@@ -114,7 +151,7 @@ func findObject(docs []manifest.Document, obj *manifest.Object) (int, *yaml.Node
 	if best == nil {
 		return 0, nil
 	}
-	return best.Index, fieldpath.Deref(best.Root)
+	return best.doc, best.root
 }
 
 // collectPatches finds the patch documents of the chain that target the object, in the
@@ -141,13 +178,216 @@ func (l *locator) collectPatches(obj *manifest.Object) {
 			}
 		}
 	}
+	l.translateOps()
+}
+
+// translateOps rewrites the array indices of JSON 6902 paths from the object as it was
+// when each operation ran to the built object: an operation that inserts into (or removes
+// from) a list later shifts the items after it. Operations are replayed in the order
+// kustomize applied them; strategic-merge patches are taken not to reorder lists.
+func (l *locator) translateOps() {
+	var ops []*jsonOp
+	for i := len(l.patches) - 1; i >= 0; i-- {
+		d := &l.patches[i]
+		if !d.ops {
+			continue
+		}
+		for _, item := range fieldpath.Items(d.root) {
+			kind, _ := fieldpath.Str(fieldpath.MapGet(item, "op"))
+			path, _ := fieldpath.Str(fieldpath.MapGet(item, "path"))
+			tokens := splitPointer(path)
+			d.jsonOps = append(d.jsonOps, jsonOp{op: kind, orig: tokens, tokens: slices.Clone(tokens), value: fieldpath.MapGet(item, "value")})
+		}
+		for j := range d.jsonOps {
+			ops = append(ops, &d.jsonOps[j])
+		}
+	}
+	for i, e := range ops {
+		for _, later := range ops[i+1:] {
+			if e.dead {
+				break
+			}
+			e.shift(later)
+		}
+	}
+	for _, e := range ops {
+		// An append lands wherever the list ended then: find the item by its value.
+		if n := len(e.tokens); e.op == "add" && n > 0 && e.tokens[n-1] == "-" {
+			e.tokens[n-1] = strconv.Itoa(appendedIndex(l.built, e.tokens[:n-1], e.value))
+		}
+	}
+}
+
+// resolveSource follows the built object's path p in the source as written: list
+// indices moved by JSON 6902 insertions are moved back, and an item selected by its built
+// name is found under the name written, which a prefix or suffix extended.
+func (l *locator) resolveSource(p fieldpath.Path) (node, deepest *yaml.Node, depth int) {
+	p = l.sourcePath(p)
+	cur := fieldpath.Deref(l.source)
+	if cur == nil {
+		return nil, nil, 0
+	}
+	deepest = cur
+	for i, seg := range p {
+		next := fieldpath.Step(cur, seg)
+		if next == nil && seg.IsSelector() {
+			next = looseSelect(cur, seg)
+		}
+		if next == nil {
+			return nil, deepest, i
+		}
+		cur, deepest = next, next
+	}
+	return cur, deepest, len(p)
+}
+
+// looseSelect picks the item of a list whose key holds the longest part of the selected
+// value: subjects[name=prod-app] is the subject written as app.
+func looseSelect(list *yaml.Node, seg fieldpath.Segment) *yaml.Node {
+	var best *yaml.Node
+	bestLen := 0
+	for _, item := range fieldpath.Items(list) {
+		if v, ok := fieldpath.Str(fieldpath.MapGet(item, seg.SelKey)); ok && len(v) > bestLen && strings.Contains(seg.SelValue, v) {
+			best, bestLen = fieldpath.Deref(item), len(v)
+		}
+	}
+	return best
+}
+
+// sourcePath undoes, on the list indices of p, the insertions and removals of the JSON
+// 6902 operations, the last applied first.
+func (l *locator) sourcePath(p fieldpath.Path) fieldpath.Path {
+	hasIndex := false
+	for _, seg := range p {
+		hasIndex = hasIndex || seg.IsIndex
+	}
+	if !hasIndex {
+		return p
+	}
+	pointer := concrete(l.built, p)
+	for _, d := range l.patches {
+		for i := len(d.jsonOps) - 1; i >= 0; i-- {
+			op := d.jsonOps[i]
+			n := len(op.orig)
+			if n == 0 || n > len(pointer) || !prefix(op.orig[:n-1], pointer) {
+				continue
+			}
+			k, err1 := strconv.Atoi(op.orig[n-1])
+			t, err2 := strconv.Atoi(pointer[n-1])
+			if err1 != nil || err2 != nil {
+				continue
+			}
+			switch {
+			case op.op == "add" && t > k:
+				pointer[n-1] = strconv.Itoa(t - 1)
+			case op.op == "remove" && t >= k:
+				pointer[n-1] = strconv.Itoa(t + 1)
+			}
+		}
+	}
+	out := slices.Clone(p)
+	for i, seg := range out {
+		if seg.IsIndex && i < len(pointer) {
+			if t, err := strconv.Atoi(pointer[i]); err == nil {
+				out[i] = fieldpath.Index(t)
+			}
+		}
+	}
+	return out
+}
+
+// shift moves the indices of e past a later operation that inserted into or removed from
+// a list on e's path.
+func (e *jsonOp) shift(later *jsonOp) {
+	n := len(later.tokens)
+	if n == 0 || n > len(e.tokens) || (later.op != "add" && later.op != "remove") {
+		return
+	}
+	k, err := strconv.Atoi(later.tokens[n-1])
+	if err != nil {
+		return
+	}
+	for i := 0; i < n-1; i++ {
+		if later.tokens[i] != e.tokens[i] {
+			return
+		}
+	}
+	t, err := strconv.Atoi(e.tokens[n-1])
+	if err != nil {
+		return
+	}
+	switch {
+	case later.op == "add" && t >= k:
+		e.tokens[n-1] = strconv.Itoa(t + 1)
+	case later.op == "remove" && t == k:
+		e.dead = true
+	case later.op == "remove" && t > k:
+		e.tokens[n-1] = strconv.Itoa(t - 1)
+	}
+}
+
+// appendedIndex finds the item of the built list at tokens that an appended value became:
+// the last one holding all of value, else the last item.
+func appendedIndex(built *yaml.Node, tokens []string, value *yaml.Node) int {
+	list := built
+	for _, t := range tokens {
+		if list = stepPointer(list, t); list == nil {
+			return -1
+		}
+	}
+	items := fieldpath.Items(list)
+	for i := len(items) - 1; i >= 0; i-- {
+		if subsumes(items[i], value) {
+			return i
+		}
+	}
+	return len(items) - 1
+}
+
+func stepPointer(n *yaml.Node, token string) *yaml.Node {
+	n = fieldpath.Deref(n)
+	if n != nil && n.Kind == yaml.SequenceNode {
+		i, err := strconv.Atoi(token)
+		if err != nil || i < 0 || i >= len(n.Content) {
+			return nil
+		}
+		return fieldpath.Deref(n.Content[i])
+	}
+	return fieldpath.MapGet(n, token)
+}
+
+// subsumes reports whether built holds everything patch sets.
+func subsumes(built, patch *yaml.Node) bool {
+	built, patch = fieldpath.Deref(built), fieldpath.Deref(patch)
+	if built == nil || patch == nil {
+		return built == patch
+	}
+	switch patch.Kind {
+	case yaml.MappingNode:
+		ok := built.Kind == yaml.MappingNode
+		fieldpath.Pairs(patch, func(k string, _, v *yaml.Node) {
+			ok = ok && subsumes(fieldpath.MapGet(built, k), v)
+		})
+		return ok
+	case yaml.SequenceNode:
+		if built.Kind != yaml.SequenceNode || len(built.Content) != len(patch.Content) {
+			return false
+		}
+		for i := range patch.Content {
+			if !subsumes(built.Content[i], patch.Content[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	return built.Kind == yaml.ScalarNode && built.Value == patch.Value
 }
 
 func (l *locator) patchDocs(k *kustomization, p patch) []patchDoc {
 	if p.path.value != "" {
 		abs := k.abs(p.path.value)
 		display := l.b.display(abs)
-		sf := l.b.cache.file(abs, display)
+		sf := l.b.cache.file(abs)
 		var out []patchDoc
 		for _, d := range sf.docs {
 			out = append(out, patchDoc{file: display, root: d.Root})
@@ -210,6 +450,10 @@ func shift(n, scalar *yaml.Node, line, col int) {
 	walk(n)
 }
 
+// nameMatches reports whether a patch or entry naming name applies to the object. A
+// patch may name the object as it was when the patch ran: after the prefixes and suffixes
+// of the kustomizations below, before those above. That name lies between the name as
+// written and the name as built.
 func (l *locator) nameMatches(name string, re bool) bool {
 	for _, n := range l.names {
 		if re {
@@ -217,6 +461,14 @@ func (l *locator) nameMatches(name string, re bool) bool {
 				return true
 			}
 		} else if n == name {
+			return true
+		}
+	}
+	if re || name == "" || !strings.Contains(l.names[0], name) {
+		return false
+	}
+	for _, n := range l.names[1:] {
+		if strings.Contains(name, n) {
 			return true
 		}
 	}
@@ -291,20 +543,22 @@ func (l *locator) Locate(p fieldpath.Path) manifest.Position {
 	if pos, ok := l.locateEntry(p); ok {
 		return pos
 	}
-	// A patch that sets the field itself wins, the last applied first.
-	if len(p) > 0 {
-		for _, d := range l.patches {
-			if n, depth := d.resolve(l.built, p); depth == len(p) {
-				return manifest.NodePosition(d.file, n)
-			}
+	// The merge key of a list item (containers[name=app].name) only names the item in a
+	// strategic-merge patch; it is set where the item was written.
+	if n := len(p); n >= 2 && p[n-2].IsSelector() && p[n-1].IsKey() && p[n-1].Key == p[n-2].SelKey {
+		if src, _, _ := l.resolveSource(p); src != nil {
+			return manifest.NodePosition(l.file, src)
 		}
+	}
+	if pos, ok := l.locatePatch(p); ok {
+		return pos
 	}
 	// Otherwise the deepest existing parent, the source file on a tie: it is where the
 	// object is defined.
 	best, depth := l.source, -1
 	bestFile := l.file
 	if l.source != nil {
-		_, best, depth = fieldpath.Resolve(l.source, p)
+		_, best, depth = l.resolveSource(p)
 	}
 	for _, d := range l.patches {
 		if n, dd := d.resolve(l.built, p); n != nil && dd > depth {
@@ -314,10 +568,50 @@ func (l *locator) Locate(p fieldpath.Path) manifest.Position {
 	return manifest.NodePosition(bestFile, best)
 }
 
+// locatePatch finds the patch that sets the field itself, the last applied first. A
+// strategic-merge patch merges a mapping or a list of mappings into what the source
+// already has; there the source is where the field is defined.
+func (l *locator) locatePatch(p fieldpath.Path) (manifest.Position, bool) {
+	if len(p) == 0 {
+		return manifest.Position{}, false
+	}
+	for _, d := range l.patches {
+		n, depth := d.resolve(l.built, p)
+		if depth != len(p) {
+			continue
+		}
+		if src, _, _ := l.resolveSource(p); !d.ops && merges(n) && src != nil {
+			continue
+		}
+		return manifest.NodePosition(d.file, n), true
+	}
+	return manifest.Position{}, false
+}
+
+func merges(n *yaml.Node) bool {
+	n = fieldpath.Deref(n)
+	switch {
+	case n == nil:
+		return false
+	case n.Kind == yaml.MappingNode:
+		return true
+	case n.Kind == yaml.SequenceNode:
+		return len(n.Content) > 0 && fieldpath.Deref(n.Content[0]).Kind == yaml.MappingNode
+	}
+	return false
+}
+
+// identity lists the fields by which a strategic-merge patch selects its object: they
+// are in the patch but do not set anything.
+var identity = map[string]bool{"apiVersion": true, "kind": true, "metadata.name": true, "metadata.namespace": true}
+
 // resolve follows p in a patch and returns the deepest node there and how many segments
 // of p it covers.
 func (d patchDoc) resolve(built *yaml.Node, p fieldpath.Path) (*yaml.Node, int) {
 	if !d.ops {
+		if identity[p.String()] {
+			return nil, 0
+		}
 		_, n, depth := fieldpath.Resolve(d.root, p)
 		if depth == 0 {
 			return nil, 0
@@ -327,18 +621,17 @@ func (d patchDoc) resolve(built *yaml.Node, p fieldpath.Path) (*yaml.Node, int) 
 	pointer := concrete(built, p)
 	var best *yaml.Node
 	bestDepth := 0
-	for _, op := range fieldpath.Items(d.root) {
-		kind, _ := fieldpath.Str(fieldpath.MapGet(op, "op"))
-		if kind != "add" && kind != "replace" {
+	// The last operation applied wins a tie.
+	for i := len(d.jsonOps) - 1; i >= 0; i-- {
+		op := d.jsonOps[i]
+		if op.dead || op.op != "add" && op.op != "replace" {
 			continue
 		}
-		path, _ := fieldpath.Str(fieldpath.MapGet(op, "path"))
-		tokens := splitPointer(path)
+		tokens := op.tokens
 		if len(tokens) == 0 || len(tokens) > len(pointer) || !prefix(tokens, pointer) {
 			continue
 		}
-		value := fieldpath.MapGet(op, "value")
-		_, n, depth := fieldpath.Resolve(value, p[len(tokens):])
+		_, n, depth := fieldpath.Resolve(op.value, p[len(tokens):])
 		if total := len(tokens) + depth; total > bestDepth {
 			best, bestDepth = n, total
 		}
@@ -390,43 +683,51 @@ func splitPointer(p string) []string {
 
 func prefix(tokens, pointer []string) bool {
 	for i, t := range tokens {
-		if t != pointer[i] && !(t == "-" && i == len(tokens)-1) {
+		if t != pointer[i] {
 			return false
 		}
 	}
 	return true
 }
 
-// value is the scalar at p in the source as written, after the patches that set it.
+// sourceValue is the scalar at p in the source as written, after the patches that set it.
 func (l *locator) sourceValue(p fieldpath.Path) (string, bool) {
 	for _, d := range l.patches {
 		if n, depth := d.resolve(l.built, p); len(p) > 0 && depth == len(p) {
 			return fieldpath.Str(n)
 		}
 	}
-	return fieldpath.Str(fieldpath.Lookup(l.source, p))
+	src, _, _ := l.resolveSource(p)
+	return fieldpath.Str(src)
 }
 
 // locateEntry finds kustomization entries that changed a field: namespace:, images:,
-// replicas:, labels, annotations and name prefixes.
+// replicas:, labels, annotations and name prefixes. A field the build does not have, or
+// that holds what the source and its patches wrote, was not changed by any.
 func (l *locator) locateEntry(p fieldpath.Path) (manifest.Position, bool) {
-	builtValue, _ := fieldpath.Str(fieldpath.Lookup(l.built, p))
+	builtNode := fieldpath.Lookup(l.built, p)
+	if builtNode == nil || len(p) == 0 {
+		return manifest.Position{}, false
+	}
+	builtValue, _ := fieldpath.Str(builtNode)
 	srcValue, srcSet := l.sourceValue(p)
 	if srcSet && srcValue == builtValue {
 		return manifest.Position{}, false
 	}
-	str := p.String()
+	last := p[len(p)-1].Key
 	switch {
-	case str == "metadata.namespace":
-		return l.firstEntry(func(k *kustomization) *yaml.Node { return fieldpath.MapGet(k.root, "namespace") })
-	case str == "metadata.name":
+	case p.String() == "metadata.name":
 		return l.firstEntry(func(k *kustomization) *yaml.Node {
 			if n := fieldpath.MapGet(k.root, "namePrefix"); n != nil {
 				return n
 			}
 			return fieldpath.MapGet(k.root, "nameSuffix")
 		})
-	case str == "spec.replicas":
+	case last == "namespace" && p[len(p)-1].IsKey():
+		// metadata.namespace, and the references kustomize's namespace transformer
+		// rewrites with it (RoleBinding subjects, webhook services).
+		return l.firstEntry(func(k *kustomization) *yaml.Node { return fieldpath.MapGet(k.root, "namespace") })
+	case p.String() == "spec.replicas":
 		return l.firstEntry(func(k *kustomization) *yaml.Node {
 			for _, item := range fieldpath.Items(fieldpath.MapGet(k.root, "replicas")) {
 				if n, _ := fieldpath.Str(fieldpath.MapGet(item, "name")); l.nameMatches(n, false) {
@@ -435,7 +736,7 @@ func (l *locator) locateEntry(p fieldpath.Path) (manifest.Position, bool) {
 			}
 			return nil
 		})
-	case len(p) >= 3 && p[len(p)-1].Key == "image" && strings.HasSuffix(p[len(p)-3].Key, "ontainers"):
+	case len(p) >= 3 && last == "image" && strings.HasSuffix(p[len(p)-3].Key, "ontainers"):
 		names := []string{imageName(builtValue)}
 		if srcSet {
 			names = append(names, imageName(srcValue))
@@ -457,19 +758,15 @@ func (l *locator) locateEntry(p fieldpath.Path) (manifest.Position, bool) {
 			return nil
 		})
 	}
-	if srcSet {
-		return manifest.Position{}, false
-	}
 	if len(p) >= 2 {
-		key := p[len(p)-1].Key
 		switch p[len(p)-2].Key {
-		case "labels", "matchLabels":
+		case "labels", "matchLabels", "selector":
 			return l.firstEntry(func(k *kustomization) *yaml.Node {
-				if n := fieldpath.MapGet(fieldpath.MapGet(k.root, "commonLabels"), key); n != nil {
+				if n := fieldpath.MapGet(fieldpath.MapGet(k.root, "commonLabels"), last); n != nil {
 					return n
 				}
 				for _, item := range fieldpath.Items(fieldpath.MapGet(k.root, "labels")) {
-					if n := fieldpath.MapGet(fieldpath.MapGet(item, "pairs"), key); n != nil {
+					if n := fieldpath.MapGet(fieldpath.MapGet(item, "pairs"), last); n != nil {
 						return n
 					}
 				}
@@ -477,7 +774,7 @@ func (l *locator) locateEntry(p fieldpath.Path) (manifest.Position, bool) {
 			})
 		case "annotations":
 			return l.firstEntry(func(k *kustomization) *yaml.Node {
-				return fieldpath.MapGet(fieldpath.MapGet(k.root, "commonAnnotations"), key)
+				return fieldpath.MapGet(fieldpath.MapGet(k.root, "commonAnnotations"), last)
 			})
 		}
 	}
@@ -493,30 +790,92 @@ func (l *locator) firstEntry(find func(*kustomization) *yaml.Node) (manifest.Pos
 	return manifest.Position{}, false
 }
 
-// locateGenerated points into a configMapGenerator or secretGenerator entry: the literal
-// or file that produced a data key, else the entry itself.
+// locateGenerated points into a configMapGenerator or secretGenerator entry: the literal,
+// file or env line that produced a data key, the entry's name, namespace, type or
+// options, else the kustomization entry that changed the field, else the entry itself.
 func (l *locator) locateGenerated(p fieldpath.Path) manifest.Position {
 	if l.source == nil {
 		return manifest.NodePosition(l.file, nil)
 	}
+	str := p.String()
 	if len(p) >= 2 && (p[0].Key == "data" || p[0].Key == "stringData" || p[0].Key == "binaryData") {
-		key := p[1].Key
-		for _, item := range fieldpath.Items(fieldpath.MapGet(l.source, "literals")) {
-			if s, _ := fieldpath.Str(item); strings.HasPrefix(s, key+"=") {
-				return manifest.NodePosition(l.file, item)
-			}
-		}
-		for _, item := range fieldpath.Items(fieldpath.MapGet(l.source, "files")) {
-			s, _ := fieldpath.Str(item)
-			if k, _, ok := strings.Cut(s, "="); ok && k == key || !ok && filepath.Base(s) == key {
-				return manifest.NodePosition(l.file, item)
-			}
-		}
-		if n := fieldpath.MapGet(l.source, "envs"); n != nil {
-			return manifest.NodePosition(l.file, n)
+		if pos, ok := l.generatedKey(p[1].Key); ok {
+			return pos
 		}
 	}
+	var own *yaml.Node
+	switch {
+	case str == "metadata.name":
+		own = fieldpath.MapGet(l.source, "name")
+	case str == "metadata.namespace":
+		own = fieldpath.MapGet(l.source, "namespace")
+	case str == "type":
+		own = fieldpath.MapGet(l.source, "type")
+	case len(p) == 3 && p[0].Key == "metadata" && (p[1].Key == "labels" || p[1].Key == "annotations"):
+		own = fieldpath.Lookup(l.source, fieldpath.New("options", p[1].Key, p[2].Key))
+	}
+	if own != nil {
+		return manifest.NodePosition(l.file, own)
+	}
+	if pos, ok := l.locateEntry(p); ok {
+		return pos
+	}
+	if pos, ok := l.locatePatch(p); ok {
+		return pos
+	}
 	return manifest.NodePosition(l.file, l.source)
+}
+
+// generatedKey finds the literal, file or env file line that produced a data key, in the
+// kustomizations of the chain: an overlay's generator with behavior: merge adds keys to
+// its base's.
+func (l *locator) generatedKey(key string) (manifest.Position, bool) {
+	for _, k := range l.chain {
+		for _, gen := range fieldpath.Items(fieldpath.MapGet(k.root, l.generator)) {
+			if n, _ := fieldpath.Str(fieldpath.MapGet(gen, "name")); n != l.genName {
+				continue
+			}
+			file := l.b.display(k.file)
+			for _, item := range fieldpath.Items(fieldpath.MapGet(gen, "literals")) {
+				if s, _ := fieldpath.Str(item); strings.HasPrefix(s, key+"=") {
+					return manifest.NodePosition(file, item), true
+				}
+			}
+			for _, item := range fieldpath.Items(fieldpath.MapGet(gen, "files")) {
+				s, _ := fieldpath.Str(item)
+				if k, _, ok := strings.Cut(s, "="); ok && k == key || !ok && filepath.Base(s) == key {
+					return manifest.NodePosition(file, item), true
+				}
+			}
+			envs := fieldpath.Items(fieldpath.MapGet(gen, "envs"))
+			if n := fieldpath.MapGet(gen, "env"); n != nil {
+				envs = append(envs, n)
+			}
+			for _, item := range envs {
+				s, _ := fieldpath.Str(item)
+				abs := k.abs(s)
+				if line := envLine(l.b.cache.file(abs).data, key); line > 0 {
+					return manifest.Position{File: l.b.display(abs), Line: line, Column: 1}, true
+				}
+			}
+		}
+	}
+	return manifest.Position{}, false
+}
+
+// envLine is the line of an env file that sets key, or 0.
+func envLine(data []byte, key string) int {
+	for i, line := range bytes.Split(data, []byte("\n")) {
+		line = bytes.TrimSpace(line)
+		if len(line) == 0 || line[0] == '#' {
+			continue
+		}
+		k, _, _ := bytes.Cut(line, []byte("="))
+		if string(bytes.TrimSpace(k)) == key {
+			return i + 1
+		}
+	}
+	return 0
 }
 
 // imageName strips the tag and digest from an image reference.

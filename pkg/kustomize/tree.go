@@ -1,9 +1,13 @@
 package kustomize
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
+
+	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
 )
 
 // Tree is what one kustomization reads, transitively: the files that belong to it (so a
@@ -27,19 +31,24 @@ type graph struct {
 	root  string                    // absolute directory of the root kustomization
 	nodes map[string]*kustomization // by absolute directory
 	order []string                  // directories in breadth-first order from the root
+	// applied lists the directories in the order kustomize applies their transformers:
+	// a kustomization after its resources and its components.
+	applied []string
 	// parents maps a kustomization directory to the directories that include it as a
 	// resource or component; owners maps a resource file to the kustomizations listing it.
 	parents    map[string][]string
+	children   map[string][]string // resources first, then components, as listed
 	components map[string][]string
 	owners     map[string][]string
+	patchFiles map[string][]string // patch file -> the kustomizations listing it
 	files      map[string]bool
 	remote     []Remote
-	errs       []error // kustomizations below the root that could not be read
+	errs       []error // references that cannot be built: missing files, unreadable kustomizations
 }
 
 // ReadTree reads the kustomization in dir and every local kustomization it uses.
 func ReadTree(dir string) (Tree, error) {
-	g, err := readGraph(dir)
+	g, err := readGraph(dir, NewCache())
 	if err != nil {
 		return Tree{}, err
 	}
@@ -51,8 +60,8 @@ func ReadTree(dir string) (Tree, error) {
 	return t, nil
 }
 
-func readGraph(dir string) (*graph, error) {
-	root, err := readKustomization(dir)
+func readGraph(dir string, cache *Cache) (*graph, error) {
+	root, err := readKustomization(dir, cache)
 	if err != nil {
 		return nil, err
 	}
@@ -60,8 +69,10 @@ func readGraph(dir string) (*graph, error) {
 		root:       root.dir,
 		nodes:      map[string]*kustomization{root.dir: root},
 		parents:    map[string][]string{},
+		children:   map[string][]string{},
 		components: map[string][]string{},
 		owners:     map[string][]string{},
+		patchFiles: map[string][]string{},
 		files:      map[string]bool{},
 	}
 	queue := []*kustomization{root}
@@ -70,65 +81,140 @@ func readGraph(dir string) (*graph, error) {
 		queue = queue[1:]
 		g.order = append(g.order, k.dir)
 		g.files[k.file] = true
-		visit := func(r ref, component bool) {
+		// kustomize loads a directory entry as a kustomization (resources, components,
+		// generators, transformers, validators); include says whether its objects end up
+		// in the build.
+		dirEntry := func(r ref, p string, include, component bool) {
+			if include {
+				if component {
+					g.components[k.dir] = append(g.components[k.dir], p)
+				}
+				g.children[k.dir] = append(g.children[k.dir], p)
+				g.parents[p] = append(g.parents[p], k.dir)
+			}
+			if _, seen := g.nodes[p]; seen {
+				return
+			}
+			if _, ok := KustomizationFile(p); !ok {
+				// Point at the entry naming the directory: that is what needs a fix.
+				g.errs = append(g.errs, &finding.InputError{File: k.file, Line: r.node.Line, Message: fmt.Sprintf("%q: %s", r.value, noKustomization)})
+				g.nodes[p] = nil
+				return
+			}
+			child, err := readKustomization(p, cache)
+			if err != nil {
+				g.errs = append(g.errs, err)
+				g.nodes[p] = nil
+				return
+			}
+			g.nodes[p] = child
+			queue = append(queue, child)
+		}
+		// visit follows an entry that kustomize resolves as a file or else a kustomization
+		// directory; git URLs win over local paths, as in kustomize's loader.
+		visit := func(r ref, include, component bool) {
+			if isGitRemote(r.value) {
+				g.remote = append(g.remote, Remote{File: k.file, Line: r.node.Line, Ref: r.value})
+				return
+			}
 			p := k.abs(r.value)
 			info, err := os.Stat(p)
 			switch {
 			case err != nil:
-				if isRemote(r.value) {
-					g.remote = append(g.remote, Remote{File: k.file, Line: r.node.Line, Ref: r.value})
-				}
-				// Otherwise kustomize reports the missing file with its own message.
+				g.missing(k, r, err)
 			case info.IsDir():
-				if component {
-					g.components[k.dir] = append(g.components[k.dir], p)
-				}
-				g.parents[p] = append(g.parents[p], k.dir)
-				if _, seen := g.nodes[p]; seen {
-					return
-				}
-				child, err := readKustomization(p)
-				if err != nil {
-					g.errs = append(g.errs, err)
-					g.nodes[p] = nil
-					return
-				}
-				g.nodes[p] = child
-				queue = append(queue, child)
+				dirEntry(r, p, include, component)
+			case !info.Mode().IsRegular():
+				g.errs = append(g.errs, &finding.InputError{File: k.file, Line: r.node.Line, Message: fmt.Sprintf("%q is not a regular file", r.value)})
 			default:
 				g.files[p] = true
-				g.owners[p] = append(g.owners[p], k.dir)
+				if include {
+					g.owners[p] = append(g.owners[p], k.dir)
+				}
 			}
 		}
 		for _, r := range k.resources() {
-			visit(r, false)
+			visit(r, true, false)
 		}
 		for _, r := range k.strings("components") {
-			visit(r, true)
+			visit(r, true, true)
 		}
-		var refs []ref
-		for _, p := range k.patches() {
-			if p.path.value != "" {
-				refs = append(refs, p.path)
+		for _, field := range []string{"generators", "transformers", "validators"} {
+			for _, r := range k.strings(field) {
+				if !isInline(r.value) {
+					visit(r, false, false)
+				}
 			}
 		}
+		var refs, patches []ref
+		for _, p := range k.patches() {
+			if p.path.value != "" {
+				patches = append(patches, p.path)
+			}
+		}
+		refs = append(refs, patches...)
 		refs = append(refs, k.generatorInputs()...)
 		refs = append(refs, k.otherFiles()...)
-		for _, r := range refs {
-			if isRemote(r.value) && !k.exists(r.value) {
+		for i, r := range refs {
+			// kustomize's file loader fetches http(s) URLs before it looks at the disk.
+			if isHTTP(r.value) {
 				g.remote = append(g.remote, Remote{File: k.file, Line: r.node.Line, Ref: r.value})
 				continue
 			}
-			g.files[k.abs(r.value)] = true
+			p := k.abs(r.value)
+			info, err := os.Stat(p)
+			switch {
+			case err != nil:
+				g.missing(k, r, err)
+			case !info.Mode().IsRegular():
+				g.errs = append(g.errs, &finding.InputError{File: k.file, Line: r.node.Line, Message: fmt.Sprintf("%q is not a regular file", r.value)})
+			default:
+				g.files[p] = true
+				if i < len(patches) {
+					g.patchFiles[p] = append(g.patchFiles[p], k.dir)
+				}
+			}
 		}
 	}
+	g.applied = g.applyOrder()
 	return g, nil
+}
+
+// missing records an entry naming nothing on disk: a remote reference when it looks like
+// one (kustomize would try the network), otherwise a clear error at the entry, before
+// kustomize reports it inside a long chain of wrapped errors.
+func (g *graph) missing(k *kustomization, r ref, err error) {
+	if isRemote(r.value) {
+		g.remote = append(g.remote, Remote{File: k.file, Line: r.node.Line, Ref: r.value})
+		return
+	}
+	g.errs = append(g.errs, &finding.InputError{File: k.file, Line: r.node.Line, Message: fmt.Sprintf("%q: %s", r.value, describe(err))})
+}
+
+// applyOrder lists the kustomizations in the order kustomize runs their transformers:
+// depth first, a kustomization's resources, then its components, then itself.
+func (g *graph) applyOrder() []string {
+	var out []string
+	done := map[string]bool{}
+	var walk func(dir string)
+	walk = func(dir string) {
+		if done[dir] {
+			return
+		}
+		done[dir] = true
+		for _, c := range g.children[dir] {
+			walk(c)
+		}
+		out = append(out, dir)
+	}
+	walk(g.root)
+	return out
 }
 
 // chain returns the kustomizations whose patches and entries can apply to a resource read
 // from file (or generated by the kustomization in file's directory): the owners, their
-// ancestors up to the root, and the components any of them include. The root comes first:
-// it is applied last, so its entries win.
+// ancestors up to the root, and the components any of them include. The one applied last
+// comes first: its patches and entries win.
 func (g *graph) chain(owners []string) []*kustomization {
 	in := map[string]bool{}
 	var walk func(dir string)
@@ -157,12 +243,27 @@ func (g *graph) chain(owners []string) []*kustomization {
 		}
 	}
 	var out []*kustomization
-	for _, dir := range g.order {
-		if in[dir] && g.nodes[dir] != nil {
+	for i := len(g.applied) - 1; i >= 0; i-- {
+		if dir := g.applied[i]; in[dir] && g.nodes[dir] != nil {
 			out = append(out, g.nodes[dir])
 		}
 	}
 	return out
+}
+
+// within reports whether file lies in or below dir once symbolic links are resolved, as
+// kustomize's load restrictor requires of every file a kustomization reads.
+func within(dir, file string) bool {
+	d, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return false
+	}
+	fd, err := filepath.EvalSymlinks(filepath.Dir(file))
+	if err != nil {
+		return false
+	}
+	rel, err := filepath.Rel(d, fd)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 func relOrAbs(base, p string) string {

@@ -26,6 +26,24 @@ type Report struct {
 	// Linted lists the objects that were linted, so JUnit can report the ones that passed.
 	// Optional: formats that only list problems ignore it.
 	Linted []ObjectInfo
+	// Suppressed are the findings the user's suppressions hid. They do not count toward
+	// the exit status; JSON always lists them, text only when asked.
+	Suppressed []Suppressed
+}
+
+// Suppressed is a finding hidden by a suppression, with the suppression's reason and the
+// place it is written, so a reviewer can find and question it.
+type Suppressed struct {
+	Finding     finding.Finding `json:"finding"`
+	Reason      string          `json:"reason"`
+	Suppression Suppression     `json:"suppression"`
+}
+
+// Suppression is where a suppression is written.
+type Suppression struct {
+	Kind string `json:"kind"` // "annotation", "comment" or "config"
+	File string `json:"file"`
+	Line int    `json:"line"`
 }
 
 // RuleInfo is what a report format needs to know about a check.
@@ -56,9 +74,10 @@ type Summary struct {
 }
 
 type jsonReport struct {
-	Findings []finding.Finding    `json:"findings"`
-	Errors   []finding.InputError `json:"errors"`
-	Summary  Summary              `json:"summary"`
+	Findings   []finding.Finding    `json:"findings"`
+	Errors     []finding.InputError `json:"errors"`
+	Suppressed []Suppressed         `json:"suppressed"`
+	Summary    Summary              `json:"summary"`
 }
 
 // JSON writes the report as one JSON document (DESIGN.md's shape). Empty lists are written
@@ -71,6 +90,10 @@ func JSON(w io.Writer, r Report) error {
 	}
 	if doc.Errors == nil {
 		doc.Errors = []finding.InputError{}
+	}
+	doc.Suppressed = r.Suppressed
+	if doc.Suppressed == nil {
+		doc.Suppressed = []Suppressed{}
 	}
 	return encodeJSON(w, doc)
 }

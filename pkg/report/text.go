@@ -15,6 +15,9 @@ import (
 // TextOptions controls the human-readable output.
 type TextOptions struct {
 	Color bool
+	// ShowSuppressed lists the suppressed findings after the findings, each with its
+	// reason and where the suppression is written; otherwise only their count is shown.
+	ShowSuppressed bool
 }
 
 // palette holds colour printers decided once per run from TextOptions, not from fatih/color's
@@ -64,27 +67,18 @@ func Text(w io.Writer, r Report, opts TextOptions) error {
 			b.WriteString(p.file.Sprint(Sanitize(f.File)) + "\n")
 			lastFile = f.File
 		}
-		loc := fmt.Sprintf("%s:%d:%d", Sanitize(f.File), f.Line, f.Column)
-		sevColor := p.severity[f.Severity]
-		if sevColor == nil { // a severity out of range prints as "unknown", uncoloured
-			sevColor = p.dim
-		}
-		sev := sevColor.Sprintf("%-8s", f.Severity)
-		fmt.Fprintf(&b, "  %s  %s  %s  %s\n", loc, sev, p.check.Sprint(Sanitize(f.Check)), Sanitize(f.Message))
-		detail := objectLabel(f.Object)
-		if f.Path != "" {
-			detail += " · " + Sanitize(f.Path)
-		}
-		if f.Fix != nil {
-			kind := "unsafe fix"
-			if f.Fix.Safe {
-				kind = "fix"
-			}
-			detail += " · " + kind + ": " + Sanitize(f.Fix.Description)
-		}
-		b.WriteString("      " + p.dim.Sprint(detail) + "\n")
+		writeFinding(&b, p, f, "")
 	}
 	if len(r.Findings) > 0 {
+		b.WriteByte('\n')
+	}
+	if opts.ShowSuppressed && len(r.Suppressed) > 0 {
+		fmt.Fprintf(&b, "Suppressed (%d)\n", len(r.Suppressed))
+		for _, s := range r.Suppressed {
+			by := fmt.Sprintf("suppressed by %s at %s:%d: %s", Sanitize(s.Suppression.Kind),
+				Sanitize(s.Suppression.File), s.Suppression.Line, Sanitize(s.Reason))
+			writeFinding(&b, p, s.Finding, by)
+		}
 		b.WriteByte('\n')
 	}
 	b.WriteString(summaryLine(r, p) + "\n")
@@ -92,7 +86,43 @@ func Text(w io.Writer, r Report, opts TextOptions) error {
 	return err
 }
 
+// writeFinding writes one finding as two lines; note, when set, is a third line.
+func writeFinding(b *strings.Builder, p palette, f finding.Finding, note string) {
+	loc := fmt.Sprintf("%s:%d:%d", Sanitize(f.File), f.Line, f.Column)
+	sevColor := p.severity[f.Severity]
+	if sevColor == nil { // a severity out of range prints as "unknown", uncoloured
+		sevColor = p.dim
+	}
+	sev := sevColor.Sprintf("%-8s", f.Severity)
+	fmt.Fprintf(b, "  %s  %s  %s  %s\n", loc, sev, p.check.Sprint(Sanitize(f.Check)), Sanitize(f.Message))
+	var details []string
+	if o := objectLabel(f.Object); o != "" {
+		details = append(details, o)
+	}
+	if f.Path != "" {
+		details = append(details, Sanitize(f.Path))
+	}
+	if f.Fix != nil {
+		kind := "unsafe fix"
+		if f.Fix.Safe {
+			kind = "fix"
+		}
+		details = append(details, kind+": "+Sanitize(f.Fix.Description))
+	}
+	if len(details) > 0 {
+		b.WriteString("      " + p.dim.Sprint(strings.Join(details, " · ")) + "\n")
+	}
+	if note != "" {
+		b.WriteString("      " + p.dim.Sprint(note) + "\n")
+	}
+}
+
+// objectLabel names the object of a finding; "" for findings about no object (a config
+// file entry).
 func objectLabel(o finding.ObjectRef) string {
+	if o.Kind == "" && o.Name == "" {
+		return ""
+	}
 	s := Sanitize(o.Kind) + " "
 	if o.Namespace != "" {
 		s += Sanitize(o.Namespace) + "/"
@@ -116,6 +146,9 @@ func summaryLine(r Report, p palette) string {
 		line += " (" + strings.Join(parts, ", ") + ")"
 	}
 	line += fmt.Sprintf(" in %d %s, %d %s", r.Files, plural(r.Files, "file"), r.Objects, plural(r.Objects, "object"))
+	if n := len(r.Suppressed); n > 0 {
+		line += fmt.Sprintf("; %d suppressed", n)
+	}
 	if n := len(r.Errors); n > 0 {
 		line += fmt.Sprintf("; %d %s", n, plural(n, "input error"))
 	}

@@ -7,4 +7,5 @@ import (
 	_ "github.com/kubectl-secure/kubectl-secure/pkg/checks/netpol"
 	_ "github.com/kubectl-secure/kubectl-secure/pkg/checks/podsecurity"
 	_ "github.com/kubectl-secure/kubectl-secure/pkg/checks/rbac"
+	_ "github.com/kubectl-secure/kubectl-secure/pkg/checks/secrets"
 )

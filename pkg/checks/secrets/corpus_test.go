@@ -1,0 +1,96 @@
+package secrets
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/kubectl-secure/kubectl-secure/pkg/check"
+	"github.com/kubectl-secure/kubectl-secure/pkg/check/checktest"
+	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
+	"github.com/kubectl-secure/kubectl-secure/pkg/lint"
+	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
+)
+
+// secretChecks are this package's checks, looked up by category so a new one is covered.
+func secretChecks(t testing.TB) []*check.Check {
+	t.Helper()
+	var out []*check.Check
+	for _, c := range check.All() {
+		if c.Category == category {
+			out = append(out, c)
+		}
+	}
+	if len(out) != 5 {
+		t.Fatalf("want 5 checks in category %q, got %d", category, len(out))
+	}
+	return out
+}
+
+// loadManifests parses every YAML and JSON file under dir. The files are read directly,
+// not through pkg/load, so the test exercises only the checks.
+func loadManifests(t testing.TB, dir string) []*manifest.Object {
+	t.Helper()
+	var objs []*manifest.Object
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		ext := filepath.Ext(path)
+		if d.IsDir() || ext != ".yaml" && ext != ".yml" && ext != ".json" {
+			return nil
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, path)
+		objs = append(objs, manifest.Parse(rel, data, manifest.DefaultLimits).Objects...)
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("reading corpus: %v", err)
+	}
+	return objs
+}
+
+// TestCorpus runs the checks over the real-world manifests: every finding must be located,
+// and the counts are logged so a change in noise shows up in review (go test -v -run Corpus).
+func TestCorpus(t *testing.T) {
+	dir := filepath.Join(checktest.CorpusDir(t), "manifests")
+	objs := loadManifests(t, dir)
+	fs := lint.RunChecks(secretChecks(t), objs, nil)
+	counts := map[string]int{}
+	for _, f := range fs {
+		counts[f.Check]++
+		if f.Line <= 0 {
+			t.Errorf("%s: finding without a line: %s %s", f.File, f.Check, f.Message)
+		}
+	}
+	t.Logf("%d objects, %d findings", len(objs), len(fs))
+	for _, c := range secretChecks(t) {
+		t.Logf("  %-32s %d", c.ID, counts[c.ID])
+	}
+	if testing.Verbose() && os.Getenv("SECRETS_CORPUS_DUMP") != "" {
+		dump(t, fs, os.Getenv("SECRETS_CORPUS_DUMP"))
+	}
+}
+
+// dump logs the findings of the checks named in ids (comma-separated, "all" for every one),
+// for reviewing false positives by hand.
+func dump(t *testing.T, fs []finding.Finding, ids string) {
+	var lines []string
+	for _, f := range fs {
+		if ids == "all" || strings.Contains(","+ids+",", ","+f.Check+",") {
+			lines = append(lines, f.Check+" "+f.File+":"+strconv.Itoa(f.Line)+" "+f.Path+" :: "+f.Message)
+		}
+	}
+	sort.Strings(lines)
+	for _, l := range lines {
+		t.Log(l)
+	}
+}

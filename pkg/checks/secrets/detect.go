@@ -1,0 +1,648 @@
+package secrets
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"math"
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Detection is a credential found in a string. Secret is the matched text: it is used to
+// decide, never printed; messages go through Describe, which masks it.
+type Detection struct {
+	Format string // what was found, for messages: "GitHub token"
+	Secret string
+	// Prefix is the public, format-defining start of Secret ("ghp_", "AKIA") that a message
+	// may show; it identifies the kind of credential, not the credential.
+	Prefix string
+	// Strong formats are provider credentials recognisable wherever they appear; weak ones
+	// (a password under a "password" key) depend on the key beside them.
+	Strong bool
+}
+
+// Describe names the format and a masked form of the secret: never the secret itself.
+func (d Detection) Describe() string {
+	return fmt.Sprintf("%s (%s)", d.Format, Mask(d.Secret, d.Prefix))
+}
+
+// Mask shows only a format's public prefix and the length, so a reader can find the value
+// without the report itself leaking it into CI logs.
+func Mask(secret, prefix string) string {
+	n := utf8.RuneCountInString(secret)
+	if prefix != "" && strings.HasPrefix(secret, prefix) && n > len(prefix)+8 {
+		return fmt.Sprintf("%s…, %d chars", prefix, n)
+	}
+	return fmt.Sprintf("****, %d chars", n)
+}
+
+// textPattern is a context-free credential format.
+type textPattern struct {
+	format string
+	re     *regexp.Regexp // group 1, when present, is the secret
+	prefix func(m string) string
+	strong bool
+	// verify rejects a syntactic match that is not a credential (a JWT-shaped string whose
+	// header is not JSON, a connection string whose password is a placeholder).
+	verify func(m string) bool
+	// hints are literals every match contains; text without any of them skips the regular
+	// expression, which is most of the cost on large ConfigMaps.
+	hints []string
+}
+
+func fixedPrefix(n int) func(string) string {
+	return func(m string) string {
+		if len(m) < n {
+			return ""
+		}
+		return m[:n]
+	}
+}
+
+var textPatterns = []textPattern{
+	{format: "AWS access key ID", hints: []string{"AKIA", "ASIA"}, re: regexp.MustCompile(`\b((?:AKIA|ASIA)[A-Z2-7]{16})\b`), prefix: fixedPrefix(4), strong: true},
+	{format: "GitHub token", hints: []string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_"}, re: regexp.MustCompile(`\b(gh[pousr]_[A-Za-z0-9]{36,251})\b`), prefix: fixedPrefix(4), strong: true},
+	{format: "GitHub fine-grained token", hints: []string{"github_pat_"}, re: regexp.MustCompile(`\b(github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59,})\b`), prefix: fixedPrefix(11), strong: true},
+	{format: "GitLab personal access token", hints: []string{"glpat-"}, re: regexp.MustCompile(`\b(glpat-[A-Za-z0-9_-]{20,})`), prefix: fixedPrefix(6), strong: true},
+	{format: "Slack token", hints: []string{"xox"}, re: regexp.MustCompile(`\b(xox[abposr]-[0-9]+-[A-Za-z0-9-]{8,})`), prefix: fixedPrefix(5), strong: true},
+	{format: "Slack app token", hints: []string{"xapp-"}, re: regexp.MustCompile(`\b(xapp-[0-9]+-[A-Za-z0-9-]{10,})`), prefix: fixedPrefix(5), strong: true},
+	{format: "Slack webhook URL", hints: []string{"hooks.slack.com/services/"}, re: regexp.MustCompile(`(https://hooks\.slack\.com/services/T[A-Za-z0-9_]+/B[A-Za-z0-9_]+/[A-Za-z0-9_]{8,})`),
+		prefix: func(string) string { return "https://hooks.slack.com/services/" }, strong: true},
+	{format: "private key", hints: []string{"PRIVATE KEY"}, re: regexp.MustCompile(`(-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?:[^-]|-[^-])*)`),
+		prefix: func(m string) string { return m[:strings.Index(m[5:], "-----")+10] }, strong: true, verify: pemHasBody},
+	{format: "JWT", hints: []string{"eyJ"}, re: regexp.MustCompile(`\b(eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]*)`), prefix: fixedPrefix(3), strong: true, verify: jwtHeader},
+	{format: "connection string with a password", hints: []string{"://"}, re: regexp.MustCompile(`\b([A-Za-z][A-Za-z0-9+.-]{1,30}://[^\s:/@'"]*:[^\s/@'"]+@[^\s/'"@]+)`),
+		prefix: func(m string) string { return m[:strings.Index(m, "://")+3] }, verify: connPassword},
+}
+
+// pemHasBody keeps real key blocks and drops documentation stubs such as
+// "-----BEGIN PRIVATE KEY-----\n...\n-----END PRIVATE KEY-----".
+func pemHasBody(m string) bool {
+	body := m[strings.Index(m[5:], "-----")+10:]
+	n := 0
+	for _, line := range strings.Split(body, "\n") {
+		if strings.Contains(line, ":") { // RFC 1421 headers (Proc-Type, DEK-Info)
+			continue
+		}
+		for _, r := range line {
+			if r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r) || r == '+' || r == '/') {
+				n++
+			}
+		}
+	}
+	return n >= 64 && entropy(body) >= 4
+}
+
+// jwtHeader requires the first part to decode to a JSON object with "alg", which is what
+// separates a token from any dotted base64 string.
+func jwtHeader(m string) bool {
+	head, _, _ := strings.Cut(m, ".")
+	b, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(head, "="))
+	if err != nil {
+		return false
+	}
+	var h map[string]any
+	if json.Unmarshal(b, &h) != nil {
+		return false
+	}
+	_, ok := h["alg"]
+	return ok
+}
+
+var connRE = regexp.MustCompile(`://([^\s:/@]*):([^\s/@]+)@`)
+
+// connPassword rejects user:password pairs that are templates or placeholders.
+func connPassword(m string) bool {
+	sm := connRE.FindStringSubmatch(m)
+	if sm == nil {
+		return false
+	}
+	if IsPlaceholder(sm[2]) {
+		return false
+	}
+	// "host:port@..." is not a password; a password made of digits only is rare enough.
+	return strings.Trim(sm[2], "0123456789") != ""
+}
+
+// FindInText returns the context-free credentials in s, at most one per format, in the
+// order of textPatterns.
+func FindInText(s string) []Detection {
+	if len(s) < 16 {
+		return nil
+	}
+	var out []Detection
+	for _, p := range textPatterns {
+		if !containsAny(s, p.hints) {
+			continue
+		}
+		for _, sm := range p.re.FindAllStringSubmatch(s, 16) {
+			m := sm[1]
+			if p.verify != nil && !p.verify(m) {
+				continue
+			}
+			if p.strong && (IsPlaceholder(m) || entropy(strings.TrimPrefix(m, p.prefix(m))) < 3) {
+				continue
+			}
+			out = append(out, Detection{Format: p.format, Secret: m, Prefix: p.prefix(m), Strong: p.strong})
+			break
+		}
+	}
+	return out
+}
+
+// Scan finds credentials in text written under key (an env var name, a ConfigMap key, an
+// annotation, a command-line argument): the context-free formats anywhere in it, the text as
+// a whole judged by key, and the key/value pairs inside it (config-file lines, JSON members,
+// --flag=value and NAME=value words) judged by their own keys. Each secret is reported once.
+func Scan(key, text string) []Detection {
+	out := FindInText(text)
+	add := func(k, v string) {
+		d, ok := keyed(k, v)
+		if !ok {
+			return
+		}
+		for _, o := range out {
+			if o.Secret == d.Secret || overlaps(o.Secret, d.Secret) {
+				return
+			}
+		}
+		out = append(out, d)
+	}
+	if key != "" {
+		add(key, text)
+	}
+	pairs(text, add)
+	return out
+}
+
+// overlaps reports one secret found inside the other (a password line inside a
+// connection string, a JSON member found twice); short values are compared only by
+// equality, since a short password may occur by chance inside an unrelated token.
+func overlaps(a, b string) bool {
+	if len(a) > len(b) {
+		a, b = b, a
+	}
+	return len(a) >= 8 && strings.Contains(b, a)
+}
+
+// keyed judges value by the key it is written under: an AWS secret key, a password, or a
+// random-looking token under a secret-like name.
+func keyed(key, value string) (Detection, bool) {
+	value = strings.TrimSpace(value)
+	kind := ClassifyName(key)
+	if kind == nameOther || IsPlaceholder(value) || isTrivial(value) || looksLikeLocation(value) {
+		return Detection{}, false
+	}
+	tok := stripScheme(value)
+	switch {
+	case kind == nameAWSSecret && awsSecretRE.MatchString(tok):
+		return Detection{Format: "AWS secret access key", Secret: tok}, true
+	case kind == namePassword && !strings.ContainsAny(value, "\n"):
+		return Detection{Format: "password", Secret: value}, true
+	case HighEntropy(tok):
+		return Detection{Format: "high-entropy secret", Secret: tok}, true
+	}
+	return Detection{}, false
+}
+
+// NamedSecret reports a literal value under a name that says it is a credential, whatever
+// the value looks like: for environment variables, where the name is the contract.
+func NamedSecret(name, value string) bool {
+	value = strings.TrimSpace(value)
+	return ClassifyName(name) != nameOther && !IsPlaceholder(value) && !isTrivial(value) &&
+		!looksLikeLocation(value) && !authMode(name, value)
+}
+
+// authMode: AUTH=basic, AUTH=oauth2 name a mechanism, not a credential.
+func authMode(name, value string) bool {
+	ws := splitWords(name)
+	return len(ws) > 0 && ws[len(ws)-1] == "AUTH" && authModeRE.MatchString(value)
+}
+
+var authModeRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,15}$`)
+
+var (
+	jsonPairRE = regexp.MustCompile(`"([A-Za-z0-9_.\-]{1,100})"\s*:\s*"((?:[^"\\]|\\.){1,1000})"`)
+	// headerRE finds credential-carrying HTTP headers anywhere in a line (curl -H '...').
+	headerRE   = regexp.MustCompile(`(?i)\b((?:proxy-)?authorization|x-[a-z0-9-]*(?:token|key|secret))\s*:\s*((?:(?:bearer|basic|token)\s+)?[^\s'"]+)`)
+	linePairRE = regexp.MustCompile(`^\s*(?:export\s+|-\s+)?["']?([A-Za-z_][A-Za-z0-9_.\-]{0,100})["']?\s*(?:=|:\s|:$)\s*(.*)$`)
+)
+
+func containsAny(s string, subs []string) bool {
+	if len(subs) == 0 {
+		return true
+	}
+	for _, sub := range subs {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
+}
+
+// nameStems are lower-case fragments one of which every secret-like name contains (see
+// secretWords); "key" counts only beside one of keyStems (API_KEY, privateKey).
+var (
+	nameStems = []string{"pass", "pwd", "token", "secret", "cred", "auth"}
+	keyStems  = []string{"api", "private", "access", "encryption", "signing", "master", "hmac", "license", "session", "client"}
+)
+
+// mayNameSecret is a cheap superset test for a secret-like name anywhere in line.
+func mayNameSecret(line string) bool {
+	for _, st := range nameStems {
+		if containsFold(line, st) {
+			return true
+		}
+	}
+	if !containsFold(line, "key") {
+		return false
+	}
+	for _, st := range keyStems {
+		if containsFold(line, st) {
+			return true
+		}
+	}
+	return false
+}
+
+// containsFold reports whether s contains the lower-case ASCII word sub, ignoring ASCII
+// case, without allocating.
+func containsFold(s, sub string) bool {
+	n := len(sub)
+	for i := 0; i+n <= len(s); i++ {
+		c := s[i] | 0x20
+		if c != sub[0] {
+			continue
+		}
+		j := 1
+		for ; j < n; j++ {
+			if s[i+j]|0x20 != sub[j] {
+				break
+			}
+		}
+		if j == n {
+			return true
+		}
+	}
+	return false
+}
+
+// pairs calls fn for every key/value pair written inside text.
+func pairs(text string, fn func(k, v string)) {
+	if len(text) < 4 {
+		return
+	}
+	for _, line := range strings.Split(text, "\n") {
+		// Every pair fn can judge a credential has a key ClassifyName accepts, and such a key
+		// contains one of nameStems: other lines (most of a dashboard's JSON) are skipped.
+		if !mayNameSecret(line) {
+			continue
+		}
+		for _, m := range jsonPairRE.FindAllStringSubmatch(line, -1) {
+			fn(m[1], m[2])
+		}
+		for _, m := range headerRE.FindAllStringSubmatch(line, 16) {
+			fn(m[1], m[2])
+		}
+		if m := linePairRE.FindStringSubmatch(line); m != nil {
+			fn(m[1], lineValue(m[2]))
+		}
+		fields := strings.Fields(line)
+		for i, f := range fields {
+			f = strings.Trim(f, `"';,`)
+			name, val, eq := strings.Cut(f, "=")
+			switch {
+			case strings.HasPrefix(name, "-D"):
+				name = name[2:]
+			case strings.HasPrefix(name, "-"):
+				name = strings.TrimLeft(name, "-")
+				if !eq && i+1 < len(fields) && !strings.HasPrefix(fields[i+1], "-") {
+					val, eq = strings.Trim(fields[i+1], `"';,`), true
+				}
+			}
+			if eq && envNameRE.MatchString(name) {
+				fn(name, val)
+			}
+		}
+	}
+}
+
+var envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.\-]*$`)
+
+// lineValue strips quotes, a trailing comma and an unquoted trailing comment.
+func lineValue(v string) string {
+	v = strings.TrimSpace(v)
+	v = strings.TrimSuffix(v, ",")
+	if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') {
+		if j := strings.IndexByte(v[1:], v[0]); j >= 0 {
+			return v[1 : j+1]
+		}
+	}
+	if i := strings.Index(v, " #"); i >= 0 {
+		v = v[:i]
+	}
+	return strings.TrimSpace(v)
+}
+
+var awsSecretRE = regexp.MustCompile(`^[A-Za-z0-9/+]{40}$`)
+
+// stripScheme drops an HTTP authorization scheme so "Bearer <token>" is judged by the token.
+func stripScheme(v string) string {
+	for _, s := range []string{"Bearer ", "bearer ", "Basic ", "basic ", "token ", "Token "} {
+		if strings.HasPrefix(v, s) {
+			return strings.TrimSpace(v[len(s):])
+		}
+	}
+	return v
+}
+
+// HighEntropy reports a random-looking token: 20 or more characters without spaces, letters
+// and digits mixed, and at least 3.5 bits of Shannon entropy per character (random base64
+// and hex score 3.7 to 5; identifiers and words score lower).
+func HighEntropy(s string) bool {
+	if len(s) < 20 || len(s) > 4096 || strings.ContainsAny(s, " \t\n") {
+		return false
+	}
+	var letter, digit bool
+	for _, r := range s {
+		letter = letter || unicode.IsLetter(r)
+		digit = digit || unicode.IsDigit(r)
+	}
+	if !letter || !digit || dnsName(s) {
+		return false
+	}
+	return entropy(s) >= 3.5
+}
+
+var dnsNameRE = regexp.MustCompile(`^[a-z0-9]+(?:[-.][a-z0-9]+)+$`)
+
+// dnsName reports a Kubernetes-style object or host name ("db-credentials-v2"): lower-case
+// words joined by dashes, which reads like a reference, not a credential.
+func dnsName(s string) bool {
+	if !dnsNameRE.MatchString(s) {
+		return false
+	}
+	for _, w := range strings.FieldsFunc(s, func(r rune) bool { return r == '-' || r == '.' }) {
+		if len(w) > 12 {
+			return false
+		}
+	}
+	return true
+}
+
+// entropy is the Shannon entropy of s in bits per character.
+func entropy(s string) float64 {
+	if s == "" {
+		return 0
+	}
+	counts := map[rune]int{}
+	n := 0
+	for _, r := range s {
+		counts[r]++
+		n++
+	}
+	var h float64
+	for _, c := range counts {
+		p := float64(c) / float64(n)
+		h -= p * math.Log2(p)
+	}
+	return h
+}
+
+var (
+	placeholderExact = map[string]bool{
+		"password": true, "passwd": true, "pass": true, "secret": true, "token": true, "apikey": true,
+		"api_key": true, "api-key": true, "key": true, "changeme": true, "changeit": true, "example": true,
+		"test": true, "dummy": true, "none": true, "null": true, "nil": true, "undefined": true,
+		"default": true, "todo": true, "tbd": true, "n/a": true, "na": true, "redacted": true,
+		"hidden": true, "masked": true, "unset": true, "empty": true, "placeholder": true,
+		"value": true, "foo": true, "bar": true, "foobar": true, "secretvalue": true, "mysecret": true,
+		"mypassword": true, "my-secret": true, "my-password": true, "<nil>": true, "~": true,
+	}
+	placeholderParts = []string{"changeme", "change_me", "change-me", "changethis", "change_this", "replace_me",
+		"replace-me", "replaceme", "placeholder", "example", "your_", "your-", "yourpassword", "yoursecret",
+		"yourtoken", "redacted", "dummy", "fixme", "insert_", "insert-", "fake", "changethis", "pleasechange"}
+	// templateRE matches values filled in later: ${VAR}, $(VAR), {{ .Values.x }}, #{x},
+	// %(x)s, $VAR, <token>.
+	templateRE = regexp.MustCompile(`\$\{[^}]*\}|\$\([^)]*\)|\{\{.*\}\}|#\{[^}]*\}|%\([^)]*\)[sd]|^\$[A-Za-z_][A-Za-z0-9_]*$|<[^<>]+>|%[sv]\b`)
+	// referencePrefixes name a secret kept elsewhere: SOPS ciphertext, Vault, secret-manager
+	// URIs (vals, bank-vaults, 1Password, AWS, Azure, GCP).
+	referencePrefixes = []string{"enc[", "vault:", "ref+", "arn:aws:secretsmanager:", "arn:aws:ssm:", "sm://",
+		"op://", "azurekeyvault:", "akv:", "gcpsm:", "awssm:", "awsssm:", "projects/", "secret://", "kms:"}
+)
+
+// IsPlaceholder reports a value that is no credential: empty, a template, a placeholder
+// word, a masked value (xxxx, ****), SOPS ciphertext or a reference to a secret manager.
+func IsPlaceholder(v string) bool {
+	t := strings.TrimSpace(v)
+	t = strings.Trim(t, `"'`)
+	t = strings.TrimSpace(t)
+	if t == "" {
+		return true
+	}
+	l := strings.ToLower(t)
+	if placeholderExact[l] || strings.Contains(l, "...") || strings.Contains(l, "…") {
+		return true
+	}
+	// Placeholders are often leet-spelt to pass password rules: Ple4seCh4ngeMe, s3cr3t.
+	d := unleet.Replace(l)
+	if placeholderExact[d] || placeholderWords(d) || sequenceRuns(l) >= 2 {
+		return true
+	}
+	for _, p := range placeholderParts {
+		if strings.Contains(l, p) || strings.Contains(d, p) {
+			return true
+		}
+	}
+	for _, p := range referencePrefixes {
+		if strings.HasPrefix(l, p) {
+			return true
+		}
+	}
+	if templateRE.MatchString(t) {
+		return true
+	}
+	// Masks and fillers: xxxx, ****, ...., 0000, abab.
+	distinct := map[rune]bool{}
+	for _, r := range l {
+		distinct[r] = true
+	}
+	if len(distinct) <= 2 {
+		return true
+	}
+	return strings.Trim(l, "x*.#-_ ") == "" || strings.Contains(l, "xxxx") || strings.Contains(l, "****")
+}
+
+var unleet = strings.NewReplacer("4", "a", "3", "e", "0", "o", "1", "i", "5", "s", "7", "t", "@", "a", "$", "s")
+
+// fillerWords make up values such as "test-password" or "my_secret_token" that name a
+// secret rather than being one.
+var fillerWords = map[string]bool{
+	"test": true, "testing": true, "my": true, "your": true, "the": true, "secret": true, "password": true,
+	"passwd": true, "pass": true, "token": true, "key": true, "api": true, "user": true, "username": true,
+	"value": true, "dummy": true, "sample": true, "demo": true, "example": true, "foo": true, "bar": true,
+	"baz": true, "here": true, "some": true, "super": true, "default": true, "fake": true, "mock": true,
+	"db": true, "new": true, "supersecret": true, "secure": true, "access": true,
+}
+
+// placeholderWords reports a value of two or more words, all of them filler words.
+func placeholderWords(l string) bool {
+	ws := strings.FieldsFunc(l, func(r rune) bool { return r == '-' || r == '_' || r == '.' || r == ' ' })
+	if len(ws) < 2 {
+		return false
+	}
+	for _, w := range ws {
+		if !fillerWords[w] {
+			return false
+		}
+	}
+	return true
+}
+
+// sequenceRuns counts keyboard runs (1234, 5678, abcd) in l; two of them mark a made-up
+// value such as "8312341g-5678-abcd-...", which a random secret almost never contains.
+func sequenceRuns(l string) int {
+	n := 0
+	for _, r := range []string{"1234", "2345", "3456", "4567", "5678", "6789", "abcd", "bcde", "cdef", "qwer", "asdf"} {
+		if strings.Contains(l, r) {
+			n++
+		}
+	}
+	return n
+}
+
+// isTrivial reports values no one would call a secret: booleans, and short numbers (ports,
+// counts, flags).
+func isTrivial(v string) bool {
+	switch strings.ToLower(v) {
+	case "true", "false", "yes", "no", "on", "off", "enabled", "disabled", "enable", "disable",
+		"required", "optional", "always", "never", "auto":
+		return true
+	}
+	return len(v) <= 6 && strings.Trim(v, "0123456789.-") == ""
+}
+
+// looksLikeLocation reports a value that says where a secret is rather than what it is:
+// a file path or a URL without credentials in it.
+func looksLikeLocation(v string) bool {
+	if strings.HasPrefix(v, "/") || strings.HasPrefix(v, "./") || strings.HasPrefix(v, "~/") {
+		return !strings.ContainsAny(v, " \t")
+	}
+	if i := strings.Index(v, "://"); i > 0 && i < 12 && !connRE.MatchString(v) {
+		return true
+	}
+	return false
+}
+
+// nameKind is what a field's name says about its value.
+type nameKind int
+
+const (
+	nameOther     nameKind = iota
+	nameSecret             // token, API key, client secret, ...
+	namePassword           // a password: even a short, memorable value is a credential
+	nameAWSSecret          // AWS secret access key
+)
+
+// secretWords are the last words of names whose values are credentials.
+var secretWords = map[string]nameKind{
+	"PASSWORD": namePassword, "PASSWD": namePassword, "PASS": namePassword, "PWD": namePassword,
+	"PASSPHRASE": namePassword, "PASSCODE": namePassword,
+	"TOKEN": nameSecret, "SECRET": nameSecret, "APIKEY": nameSecret, "CREDENTIALS": nameSecret,
+	"CREDENTIAL": nameSecret, "CREDS": nameSecret, "AUTH": nameSecret, "PRIVATEKEY": nameSecret,
+	"ACCESSKEY": nameSecret, "SECRETKEY": nameSecret, "APITOKEN": nameSecret, "AUTHTOKEN": nameSecret,
+	"CLIENTSECRET": nameSecret, "AUTHORIZATION": nameSecret,
+}
+
+// keyQualifiers make a trailing KEY a credential: API_KEY, PRIVATE_KEY, ACCESS_KEY.
+var keyQualifiers = map[string]bool{
+	"API": true, "PRIVATE": true, "ACCESS": true, "SECRET": true, "ENCRYPTION": true, "SIGNING": true,
+	"MASTER": true, "HMAC": true, "LICENSE": true, "SESSION": true, "CLIENT": true, "AUTH": true,
+}
+
+// notSecretWords anywhere in a name make it describe a secret rather than hold one:
+// checksum/secret annotations, PASSWORD_HASH.
+var notSecretWords = map[string]bool{
+	"CHECKSUM": true, "HASH": true, "DIGEST": true, "SHA": true, "SHA1": true, "SHA256": true,
+	"FINGERPRINT": true, "MD5": true,
+}
+
+// ClassifyName says whether a name (env var, ConfigMap key, flag, annotation key) holds a
+// credential. The name is split into words on _ - . / and camelCase, and its last word
+// decides: DB_PASSWORD and clientSecret are secrets; PASSWORD_FILE, TOKEN_PATH,
+// SECRET_NAME and TOKEN_URL are references to one.
+func ClassifyName(name string) nameKind {
+	words := splitWords(name)
+	for i := len(words) - 1; i >= 0; i-- {
+		if strings.Trim(words[i], "0123456789") != "" {
+			words = words[:i+1]
+			break
+		}
+		if i == 0 {
+			return nameOther
+		}
+	}
+	if len(words) == 0 {
+		return nameOther
+	}
+	for _, w := range words {
+		if notSecretWords[w] {
+			return nameOther
+		}
+	}
+	last := strings.TrimRight(words[len(words)-1], "0123456789")
+	var prev string
+	if len(words) > 1 {
+		prev = words[len(words)-2]
+	}
+	aws := contains(words, "SECRET") && (contains(words, "ACCESS") || contains(words, "AWS"))
+	if last == "KEY" && keyQualifiers[prev] || last == "ACCESSKEY" || last == "SECRETKEY" {
+		if aws {
+			return nameAWSSecret
+		}
+		return nameSecret
+	}
+	return secretWords[last]
+}
+
+func contains(ws []string, w string) bool {
+	for _, x := range ws {
+		if x == w {
+			return true
+		}
+	}
+	return false
+}
+
+// splitWords splits a name into upper-case words on separators and camelCase boundaries
+// ("dbPassword" → DB PASSWORD, "APIKey" → API KEY).
+func splitWords(name string) []string {
+	var words []string
+	var cur []rune
+	flush := func() {
+		if len(cur) > 0 {
+			words = append(words, strings.ToUpper(string(cur)))
+			cur = cur[:0]
+		}
+	}
+	rs := []rune(name)
+	for i, r := range rs {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+			flush()
+			continue
+		}
+		if i > 0 && unicode.IsUpper(r) && len(cur) > 0 {
+			prev := rs[i-1]
+			nextLower := i+1 < len(rs) && unicode.IsLower(rs[i+1])
+			if unicode.IsLower(prev) || unicode.IsDigit(prev) || unicode.IsUpper(prev) && nextLower {
+				flush()
+			}
+		}
+		cur = append(cur, r)
+	}
+	flush()
+	return words
+}

@@ -1,0 +1,194 @@
+package secrets
+
+import (
+	"strings"
+	"testing"
+)
+
+// Test credentials: random strings in each provider's format, generated for these tests.
+// None of them is or was a live credential.
+const (
+	awsKeyID     = "AKIAUJZDEGXDNCF32EPF"
+	awsSecretKey = "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"
+	githubToken  = "ghp_JBd0Kh8oOOL8dKLzdocJ2isAjIhKtJ0RlgLK"
+	githubPAT    = "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"
+	gitlabToken  = "glpat-StPKR0CsTy4Qwb8DwkNh"
+	slackBot     = "xoxb-70342366712-7684268465632-fljoQoaF1LlqsajAIxNKu8iS"
+	slackApp     = "xapp-1-A6D39ZZZZG4-6031372159010-ed5ac06e2559dd98993ced429fa05ea3c25f51410161095aa29205855c1d1904"
+	slackHook    = "https://hooks.slack.com/services/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"
+	jwt          = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJzdmMtYmlsbGluZyIsImlhdCI6MTcxODAwMDAwMH0.qcbnr3yBdGBLEPH1qhT61qtc4xatws8phP9nhFyJfm5"
+	randomToken  = "vAmwufUxbvJDCTbyvHNsG9eh"
+	pemBody      = "DnkHIfxIq2HZt/PlJhx2jIclHkCiHp6bR1IqfEouHgxzNNAL5wIScGebcy8F5n3/\nYNBDRzrZSgqbjG3uhkWKFLf6xuI5aHUQPFeNBTxaQWk8JzFalHlsZfYcMMDktXP/\ntKsf2rcDkdfrUnW5gcF+Ha6ili8GjHEAD6/Wj9KfzjsQGMrb9h+ImB+LK777pzNk\n"
+	privateKey   = "-----BEGIN RSA PRIVATE KEY-----\n" + pemBody + "-----END RSA PRIVATE KEY-----\n"
+)
+
+func formats(ds []Detection) string {
+	var out []string
+	for _, d := range ds {
+		out = append(out, d.Format)
+	}
+	return strings.Join(out, ", ")
+}
+
+func TestScanFormats(t *testing.T) {
+	cases := []struct {
+		name, key, value, want string
+	}{
+		// Each format, then a near miss that must not match.
+		{"aws key id", "", "aws: " + awsKeyID, "AWS access key ID"},
+		{"aws key id: AWS's documented example", "", "AKIAIOSFODNN7EXAMPLE", ""},
+		{"aws key id: lower case", "", strings.ToLower(awsKeyID), ""},
+		{"aws key id: too short", "", "AKIAUJZDEGXDNCF3", ""},
+		{"aws secret key by key", "AWS_SECRET_ACCESS_KEY", awsSecretKey, "AWS secret access key"},
+		{"aws secret key in a credentials file", "credentials", "[default]\naws_access_key_id = " + awsKeyID + "\naws_secret_access_key = " + awsSecretKey + "\n", "AWS access key ID, AWS secret access key"},
+		{"aws-secret-shaped value under another key", "RELEASE_NOTES_URL", awsSecretKey, ""},
+		{"github token", "", "token " + githubToken, "GitHub token"},
+		{"github fine-grained token", "", githubPAT, "GitHub fine-grained token"},
+		{"github: unknown prefix", "", "ghx_JBd0Kh8oOOL8dKLzdocJ2isAjIhKtJ0RlgLK", ""},
+		{"github: too short", "", "ghp_JBd0Kh8oOOL8dKLz", ""},
+		{"github: masked", "", "ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", ""},
+		{"gitlab token", "", gitlabToken, "GitLab personal access token"},
+		{"gitlab: placeholder", "", "glpat-xxxxxxxxxxxxxxxxxxxx", ""},
+		{"slack bot token", "", slackBot, "Slack token"},
+		{"slack app token", "", slackApp, "Slack app token"},
+		{"slack webhook", "", "url: " + slackHook, "Slack webhook URL"},
+		{"slack: prefix only", "", "xoxb-", ""},
+		{"slack webhook: no token", "", "https://hooks.slack.com/services/", ""},
+		{"private key", "", privateKey, "private key"},
+		{"private key: documentation stub", "", "-----BEGIN PRIVATE KEY-----\n...\n-----END PRIVATE KEY-----", ""},
+		{"certificate is public", "", "-----BEGIN CERTIFICATE-----\n" + pemBody + "-----END CERTIFICATE-----", ""},
+		{"jwt", "", "Authorization: Bearer " + jwt, "JWT"},
+		{"jwt: header without alg", "", "eyJ0eXAiOiJ4In0.eyJzdWIiOiJzdmMtYmlsbGluZyJ9.qcbnr3yBdGBLEPH1qhT61qtc4xatws8", ""},
+		{"jwt: header not base64 JSON", "", "eyJhbGciOiJIU.eyJzdWIiOiJzdmM.qcbnr3yBdGBLEPH1qhT", ""},
+		{"connection string", "", "postgres://app:Xk9mQ2vTw@db:5432/app", "connection string with a password"},
+		{"connection string: empty user", "", "redis://:Xk9mQ2vTw@redis:6379/0", "connection string with a password"},
+		{"connection string: ${VAR}", "", "postgres://app:${DB_PASSWORD}@db:5432/app", ""},
+		{"connection string: $(VAR)", "", "postgres://app:$(DB_PASSWORD)@db:5432/app", ""},
+		{"connection string: placeholder", "", "mysql://root:password@db/app", ""},
+		{"connection string: no password", "", "https://user@git.example.com/repo.git", ""},
+		{"generic high entropy by key", "API_TOKEN", randomToken, "high-entropy secret"},
+		{"generic: secret key, low entropy", "API_TOKEN", "enabled-for-all-users", ""},
+		{"generic: high entropy, innocent key", "BUILD_ID", randomToken, ""},
+		{"generic: checksum annotation", "checksum/secret", "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", ""},
+		{"generic: too short", "API_TOKEN", "vAmwufUxbvJD", ""},
+		{"password by key", "db.password", "hunter2!", "password"},
+		{"password: reference", "PASSWORD_FILE", "hunter2!", ""},
+		{"password: path", "password", "/etc/app/password", ""},
+		{"properties file", "app.properties", "spring.datasource.url=jdbc:postgresql://db/app\nspring.datasource.password=Tr0ub4dor&3\n", "password"},
+		{"yaml file", "config.yaml", "db:\n  host: db\n  password: \"Tr0ub4dor&3\" # rotated monthly\n", "password"},
+		{"json member", "config.json", `{"oauth": {"clientId": "billing", "clientSecret": "` + randomToken + `"}}`, "high-entropy secret"},
+		{"command line flag", "", "--db-password=Tr0ub4dor&3", "password"},
+		{"flag with separate value", "", "server --api-token " + randomToken + " --port 80", "high-entropy secret"},
+		{"java system property", "", "-Dspring.datasource.password=Tr0ub4dor&3 -Xmx1g", "password"},
+		{"templated config", "config.yaml", "password: ${DB_PASSWORD}\ntoken: {{ .Values.token }}\n", ""},
+		{"sops ciphertext", "password", "ENC[AES256_GCM,data:p673w==,iv:YY=,tag:3z==,type:str]", ""},
+		{"sealed-secrets style reference", "password", "vault:secret/data/db#password", ""},
+		{"innocent config", "nginx.conf", "server {\n  listen 80;\n  location / { proxy_pass http://app:8080; }\n}\n", ""},
+		{"boolean under a secret name", "AUTH", "true", ""},
+		{"authorization header", "", "curl -H 'Authorization: Bearer " + randomToken + "' http://api", "high-entropy secret"},
+		{"api key header", "", "curl -H \"X-Api-Key: " + randomToken + "\" http://api", "high-entropy secret"},
+		{"authorization header: variable", "", "curl -H \"Authorization: Bearer $TOKEN\" http://api", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ds := Scan(tc.key, tc.value)
+			if got := formats(ds); got != tc.want {
+				t.Errorf("Scan(%q, %q) = %q, want %q", tc.key, tc.value, got, tc.want)
+			}
+			for _, d := range ds {
+				if desc := d.Describe(); strings.Contains(desc, d.Secret) || len(d.Secret) > 12 && strings.Contains(desc, d.Secret[len(d.Secret)-8:]) {
+					t.Errorf("Describe leaks the secret: %s", desc)
+				}
+			}
+		})
+	}
+}
+
+func TestIsPlaceholder(t *testing.T) {
+	placeholders := []string{"", "  ", "changeme", "CHANGE_ME", "<token>", "<your-api-key>", "${DB_PASSWORD}", "$(DB_PASSWORD)",
+		"$DB_PASSWORD", "{{ .Values.password }}", "xxx", "XXXXXXXX", "****", "********", "password", "Password", "example",
+		"secret", "ENC[AES256_GCM,data:abc,iv:def,tag:ghi,type:str]", "vault:secret/data/app#token",
+		"ref+awssm://prod/db#password", "Ple4seCh4ngeThisN0tAVerySecretV4lue", "test-password", "my_secret_token",
+		"...base64 encoded data...", "s3cr3t", "8312341g-5678-abcd-4a2b2c-33bcsd655", "your-token-here", "%s"}
+	for _, v := range placeholders {
+		if !IsPlaceholder(v) {
+			t.Errorf("IsPlaceholder(%q) = false, want true", v)
+		}
+	}
+	real := []string{"hunter2", "Tr0ub4dor&3", "admin", "postgres", randomToken, githubToken, awsSecretKey, "minio123"}
+	for _, v := range real {
+		if IsPlaceholder(v) {
+			t.Errorf("IsPlaceholder(%q) = true, want false", v)
+		}
+	}
+}
+
+func TestClassifyName(t *testing.T) {
+	cases := map[string]nameKind{
+		"DB_PASSWORD": namePassword, "dbPassword": namePassword, "db.password": namePassword, "MYSQL_ROOT_PASSWORD": namePassword,
+		"DB_PASSWORD_2": namePassword, "PASSWORD2": namePassword, "smtp-pass": namePassword, "PASSWD": namePassword,
+		"GITHUB_TOKEN": nameSecret, "authToken": nameSecret, "CLIENT_SECRET": nameSecret, "clientSecret": nameSecret,
+		"API_KEY": nameSecret, "apiKey": nameSecret, "APIKey": nameSecret, "APIKEY": nameSecret, "PRIVATE_KEY": nameSecret,
+		"CREDENTIALS": nameSecret, "BASIC_AUTH": nameSecret, "MINIO_ACCESS_KEY": nameSecret,
+		"AWS_SECRET_ACCESS_KEY": nameAWSSecret, "secretAccessKey": nameAWSSecret, "aws_secret_key": nameAWSSecret,
+		"PASSWORD_FILE": nameOther, "TOKEN_PATH": nameOther, "SECRET_NAME": nameOther, "TOKEN_URL": nameOther,
+		"AWS_ACCESS_KEY_ID": nameOther, "OAUTH_CLIENT_ID": nameOther, "CACHE_KEY": nameOther, "PASSWORD_HASH": nameOther,
+		"checksum/secret": nameOther, "TOKEN_TTL": nameOther, "BYPASS": nameOther, "": nameOther, "_1": nameOther,
+	}
+	for name, want := range cases {
+		if got := ClassifyName(name); got != want {
+			t.Errorf("ClassifyName(%q) = %d, want %d", name, got, want)
+		}
+	}
+}
+
+func TestNamedSecret(t *testing.T) {
+	cases := []struct {
+		name, value string
+		want        bool
+	}{
+		{"DB_PASSWORD", "hunter2", true},
+		{"GITHUB_TOKEN", "abc123", true},
+		{"SECRET_NAME", "db-credentials", false},
+		{"DB_PASSWORD", "changeme", false},
+		{"DB_PASSWORD", "", false},
+		{"ENABLE_AUTH", "true", false},
+		{"AUTH", "basic", false},
+		{"BASIC_AUTH", "admin:hunter2", true},
+		{"TOKEN", "/var/run/secrets/tokens/vault", false},
+		{"PWD", "/app", false},
+	}
+	for _, tc := range cases {
+		if got := NamedSecret(tc.name, tc.value); got != tc.want {
+			t.Errorf("NamedSecret(%q, %q) = %v, want %v", tc.name, tc.value, got, tc.want)
+		}
+	}
+}
+
+func TestHighEntropy(t *testing.T) {
+	for v, want := range map[string]bool{
+		randomToken: true, awsSecretKey: true, "9f86d081884c7d659a2feaa0c55ad015": true,
+		"aaaaaaaaaaaaaaaaaaaaaaaaaaaa1": false, "my-service-account-v2-staging": false, "short1": false,
+		"ThisIsJustAnOrdinarySentence": false, "with space 9f86d081884c7d659a2f": false,
+	} {
+		if got := HighEntropy(v); got != want {
+			t.Errorf("HighEntropy(%q) = %v, want %v (entropy %.2f)", v, got, want, entropy(v))
+		}
+	}
+}
+
+func TestMask(t *testing.T) {
+	if got := Mask(githubToken, "ghp_"); got != "ghp_…, 40 chars" {
+		t.Errorf("Mask = %q", got)
+	}
+	if got := Mask("hunter2", ""); got != "****, 7 chars" {
+		t.Errorf("Mask = %q", got)
+	}
+}
+
+func TestDescribeAll(t *testing.T) {
+	ds := Scan("env.txt", "A_PASSWORD: Tr0ub4dor&3\nB_PASSWORD: hunter2!\nslack: "+slackHook+"\n")
+	if got, want := describeAll(ds), "Slack webhook URL (https://hooks.slack.com/services/…, 77 chars) and password (2 values)"; got != want {
+		t.Errorf("describeAll = %q, want %q", got, want)
+	}
+}

@@ -1,0 +1,164 @@
+package cli
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/kubectl-secure/kubectl-secure/pkg/fix"
+	"github.com/kubectl-secure/kubectl-secure/pkg/report"
+)
+
+// overlayWriter writes fixes of objects built by Kustomize into their overlay. None yet:
+// such fixes are reported as not applied.
+var overlayWriter fix.OverlayWriter
+
+// readsStdin reports whether the command line names standard input.
+func (o *LintOptions) readsStdin() bool {
+	for _, p := range append(append([]string{}, o.paths...), o.Filenames...) {
+		if p == "-" {
+			return true
+		}
+	}
+	return false
+}
+
+// runFix is `lint --diff` and `lint --fix`: lint, apply the fixes in memory, then print
+// them as a diff or write them and lint again to report what is left.
+func (o *LintOptions) runFix() error {
+	var stdin []byte
+	if o.readsStdin() && o.In != nil {
+		// stdin is read once; keep it, the fixes edit it and --fix writes it back out.
+		data, err := io.ReadAll(o.In)
+		if err != nil {
+			return fmt.Errorf("reading standard input: %w", err)
+		}
+		stdin = data
+		o.In = bytes.NewReader(stdin)
+	}
+	_, findings, errs := o.lintInputs()
+
+	ws := fix.NewWorkspace(func(path string) ([]byte, error) {
+		if path == fix.Stdin {
+			return stdin, nil
+		}
+		return os.ReadFile(path)
+	})
+	res := fix.Apply(ws, findings, fix.Options{Unsafe: o.UnsafeFixes, Overlay: overlayWriter})
+	changed := ws.Changed()
+	o.fixSummary(res, changed)
+
+	if o.Diff {
+		for _, e := range errs {
+			fmt.Fprintf(o.ErrOut, "kubectl-secure: error: %s\n", report.Sanitize(e.Error()))
+		}
+		if err := fix.WriteDiff(o.Out, displayFiles(changed)); err != nil {
+			return fmt.Errorf("writing the diff: %w", err)
+		}
+		switch {
+		case len(errs) > 0:
+			return exitError{ExitError}
+		case failing(findings, o.failOn):
+			return exitError{ExitFindings}
+		}
+		return nil
+	}
+
+	writeErrs := fix.WriteFiles(changed)
+	for _, err := range writeErrs {
+		fmt.Fprintf(o.ErrOut, "kubectl-secure: error: %s\n", report.Sanitize(err.Error()))
+	}
+	again := *o
+	again.Fix = false
+	if stdin != nil {
+		// The fixed stream goes to stdout, where a pipeline expects it; the report of what
+		// is left goes to stderr.
+		fixed := stdin
+		if f, err := ws.Open(fix.Stdin); err == nil {
+			fixed = f.Data
+		}
+		if _, err := o.Out.Write(fixed); err != nil {
+			return fmt.Errorf("writing the fixed stream: %w", err)
+		}
+		again.In = bytes.NewReader(fixed)
+		again.Out = o.ErrOut
+	}
+	err := again.Run()
+	if len(writeErrs) > 0 {
+		return exitError{ExitError}
+	}
+	return err
+}
+
+// fixSummary tells on stderr what was fixed and what was not, and why.
+func (o *LintOptions) fixSummary(res *fix.Result, changed []*fix.File) {
+	fixes, changes := res.Fixed()
+	files := 0
+	for _, f := range changed {
+		if f.Path != fix.Stdin {
+			files++
+		}
+	}
+	verb := "fixed"
+	if o.Diff {
+		verb = "would fix"
+	}
+	where := plural(files, "file")
+	if files == 0 && len(changed) > 0 {
+		where = "standard input"
+	}
+	fmt.Fprintf(o.ErrOut, "kubectl-secure: %s %s (%s) in %s\n", verb, plural(fixes, "finding"), plural(changes, "change"), where)
+	skipped := res.Skipped()
+	if n := skipped[fix.SkipUnsafe]; n > 0 {
+		fmt.Fprintf(o.ErrOut, "kubectl-secure: %s not applied (unsafe; use --unsafe-fixes)\n", plural(n, "fix", "fixes"))
+	}
+	if n := skipped[fix.SkipOverlay]; n > 0 {
+		fmt.Fprintf(o.ErrOut, "kubectl-secure: %s not applied (Kustomize overlay)\n", plural(n, "fix", "fixes"))
+	}
+	var reasons []string
+	for r := range skipped {
+		if r != fix.SkipUnsafe && r != fix.SkipOverlay {
+			reasons = append(reasons, r)
+		}
+	}
+	sort.Strings(reasons)
+	for _, r := range reasons {
+		fmt.Fprintf(o.ErrOut, "kubectl-secure: %s not applied (%s)\n", plural(skipped[r], "fix", "fixes"), r)
+	}
+	for _, f := range res.Failed() {
+		fmt.Fprintf(o.ErrOut, "kubectl-secure: warning: %s:%d: %s: fix not applied: %s\n",
+			f.Finding.File, f.Finding.Line, f.Finding.Check, report.Sanitize(f.Err.Error()))
+	}
+}
+
+// plural renders "1 fix" or "2 fixes"; the plural defaults to word+"s".
+func plural(n int, word string, many ...string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	if len(many) > 0 {
+		return fmt.Sprintf("%d %s", n, many[0])
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// displayFiles names files in the diff relative to the working directory, as `git apply`
+// run there expects them.
+func displayFiles(files []*fix.File) []*fix.File {
+	wd, _ := os.Getwd()
+	out := make([]*fix.File, len(files))
+	for i, f := range files {
+		c := *f
+		if filepath.IsAbs(c.Path) && wd != "" {
+			if rel, err := filepath.Rel(wd, c.Path); err == nil && !strings.HasPrefix(rel, "..") {
+				c.Path = rel
+			}
+		}
+		out[i] = &c
+	}
+	return out
+}

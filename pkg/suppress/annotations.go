@@ -1,0 +1,99 @@
+package suppress
+
+import (
+	"fmt"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/kubectl-secure/kubectl-secure/pkg/fieldpath"
+	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
+	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
+	"github.com/kubectl-secure/kubectl-secure/pkg/workload"
+)
+
+// AnnotationKey suppresses findings of the object that carries it, on the object or on its
+// pod template: "ID[,ID]: reason", one suppression per line.
+const AnnotationKey = "kubectl-secure.io/ignore"
+
+// collectAnnotations reads the annotation of every object and of its pod templates.
+func (a *applier) collectAnnotations(objs []*manifest.Object) {
+	a.byRef = map[finding.ObjectRef][]*suppression{}
+	for _, o := range objs {
+		metas := []fieldpath.Path{fieldpath.New("metadata")}
+		for _, pod := range workload.Pods(o) {
+			if len(pod.MetaPath) > 1 { // a Pod's own metadata is the object's
+				metas = append(metas, pod.MetaPath)
+			}
+		}
+		for _, meta := range metas {
+			p := meta.Keys("annotations", AnnotationKey)
+			n := o.Get(p)
+			if n == nil {
+				continue
+			}
+			a.annotation(o, p, n)
+		}
+	}
+}
+
+func (a *applier) annotation(o *manifest.Object, p fieldpath.Path, n *yaml.Node) {
+	pos := o.Locate(p)
+	if n.Kind != yaml.ScalarNode {
+		a.fail(pos.File, pos.Line, "annotation %s must be a string \"check-id[,check-id]: reason\"", AnnotationKey)
+		return
+	}
+	for i, entry := range strings.Split(n.Value, "\n") {
+		if strings.TrimSpace(entry) == "" {
+			continue
+		}
+		at := pos
+		if n.Style&yaml.LiteralStyle != 0 {
+			// Each line of a literal block is a line of the file after the "|".
+			at.Line, at.Column = pos.Line+1+i, 1
+		}
+		names, reason, problem := parseAnnotation(entry)
+		if problem == "" {
+			if err := validNames(names); err != nil {
+				problem = err.Error()
+			}
+		}
+		if problem != "" {
+			a.fail(at.File, at.Line, "annotation %s: %s", AnnotationKey, problem)
+			continue
+		}
+		key := fmt.Sprintf("%s\x00%d\x00%d\x00%s", at.File, at.Line, at.Column, strings.TrimSpace(entry))
+		s := a.annotations[key]
+		if s == nil {
+			s = &suppression{source: FromAnnotation, file: at.File, line: at.Line, column: at.Column,
+				names: names, reason: reason, refs: map[finding.ObjectRef]bool{}, object: o.Ref, path: p.String()}
+			a.annotations[key] = s
+		}
+		if !s.refs[o.Ref] {
+			s.refs[o.Ref] = true
+			a.byRef[o.Ref] = append(a.byRef[o.Ref], s)
+		}
+	}
+}
+
+// parseAnnotation reads one "ID[,ID]: reason" line.
+func parseAnnotation(entry string) (names []string, reason, problem string) {
+	ids, reason, found := strings.Cut(entry, ":")
+	ids, reason = strings.TrimSpace(ids), strings.TrimSpace(reason)
+	if !found && ids != "" && !strings.ContainsAny(ids, " \t") {
+		found = true // only check names: the reason is what is missing
+	}
+	if !found || ids == "" {
+		return nil, "", fmt.Sprintf("%q must be written \"check-id[,check-id]: reason\"", strings.TrimSpace(entry))
+	}
+	names = splitNames(ids)
+	for _, n := range names {
+		if n == "" || strings.ContainsAny(n, " \t") {
+			return nil, "", fmt.Sprintf("bad check list %q: write IDs or categories separated by commas", ids)
+		}
+	}
+	if reason == "" {
+		return nil, "", fmt.Sprintf("suppression of %s has no reason: write \"%s: <why it is accepted>\"", ids, ids)
+	}
+	return names, reason, ""
+}
