@@ -165,14 +165,11 @@ type builder struct {
 
 func newBuilder(dir string, cache *Cache) *builder {
 	b := &builder{dir: dir, cache: cache}
-	b.root, _ = filepath.Abs(dir)
-	if real, err := filepath.EvalSymlinks(b.root); err == nil {
-		b.root = real
+	if abs, err := filepath.Abs(dir); err == nil {
+		b.root = realPath(abs)
 	}
 	if wd, err := os.Getwd(); err == nil {
-		if real, err := filepath.EvalSymlinks(wd); err == nil {
-			b.wd = real
-		}
+		b.wd = realPath(wd)
 	}
 	return b
 }

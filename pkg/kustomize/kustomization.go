@@ -59,9 +59,7 @@ func readKustomization(dir string, cache *Cache) (*kustomization, error) {
 	}
 	// kustomize's loader resolves symbolic links before it joins relative paths; so do
 	// we, or ../base from a linked overlay would lead elsewhere.
-	if real, err := filepath.EvalSymlinks(abs); err == nil {
-		abs = real
-	}
+	abs = realPath(abs)
 	absFile := filepath.Join(abs, filepath.Base(file))
 	sf := cache.file(absFile)
 	if sf.err != nil {

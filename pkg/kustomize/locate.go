@@ -38,8 +38,8 @@ type patchDoc struct {
 	file string
 	root *yaml.Node
 	ops  bool
-	// jsonOps are the add and replace operations of a JSON 6902 patch, in order, with
-	// paths translated to the indices of the built object.
+	// jsonOps are the operations of a JSON 6902 patch, in order, with their paths also
+	// translated to the indices of the built object.
 	jsonOps []jsonOp
 }
 
@@ -61,14 +61,14 @@ func (b *builder) locator(obj *manifest.Object, origin *resource.Origin) *locato
 	case origin == nil:
 		owners = []string{g.root}
 	case origin.ConfiguredIn != "":
-		kfile := filepath.Join(g.root, origin.ConfiguredIn)
+		kfile := realDir(filepath.Join(g.root, origin.ConfiguredIn))
 		owners = []string{filepath.Dir(kfile)}
 		l.file = b.display(kfile)
 		if k := g.nodes[filepath.Dir(kfile)]; k != nil {
 			l.generatorEntry(k, origin.ConfiguredBy.Kind, obj.Ref.Name)
 		}
 	case origin.Path != "":
-		abs := filepath.Join(g.root, origin.Path)
+		abs := realDir(filepath.Join(g.root, origin.Path))
 		owners = g.owners[abs]
 		l.file = b.display(abs)
 		sf := b.cache.file(abs)
@@ -385,7 +385,7 @@ func subsumes(built, patch *yaml.Node) bool {
 
 func (l *locator) patchDocs(k *kustomization, p patch) []patchDoc {
 	if p.path.value != "" {
-		abs := k.abs(p.path.value)
+		abs := realDir(k.abs(p.path.value))
 		display := l.b.display(abs)
 		sf := l.b.cache.file(abs)
 		var out []patchDoc

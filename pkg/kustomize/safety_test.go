@@ -406,3 +406,36 @@ func TestBuildThroughSymlink(t *testing.T) {
 		}
 	}
 }
+
+// TestBaseThroughSymlink builds an overlay whose base is a symbolic link to a directory:
+// the overlay's patch still applies to the base's objects and locates there.
+func TestBaseThroughSymlink(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"real/base/kustomization.yaml":   "resources:\n  - deployment.yaml\n",
+		"real/base/deployment.yaml":      deployment,
+		"app/base":                       "->../real/base",
+		"app/overlay/kustomization.yaml": "resources:\n  - ../base\nimages:\n  - name: nginx\n    newTag: \"1.26\"\npatches:\n  - path: patch.yaml\n",
+		"app/overlay/patch.yaml":         "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      hostPID: true\n",
+	})
+	t.Chdir(root)
+	objs, err := Build("app/overlay", NewCache())
+	if err != nil {
+		t.Fatal(err)
+	}
+	web := find(objs, "Deployment", "web")
+	if web == nil {
+		t.Fatalf("no Deployment web in %v", refs(objs))
+	}
+	for _, tc := range []struct {
+		path fp.Path
+		want string
+	}{
+		{podSpec.Keys("hostPID"), "app/overlay/patch.yaml:8:16"},
+		{app.Keys("image"), "app/overlay/kustomization.yaml:5:13"},
+		{app.Keys("name"), "real/base/deployment.yaml:9:17"},
+	} {
+		if got := posString(web.Locate(tc.path)); got != tc.want {
+			t.Errorf("Locate(%s) = %s, want %s", tc.path, got, tc.want)
+		}
+	}
+}

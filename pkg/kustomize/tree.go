@@ -123,10 +123,11 @@ func readGraph(dir string, cache *Cache) (*graph, error) {
 			case err != nil:
 				g.missing(k, r, err)
 			case info.IsDir():
-				dirEntry(r, p, include, component)
+				dirEntry(r, realPath(p), include, component)
 			case !info.Mode().IsRegular():
 				g.errs = append(g.errs, &finding.InputError{File: k.file, Line: r.node.Line, Message: fmt.Sprintf("%q is not a regular file", r.value)})
 			default:
+				p = realDir(p)
 				g.files[p] = true
 				if include {
 					g.owners[p] = append(g.owners[p], k.dir)
@@ -169,6 +170,7 @@ func readGraph(dir string, cache *Cache) (*graph, error) {
 			case !info.Mode().IsRegular():
 				g.errs = append(g.errs, &finding.InputError{File: k.file, Line: r.node.Line, Message: fmt.Sprintf("%q is not a regular file", r.value)})
 			default:
+				p = realDir(p)
 				g.files[p] = true
 				if i < len(patches) {
 					g.patchFiles[p] = append(g.patchFiles[p], k.dir)
@@ -264,6 +266,22 @@ func within(dir, file string) bool {
 	}
 	rel, err := filepath.Rel(d, fd)
 	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
+// realPath resolves the symbolic links of a path that exists, as kustomize's loader does
+// for the directories it builds.
+func realPath(p string) string {
+	if real, err := filepath.EvalSymlinks(p); err == nil {
+		return real
+	}
+	return p
+}
+
+// realDir resolves the symbolic links of a file's directory, not of the file itself: the
+// path by which kustomize's load restrictor checks, and the key under which the graph
+// knows a file whichever way a kustomization or kustomize's origin annotation names it.
+func realDir(p string) string {
+	return filepath.Join(realPath(filepath.Dir(p)), filepath.Base(p))
 }
 
 func relOrAbs(base, p string) string {
