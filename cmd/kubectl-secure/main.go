@@ -5,7 +5,6 @@ import (
 	"io"
 	"log"
 	"os"
-	"runtime/debug"
 
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
@@ -17,13 +16,6 @@ func main() {
 	// standard logger while building; they would interleave with our report on stderr and
 	// are about kustomize's own roadmap, not about security.
 	log.SetOutput(io.Discard)
-	// A lint run is short-lived and allocates most of its memory in parse trees; the
-	// default GC pacing lets the heap double before collecting. A soft limit keeps peak memory
-	// low on large repositories (the runtime caps the GC's CPU share when the limit binds),
-	// and GOMEMLIMIT in the environment still wins.
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(100 << 20)
-	}
 	streams := genericiooptions.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
 	os.Exit(cli.Execute(os.Args[1:], streams))
 }
