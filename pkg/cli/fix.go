@@ -13,9 +13,16 @@ import (
 	"github.com/kubectl-secure/kubectl-secure/pkg/report"
 )
 
-// overlayWriter writes fixes of objects built by Kustomize into their overlay. None yet:
-// such fixes are reported as not applied.
-var overlayWriter fix.OverlayWriter
+// validateFixTo checks --fix-to, which only means something with --fix or --diff.
+func (o *LintOptions) validateFixTo() error {
+	if _, err := fix.ParseFixTo(o.FixTo); err != nil {
+		return err
+	}
+	if o.FixTo != "" && !o.Fix && !o.Diff {
+		return fmt.Errorf("--fix-to needs --fix or --diff")
+	}
+	return nil
+}
 
 // readsStdin reports whether the command line names standard input.
 func (o *LintOptions) readsStdin() bool {
@@ -48,7 +55,11 @@ func (o *LintOptions) runFix() error {
 		}
 		return os.ReadFile(path)
 	})
-	res := fix.Apply(ws, findings, fix.Options{Unsafe: o.UnsafeFixes, Overlay: overlayWriter})
+	to, err := fix.ParseFixTo(o.FixTo)
+	if err != nil {
+		return err
+	}
+	res := fix.Apply(ws, findings, fix.Options{Unsafe: o.UnsafeFixes, Overlay: fix.NewKustomizeWriter(to)})
 	changed := ws.Changed()
 	o.fixSummary(res, changed)
 
@@ -87,7 +98,7 @@ func (o *LintOptions) runFix() error {
 		again.In = bytes.NewReader(fixed)
 		again.Out = o.ErrOut
 	}
-	err := again.Run()
+	err = again.Run()
 	if len(writeErrs) > 0 {
 		return exitError{ExitError}
 	}

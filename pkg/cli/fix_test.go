@@ -40,7 +40,7 @@ func TestFixInPlace(t *testing.T) {
 	if code != ExitFindings {
 		t.Errorf("exit %d, want %d (findings without a fix are left)\n%s", code, ExitFindings, got)
 	}
-	for _, n := range []string{"multi.yaml", "pod.yaml"} {
+	for _, n := range []string{"multi.yaml", "pod.yaml", "networkpolicy-default-deny.yaml"} {
 		data, err := os.ReadFile(filepath.Join(dir, n))
 		if err != nil {
 			t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strings"
 
 	"github.com/mattn/go-isatty"
@@ -45,6 +46,9 @@ type LintOptions struct {
 	// Fix writes safe fixes in place; Diff prints them as a unified diff instead;
 	// UnsafeFixes adds the fixes that can stop a workload from starting.
 	Fix, Diff, UnsafeFixes bool
+	// FixTo says where fixes of objects built by Kustomize go: overlay, source, or "" to
+	// decide per object.
+	FixTo string
 	// ShowSuppressed lists suppressed findings in text output.
 	ShowSuppressed bool
 
@@ -87,7 +91,11 @@ linted.
 --diff prints the fixes findings offer as one unified diff (git apply accepts it) and
 changes nothing; --fix applies them in place, keeping comments and formatting, then lints
 again and reports what is left. Only safe fixes are applied unless --unsafe-fixes is given.
-Fixes of objects built by Kustomize are not applied yet.
+Fixes of objects built by Kustomize go, with --fix-to overlay, into a strategic-merge patch
+(kubectl-secure-fixes.yaml) registered in the overlay's kustomization, leaving the base as it
+is; with --fix-to source, into the file the object came from. A value the overlay's own patch
+sets is fixed in that patch. The default is overlay when the base lies outside the overlay's
+directory, source otherwise.
 
 A finding is suppressed, with a reason that is required, by a comment on its line or alone
 on the line above ("# kubectl-secure:ignore CHECK[,CHECK] reason"), by the annotation
@@ -127,6 +135,7 @@ input errors (even when findings were printed too).`,
 	f.BoolVar(&o.Fix, "fix", false, "Apply safe fixes in place (stdin input: write the fixed stream to stdout), then report what is left.")
 	f.BoolVar(&o.Diff, "diff", false, "Print the fixes as a unified diff that git apply accepts; change nothing.")
 	f.BoolVar(&o.ShowSuppressed, "show-suppressed", false, "List suppressed findings with their reasons and where each suppression is written (JSON always lists them).")
+	f.StringVar(&o.FixTo, "fix-to", "", "With --fix or --diff, where fixes of Kustomize builds go: overlay (a patch in the overlay) or source (the base file); default: overlay when the base is outside the overlay directory.")
 	f.BoolVar(&o.UnsafeFixes, "unsafe-fixes", false, "With --fix or --diff, also apply fixes that can stop a workload from starting (runAsNonRoot, drop ALL, read-only root).")
 	return cmd
 }
@@ -172,6 +181,9 @@ func (o *LintOptions) Validate() error {
 	}
 	if o.UnsafeFixes && !o.Fix && !o.Diff {
 		return fmt.Errorf("--unsafe-fixes needs --fix or --diff")
+	}
+	if err := o.validateFixTo(); err != nil {
+		return err
 	}
 	switch o.Output {
 	case "text", "json", "sarif", "github", "junit":
@@ -250,6 +262,7 @@ func (o *LintOptions) lintInputs() (load.Loaded, []finding.Finding, []finding.In
 		Paths: o.paths, Filenames: o.Filenames, Kustomize: o.Kustomize, Recursive: o.Recursive,
 	})
 	inputs = o.skipInputs(inputs)
+	limitMemory(inputs)
 	// Keep what is read from stdin: its suppression comments are read after loading.
 	var stdin bytes.Buffer
 	in := o.In
@@ -332,4 +345,23 @@ func workDir() string {
 		return ""
 	}
 	return wd
+}
+
+// limitMemory sets a soft heap limit for runs over plain files. Their live data is the parse
+// trees, a fraction of what the default GC pacing lets the heap grow to (it doubles before
+// collecting); the limit keeps peak memory low on large repositories. Kustomize builds keep
+// far more alive at once (kustomize copies every resource several times), and a limit below
+// that would make the GC run continuously, so runs with a kustomization keep the default.
+// GOMEMLIMIT in the environment always wins. The limit is process-wide, which is fine for a
+// command that lints once and exits.
+func limitMemory(inputs []discover.Input) {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	for _, in := range inputs {
+		if in.Kind == discover.Kustomize {
+			return
+		}
+	}
+	debug.SetMemoryLimit(100 << 20)
 }

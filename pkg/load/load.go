@@ -33,6 +33,7 @@ func Load(inputs []discover.Input, stdin io.Reader, limits manifest.Limits) Load
 	}
 	results := make([]result, len(inputs))
 	cache := kustomize.NewCache()
+	defer quietKustomize(inputs)()
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
 	for i, in := range inputs {
@@ -132,4 +133,29 @@ func describe(err error) string {
 		return pe.Err.Error()
 	}
 	return err.Error()
+}
+
+// quietKustomize sends os.Stderr to the null device while kustomizations build: kustomize
+// prints its deprecation notices ("'commonLabels' is deprecated") straight to os.Stderr,
+// where they would interleave with the report and say nothing about security. It is swapped
+// before any build starts and restored after all have finished, so no goroutine of ours
+// writes to or reads it concurrently. The returned function restores it.
+func quietKustomize(inputs []discover.Input) func() {
+	need := false
+	for _, in := range inputs {
+		need = need || in.Kind == discover.Kustomize
+	}
+	if !need {
+		return func() {}
+	}
+	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		return func() {}
+	}
+	saved := os.Stderr
+	os.Stderr = null
+	return func() {
+		os.Stderr = saved
+		null.Close()
+	}
 }

@@ -53,10 +53,12 @@ spec:
 			if len(ns.policies) > 0 || covered(p, ns.name) {
 				continue
 			}
+			// Unsafe: a default deny cuts every flow no policy allows yet.
+			fixes := denyFixes(ns, fmt.Sprintf("add a default-deny NetworkPolicy to namespace %q", ns.name))
 			for _, w := range ns.workloads {
 				p.Report(check.Diagnostic{Object: w.obj,
 					Message: fmt.Sprintf("namespace %q has no NetworkPolicy: %s %q accepts traffic from any pod; add a default-deny policy", ns.name, w.obj.Ref.Kind, w.obj.Ref.Name),
-					Fix:     &finding.Fix{Description: fmt.Sprintf("add a default-deny NetworkPolicy to namespace %q", ns.name), Safe: false}})
+					Fix:     fixes[w.obj]})
 			}
 		}
 	},
@@ -96,9 +98,18 @@ spec:
 				}
 				if !denied {
 					obj, path := ns.anchor()
+					fx := &finding.Fix{Description: fmt.Sprintf("add a default-deny %s NetworkPolicy to namespace %q", lower(direction), ns.name), Safe: false}
+					if direction == "Ingress" {
+						// The egress deny stays advice: see denyIngress.
+						target := obj.Ref.Namespace
+						if obj == ns.nsObject {
+							target = ns.name
+						}
+						fx.Changes = []finding.Change{denyIngress(target)}
+					}
 					p.Report(check.Diagnostic{Object: obj, Path: path,
 						Message: fmt.Sprintf("namespace %q has no default-deny %s NetworkPolicy (podSelector: {}, policyTypes: [%s])", ns.name, lower(direction), direction),
-						Fix:     &finding.Fix{Description: fmt.Sprintf("add a default-deny %s NetworkPolicy to namespace %q", lower(direction), ns.name), Safe: false}})
+						Fix:     fx})
 				}
 			}
 		},

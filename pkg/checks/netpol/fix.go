@@ -1,0 +1,90 @@
+package netpol
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
+	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
+)
+
+// DenyFileName is the file a default-deny fix writes: beside the workload's file, or into
+// the Kustomize overlay that builds it (then also listed under its resources).
+const DenyFileName = "networkpolicy-default-deny.yaml"
+
+// denyName names the policy; the no-default-deny-ingress check's doc shows the same name,
+// so both checks' fixes add one object, not two.
+const denyName = "default-deny-ingress"
+
+// denyIngress is the AddObject change of a default-deny fix. It denies ingress only: an
+// egress deny also cuts DNS and the API server, and the rules to allow them back depend on
+// the cluster, so that one stays a decision for a person. The policy takes the workload's
+// namespace as written; a workload without one is applied with `kubectl apply -n`, and a
+// namespace in the policy would then contradict it.
+func denyIngress(ns string) finding.Change {
+	var b strings.Builder
+	b.WriteString("# Denies all ingress to the pods of the namespace; add policies that allow the\n")
+	b.WriteString("# traffic each workload needs. Written by kubectl-secure.\n")
+	b.WriteString("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n")
+	b.WriteString("  name: " + denyName + "\n")
+	if ns != "" {
+		fmt.Fprintf(&b, "  namespace: %s\n", yamlString(ns))
+	}
+	b.WriteString("spec:\n  podSelector: {}\n  policyTypes:\n    - Ingress\n")
+	return finding.Change{Op: finding.AddObject, Value: b.String(), FileName: DenyFileName}
+}
+
+// yamlString writes a namespace plain when it is a DNS label, as valid ones are, and quoted
+// otherwise (and where YAML 1.1, which kubectl reads, would take it for a boolean or null)
+// so that the text always reads back as the same string.
+func yamlString(s string) string {
+	if dnsLabel.MatchString(s) && !yaml11Words[s] {
+		return s
+	}
+	return strconv.Quote(s)
+}
+
+var (
+	dnsLabel    = regexp.MustCompile(`^[a-z]([a-z0-9-]*[a-z0-9])?$`)
+	yaml11Words = map[string]bool{"y": true, "n": true, "yes": true, "no": true, "on": true, "off": true, "true": true, "false": true, "null": true}
+)
+
+// deployUnit is what is deployed together: a Kustomize overlay, or the plain files. A
+// policy added to one overlay is not deployed with another overlay of the same namespace,
+// so each needs its own; plain files share one.
+func deployUnit(o *manifest.Object) string { return o.Overlay }
+
+// denyFixes returns the fix of every workload of ns: the change that adds the policy rides on
+// one workload per deployment unit (the first, in file order), so that a namespace gets one
+// policy, not one per workload; the others carry the same advice without changes.
+func denyFixes(ns *namespace, description string) map[*manifest.Object]*finding.Fix {
+	first := map[string]*manifest.Object{}
+	for _, w := range ns.workloads {
+		u := deployUnit(w.obj)
+		if f, ok := first[u]; !ok || before(w.obj, f) {
+			first[u] = w.obj
+		}
+	}
+	out := map[*manifest.Object]*finding.Fix{}
+	for _, w := range ns.workloads {
+		fx := &finding.Fix{Description: description, Safe: false}
+		if first[deployUnit(w.obj)] == w.obj {
+			fx.Changes = []finding.Change{denyIngress(w.obj.Ref.Namespace)}
+		}
+		out[w.obj] = fx
+	}
+	return out
+}
+
+// before orders objects by file, then position: the order findings are listed in.
+func before(a, b *manifest.Object) bool {
+	if a.File != b.File {
+		return a.File < b.File
+	}
+	if a.Doc != b.Doc {
+		return a.Doc < b.Doc
+	}
+	return a.Root != nil && b.Root != nil && a.Root.Line < b.Root.Line
+}
