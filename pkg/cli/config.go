@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"github.com/kubectl-secure/kubectl-secure/pkg/load"
 	"io"
 	"os"
 	"path/filepath"
@@ -15,7 +16,6 @@ import (
 	"github.com/kubectl-secure/kubectl-secure/pkg/config"
 	"github.com/kubectl-secure/kubectl-secure/pkg/discover"
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
-	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
 	"github.com/kubectl-secure/kubectl-secure/pkg/report"
 	"github.com/kubectl-secure/kubectl-secure/pkg/suppress"
 )
@@ -114,12 +114,17 @@ func (o *LintOptions) skipInputs(inputs []discover.Input) []discover.Input {
 // the findings about stale and expired suppressions. It runs before the baseline filter
 // and the severity overrides, so that a suppression of a finding those remove still
 // counts as used, and suppressed findings show the severity the user configured.
-func (o *LintOptions) applySuppressions(findings []finding.Finding, objs []*manifest.Object, errs []finding.InputError, stdin []byte) ([]finding.Finding, []finding.InputError) {
-	res := suppress.Apply(findings, objs, suppress.Options{
+func (o *LintOptions) applySuppressions(findings []finding.Finding, loaded load.Loaded, errs []finding.InputError, stdin []byte) ([]finding.Finding, []finding.InputError) {
+	res := suppress.Apply(findings, loaded.Objects, suppress.Options{
 		Config: o.config, Checks: o.checks, Now: time.Now(), Namespace: o.Namespace, WholeProject: o.wholeProject(),
 		ReadFile: func(name string) ([]byte, error) {
 			if name == "-" {
 				return stdin, nil
+			}
+			// A plain file was read while loading; its content was kept if it holds a
+			// suppression comment, and without one there is nothing to read again.
+			if data, ok := loaded.Plain[name]; ok {
+				return data, nil
 			}
 			return os.ReadFile(name)
 		},

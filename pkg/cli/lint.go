@@ -269,10 +269,10 @@ func (o *LintOptions) lintInputs() (load.Loaded, []finding.Finding, []finding.In
 	if in != nil {
 		in = io.TeeReader(in, &stdin)
 	}
-	loaded := load.Load(inputs, in, manifest.DefaultLimits)
+	loaded := load.LoadMarked(inputs, in, manifest.DefaultLimits, suppress.Marker)
 	errs = append(errs, loaded.Errors...)
 	findings := lint.RunChecks(o.checks, loaded.Objects, o.settings)
-	findings, errs = o.applySuppressions(findings, loaded.Objects, errs, stdin.Bytes())
+	findings, errs = o.applySuppressions(findings, loaded, errs, stdin.Bytes())
 	finding.SortErrors(errs)
 	return loaded, findings, errs
 }

@@ -3,6 +3,7 @@
 package load
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -21,15 +22,27 @@ type Loaded struct {
 	Objects []*manifest.Object
 	Errors  []finding.InputError
 	Files   int // distinct files read
+	// Plain holds every plain file read, with its content when it contains the marker
+	// LoadMarked was given (nil otherwise): later stages that look for the marker in the
+	// files (suppression comments) need not read them again.
+	Plain map[string][]byte
 }
 
 // Load reads every input, in parallel, keeping the inputs' order in the result so that
 // output does not depend on scheduling. stdin is read only if an input names it.
 func Load(inputs []discover.Input, stdin io.Reader, limits manifest.Limits) Loaded {
+	return LoadMarked(inputs, stdin, limits, "")
+}
+
+// LoadMarked is Load that also keeps, in Loaded.Plain, the content of the plain files that
+// contain marker.
+func LoadMarked(inputs []discover.Input, stdin io.Reader, limits manifest.Limits, marker string) Loaded {
 	type result struct {
 		objs []*manifest.Object
 		err  *finding.InputError
 		file string // the file read, for plain inputs
+		kept []byte // its content, when it holds the marker
+		read bool
 	}
 	results := make([]result, len(inputs))
 	cache := kustomize.NewCache()
@@ -52,16 +65,24 @@ func Load(inputs []discover.Input, stdin io.Reader, limits manifest.Limits) Load
 				objs, err := kustomize.Build(in.Path, cache)
 				results[i].objs, results[i].err = objs, asInputError(in.Path, err)
 			default:
-				results[i].objs, results[i].err = loadFile(in.Path, limits)
+				var data []byte
+				results[i].objs, data, results[i].err = loadFile(in.Path, limits)
 				results[i].file = in.Path
+				results[i].read = data != nil
+				if marker != "" && bytes.Contains(data, []byte(marker)) {
+					results[i].kept = data
+				}
 			}
 		}(i, in)
 	}
 	wg.Wait()
 
-	var out Loaded
+	out := Loaded{Plain: map[string][]byte{}}
 	files := map[string]bool{}
 	for _, r := range results {
+		if r.read {
+			out.Plain[r.file] = r.kept
+		}
 		out.Objects = append(out.Objects, r.objs...)
 		if r.err != nil {
 			out.Errors = append(out.Errors, *r.err)
@@ -78,23 +99,23 @@ func Load(inputs []discover.Input, stdin io.Reader, limits manifest.Limits) Load
 	return out
 }
 
-func loadFile(path string, limits manifest.Limits) ([]*manifest.Object, *finding.InputError) {
+func loadFile(path string, limits manifest.Limits) ([]*manifest.Object, []byte, *finding.InputError) {
 	info, err := os.Stat(path)
 	if err != nil {
-		return nil, &finding.InputError{File: path, Message: describe(err)}
+		return nil, nil, &finding.InputError{File: path, Message: describe(err)}
 	}
 	if !info.Mode().IsRegular() {
-		return nil, &finding.InputError{File: path, Message: "not a regular file"}
+		return nil, nil, &finding.InputError{File: path, Message: "not a regular file"}
 	}
 	if limits.MaxFileBytes > 0 && info.Size() > limits.MaxFileBytes {
-		return nil, &finding.InputError{File: path, Message: fmt.Sprintf("file is %d bytes, over the %d-byte limit", info.Size(), limits.MaxFileBytes)}
+		return nil, nil, &finding.InputError{File: path, Message: fmt.Sprintf("file is %d bytes, over the %d-byte limit", info.Size(), limits.MaxFileBytes)}
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, &finding.InputError{File: path, Message: describe(err)}
+		return nil, nil, &finding.InputError{File: path, Message: describe(err)}
 	}
 	res := manifest.Parse(path, data, limits)
-	return res.Objects, res.Err
+	return res.Objects, data, res.Err
 }
 
 func loadStdin(r io.Reader, limits manifest.Limits) ([]*manifest.Object, *finding.InputError) {

@@ -119,6 +119,18 @@ func encodeJSON(w io.Writer, v any) error {
 // be written as an escape, so the document still decodes to the same values. Once the
 // invisible characters are escaped, "##[" can only appear literally.
 func escapeJSONText(b []byte) []byte {
+	// encoding/json's output is ASCII apart from the text of strings; most reports are
+	// entirely ASCII and need no rune-by-rune look.
+	ascii := true
+	for _, c := range b {
+		if c >= 0x7f || c < 0x20 && c != '\n' {
+			ascii = false
+			break
+		}
+	}
+	if ascii && !bytes.Contains(b, []byte("##[")) {
+		return b
+	}
 	var out []byte
 	for i := 0; i < len(b); {
 		r, size := utf8.DecodeRune(b[i:])
