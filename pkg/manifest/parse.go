@@ -93,7 +93,9 @@ func ParseDocuments(file string, data []byte, lim Limits) ([]Document, *finding.
 	}
 	if mentionsSkimmedKind(data) {
 		if segs := splitDocuments(data); segs != nil {
-			return parseSegments(file, segs, lim)
+			if docs, err, ok := parseSegments(file, segs, lim); ok {
+				return docs, err
+			}
 		}
 	}
 	return parseStream(file, data, lim)
@@ -105,6 +107,7 @@ func parseStream(file string, data []byte, lim Limits) ([]Document, *finding.Inp
 	fail := func(line int, format string, args ...any) ([]Document, *finding.InputError) {
 		return docs, &finding.InputError{File: file, Line: line, Message: fmt.Sprintf(format, args...)}
 	}
+	lines := newLineMap(data)
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	for doc := 0; ; doc++ {
 		if lim.MaxDocuments > 0 && doc >= lim.MaxDocuments {
@@ -113,16 +116,18 @@ func parseStream(file string, data []byte, lim Limits) ([]Document, *finding.Inp
 		var n yaml.Node
 		err := dec.Decode(&n)
 		if errors.Is(err, io.EOF) {
+			clampToEnd(docs, data, 0)
 			return docs, nil
 		}
 		if err != nil {
 			line, msg := splitYAMLError(err)
-			return fail(line, "invalid YAML: %s", msg)
+			return fail(lines.lineOf(line), "invalid YAML: %s", msg)
 		}
 		if n.Kind != yaml.DocumentNode || len(n.Content) == 0 {
 			continue
 		}
 		root := n.Content[0]
+		lines.apply(root)
 		if alias := firstAlias(root); lim.MaxAliasExpansion > 0 && alias != nil {
 			if expanded(root, lim.MaxAliasExpansion) > lim.MaxAliasExpansion {
 				return fail(alias.Line, "document expands to more than %d nodes through YAML aliases", lim.MaxAliasExpansion)
@@ -142,11 +147,13 @@ func mentionsSkimmedKind(data []byte) bool {
 }
 
 // parseSegments parses a stream one document at a time, skimming the documents of
-// skimmedKinds, and gives every node its file-absolute line.
-func parseSegments(file string, segs []segment, lim Limits) ([]Document, *finding.InputError) {
-	var docs []Document
-	fail := func(line int, format string, args ...any) ([]Document, *finding.InputError) {
-		return docs, &finding.InputError{File: file, Line: line, Message: fmt.Sprintf(format, args...)}
+// skimmedKinds, and gives every node its file-absolute line. ok is false when the stream
+// must be parsed whole instead: on a syntax error, whose line yaml.v3 reports relative to
+// the segment and leaves out on a segment's first line, and when yaml.v3 finds a document
+// boundary that splitDocuments did not (a marker after a lone CR).
+func parseSegments(file string, segs []segment, lim Limits) (docs []Document, _ *finding.InputError, ok bool) {
+	fail := func(line int, format string, args ...any) ([]Document, *finding.InputError, bool) {
+		return docs, &finding.InputError{File: file, Line: line, Message: fmt.Sprintf(format, args...)}, true
 	}
 	for i, seg := range segs {
 		if lim.MaxDocuments > 0 && i >= lim.MaxDocuments {
@@ -157,20 +164,25 @@ func parseSegments(file string, segs []segment, lim Limits) ([]Document, *findin
 			text = withoutFields(text, skimmedFields)
 		}
 		var n yaml.Node
-		err := yaml.NewDecoder(bytes.NewReader(text)).Decode(&n)
+		dec := yaml.NewDecoder(bytes.NewReader(text))
+		err := dec.Decode(&n)
 		if errors.Is(err, io.EOF) {
 			continue
 		}
 		if err != nil {
-			line, msg := splitYAMLError(err)
-			if line > 0 {
-				line += seg.startLine
-			}
-			return fail(line, "invalid YAML: %s", msg)
+			return nil, nil, false
 		}
+		// The segment must hold one document: text after it is an error, and a second
+		// document means the split was wrong.
+		var extra yaml.Node
+		if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+			return nil, nil, false
+		}
+		lines := newLineMap(text)
 		if n.Kind != yaml.DocumentNode || len(n.Content) == 0 {
 			continue
 		}
+		lines.apply(&n)
 		shiftLines(&n, seg.startLine)
 		root := n.Content[0]
 		if alias := firstAlias(root); lim.MaxAliasExpansion > 0 && alias != nil {
@@ -180,7 +192,10 @@ func parseSegments(file string, segs []segment, lim Limits) ([]Document, *findin
 		}
 		docs = append(docs, Document{Index: i, Root: root})
 	}
-	return docs, nil
+	if n := len(segs); n > 0 {
+		clampToEnd(docs, segs[n-1].text, segs[n-1].startLine)
+	}
+	return docs, nil, true
 }
 
 // shiftLines moves a document parsed on its own to its place in the file.
@@ -263,6 +278,11 @@ func looksBinary(data []byte) bool {
 // quotes and comments are ignored. It stops as soon as the limit is passed and returns the
 // line there.
 func nestingDepth(data []byte, limit int) (line, depth int) {
+	// Nesting can't pass the limit with fewer opening brackets than that; counting them is
+	// vectorised and spares most files the byte-by-byte scan.
+	if bytes.Count(data, []byte{'['})+bytes.Count(data, []byte{'{'}) <= limit {
+		return 0, 0
+	}
 	line = 1
 	var quote byte
 	comment := false

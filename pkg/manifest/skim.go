@@ -283,6 +283,10 @@ func (v *blockValidator) line(l []byte) bool {
 	}
 	if v.inPlain {
 		if indent > v.plainOwner {
+			if bytes.Contains(rest, []byte(" #")) {
+				// A trailing comment ends the scalar too: a deeper line after it is an error.
+				v.inPlain = false
+			}
 			return plainContinuation(rest)
 		}
 		v.inPlain = false
@@ -563,7 +567,9 @@ func printable(l []byte) bool {
 		if r == utf8.RuneError && size <= 1 {
 			return false
 		}
-		if r >= 0x80 && r < 0xA0 && r != 0x85 || r >= 0xD800 && r <= 0xDFFF || r == 0xFFFE || r == 0xFFFF || r == 0xFEFF {
+		// NEL, LS and PS are allowed but break the line for yaml.v3, which this line-based
+		// validator cannot follow.
+		if r >= 0x80 && r < 0xA0 || r == 0x2028 || r == 0x2029 || r >= 0xD800 && r <= 0xDFFF || r == 0xFFFE || r == 0xFFFF || r == 0xFEFF {
 			return false
 		}
 		l = l[size:]

@@ -152,7 +152,7 @@ func TestSkimAgreesWithFullParse(t *testing.T) {
 			}
 			files++
 			full, fullErr := parseStream(p, data, DefaultLimits)
-			fast, fastErr := parseSegments(p, segs, DefaultLimits)
+			fast, fastErr, _ := parseSegments(p, segs, DefaultLimits)
 			if (fullErr == nil) != (fastErr == nil) || fullErr != nil && fullErr.Line != fastErr.Line {
 				t.Errorf("%s: errors differ: full %v, skim %v", p, fullErr, fastErr)
 				return nil

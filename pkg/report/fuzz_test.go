@@ -91,6 +91,12 @@ func fuzzReport(file, message, name, path, checkID, fixDesc string, line, col in
 			{File: name, Line: col, Ref: finding.ObjectRef{Kind: path, Name: file}},
 			{File: file, Line: line, Ref: obj},
 		},
+		Suppressed: []Suppressed{{
+			Finding: finding.Finding{Check: checkID, Category: path, Severity: finding.Medium, Message: message,
+				File: name, Line: col, Column: line, Object: obj, Path: fixDesc},
+			Reason:      fixDesc,
+			Suppression: Suppression{Kind: name, File: path, Line: line},
+		}},
 	}
 }
 
@@ -113,6 +119,21 @@ func checkText(t *testing.T, r Report, out []byte) {
 	if stripped := sgr.ReplaceAll(colored.Bytes(), nil); !bytes.Equal(stripped, out) {
 		t.Errorf("coloured text without its colours differs from the plain text:\n%q\n%q", stripped, out)
 	}
+	// Suppressed findings, with their reasons, are text from the manifest too.
+	var all bytes.Buffer
+	if err := Text(&all, r, TextOptions{ShowSuppressed: true}); err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range all.Bytes() {
+		if c < 0x20 && c != '\n' || c == 0x7f {
+			t.Errorf("text with suppressed findings holds byte %#x at %d: %q", c, i, context(all.Bytes(), i))
+			return
+		}
+	}
+	assertInert(t, all.Bytes())
+	if extra := strings.Count(all.String(), "\n") - strings.Count(string(out), "\n"); extra < 1 || extra > 8 {
+		t.Errorf("listing %d suppressed finding adds %d lines", len(r.Suppressed), extra)
+	}
 }
 
 func checkJSON(t *testing.T, r Report, out []byte) {
@@ -122,9 +143,10 @@ func checkJSON(t *testing.T, r Report, out []byte) {
 	}
 	assertInert(t, out)
 	var back struct {
-		Findings []finding.Finding    `json:"findings"`
-		Errors   []finding.InputError `json:"errors"`
-		Summary  Summary              `json:"summary"`
+		Findings   []finding.Finding    `json:"findings"`
+		Errors     []finding.InputError `json:"errors"`
+		Suppressed []Suppressed         `json:"suppressed"`
+		Summary    Summary              `json:"summary"`
 	}
 	if err := json.Unmarshal(out, &back); err != nil {
 		t.Fatalf("JSON does not decode: %v", err)
@@ -144,6 +166,18 @@ func checkJSON(t *testing.T, r Report, out []byte) {
 	for i, want := range r.Errors {
 		if utf8.ValidString(want.Message) && back.Errors[i].Message != want.Message {
 			t.Errorf("error %d: %q came back as %q", i, want.Message, back.Errors[i].Message)
+		}
+	}
+	if len(back.Suppressed) != len(r.Suppressed) {
+		t.Fatalf("JSON holds %d suppressed findings, want %d", len(back.Suppressed), len(r.Suppressed))
+	}
+	for i, want := range r.Suppressed {
+		got := back.Suppressed[i]
+		for _, s := range [][2]string{{want.Reason, got.Reason}, {want.Finding.Message, got.Finding.Message},
+			{want.Suppression.File, got.Suppression.File}, {want.Suppression.Kind, got.Suppression.Kind}} {
+			if utf8.ValidString(s[0]) && s[0] != s[1] {
+				t.Errorf("suppressed %d: %q came back as %q", i, s[0], s[1])
+			}
 		}
 	}
 }
