@@ -22,7 +22,7 @@ measure() { # label, then the lint arguments; run from the corpus directory
   for _ in $(seq "$runs"); do
     local tf; tf=$(mktemp)
     (cd "$corpus" && /usr/bin/time -f '%e %M' -o "$tf" "$bin" lint "$@" -o json >"$tf.json" 2>/dev/null) || true
-    read -r wall rss <"$tf"
+    read -r wall rss < <(tail -n 1 "$tf")
     objects=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["summary"]["objects"])' "$tf.json")
     rm -f "$tf" "$tf.json"
     walls+=("$wall"); rsss+=("$rss")
