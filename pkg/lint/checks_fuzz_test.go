@@ -51,7 +51,7 @@ func FuzzChecks(f *testing.F) {
 				t.Fatalf("%s: %+v", msg, fd)
 			}
 		}
-		if !sort.SliceIsSorted(fs, func(i, j int) bool { return less(fs[i], fs[j]) }) {
+		if !sort.SliceIsSorted(fs, func(i, j int) bool { return finding.Less(&fs[i], &fs[j]) }) {
 			t.Fatalf("findings are not sorted")
 		}
 		// Checks share memoised facts and run concurrently; a second run over fresh objects
@@ -96,26 +96,6 @@ func invalidFinding(f finding.Finding, file string, lines int) string {
 		}
 	}
 	return ""
-}
-
-// less is finding.Sort's order.
-func less(a, b finding.Finding) bool {
-	if a.File != b.File {
-		return a.File < b.File
-	}
-	if a.Line != b.Line {
-		return a.Line < b.Line
-	}
-	if a.Column != b.Column {
-		return a.Column < b.Column
-	}
-	if a.Check != b.Check {
-		return a.Check < b.Check
-	}
-	if a.Path != b.Path {
-		return a.Path < b.Path
-	}
-	return a.Message < b.Message
 }
 
 // dump renders findings with their fixes' changes, leaving out the object pointer.

@@ -4,6 +4,7 @@ package checktest
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -94,4 +95,50 @@ func CorpusDir(t testing.TB) string {
 		t.Skipf("real-world corpus not found at %q (it sits beside the repository in CI; set KUBECTL_SECURE_CORPUS to use another copy)", dir)
 	}
 	return dir
+}
+
+// Corpus is the plain-manifest part of the real-world corpus, parsed.
+type Corpus struct {
+	Objects   []*manifest.Object
+	Files     int // YAML and JSON files read
+	ParseErrs int // files that did not parse (their good documents are still in Objects)
+}
+
+// LoadCorpusManifests parses every YAML and JSON file of the corpus's manifests/ directory,
+// or skips the test when the corpus is absent. Files are read directly, not through
+// pkg/load, so corpus tests of checks exercise only the checks. Object files are named
+// relative to the corpus directory when rel is true, by their full path otherwise.
+func LoadCorpusManifests(t testing.TB, rel bool) Corpus {
+	t.Helper()
+	dir := filepath.Join(CorpusDir(t), "manifests")
+	var c Corpus
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		switch strings.ToLower(filepath.Ext(path)) {
+		case ".yaml", ".yml", ".json":
+		default:
+			return nil
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		c.Files++
+		name := path
+		if rel {
+			name, _ = filepath.Rel(dir, path)
+		}
+		res := manifest.Parse(name, data, manifest.DefaultLimits)
+		if res.Err != nil {
+			c.ParseErrs++
+		}
+		c.Objects = append(c.Objects, res.Objects...)
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("reading corpus: %v", err)
+	}
+	return c
 }

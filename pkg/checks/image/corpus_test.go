@@ -1,16 +1,13 @@
 package image
 
 import (
-	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/check"
 	"github.com/kubectl-secure/kubectl-secure/pkg/check/checktest"
 	"github.com/kubectl-secure/kubectl-secure/pkg/lint"
-	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
 	"github.com/kubectl-secure/kubectl-secure/pkg/workload"
 )
 
@@ -22,33 +19,8 @@ var corpusAllowList = []string{"registry.k8s.io", "quay.io", "docker.io/library"
 // must be located, and the counts are logged so that a change in noise shows up in review.
 // IMAGE_CORPUS_DUMP=1 with -v lists the findings.
 func TestCorpus(t *testing.T) {
-	dir := filepath.Join(checktest.CorpusDir(t), "manifests")
-	var objs []*manifest.Object
-	files, parseErrs := 0, 0
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		switch strings.ToLower(filepath.Ext(path)) {
-		case ".yaml", ".yml", ".json":
-		default:
-			return nil
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		files++
-		res := manifest.Parse(path, data, manifest.DefaultLimits)
-		if res.Err != nil {
-			parseErrs++
-		}
-		objs = append(objs, res.Objects...)
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("walking corpus: %v", err)
-	}
+	corpus := checktest.LoadCorpusManifests(t, true)
+	objs, files, parseErrs := corpus.Objects, corpus.Files, corpus.ParseErrs
 	images := 0
 	for _, o := range objs {
 		for _, p := range workload.Pods(o) {
@@ -81,8 +53,7 @@ func TestCorpus(t *testing.T) {
 		t.Logf("  %-28s %5d", "total", len(fs))
 		if testing.Verbose() && os.Getenv("IMAGE_CORPUS_DUMP") != "" {
 			for _, f := range fs {
-				rel, _ := filepath.Rel(dir, f.File)
-				t.Logf("%s %s:%d %s: %s", f.Check, rel, f.Line, f.Path, f.Message)
+				t.Logf("%s %s:%d %s: %s", f.Check, f.File, f.Line, f.Path, f.Message)
 			}
 		}
 	}

@@ -1,17 +1,13 @@
 package rbac
 
 import (
-	"io/fs"
 	"os"
-	"path/filepath"
 	"sort"
-	"strings"
 	"testing"
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/check"
 	"github.com/kubectl-secure/kubectl-secure/pkg/check/checktest"
 	"github.com/kubectl-secure/kubectl-secure/pkg/lint"
-	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
 )
 
 // rbacChecks returns every registered check of the category.
@@ -28,33 +24,8 @@ func rbacChecks() []*check.Check {
 // TestCorpus runs the checks over real-world manifests: every finding must be located, and
 // the counts are logged so that a change in noise shows up in review.
 func TestCorpus(t *testing.T) {
-	dir := filepath.Join(checktest.CorpusDir(t), "manifests")
-	var objs []*manifest.Object
-	files, parseErrs := 0, 0
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		switch strings.ToLower(filepath.Ext(path)) {
-		case ".yaml", ".yml", ".json":
-		default:
-			return nil
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		files++
-		res := manifest.Parse(path, data, manifest.DefaultLimits)
-		if res.Err != nil {
-			parseErrs++
-		}
-		objs = append(objs, res.Objects...)
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("walking corpus: %v", err)
-	}
+	corpus := checktest.LoadCorpusManifests(t, true)
+	objs, files, parseErrs := corpus.Objects, corpus.Files, corpus.ParseErrs
 	roles := 0
 	for _, o := range objs {
 		if isRBAC(o, "Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding") {
@@ -83,8 +54,7 @@ func TestCorpus(t *testing.T) {
 	t.Logf("%-34s %4d", "total", len(fs))
 	if testing.Verbose() && os.Getenv("RBAC_CORPUS_DUMP") != "" {
 		for _, f := range fs {
-			rel, _ := filepath.Rel(dir, f.File)
-			t.Logf("%s %s:%d %s [%s] %s", f.Check, rel, f.Line, f.Path, f.Severity, f.Message)
+			t.Logf("%s %s:%d %s [%s] %s", f.Check, f.File, f.Line, f.Path, f.Severity, f.Message)
 		}
 	}
 }

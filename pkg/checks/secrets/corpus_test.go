@@ -1,9 +1,7 @@
 package secrets
 
 import (
-	"io/fs"
 	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -13,7 +11,6 @@ import (
 	"github.com/kubectl-secure/kubectl-secure/pkg/check/checktest"
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
 	"github.com/kubectl-secure/kubectl-secure/pkg/lint"
-	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
 )
 
 // secretChecks are this package's checks, looked up by category so a new one is covered.
@@ -31,38 +28,10 @@ func secretChecks(t testing.TB) []*check.Check {
 	return out
 }
 
-// loadManifests parses every YAML and JSON file under dir. The files are read directly,
-// not through pkg/load, so the test exercises only the checks.
-func loadManifests(t testing.TB, dir string) []*manifest.Object {
-	t.Helper()
-	var objs []*manifest.Object
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		ext := filepath.Ext(path)
-		if d.IsDir() || ext != ".yaml" && ext != ".yml" && ext != ".json" {
-			return nil
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, path)
-		objs = append(objs, manifest.Parse(rel, data, manifest.DefaultLimits).Objects...)
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("reading corpus: %v", err)
-	}
-	return objs
-}
-
 // TestCorpus runs the checks over the real-world manifests: every finding must be located,
 // and the counts are logged so a change in noise shows up in review (go test -v -run Corpus).
 func TestCorpus(t *testing.T) {
-	dir := filepath.Join(checktest.CorpusDir(t), "manifests")
-	objs := loadManifests(t, dir)
+	objs := checktest.LoadCorpusManifests(t, true).Objects
 	fs := lint.RunChecks(secretChecks(t), objs, nil)
 	counts := map[string]int{}
 	for _, f := range fs {
