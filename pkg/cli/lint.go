@@ -262,7 +262,7 @@ func (o *LintOptions) lintInputs() (load.Loaded, []finding.Finding, []finding.In
 		Paths: o.paths, Filenames: o.Filenames, Kustomize: o.Kustomize, Recursive: o.Recursive,
 	})
 	inputs = o.skipInputs(inputs)
-	limitMemory(inputs)
+	tuneGC(inputs)
 	// Keep what is read from stdin: its suppression comments are read after loading.
 	var stdin bytes.Buffer
 	in := o.In
@@ -347,21 +347,24 @@ func workDir() string {
 	return wd
 }
 
-// limitMemory sets a soft heap limit for runs over plain files. Their live data is the parse
-// trees, a fraction of what the default GC pacing lets the heap grow to (it doubles before
-// collecting); the limit keeps peak memory low on large repositories. Kustomize builds keep
-// far more alive at once (kustomize copies every resource several times), and a limit below
-// that would make the GC run continuously, so runs with a kustomization keep the default.
-// GOMEMLIMIT in the environment always wins. The limit is process-wide, which is fine for a
-// command that lints once and exits.
-func limitMemory(inputs []discover.Input) {
-	if os.Getenv("GOMEMLIMIT") != "" {
-		return
-	}
+// tuneGC adapts the collector to what the run holds. Runs over plain files keep little
+// alive (the parse trees), far less than the default pacing lets the heap grow to before a
+// collection (it doubles), so a soft limit keeps their peak memory low on large
+// repositories. Kustomize builds are the opposite: kustomize copies every resource several
+// times and a build allocates about 40 times what it keeps, so a limit would make the
+// collector run continuously, and even the default pacing spends a quarter of the run
+// collecting; collecting less often (GOGC=200) makes them about 25% faster for about 1.5
+// times the peak memory. GOGC and GOMEMLIMIT in the environment always win. Both settings
+// are process-wide, which is fine for a command that lints once and exits.
+func tuneGC(inputs []discover.Input) {
+	kustomize := false
 	for _, in := range inputs {
-		if in.Kind == discover.Kustomize {
-			return
-		}
+		kustomize = kustomize || in.Kind == discover.Kustomize
 	}
-	debug.SetMemoryLimit(100 << 20)
+	switch {
+	case kustomize && os.Getenv("GOGC") == "":
+		debug.SetGCPercent(200)
+	case !kustomize && os.Getenv("GOMEMLIMIT") == "":
+		debug.SetMemoryLimit(100 << 20)
+	}
 }
