@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -324,19 +323,7 @@ func semanticDiff(a, b any, p semPath) []semPath {
 	mb, okB := b.(map[string]any)
 	if okA && okB {
 		var out []semPath
-		keys := map[string]bool{}
-		for k := range ma {
-			keys[k] = true
-		}
-		for k := range mb {
-			keys[k] = true
-		}
-		sorted := make([]string, 0, len(keys))
-		for k := range keys {
-			sorted = append(sorted, k)
-		}
-		sort.Strings(sorted)
-		for _, k := range sorted {
+		for _, k := range unionKeys(ma, mb) {
 			out = append(out, semanticDiff(ma[k], mb[k], append(append(semPath{}, p...), k))...)
 		}
 		return out

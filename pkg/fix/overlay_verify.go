@@ -162,19 +162,7 @@ func firstDiff(a, b any, at string) (string, bool) {
 		if !ok {
 			return describeDiff(at, a, b), false
 		}
-		keys := map[string]bool{}
-		for k := range av {
-			keys[k] = true
-		}
-		for k := range bv {
-			keys[k] = true
-		}
-		sorted := make([]string, 0, len(keys))
-		for k := range keys {
-			sorted = append(sorted, k)
-		}
-		sort.Strings(sorted)
-		for _, k := range sorted {
+		for _, k := range unionKeys(av, bv) {
 			p := k
 			if at != "" {
 				p = at + "." + k
@@ -396,4 +384,21 @@ func applyAt(n *yaml.Node, p fieldpath.Path, op finding.ChangeOp, v any) (*yaml.
 	}
 	n.Content[i] = c
 	return n, nil
+}
+
+// unionKeys lists the keys of a and b, sorted, so differences are reported in a stable order.
+func unionKeys(a, b map[string]any) []string {
+	keys := map[string]bool{}
+	for k := range a {
+		keys[k] = true
+	}
+	for k := range b {
+		keys[k] = true
+	}
+	sorted := make([]string, 0, len(keys))
+	for k := range keys {
+		sorted = append(sorted, k)
+	}
+	sort.Strings(sorted)
+	return sorted
 }

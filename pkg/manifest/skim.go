@@ -76,15 +76,19 @@ func splitDocuments(data []byte) []segment {
 	return segs
 }
 
+// cutLine splits off the first line of text, without its newline.
+func cutLine(text []byte) (line, rest []byte) {
+	if i := bytes.IndexByte(text, '\n'); i >= 0 {
+		return text[:i], text[i+1:]
+	}
+	return text, nil
+}
+
 // hasContent reports a line that is neither blank nor a comment.
 func hasContent(text []byte) bool {
 	for len(text) > 0 {
-		l := text
-		if i := bytes.IndexByte(text, '\n'); i >= 0 {
-			l, text = text[:i], text[i+1:]
-		} else {
-			text = nil
-		}
+		var l []byte
+		l, text = cutLine(text)
 		l = bytes.TrimLeft(l, " \t\r")
 		if len(l) > 0 && l[0] != '#' {
 			return true
@@ -96,12 +100,8 @@ func hasContent(text []byte) bool {
 // skimmable reports whether the document's top-level kind is one of skimmedKinds.
 func skimmable(text []byte) bool {
 	for len(text) > 0 {
-		l := text
-		if i := bytes.IndexByte(text, '\n'); i >= 0 {
-			l, text = text[:i], text[i+1:]
-		} else {
-			text = nil
-		}
+		var l []byte
+		l, text = cutLine(text)
 		if !bytes.HasPrefix(l, []byte("kind:")) {
 			continue
 		}
@@ -194,12 +194,8 @@ type blockValidator struct {
 func validBlockYAML(text []byte) bool {
 	v := blockValidator{pendingIndent: -1}
 	for len(text) > 0 {
-		l := text
-		if i := bytes.IndexByte(text, '\n'); i >= 0 {
-			l, text = text[:i], text[i+1:]
-		} else {
-			text = nil
-		}
+		var l []byte
+		l, text = cutLine(text)
 		if len(l) > 0 && l[len(l)-1] == '\r' {
 			l = l[:len(l)-1]
 		}
