@@ -2,9 +2,11 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"log"
 	"os"
+	"runtime/pprof"
 
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
@@ -17,5 +19,28 @@ func main() {
 	// are about kustomize's own roadmap, not about security.
 	log.SetOutput(io.Discard)
 	streams := genericiooptions.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
-	os.Exit(cli.Execute(os.Args[1:], streams))
+	stop := profile(os.Getenv("KUBECTL_SECURE_CPUPROFILE"))
+	code := cli.Execute(os.Args[1:], streams)
+	stop()
+	os.Exit(code)
+}
+
+// profile writes a CPU profile of the whole process to path, when set: speed is measured
+// on whole runs, and a profile of the same run shows where its time goes.
+func profile(path string) (stop func()) {
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err == nil {
+		err = pprof.StartCPUProfile(f)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "kubectl-secure: KUBECTL_SECURE_CPUPROFILE: %v\n", err)
+		return func() {}
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}
 }

@@ -10,7 +10,7 @@ import (
 
 	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
-	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"github.com/spf13/pflag"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/check"
@@ -31,7 +31,6 @@ type LintOptions struct {
 	Filenames []string
 	Kustomize string
 	Recursive bool
-	FileFlags *genericclioptions.FileNameFlags
 
 	Output            string
 	Color             string
@@ -71,10 +70,6 @@ func defaultLintOptions(streams genericiooptions.IOStreams) *LintOptions {
 
 func newLintCommand(streams genericiooptions.IOStreams) *cobra.Command {
 	o := defaultLintOptions(streams)
-	o.FileFlags = &genericclioptions.FileNameFlags{
-		Usage:     "File, directory or - (stdin) with manifests to lint; repeatable.",
-		Filenames: &o.Filenames, Kustomize: &o.Kustomize, Recursive: &o.Recursive,
-	}
 	cmd := &cobra.Command{
 		Use:   "lint [PATH...] [-f FILE|DIR|-]... [-k DIR] [-R]",
 		Short: "Lint manifests, directories and Kustomize overlays for security problems",
@@ -121,7 +116,7 @@ input errors (even when findings were printed too).`,
 		},
 	}
 	f := cmd.Flags()
-	o.FileFlags.AddFlags(f)
+	addFileFlags(f, o)
 	f.StringVarP(&o.Output, "output", "o", o.Output, "Output format: text, json, sarif (GitHub code scanning), github (workflow annotations) or junit.")
 	f.StringVar(&o.Color, "color", o.Color, "Colour in text output: auto, always or never (auto honours NO_COLOR and colours only a terminal).")
 	f.StringVar(&o.FailOn, "fail-on", o.FailOn, "Exit 1 when a finding has at least this severity: low, medium, high or critical.")
@@ -345,6 +340,16 @@ func workDir() string {
 		return ""
 	}
 	return wd
+}
+
+// addFileFlags defines -f, -k and -R as kubectl does (same names, help and completion).
+// They are written out rather than taken from cli-runtime's FileNameFlags, which would link
+// client-go's API scheme and its start-up cost into every run for three flag definitions.
+func addFileFlags(f *pflag.FlagSet, o *LintOptions) {
+	f.BoolVarP(&o.Recursive, "recursive", "R", false, "Process the directory used in -f, --filename recursively. Useful when you want to manage related manifests organized within the same directory.")
+	f.StringSliceVarP(&o.Filenames, "filename", "f", nil, "File, directory or - (stdin) with manifests to lint; repeatable.")
+	_ = f.SetAnnotation("filename", cobra.BashCompFilenameExt, []string{"json", "yaml", "yml"})
+	f.StringVarP(&o.Kustomize, "kustomize", "k", "", "Process a kustomization directory. This flag can't be used together with -f or -R.")
 }
 
 // tuneGC adapts the collector to what the run holds. Runs over plain files keep little

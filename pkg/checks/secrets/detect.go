@@ -7,6 +7,7 @@ import (
 	"math"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -42,7 +43,7 @@ func Mask(secret, prefix string) string {
 // textPattern is a context-free credential format.
 type textPattern struct {
 	format string
-	re     *regexp.Regexp // group 1, when present, is the secret
+	re     func() *regexp.Regexp // group 1, when present, is the secret
 	prefix func(m string) string
 	strong bool
 	// verify rejects a syntactic match that is not a credential (a JWT-shaped string whose
@@ -62,19 +63,26 @@ func fixedPrefix(n int) func(string) string {
 	}
 }
 
+// lazyRegexp compiles pattern on first use. Counted repetitions ({1,1000}) make some of
+// these programs large, and compiling all of them cost 18 ms at start-up, more than linting
+// a small file; a run that never scans a long text value never pays it.
+func lazyRegexp(pattern string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(pattern) })
+}
+
 var textPatterns = []textPattern{
-	{format: "AWS access key ID", hints: []string{"AKIA", "ASIA"}, re: regexp.MustCompile(`\b((?:AKIA|ASIA)[A-Z2-7]{16})\b`), prefix: fixedPrefix(4), strong: true},
-	{format: "GitHub token", hints: []string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_"}, re: regexp.MustCompile(`\b(gh[pousr]_[A-Za-z0-9]{36,251})\b`), prefix: fixedPrefix(4), strong: true},
-	{format: "GitHub fine-grained token", hints: []string{"github_pat_"}, re: regexp.MustCompile(`\b(github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59,})\b`), prefix: fixedPrefix(11), strong: true},
-	{format: "GitLab personal access token", hints: []string{"glpat-"}, re: regexp.MustCompile(`\b(glpat-[A-Za-z0-9_-]{20,})`), prefix: fixedPrefix(6), strong: true},
-	{format: "Slack token", hints: []string{"xox"}, re: regexp.MustCompile(`\b(xox[abposr]-[0-9]+-[A-Za-z0-9-]{8,})`), prefix: fixedPrefix(5), strong: true},
-	{format: "Slack app token", hints: []string{"xapp-"}, re: regexp.MustCompile(`\b(xapp-[0-9]+-[A-Za-z0-9-]{10,})`), prefix: fixedPrefix(5), strong: true},
-	{format: "Slack webhook URL", hints: []string{"hooks.slack.com/services/"}, re: regexp.MustCompile(`(https://hooks\.slack\.com/services/T[A-Za-z0-9_]+/B[A-Za-z0-9_]+/[A-Za-z0-9_]{8,})`),
+	{format: "AWS access key ID", hints: []string{"AKIA", "ASIA"}, re: lazyRegexp(`\b((?:AKIA|ASIA)[A-Z2-7]{16})\b`), prefix: fixedPrefix(4), strong: true},
+	{format: "GitHub token", hints: []string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_"}, re: lazyRegexp(`\b(gh[pousr]_[A-Za-z0-9]{36,251})\b`), prefix: fixedPrefix(4), strong: true},
+	{format: "GitHub fine-grained token", hints: []string{"github_pat_"}, re: lazyRegexp(`\b(github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59,})\b`), prefix: fixedPrefix(11), strong: true},
+	{format: "GitLab personal access token", hints: []string{"glpat-"}, re: lazyRegexp(`\b(glpat-[A-Za-z0-9_-]{20,})`), prefix: fixedPrefix(6), strong: true},
+	{format: "Slack token", hints: []string{"xox"}, re: lazyRegexp(`\b(xox[abposr]-[0-9]+-[A-Za-z0-9-]{8,})`), prefix: fixedPrefix(5), strong: true},
+	{format: "Slack app token", hints: []string{"xapp-"}, re: lazyRegexp(`\b(xapp-[0-9]+-[A-Za-z0-9-]{10,})`), prefix: fixedPrefix(5), strong: true},
+	{format: "Slack webhook URL", hints: []string{"hooks.slack.com/services/"}, re: lazyRegexp(`(https://hooks\.slack\.com/services/T[A-Za-z0-9_]+/B[A-Za-z0-9_]+/[A-Za-z0-9_]{8,})`),
 		prefix: func(string) string { return "https://hooks.slack.com/services/" }, strong: true},
-	{format: "private key", hints: []string{"PRIVATE KEY"}, re: regexp.MustCompile(`(-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?:[^-]|-[^-])*)`),
+	{format: "private key", hints: []string{"PRIVATE KEY"}, re: lazyRegexp(`(-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?:[^-]|-[^-])*)`),
 		prefix: func(m string) string { return m[:strings.Index(m[5:], "-----")+10] }, strong: true, verify: pemHasBody},
-	{format: "JWT", hints: []string{"eyJ"}, re: regexp.MustCompile(`\b(eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]*)`), prefix: fixedPrefix(3), strong: true, verify: jwtHeader},
-	{format: "connection string with a password", hints: []string{"://"}, re: regexp.MustCompile(`\b([A-Za-z][A-Za-z0-9+.-]{1,30}://[^\s:/@'"]*:[^\s/@'"]+@[^\s/'"@]+)`),
+	{format: "JWT", hints: []string{"eyJ"}, re: lazyRegexp(`\b(eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]*)`), prefix: fixedPrefix(3), strong: true, verify: jwtHeader},
+	{format: "connection string with a password", hints: []string{"://"}, re: lazyRegexp(`\b([A-Za-z][A-Za-z0-9+.-]{1,30}://[^\s:/@'"]*:[^\s/@'"]+@[^\s/'"@]+)`),
 		prefix: func(m string) string { return m[:strings.Index(m, "://")+3] }, verify: connPassword},
 }
 
@@ -112,11 +120,11 @@ func jwtHeader(m string) bool {
 	return ok
 }
 
-var connRE = regexp.MustCompile(`://([^\s:/@]*):([^\s/@]+)@`)
+var connRE = lazyRegexp(`://([^\s:/@]*):([^\s/@]+)@`)
 
 // connPassword rejects user:password pairs that are templates or placeholders.
 func connPassword(m string) bool {
-	sm := connRE.FindStringSubmatch(m)
+	sm := connRE().FindStringSubmatch(m)
 	if sm == nil {
 		return false
 	}
@@ -138,7 +146,7 @@ func FindInText(s string) []Detection {
 		if !containsAny(s, p.hints) {
 			continue
 		}
-		for _, sm := range p.re.FindAllStringSubmatch(s, 16) {
+		for _, sm := range p.re().FindAllStringSubmatch(s, 16) {
 			m := sm[1]
 			if p.verify != nil && !p.verify(m) {
 				continue
@@ -198,7 +206,7 @@ func keyed(key, value string) (Detection, bool) {
 	}
 	tok := stripScheme(value)
 	switch {
-	case kind == nameAWSSecret && awsSecretRE.MatchString(tok):
+	case kind == nameAWSSecret && awsSecretRE().MatchString(tok):
 		return Detection{Format: "AWS secret access key", Secret: tok}, true
 	case kind == namePassword && !strings.ContainsAny(value, "\n"):
 		return Detection{Format: "password", Secret: value}, true
@@ -219,16 +227,16 @@ func NamedSecret(name, value string) bool {
 // authMode: AUTH=basic, AUTH=oauth2 name a mechanism, not a credential.
 func authMode(name, value string) bool {
 	ws := splitWords(name)
-	return len(ws) > 0 && ws[len(ws)-1] == "AUTH" && authModeRE.MatchString(value)
+	return len(ws) > 0 && ws[len(ws)-1] == "AUTH" && authModeRE().MatchString(value)
 }
 
-var authModeRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,15}$`)
+var authModeRE = lazyRegexp(`^[A-Za-z][A-Za-z0-9_-]{0,15}$`)
 
 var (
-	jsonPairRE = regexp.MustCompile(`"([A-Za-z0-9_.\-]{1,100})"\s*:\s*"((?:[^"\\]|\\.){1,1000})"`)
+	jsonPairRE = lazyRegexp(`"([A-Za-z0-9_.\-]{1,100})"\s*:\s*"((?:[^"\\]|\\.){1,1000})"`)
 	// headerRE finds credential-carrying HTTP headers anywhere in a line (curl -H '...').
-	headerRE   = regexp.MustCompile(`(?i)\b((?:proxy-)?authorization|x-[a-z0-9-]*(?:token|key|secret))\s*:\s*((?:(?:bearer|basic|token)\s+)?[^\s'"]+)`)
-	linePairRE = regexp.MustCompile(`^\s*(?:export\s+|-\s+)?["']?([A-Za-z_][A-Za-z0-9_.\-]{0,100})["']?\s*(?:=|:\s|:$)\s*(.*)$`)
+	headerRE   = lazyRegexp(`(?i)\b((?:proxy-)?authorization|x-[a-z0-9-]*(?:token|key|secret))\s*:\s*((?:(?:bearer|basic|token)\s+)?[^\s'"]+)`)
+	linePairRE = lazyRegexp(`^\s*(?:export\s+|-\s+)?["']?([A-Za-z_][A-Za-z0-9_.\-]{0,100})["']?\s*(?:=|:\s|:$)\s*(.*)$`)
 )
 
 func containsAny(s string, subs []string) bool {
@@ -301,13 +309,13 @@ func pairs(text string, fn func(k, v string)) {
 		if !mayNameSecret(line) {
 			continue
 		}
-		for _, m := range jsonPairRE.FindAllStringSubmatch(line, -1) {
+		for _, m := range jsonPairRE().FindAllStringSubmatch(line, -1) {
 			fn(m[1], m[2])
 		}
-		for _, m := range headerRE.FindAllStringSubmatch(line, 16) {
+		for _, m := range headerRE().FindAllStringSubmatch(line, 16) {
 			fn(m[1], m[2])
 		}
-		if m := linePairRE.FindStringSubmatch(line); m != nil {
+		if m := linePairRE().FindStringSubmatch(line); m != nil {
 			fn(m[1], lineValue(m[2]))
 		}
 		fields := strings.Fields(line)
@@ -323,14 +331,14 @@ func pairs(text string, fn func(k, v string)) {
 					val, eq = strings.Trim(fields[i+1], `"';,`), true
 				}
 			}
-			if eq && envNameRE.MatchString(name) {
+			if eq && envNameRE().MatchString(name) {
 				fn(name, val)
 			}
 		}
 	}
 }
 
-var envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.\-]*$`)
+var envNameRE = lazyRegexp(`^[A-Za-z_][A-Za-z0-9_.\-]*$`)
 
 // lineValue strips quotes, a trailing comma and an unquoted trailing comment.
 func lineValue(v string) string {
@@ -347,7 +355,7 @@ func lineValue(v string) string {
 	return strings.TrimSpace(v)
 }
 
-var awsSecretRE = regexp.MustCompile(`^[A-Za-z0-9/+]{40}$`)
+var awsSecretRE = lazyRegexp(`^[A-Za-z0-9/+]{40}$`)
 
 // stripScheme drops an HTTP authorization scheme so "Bearer <token>" is judged by the token.
 func stripScheme(v string) string {
@@ -377,12 +385,12 @@ func HighEntropy(s string) bool {
 	return entropy(s) >= 3.5
 }
 
-var dnsNameRE = regexp.MustCompile(`^[a-z0-9]+(?:[-.][a-z0-9]+)+$`)
+var dnsNameRE = lazyRegexp(`^[a-z0-9]+(?:[-.][a-z0-9]+)+$`)
 
 // dnsName reports a Kubernetes-style object or host name ("db-credentials-v2"): lower-case
 // words joined by dashes, which reads like a reference, not a credential.
 func dnsName(s string) bool {
-	if !dnsNameRE.MatchString(s) {
+	if !dnsNameRE().MatchString(s) {
 		return false
 	}
 	for _, w := range strings.FieldsFunc(s, func(r rune) bool { return r == '-' || r == '.' }) {
@@ -427,7 +435,7 @@ var (
 		"yourtoken", "redacted", "dummy", "fixme", "insert_", "insert-", "fake", "changethis", "pleasechange"}
 	// templateRE matches values filled in later: ${VAR}, $(VAR), {{ .Values.x }}, #{x},
 	// %(x)s, $VAR, <token>.
-	templateRE = regexp.MustCompile(`\$\{[^}]*\}|\$\([^)]*\)|\{\{.*\}\}|#\{[^}]*\}|%\([^)]*\)[sd]|^\$[A-Za-z_][A-Za-z0-9_]*$|<[^<>]+>|%[sv]\b`)
+	templateRE = lazyRegexp(`\$\{[^}]*\}|\$\([^)]*\)|\{\{.*\}\}|#\{[^}]*\}|%\([^)]*\)[sd]|^\$[A-Za-z_][A-Za-z0-9_]*$|<[^<>]+>|%[sv]\b`)
 	// referencePrefixes name a secret kept elsewhere: SOPS ciphertext, Vault, secret-manager
 	// URIs (vals, bank-vaults, 1Password, AWS, Azure, GCP).
 	referencePrefixes = []string{"enc[", "vault:", "ref+", "arn:aws:secretsmanager:", "arn:aws:ssm:", "sm://",
@@ -462,7 +470,7 @@ func IsPlaceholder(v string) bool {
 			return true
 		}
 	}
-	if templateRE.MatchString(t) {
+	if templateRE().MatchString(t) {
 		return true
 	}
 	// Masks and fillers: xxxx, ****, ...., 0000, abab.
@@ -531,7 +539,7 @@ func looksLikeLocation(v string) bool {
 	if strings.HasPrefix(v, "/") || strings.HasPrefix(v, "./") || strings.HasPrefix(v, "~/") {
 		return !strings.ContainsAny(v, " \t")
 	}
-	if i := strings.Index(v, "://"); i > 0 && i < 12 && !connRE.MatchString(v) {
+	if i := strings.Index(v, "://"); i > 0 && i < 12 && !connRE().MatchString(v) {
 		return true
 	}
 	return false
