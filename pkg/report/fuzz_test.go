@@ -141,6 +141,10 @@ func checkJSON(t *testing.T, r Report, out []byte) {
 	if !json.Valid(out) {
 		t.Fatalf("JSON output is not valid JSON")
 	}
+	if want := jsonReference(t, jsonReport{Findings: r.Findings, Errors: r.Errors, Suppressed: r.Suppressed,
+		Summary: Summary{Files: r.Files, Objects: r.Objects, Findings: len(r.Findings)}}); !bytes.Equal(out, want) {
+		t.Fatalf("hand-written JSON differs from encoding/json\n got: %s\nwant: %s", out, want)
+	}
 	assertInert(t, out)
 	var back struct {
 		Findings   []finding.Finding    `json:"findings"`

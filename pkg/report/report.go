@@ -95,7 +95,10 @@ func JSON(w io.Writer, r Report) error {
 	if doc.Suppressed == nil {
 		doc.Suppressed = []Suppressed{}
 	}
-	return encodeJSON(w, doc)
+	jw := jsonWriter{buf: make([]byte, 0, 1024+768*(len(doc.Findings)+len(doc.Suppressed)))}
+	jw.report(doc)
+	_, err := w.Write(escapeJSONText(jw.buf))
+	return err
 }
 
 // encodeJSON writes v as indented JSON. encoding/json escapes C0 controls and U+2028/9 but

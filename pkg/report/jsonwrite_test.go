@@ -1,0 +1,56 @@
+package report
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
+)
+
+// jsonReference is the report as encoding/json writes it: the hand-written writer must match
+// it byte for byte.
+func jsonReference(t *testing.T, doc jsonReport) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := encodeJSON(&b, doc); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func TestJSONWriterMatchesEncodingJSON(t *testing.T) {
+	odd := []string{"", "plain", `quote " and \ backslash`, "tab\tnew\nline\r", "\x00\x01\x1f\x7f",
+		"<html> & </html>", "ünïcödé ✓", "\u2028\u2029", "bidi \u202e text", "##[error] x", "\xff\xfe invalid", "emoji 😀"}
+	var findings []finding.Finding
+	var errs []finding.InputError
+	var sup []Suppressed
+	for i, s := range odd {
+		f := finding.Finding{Check: s, Category: s, Severity: finding.Severity(i % 6), PSS: s, Message: s, File: s,
+			Line: i, Column: -i, Object: finding.ObjectRef{APIVersion: s, Kind: s, Namespace: s, Name: s}, Path: s}
+		if i%2 == 0 {
+			f.Fix = &finding.Fix{Description: s, Safe: i%4 == 0}
+		}
+		findings = append(findings, f)
+		errs = append(errs, finding.InputError{File: s, Line: i % 3, Message: s})
+		sup = append(sup, Suppressed{Finding: f, Reason: s, Suppression: Suppression{Kind: s, File: s, Line: i}})
+	}
+	cases := map[string]jsonReport{
+		"empty":    {Findings: []finding.Finding{}, Errors: []finding.InputError{}, Suppressed: []Suppressed{}},
+		"full":     {Findings: findings, Errors: errs, Suppressed: sup, Summary: Summary{Files: 1, Objects: 2}},
+		"findings": {Findings: findings[:1], Errors: []finding.InputError{}, Suppressed: []Suppressed{}},
+	}
+	for name, doc := range cases {
+		t.Run(name, func(t *testing.T) {
+			doc.Summary.Findings = len(doc.Findings) // JSON counts them itself
+			want := jsonReference(t, doc)
+			var got bytes.Buffer
+			if err := JSON(&got, Report{Findings: doc.Findings, Errors: doc.Errors, Suppressed: doc.Suppressed,
+				Files: doc.Summary.Files, Objects: doc.Summary.Objects}); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got.Bytes(), want) {
+				t.Errorf("hand-written JSON differs from encoding/json\n got: %s\nwant: %s", got.Bytes(), want)
+			}
+		})
+	}
+}
