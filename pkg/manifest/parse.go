@@ -91,11 +91,9 @@ func ParseDocuments(file string, data []byte, lim Limits) ([]Document, *finding.
 	if line, depth := nestingDepth(data, lim.MaxDepth); depth > lim.MaxDepth {
 		return fail(line, "nesting deeper than %d levels", lim.MaxDepth)
 	}
-	if mentionsSkimmedKind(data) {
-		if segs := splitDocuments(data); segs != nil {
-			if docs, err, ok := parseSegments(file, segs, lim); ok {
-				return docs, err
-			}
+	if segs := splitDocuments(data); segs != nil {
+		if docs, err, ok := parseSegments(file, segs, lim); ok {
+			return docs, err
 		}
 	}
 	return parseStream(file, data, lim)
@@ -137,17 +135,10 @@ func parseStream(file string, data []byte, lim Limits) ([]Document, *finding.Inp
 	}
 }
 
-func mentionsSkimmedKind(data []byte) bool {
-	for _, k := range skimmedKinds {
-		if bytes.Contains(data, k) {
-			return true
-		}
-	}
-	return false
-}
-
-// parseSegments parses a stream one document at a time, skimming the documents of
-// skimmedKinds, and gives every node its file-absolute line. ok is false when the stream
+// parseSegments parses a stream one document at a time, and gives every node its
+// file-absolute line. Documents in the block-YAML subset that validBlockYAML accepts are
+// built directly (buildBlockYAML), those of skimmedKinds without their spec and status; the
+// others, and any the builder declines, are decoded by yaml.v3. ok is false when the stream
 // must be parsed whole instead: on a syntax error, whose line yaml.v3 reports relative to
 // the segment and leaves out on a segment's first line, and when yaml.v3 finds a document
 // boundary that splitDocuments did not (a marker after a lone CR).
@@ -160,8 +151,16 @@ func parseSegments(file string, segs []segment, lim Limits) (docs []Document, _ 
 			return fail(0, "more than %d documents in one stream", lim.MaxDocuments)
 		}
 		text := seg.text
-		if skimmable(text) && validBlockYAML(text) {
-			text = withoutFields(text, skimmedFields)
+		if validBlockYAML(text) {
+			if skimmable(text) {
+				text = withoutFields(text, skimmedFields)
+			}
+			if root, built := buildBlockYAML(text, seg.startLine); built {
+				if root != nil {
+					docs = append(docs, Document{Index: i, Root: root})
+				}
+				continue
+			}
 		}
 		var n yaml.Node
 		dec := yaml.NewDecoder(bytes.NewReader(text))

@@ -1,0 +1,506 @@
+package manifest
+
+import (
+	"bytes"
+	"unicode/utf8"
+
+	"gopkg.in/yaml.v3"
+)
+
+// A direct tree builder for the block-YAML subset that validBlockYAML accepts. yaml.v3 builds
+// its trees through a scanner, a token queue, an event parser and a composer; for the plain
+// generated manifests that make up most repositories that machinery costs three quarters of
+// a lint run's parsing time and most of its garbage. buildBlockYAML builds the same
+// yaml.v3.Node tree (kinds, styles, tags, values, lines and columns) straight from the lines.
+// It only runs on text the validator accepted, and it declines (ok=false) whatever it is not
+// sure of — multi-line quoted scalars, folded scalars with more-indented lines, keep-chomped
+// scalars at the end of the text, deep nesting — so the document takes yaml.v3's path as
+// before. Comments are not attached to nodes: nothing reads them from parsed manifests.
+// Differential tests over the corpus and a fuzz target hold it to yaml.v3's trees.
+
+// blockLine is one line of a document: its text without the line break, its indentation
+// and its 1-based line number in the file.
+type blockLine struct {
+	text   []byte
+	indent int
+	num    int
+	broken bool // ended by a line break (the last line of a file may not be)
+}
+
+type treeBuilder struct {
+	lines []blockLine
+	i     int // the line being read
+	depth int
+	slab  []yaml.Node // nodes are carved from slabs: one allocation for many nodes
+}
+
+// buildMaxDepth bounds nesting; deeper documents take yaml.v3's path with its own limits.
+const buildMaxDepth = 200
+
+// buildBlockYAML builds the tree of one document whose first line is line firstLine+1 of the
+// file. root is nil for a document without content.
+func buildBlockYAML(text []byte, firstLine int) (root *yaml.Node, ok bool) {
+	b := treeBuilder{lines: make([]blockLine, 0, bytes.Count(text, []byte{'\n'})+1)}
+	for n := firstLine + 1; len(text) > 0; n++ {
+		l := blockLine{num: n}
+		if i := bytes.IndexByte(text, '\n'); i >= 0 {
+			l.text, text, l.broken = text[:i], text[i+1:], true
+		} else {
+			l.text, text = text, nil
+		}
+		if k := len(l.text); k > 0 && l.text[k-1] == '\r' {
+			l.text = l.text[:k-1]
+		}
+		for l.indent < len(l.text) && l.text[l.indent] == ' ' {
+			l.indent++
+		}
+		b.lines = append(b.lines, l)
+	}
+	if !b.skip() {
+		return nil, true
+	}
+	if b.lines[b.i].indent != 0 {
+		return nil, false
+	}
+	root, ok = b.collection(0)
+	if !ok || b.skip() {
+		return nil, false // text left after the root node: not something we understood
+	}
+	return root, true
+}
+
+func (b *treeBuilder) node(kind yaml.Kind, tag string, l *blockLine, off int) *yaml.Node {
+	if len(b.slab) == 0 {
+		b.slab = make([]yaml.Node, 64)
+	}
+	n := &b.slab[0]
+	b.slab = b.slab[1:]
+	n.Kind, n.Tag, n.Line, n.Column = kind, tag, l.num, column(l.text, off)
+	return n
+}
+
+// column is yaml.v3's 1-based column of byte offset off: it counts characters.
+func column(text []byte, off int) int {
+	for i := 0; i < off; i++ {
+		if text[i] >= utf8.RuneSelf {
+			return utf8.RuneCount(text[:off]) + 1
+		}
+	}
+	return off + 1
+}
+
+// skip moves past blank and comment lines and reports whether a content line follows.
+func (b *treeBuilder) skip() bool {
+	for ; b.i < len(b.lines); b.i++ {
+		l := &b.lines[b.i]
+		if l.indent < len(l.text) && l.text[l.indent] != '#' {
+			return true
+		}
+	}
+	return false
+}
+
+func isItemAt(text []byte, off int) bool {
+	return off < len(text) && text[off] == '-' && (off+1 == len(text) || text[off+1] == ' ')
+}
+
+// collection reads the block mapping or sequence whose first line is the current one, at
+// indentation ind.
+func (b *treeBuilder) collection(ind int) (*yaml.Node, bool) {
+	if b.depth++; b.depth > buildMaxDepth {
+		return nil, false
+	}
+	defer func() { b.depth-- }()
+	if isItemAt(b.lines[b.i].text, ind) {
+		return b.sequence(ind)
+	}
+	return b.mapping(ind)
+}
+
+// mapping reads entries at column c; the first starts at byte c of the current line (after
+// "- " for a mapping inside a sequence item), the others at indentation c.
+func (b *treeBuilder) mapping(c int) (*yaml.Node, bool) {
+	m := b.node(yaml.MappingNode, "!!map", &b.lines[b.i], c)
+	for {
+		if !b.entry(m, c) {
+			return nil, false
+		}
+		if !b.skip() {
+			return m, true
+		}
+		l := &b.lines[b.i]
+		if l.indent != c || isItemAt(l.text, c) {
+			return m, true
+		}
+	}
+}
+
+// entry reads "key: value" starting at byte c of the current line and leaves the builder
+// at the line after the value.
+func (b *treeBuilder) entry(m *yaml.Node, c int) bool {
+	l := &b.lines[b.i]
+	rest := l.text[c:]
+	n, ok := splitKey(rest)
+	if !ok {
+		return false
+	}
+	key, ok := b.keyNode(l, c, rest[:n-1])
+	if !ok {
+		return false
+	}
+	off := c + n
+	for off < len(l.text) && l.text[off] == ' ' {
+		off++
+	}
+	var val *yaml.Node
+	if off == len(l.text) || l.text[off] == '#' {
+		val, ok = b.nested(c, true, l, c+n)
+	} else {
+		val, ok = b.scalar(off, c)
+	}
+	if !ok {
+		return false
+	}
+	m.Content = append(m.Content, key, val)
+	return true
+}
+
+// nested reads the value of a key or item whose line ends after the indicator: a
+// collection on the following lines, or an empty (null) value placed right after the
+// indicator, at byte empty of line l, as yaml.v3 places it.
+func (b *treeBuilder) nested(owner int, isKey bool, l *blockLine, empty int) (*yaml.Node, bool) {
+	b.i++
+	if b.skip() {
+		next := &b.lines[b.i]
+		if next.indent > owner || isKey && next.indent == owner && isItemAt(next.text, owner) {
+			return b.collection(next.indent)
+		}
+	}
+	return b.node(yaml.ScalarNode, "!!null", l, empty), true
+}
+
+// keyNode builds the key node from its text (through the closing quote, without the colon).
+func (b *treeBuilder) keyNode(l *blockLine, off int, text []byte) (*yaml.Node, bool) {
+	switch text[0] {
+	case '"', '\'':
+		v, ok := unquote(text)
+		if !ok {
+			return nil, false
+		}
+		k := b.node(yaml.ScalarNode, "!!str", l, off)
+		k.Value, k.Style = v, quoteStyle(text[0])
+		return k, true
+	}
+	k := b.node(yaml.ScalarNode, "", l, off)
+	k.Value = string(text)
+	k.Tag = plainTag(k.Value)
+	return k, true
+}
+
+func quoteStyle(q byte) yaml.Style {
+	if q == '"' {
+		return yaml.DoubleQuotedStyle
+	}
+	return yaml.SingleQuotedStyle
+}
+
+// plainTag is the tag yaml.v3 resolves a plain scalar to.
+func plainTag(v string) string {
+	if v == "<<" {
+		return "!!merge"
+	}
+	if v != "" {
+		// Most plain values are words, and yaml.v3 looks no further than the first
+		// letter of a word unless it is one its special values (true, null, ...) start with.
+		if c := v[0] | 0x20; c >= 'a' && c <= 'z' && c != 'y' && c != 'n' && c != 't' && c != 'f' && c != 'o' {
+			return "!!str"
+		}
+	}
+	n := yaml.Node{Kind: yaml.ScalarNode, Value: v}
+	return n.ShortTag()
+}
+
+// sequence reads items at indentation c.
+func (b *treeBuilder) sequence(c int) (*yaml.Node, bool) {
+	s := b.node(yaml.SequenceNode, "!!seq", &b.lines[b.i], c)
+	for {
+		l := &b.lines[b.i]
+		off := c + 1
+		for off < len(l.text) && l.text[off] == ' ' {
+			off++
+		}
+		var item *yaml.Node
+		var ok bool
+		switch {
+		case off == len(l.text) || l.text[off] == '#':
+			item, ok = b.nested(c, false, l, c+1)
+		case isItemAt(l.text, off):
+			return nil, false // "- - x": the validator refuses it too
+		default:
+			if _, isKey := splitKey(l.text[off:]); isKey {
+				if b.depth++; b.depth > buildMaxDepth {
+					return nil, false
+				}
+				item, ok = b.mapping(off)
+				b.depth--
+			} else {
+				item, ok = b.scalar(off, c)
+			}
+		}
+		if !ok {
+			return nil, false
+		}
+		s.Content = append(s.Content, item)
+		if !b.skip() {
+			return s, true
+		}
+		next := &b.lines[b.i]
+		if next.indent != c || !isItemAt(next.text, c) {
+			return s, true
+		}
+	}
+}
+
+// scalar reads the value starting at byte off of the current line, owned by a key or item
+// at indentation owner (its continuation lines are deeper), and leaves the builder at the
+// line after it.
+func (b *treeBuilder) scalar(off, owner int) (*yaml.Node, bool) {
+	l := &b.lines[b.i]
+	v := l.text[off:]
+	switch v[0] {
+	case '|', '>':
+		return b.blockScalar(off, owner)
+	case '"', '\'':
+		end, closed, ok := scanQuoted(v, 1, v[0])
+		if !ok || !closed {
+			return nil, false // multi-line quoted scalars take yaml.v3's path
+		}
+		s, ok := unquote(v[:end])
+		if !ok {
+			return nil, false
+		}
+		n := b.node(yaml.ScalarNode, "!!str", l, off)
+		n.Value, n.Style = s, quoteStyle(v[0])
+		b.i++
+		return n, true
+	case '[', '{':
+		kind, tag := yaml.SequenceNode, "!!seq"
+		if v[0] == '{' {
+			kind, tag = yaml.MappingNode, "!!map"
+		}
+		n := b.node(kind, tag, l, off)
+		n.Style = yaml.FlowStyle
+		b.i++
+		return n, true
+	}
+	return b.plain(off, owner)
+}
+
+// plain reads a plain scalar and its continuation lines, folded as YAML folds them: one
+// line break becomes a space, n empty lines become n line breaks.
+func (b *treeBuilder) plain(off, owner int) (*yaml.Node, bool) {
+	l := &b.lines[b.i]
+	n := b.node(yaml.ScalarNode, "", l, off)
+	first, ended := plainText(l.text[off:])
+	b.i++
+	if ended {
+		n.Value = string(first)
+		n.Tag = plainTag(n.Value)
+		return n, true
+	}
+	var buf []byte
+	blanks := 0
+	for j := b.i; j < len(b.lines); j++ {
+		c := &b.lines[j]
+		if c.indent == len(c.text) {
+			blanks++
+			continue
+		}
+		if c.text[c.indent] == '#' || c.indent <= owner {
+			break
+		}
+		if buf == nil {
+			buf = append(make([]byte, 0, 2*len(first)+32), first...)
+		}
+		if blanks == 0 {
+			buf = append(buf, ' ')
+		}
+		for ; blanks > 0; blanks-- {
+			buf = append(buf, '\n')
+		}
+		part, end := plainText(c.text[c.indent:])
+		buf = append(buf, part...)
+		b.i = j + 1
+		if end {
+			break
+		}
+	}
+	if buf == nil {
+		n.Value = string(first)
+	} else {
+		n.Value = string(buf)
+	}
+	n.Tag = plainTag(n.Value)
+	return n, true
+}
+
+// plainText cuts a plain scalar's line at a comment and trailing spaces; ended reports a
+// comment, after which the scalar cannot continue.
+func plainText(t []byte) (text []byte, ended bool) {
+	if i := bytes.Index(t, []byte(" #")); i >= 0 {
+		t, ended = t[:i], true
+	}
+	return bytes.TrimRight(t, " "), ended
+}
+
+// blockScalar reads a literal (|) or folded (>) scalar whose header is at byte off.
+func (b *treeBuilder) blockScalar(off, owner int) (*yaml.Node, bool) {
+	l := &b.lines[b.i]
+	n := b.node(yaml.ScalarNode, "!!str", l, off)
+	literal := l.text[off] == '|'
+	n.Style = yaml.FoldedStyle
+	if literal {
+		n.Style = yaml.LiteralStyle
+	}
+	chomp := byte(0)
+	if h := l.text[off+1:]; len(h) > 0 && (h[0] == '-' || h[0] == '+') {
+		chomp = h[0]
+	}
+	b.i++
+	// The content: lines deeper than the block's indentation, which its first non-empty
+	// line sets, and empty lines among them.
+	indent := -1
+	start, last := b.i, -1 // last content line that is not empty
+	j := b.i
+	for ; j < len(b.lines); j++ {
+		c := &b.lines[j]
+		if c.indent == len(c.text) {
+			if indent >= 0 && c.indent > indent && !literal {
+				return nil, false // a more-indented empty line in a folded scalar
+			}
+			continue
+		}
+		if indent < 0 {
+			if c.indent <= owner {
+				break
+			}
+			indent = c.indent
+		}
+		if c.indent < indent {
+			break
+		}
+		last = j
+	}
+	b.i = j
+	if last < 0 {
+		return nil, false // an empty block scalar: rare, and its value depends on chomping details
+	}
+	if (chomp == '+' || j-1 > last) && !b.lines[j-1].broken {
+		return nil, false // how trailing empty lines count at the end of input: yaml.v3's path
+	}
+	for k := last + 1; k < j; k++ {
+		if len(b.lines[k].text) > indent {
+			return nil, false // trailing space-only lines longer than the indentation
+		}
+	}
+	var buf []byte
+	blanks, seen := 0, false // folding: empty lines since the last text line, any text yet
+	for k := start; k <= last; k++ {
+		c := &b.lines[k]
+		var t []byte
+		if len(c.text) > indent {
+			t = c.text[indent:]
+		}
+		if literal {
+			if k > start {
+				buf = append(buf, '\n')
+			}
+			buf = append(buf, t...)
+			continue
+		}
+		if len(t) == 0 {
+			if seen {
+				blanks++
+			} else {
+				buf = append(buf, '\n') // leading empty lines are kept as line breaks
+			}
+			continue
+		}
+		if t[0] == ' ' || t[0] == '\t' {
+			return nil, false // more-indented lines keep their breaks: yaml.v3's path
+		}
+		if seen && blanks == 0 {
+			buf = append(buf, ' ')
+		}
+		for ; blanks > 0; blanks-- {
+			buf = append(buf, '\n')
+		}
+		seen = true
+		buf = append(buf, t...)
+	}
+	switch chomp {
+	case 0:
+		if b.lines[last].broken {
+			buf = append(buf, '\n')
+		}
+	case '+':
+		buf = append(buf, '\n')
+		for k := last + 1; k < j; k++ {
+			buf = append(buf, '\n')
+		}
+	}
+	n.Value = string(buf)
+	return n, true
+}
+
+// unquote decodes a quoted scalar that closes on its line, with the escapes scanQuoted
+// accepts.
+func unquote(q []byte) (string, bool) {
+	body := q[1 : len(q)-1]
+	if q[0] == '\'' {
+		if bytes.IndexByte(body, '\'') < 0 {
+			return string(body), true
+		}
+		return string(bytes.ReplaceAll(body, []byte("''"), []byte("'"))), true
+	}
+	if bytes.IndexByte(body, '\\') < 0 {
+		return string(body), true
+	}
+	out := make([]byte, 0, len(body))
+	for i := 0; i < len(body); i++ {
+		c := body[i]
+		if c != '\\' {
+			out = append(out, c)
+			continue
+		}
+		if i+1 >= len(body) {
+			return "", false
+		}
+		i++
+		switch body[i] {
+		case '\\', '"', ' ':
+			out = append(out, body[i])
+		case 'n':
+			out = append(out, '\n')
+		case 't':
+			out = append(out, '\t')
+		case 'r':
+			out = append(out, '\r')
+		case '0':
+			out = append(out, 0)
+		case 'a':
+			out = append(out, 7)
+		case 'b':
+			out = append(out, 8)
+		case 'e':
+			out = append(out, 0x1b)
+		case 'f':
+			out = append(out, 0x0c)
+		case 'v':
+			out = append(out, 0x0b)
+		default:
+			return "", false
+		}
+	}
+	return string(out), true
+}
