@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"bytes"
+	"sync"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
@@ -37,10 +38,22 @@ type treeBuilder struct {
 // buildMaxDepth bounds nesting; deeper documents take yaml.v3's path with its own limits.
 const buildMaxDepth = 200
 
+// linePool recycles the line tables: a skimmed CRD has tens of thousands of lines, and
+// fresh memory for each table costs more than reading the lines.
+var linePool = sync.Pool{New: func() any { return new([]blockLine) }}
+
 // buildBlockYAML builds the tree of one document whose first line is line firstLine+1 of the
-// file. root is nil for a document without content.
-func buildBlockYAML(text []byte, firstLine int) (root *yaml.Node, ok bool) {
-	b := treeBuilder{lines: make([]blockLine, 0, bytes.Count(text, []byte{'\n'})+1)}
+// file. root is nil for a document without content. With skim, the values of the top-level
+// skimmedFields are left out (null), as withoutFields leaves them out of the text.
+func buildBlockYAML(text []byte, firstLine int, skim bool) (root *yaml.Node, ok bool) {
+	pooled := linePool.Get().(*[]blockLine)
+	defer func() {
+		clear(*pooled) // drop the references to text
+		*pooled = (*pooled)[:0]
+		linePool.Put(pooled)
+	}()
+	b := treeBuilder{lines: (*pooled)[:0]}
+	skipping := false
 	for n := firstLine + 1; len(text) > 0; n++ {
 		l := blockLine{num: n}
 		if i := bytes.IndexByte(text, '\n'); i >= 0 {
@@ -51,11 +64,25 @@ func buildBlockYAML(text []byte, firstLine int) (root *yaml.Node, ok bool) {
 		if k := len(l.text); k > 0 && l.text[k-1] == '\r' {
 			l.text = l.text[:k-1]
 		}
+		if skim {
+			if len(l.text) > 0 && l.text[0] != ' ' && l.text[0] != '\t' && l.text[0] != '#' {
+				skipping = false
+				if f := skimmedField(l.text); f > 0 {
+					l.text, skipping = l.text[:f], true
+					b.lines = append(b.lines, l)
+					continue
+				}
+			}
+			if skipping {
+				continue // a line of a skimmed value: never read
+			}
+		}
 		for l.indent < len(l.text) && l.text[l.indent] == ' ' {
 			l.indent++
 		}
 		b.lines = append(b.lines, l)
 	}
+	*pooled = b.lines
 	if !b.skip() {
 		return nil, true
 	}
@@ -67,6 +94,16 @@ func buildBlockYAML(text []byte, firstLine int) (root *yaml.Node, ok bool) {
 		return nil, false // text left after the root node: not something we understood
 	}
 	return root, true
+}
+
+// skimmedField returns the length of "field:" when line is the key line of a skimmed field.
+func skimmedField(line []byte) int {
+	for _, f := range skimmedFields {
+		if bytes.HasPrefix(line, f) && len(line) > len(f) && line[len(f)] == ':' {
+			return len(f) + 1
+		}
+	}
+	return 0
 }
 
 func (b *treeBuilder) node(kind yaml.Kind, tag string, l *blockLine, off int) *yaml.Node {
@@ -192,7 +229,7 @@ func (b *treeBuilder) keyNode(l *blockLine, off int, text []byte) (*yaml.Node, b
 		return k, true
 	}
 	k := b.node(yaml.ScalarNode, "", l, off)
-	k.Value = string(text)
+	k.Value = internText(text)
 	k.Tag = plainTag(k.Value)
 	return k, true
 }
@@ -204,20 +241,41 @@ func quoteStyle(q byte) yaml.Style {
 	return yaml.SingleQuotedStyle
 }
 
-// plainTag is the tag yaml.v3 resolves a plain scalar to.
+// plainTag is the tag yaml.v3 resolves a plain scalar to. yaml.v3's resolver also builds
+// the decoded value, an allocation per number; the common shapes are answered here the way
+// it answers them (a test compares the two), the rest are left to it.
 func plainTag(v string) string {
-	if v == "<<" {
+	switch v {
+	case "", "~", "null", "Null", "NULL":
+		return "!!null"
+	case "true", "True", "TRUE", "false", "False", "FALSE":
+		return "!!bool"
+	case "<<":
 		return "!!merge"
 	}
-	if v != "" {
-		// Most plain values are words, and yaml.v3 looks no further than the first
-		// letter of a word unless it is one its special values (true, null, ...) start with.
-		if c := v[0] | 0x20; c >= 'a' && c <= 'z' && c != 'y' && c != 'n' && c != 't' && c != 'f' && c != 'o' {
-			return "!!str"
-		}
+	// Words: yaml.v3 resolves a word that starts with a letter only from its table above.
+	if c := v[0] | 0x20; c >= 'a' && c <= 'z' {
+		return "!!str"
+	}
+	if decimal(v) {
+		return "!!int"
 	}
 	n := yaml.Node{Kind: yaml.ScalarNode, Value: v}
 	return n.ShortTag()
+}
+
+// decimal reports an unsigned decimal integer without leading zeros that fits in int64:
+// yaml.v3 resolves these to !!int (a leading zero would make it try octal).
+func decimal(v string) bool {
+	if len(v) > 18 || v[0] == '0' && len(v) > 1 {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		if v[i] < '0' || v[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // sequence reads items at indentation c.
@@ -304,7 +362,7 @@ func (b *treeBuilder) plain(off, owner int) (*yaml.Node, bool) {
 	first, ended := plainText(l.text[off:])
 	b.i++
 	if ended {
-		n.Value = string(first)
+		n.Value = internText(first)
 		n.Tag = plainTag(n.Value)
 		return n, true
 	}
@@ -336,7 +394,7 @@ func (b *treeBuilder) plain(off, owner int) (*yaml.Node, bool) {
 		}
 	}
 	if buf == nil {
-		n.Value = string(first)
+		n.Value = internText(first)
 	} else {
 		n.Value = string(buf)
 	}

@@ -4,6 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"gopkg.in/yaml.v3"
@@ -23,7 +27,8 @@ var buildCases = []string{
 	"a: 012\nb: 0x1F\nc: 1e3\nd: .inf\ne: yes\nf: ~\ng: Null\nh: TRUE\ni: -1\nj: +.5\nk: 2001-12-14\nl: <<\nm: on\n",
 	"true: 1\n1: 2\nnull: 3\n",
 	"a:\n  - name: x\n    env:\n      - name: y\n        value: \"1\"\n  - name: z\n",
-	"list:\n- a\n- b\nnext: 1\n", "a:\r\n  b: c\r\n  d: |\r\n    e\r\n",
+	"list:\n- a\n- b\nnext: 1\n",
+	"kind: CustomResourceDefinition\nspec:\n  a: |\n    x\n# top comment\n  b: 1\nstatus: {}\nmetadata:\n  name: x\n", "a:\r\n  b: c\r\n  d: |\r\n    e\r\n",
 	"# only a comment\n", "", "a: b\n  c\n  d: e\n", "- x\n  y\n- z\n",
 	"a: |\n  x\n b\n", "a:\n  b: 1\n c: 2\n", "a: |\n    x\n  y\n",
 }
@@ -51,10 +56,20 @@ func checkBuild(t *testing.T, text []byte) (built bool) {
 	if !validBlockYAML(text) {
 		return false
 	}
-	got, ok := buildBlockYAML(text, 0)
+	// Skimming builds what yaml.v3 builds from the text without the skimmed values.
+	if got, ok := buildBlockYAML(text, 0, true); ok {
+		sameAsYAMLv3(t, withoutFields(text, skimmedFields), got)
+	}
+	got, ok := buildBlockYAML(text, 0, false)
 	if !ok {
 		return false
 	}
+	sameAsYAMLv3(t, text, got)
+	return true
+}
+
+func sameAsYAMLv3(t *testing.T, text []byte, got *yaml.Node) {
+	t.Helper()
 	want, ok := yamlTree(t, text)
 	switch {
 	case !ok:
@@ -66,7 +81,6 @@ func checkBuild(t *testing.T, text []byte) (built bool) {
 			t.Fatalf("%q: %s", text, d)
 		}
 	}
-	return true
 }
 
 func TestBuildBlockYAMLMatchesYAMLv3(t *testing.T) {
@@ -84,7 +98,7 @@ func TestBuildBlockYAMLMatchesYAMLv3(t *testing.T) {
 }
 
 func TestBuildBlockYAMLPositionsInFile(t *testing.T) {
-	root, ok := buildBlockYAML([]byte("a:\n  b: ü\n"), 9)
+	root, ok := buildBlockYAML([]byte("a:\n  b: ü\n"), 9, false)
 	if !ok || root.Line != 10 || root.Content[1].Content[1].Line != 11 || root.Content[1].Content[1].Column != 6 {
 		t.Fatalf("positions not shifted to the file: %+v", root)
 	}
@@ -97,5 +111,61 @@ func FuzzBuildBlockYAML(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		checkBuild(t, b)
+	})
+}
+
+func TestPlainTagAgreesWithYAMLv3(t *testing.T) {
+	for _, v := range []string{"", "~", "null", "Null", "NULL", "nULL", "true", "True", "TRUE", "tRUE", "false", "no", "yes",
+		"on", "off", "y", "n", "0", "00", "007", "08", "8080", "-1", "+1", "1_000", "0x1F", "0o17", "0b101", "1e3",
+		".5", ".inf", "-.inf", ".nan", "2001-12-14", "2001-12-14T21:59:43.10-05:00", "123456789012345678",
+		"1234567890123456789", "99999999999999999999", "1.0", "1.", "abc", "Zed", "x1", "@x", "_x", "/a", "1a", "1 2"} {
+		n := yaml.Node{Kind: yaml.ScalarNode, Value: v}
+		if got, want := plainTag(v), n.ShortTag(); got != want {
+			t.Errorf("plainTag(%q) = %s, yaml.v3 resolves %s", v, got, want)
+		}
+	}
+	// The parser, not the resolver, makes a plain << a merge key.
+	if tree, _ := yamlTree(t, []byte("<<: x\n")); tree.Content[0].Tag != plainTag("<<") {
+		t.Errorf("plainTag(<<) = %s, yaml.v3's parser gives %s", plainTag("<<"), tree.Content[0].Tag)
+	}
+}
+
+// BenchmarkParseCorpus parses every file of the corpus's manifests, as the linter does and
+// with yaml.v3 alone (what parsing cost before documents were skimmed and built directly).
+func BenchmarkParseCorpus(b *testing.B) {
+	dir := filepath.Join("..", "..", "..", "shared", "corpus", "manifests")
+	if _, err := os.Stat(dir); err != nil {
+		b.Skipf("corpus not found at %s; skipping (it sits beside the repository in development and CI)", dir)
+	}
+	type file struct {
+		name string
+		data []byte
+	}
+	var files []file
+	size := 0
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && (strings.HasSuffix(p, ".yaml") || strings.HasSuffix(p, ".yml")) {
+			if data, err := os.ReadFile(p); err == nil {
+				files = append(files, file{p, data})
+				size += len(data)
+			}
+		}
+		return nil
+	})
+	b.Run("ParseDocuments", func(b *testing.B) {
+		b.SetBytes(int64(size))
+		for i := 0; i < b.N; i++ {
+			for _, f := range files {
+				ParseDocuments(f.name, f.data, DefaultLimits)
+			}
+		}
+	})
+	b.Run("yaml.v3", func(b *testing.B) {
+		b.SetBytes(int64(size))
+		for i := 0; i < b.N; i++ {
+			for _, f := range files {
+				parseStream(f.name, f.data, DefaultLimits)
+			}
+		}
 	})
 }

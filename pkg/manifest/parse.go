@@ -152,14 +152,15 @@ func parseSegments(file string, segs []segment, lim Limits) (docs []Document, _ 
 		}
 		text := seg.text
 		if validBlockYAML(text) {
-			if skimmable(text) {
-				text = withoutFields(text, skimmedFields)
-			}
-			if root, built := buildBlockYAML(text, seg.startLine); built {
+			skim := skimmable(text)
+			if root, built := buildBlockYAML(text, seg.startLine, skim); built {
 				if root != nil {
 					docs = append(docs, Document{Index: i, Root: root})
 				}
 				continue
+			}
+			if skim {
+				text = withoutFields(text, skimmedFields)
 			}
 		}
 		var n yaml.Node

@@ -148,7 +148,7 @@ func TestSkimAgreesWithFullParse(t *testing.T) {
 				if skimmable(s.text) && validBlockYAML(s.text) {
 					skimmed++
 				} else if validBlockYAML(s.text) {
-					if _, ok := buildBlockYAML(s.text, s.startLine); ok {
+					if _, ok := buildBlockYAML(s.text, s.startLine, false); ok {
 						built++
 					}
 				}
