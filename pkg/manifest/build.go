@@ -63,6 +63,7 @@ func buildBlockYAML(text []byte, firstLine int, skim bool) (root *yaml.Node, ok 
 		}
 		if k := len(l.text); k > 0 && l.text[k-1] == '\r' {
 			l.text = l.text[:k-1]
+			l.broken = true // a CR is a line break too, also on the last line
 		}
 		if skim {
 			if len(l.text) > 0 && l.text[0] != ' ' && l.text[0] != '\t' && l.text[0] != '#' {
