@@ -536,30 +536,11 @@ func unquote(q []byte) (string, bool) {
 			return "", false
 		}
 		i++
-		switch body[i] {
-		case '\\', '"', ' ':
-			out = append(out, body[i])
-		case 'n':
-			out = append(out, '\n')
-		case 't':
-			out = append(out, '\t')
-		case 'r':
-			out = append(out, '\r')
-		case '0':
-			out = append(out, 0)
-		case 'a':
-			out = append(out, 7)
-		case 'b':
-			out = append(out, 8)
-		case 'e':
-			out = append(out, 0x1b)
-		case 'f':
-			out = append(out, 0x0c)
-		case 'v':
-			out = append(out, 0x0b)
-		default:
+		e, ok := simpleEscape(body[i])
+		if !ok {
 			return "", false
 		}
+		out = append(out, e)
 	}
 	return string(out), true
 }

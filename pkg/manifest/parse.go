@@ -160,7 +160,7 @@ func parseSegments(file string, segs []segment, lim Limits) (docs []Document, _ 
 				continue
 			}
 			if skim {
-				text = withoutFields(text, skimmedFields)
+				text = withoutFields(text)
 			}
 		}
 		var n yaml.Node

@@ -119,9 +119,9 @@ func skimmable(text []byte) bool {
 	return false
 }
 
-// withoutFields returns text with the lines of the given top-level fields' values blanked
-// (the key lines kept with an empty value), so the rest parses with its own line numbers.
-func withoutFields(text []byte, fields [][]byte) []byte {
+// withoutFields returns text with the lines of the values of skimmedFields blanked (the key
+// lines kept with an empty value), so the rest parses with its own line numbers.
+func withoutFields(text []byte) []byte {
 	out := make([]byte, 0, 1024)
 	skipping := false
 	for len(text) > 0 {
@@ -133,15 +133,10 @@ func withoutFields(text []byte, fields [][]byte) []byte {
 		}
 		if len(l) > 0 && l[0] != ' ' && l[0] != '\t' && l[0] != '#' && l[0] != '\n' && l[0] != '\r' {
 			skipping = false
-			for _, f := range fields {
-				if bytes.HasPrefix(l, f) && len(l) > len(f) && l[len(f)] == ':' {
-					skipping = true
-					out = append(out, f...)
-					out = append(out, ":\n"...)
-					break
-				}
-			}
-			if skipping {
+			if f := skimmedField(l); f > 0 {
+				skipping = true
+				out = append(out, l[:f]...)
+				out = append(out, '\n')
 				continue
 			}
 		}
@@ -525,8 +520,7 @@ func scanQuoted(b []byte, from int, quote byte) (end int, closed, ok bool) {
 				if i+1 == len(b) {
 					return 0, false, true // an escaped line break
 				}
-				switch b[i+1] {
-				case '\\', '"', 'n', 't', 'r', '0', 'a', 'b', 'e', 'f', 'v', ' ':
+				if _, ok := simpleEscape(b[i+1]); ok {
 					i++
 					continue
 				}
@@ -592,12 +586,10 @@ func doubleQuoted(b []byte) (int, bool) {
 			if i+1 >= len(b) {
 				return 0, false
 			}
-			switch b[i+1] {
-			case '\\', '"', 'n', 't', 'r', '0', 'a', 'b', 'e', 'f', 'v', ' ':
-				i++
-			default:
+			if _, ok := simpleEscape(b[i+1]); !ok {
 				return 0, false
 			}
+			i++
 		}
 	}
 	return 0, false
@@ -616,6 +608,34 @@ func singleQuoted(b []byte) (int, bool) {
 			}
 			return i + 1, true
 		}
+	}
+	return 0, false
+}
+
+// simpleEscape returns the byte a one-letter escape of a double-quoted scalar stands for,
+// for the escapes the validator accepts (the \x, \u, \U and line-folding forms are not).
+func simpleEscape(c byte) (byte, bool) {
+	switch c {
+	case '\\', '"', ' ':
+		return c, true
+	case 'n':
+		return '\n', true
+	case 't':
+		return '\t', true
+	case 'r':
+		return '\r', true
+	case '0':
+		return 0, true
+	case 'a':
+		return 7, true
+	case 'b':
+		return 8, true
+	case 'e':
+		return 0x1b, true
+	case 'f':
+		return 0x0c, true
+	case 'v':
+		return 0x0b, true
 	}
 	return 0, false
 }
