@@ -35,6 +35,28 @@ type Check struct {
 	PSACheck string
 	Doc      Doc
 	Run      func(*Pass)
+	// Facts makes the check cross-object: it relates objects to each other (policies to
+	// the pods they select, pods to their service accounts), so it runs once over the
+	// whole input, after every object has been read. Its Run sees Pass.Facts, what
+	// Facts.Of kept of each object, and no Objects: the engine releases an object's tree
+	// as soon as the per-object checks have read it. Diagnostics of such a check carry
+	// At, the position Facts.Of found while the tree was there.
+	Facts *Facts
+}
+
+// Facts is what cross-object checks keep of each object. Checks that read the same facts
+// share one Facts value, and the engine computes them once per object.
+type Facts struct {
+	Name string
+	// Of returns what is kept of o, or nil when nothing is. It must not keep yaml nodes
+	// or o.Root: that would keep the trees alive that releasing the object drops.
+	Of func(o *manifest.Object, s *Settings) any
+}
+
+// Fact is what Facts.Of kept of one object.
+type Fact struct {
+	Object *manifest.Object
+	Value  any
 }
 
 // Diagnostic is what a check reports; the engine locates it.
@@ -47,13 +69,18 @@ type Diagnostic struct {
 	// some pods (procMount in user namespaces) is still a restricted violation there.
 	PSS string
 	Fix *finding.Fix
+	// At, when set, is where the finding goes, as Object.Locate(Path) answered it while
+	// the tree was there: cross-object checks report after objects are released.
+	At *manifest.Position
 }
 
-// Pass is one run of one check over all objects of a lint run. Cross-object checks (network
-// policies, service accounts) read all of Objects; most checks go through ForEachObject.
+// Pass is one run of one check. A per-object check sees some of the objects of a lint run
+// (those of one file or overlay) in Objects and mostly goes through ForEachObject; a
+// cross-object check sees the facts of every object of the run in Facts, in input order.
 type Pass struct {
 	Check    *Check
 	Objects  []*manifest.Object
+	Facts    []Fact
 	Settings *Settings
 	Report   func(Diagnostic)
 }

@@ -114,8 +114,8 @@ func (o *LintOptions) skipInputs(inputs []discover.Input) []discover.Input {
 // the findings about stale and expired suppressions. It runs before the baseline filter
 // and the severity overrides, so that a suppression of a finding those remove still
 // counts as used, and suppressed findings show the severity the user configured.
-func (o *LintOptions) applySuppressions(findings []finding.Finding, loaded load.Loaded, errs []finding.InputError, stdin []byte) ([]finding.Finding, []finding.InputError) {
-	res := suppress.Apply(findings, loaded.Objects, suppress.Options{
+func (o *LintOptions) applySuppressions(findings []finding.Finding, loaded load.Loaded, annotations []suppress.Annotation, errs []finding.InputError, stdin []byte) ([]finding.Finding, []finding.InputError) {
+	res := suppress.Apply(findings, loaded.Objects, suppress.Options{Annotations: annotations,
 		Config: o.config, Checks: o.checks, Now: time.Now(), Namespace: o.Namespace, WholeProject: o.wholeProject(),
 		ReadFile: func(name string) ([]byte, error) {
 			if name == "-" {

@@ -79,6 +79,7 @@ func relintExample(t *testing.T, dir string) (load.Loaded, []finding.Finding) {
 	if err := o.Validate(); err != nil {
 		t.Fatal(err)
 	}
+	o.keepTrees = true // psaProblems reads them
 	loaded, findings, errs := o.lintInputs()
 	if len(errs) > 0 {
 		t.Fatalf("re-lint: %v", errs)

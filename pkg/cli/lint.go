@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime/debug"
 	"runtime/metrics"
+	"slices"
 	"strings"
 
 	"github.com/mattn/go-isatty"
@@ -62,6 +63,9 @@ type LintOptions struct {
 	settings *check.Settings
 	// suppressed are the findings of the last lint the user's suppressions hid.
 	suppressed []suppress.Suppressed
+	// keepTrees keeps the objects' trees after the checks have read them, for callers
+	// that read the loaded objects (fixes are applied to them). Otherwise they are released.
+	keepTrees bool
 }
 
 // defaultLintOptions holds the defaults of the lint flags; `checks --show-config` starts
@@ -71,7 +75,11 @@ func defaultLintOptions(streams genericiooptions.IOStreams) *LintOptions {
 }
 
 func newLintCommand(streams genericiooptions.IOStreams) *cobra.Command {
-	o := defaultLintOptions(streams)
+	return lintCommand(defaultLintOptions(streams))
+}
+
+// lintCommand is the lint command that runs o.
+func lintCommand(o *LintOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "lint [PATH...] [-f FILE|DIR|-]... [-k DIR] [-R]",
 		Short: "Lint manifests, directories and Kustomize overlays for security problems",
@@ -266,11 +274,25 @@ func (o *LintOptions) lintInputs() (load.Loaded, []finding.Finding, []finding.In
 	if in != nil {
 		in = io.TeeReader(in, &stdin)
 	}
-	loaded := load.LoadMarked(inputs, in, manifest.DefaultLimits, suppress.Marker)
+	// Each input is checked as soon as it is read. A report needs nothing more of an
+	// object's tree once the checks and the suppression annotations have read it, so it
+	// is released then; fixes edit the trees and keep them.
+	stream := lint.NewStream(o.checks, o.settings, len(inputs))
+	release := !o.Fix && !o.Diff && !o.keepTrees
+	annotations := make([][]suppress.Annotation, len(inputs))
+	loaded := load.LoadEach(inputs, in, manifest.DefaultLimits, suppress.Marker, func(i int, objs []*manifest.Object) {
+		stream.Input(i, objs)
+		if release {
+			annotations[i] = suppress.ReadAnnotations(objs)
+			for _, obj := range objs {
+				obj.Release()
+			}
+		}
+	})
 	errs = append(errs, loaded.Errors...)
 	relaxGC()
-	findings := lint.RunChecks(o.checks, loaded.Objects, o.settings)
-	findings, errs = o.applySuppressions(findings, loaded, errs, stdin.Bytes())
+	findings := stream.Finish()
+	findings, errs = o.applySuppressions(findings, loaded, slices.Concat(annotations...), errs, stdin.Bytes())
 	finding.SortErrors(errs)
 	return loaded, findings, errs
 }

@@ -52,7 +52,12 @@ and column to edit. It needs no cluster and no network.`,
 func Execute(args []string, streams genericiooptions.IOStreams) int {
 	root := NewRootCommand(streams)
 	root.SetArgs(args)
-	err := root.Execute()
+	return exitCode(root.Execute(), streams)
+}
+
+// exitCode is the exit status of a command that returned err, which it prints when the
+// command has not reported it already.
+func exitCode(err error, streams genericiooptions.IOStreams) int {
 	var ee exitError
 	switch {
 	case err == nil:

@@ -3,6 +3,7 @@
 package lint
 
 import (
+	"slices"
 	"sync"
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/check"
@@ -10,28 +11,108 @@ import (
 	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
 )
 
-// RunChecks runs every check over objs and returns the findings sorted. Checks run
-// concurrently (each check sees all objects, because some are cross-object).
+// RunChecks runs every check over objs and returns the findings sorted. It is a Stream fed
+// with all objects at once, split into one part per processor so that the per-object
+// checks run in parallel; the objects are not released.
 func RunChecks(checks []*check.Check, objs []*manifest.Object, settings *check.Settings) []finding.Finding {
+	n := parallelism()
+	if n > len(objs) {
+		n = len(objs)
+	}
+	s := NewStream(checks, settings, n)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.Input(i, objs[i*len(objs)/n:(i+1)*len(objs)/n])
+		}()
+	}
+	wg.Wait()
+	return s.Finish()
+}
+
+// Stream is one lint run fed input by input (a file, stdin or an overlay), in any order
+// and from any goroutine. Input runs the per-object checks on an input's objects and
+// keeps the facts the cross-object checks need of them; Finish runs the cross-object
+// checks over the facts of all inputs, in input order, so that the result does not depend
+// on scheduling. Between the two the caller may release the objects.
+type Stream struct {
+	perObject, crossObject []*check.Check
+	facts                  []*check.Facts // distinct, of the cross-object checks
+	settings               *check.Settings
+
+	// By input: each Input writes only its own entries.
+	found [][]finding.Finding
+	kept  [][][]check.Fact // then by facts
+}
+
+// NewStream starts a run of checks over inputs numbered 0 to inputs-1.
+func NewStream(checks []*check.Check, settings *check.Settings, inputs int) *Stream {
 	if settings == nil {
 		settings = &check.Settings{}
 	}
-	results := make([][]finding.Finding, len(checks))
+	s := &Stream{settings: settings, found: make([][]finding.Finding, inputs), kept: make([][][]check.Fact, inputs)}
+	for _, c := range checks {
+		if c.Facts == nil {
+			s.perObject = append(s.perObject, c)
+			continue
+		}
+		s.crossObject = append(s.crossObject, c)
+		if !slices.Contains(s.facts, c.Facts) {
+			s.facts = append(s.facts, c.Facts)
+		}
+	}
+	return s
+}
+
+// Input checks the objects of input i, on the calling goroutine. Inputs may be checked
+// concurrently, each number once.
+func (s *Stream) Input(i int, objs []*manifest.Object) {
+	var found []finding.Finding
+	for _, c := range s.perObject {
+		pass := &check.Pass{Check: c, Objects: objs, Settings: s.settings}
+		pass.Report = func(d check.Diagnostic) { found = append(found, Locate(c, d)) }
+		c.Run(pass)
+	}
+	kept := make([][]check.Fact, len(s.facts))
+	for k, f := range s.facts {
+		for _, o := range objs {
+			if v := f.Of(o, s.settings); v != nil {
+				kept[k] = append(kept[k], check.Fact{Object: o, Value: v})
+			}
+		}
+	}
+	s.found[i], s.kept[i] = found, kept
+}
+
+// Finish runs the cross-object checks, concurrently, and returns every finding of the run
+// sorted and without duplicates.
+func (s *Stream) Finish() []finding.Finding {
+	facts := make(map[*check.Facts][]check.Fact, len(s.facts))
+	for k, f := range s.facts {
+		for _, in := range s.kept {
+			if in != nil {
+				facts[f] = append(facts[f], in[k]...)
+			}
+		}
+	}
+	results := make([][]finding.Finding, len(s.crossObject))
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, parallelism())
-	for i, c := range checks {
+	for i, c := range s.crossObject {
 		wg.Add(1)
 		sem <- struct{}{}
-		go func(i int, c *check.Check) {
+		go func() {
 			defer func() { <-sem; wg.Done() }()
-			pass := &check.Pass{Check: c, Objects: objs, Settings: settings}
+			pass := &check.Pass{Check: c, Facts: facts[c.Facts], Settings: s.settings}
 			pass.Report = func(d check.Diagnostic) { results[i] = append(results[i], Locate(c, d)) }
 			c.Run(pass)
-		}(i, c)
+		}()
 	}
 	wg.Wait()
 	var out []finding.Finding
-	for _, r := range results {
+	for _, r := range append(s.found, results...) {
 		out = append(out, r...)
 	}
 	finding.Sort(out)
@@ -40,7 +121,12 @@ func RunChecks(checks []*check.Check, objs []*manifest.Object, settings *check.S
 
 // Locate turns a diagnostic into a finding at the place the user must edit.
 func Locate(c *check.Check, d check.Diagnostic) finding.Finding {
-	pos := d.Object.Locate(d.Path)
+	var pos manifest.Position
+	if d.At != nil {
+		pos = *d.At
+	} else {
+		pos = d.Object.Locate(d.Path)
+	}
 	sev := d.Severity
 	if sev == 0 {
 		sev = c.Severity

@@ -31,12 +31,14 @@ type Loaded struct {
 // Load reads every input, in parallel, keeping the inputs' order in the result so that
 // output does not depend on scheduling. stdin is read only if an input names it.
 func Load(inputs []discover.Input, stdin io.Reader, limits manifest.Limits) Loaded {
-	return LoadMarked(inputs, stdin, limits, "")
+	return LoadEach(inputs, stdin, limits, "", nil)
 }
 
-// LoadMarked is Load that also keeps, in Loaded.Plain, the content of the plain files that
-// contain marker.
-func LoadMarked(inputs []discover.Input, stdin io.Reader, limits manifest.Limits, marker string) Loaded {
+// LoadEach is Load that also keeps, in Loaded.Plain, the content of the plain files that
+// contain marker, and calls each (when not nil) with the index and the objects of every
+// input as soon as it is read, on the goroutine that read it: a lint run checks a file
+// while the next ones are read, and can release its trees before the end of loading.
+func LoadEach(inputs []discover.Input, stdin io.Reader, limits manifest.Limits, marker string, each func(int, []*manifest.Object)) Loaded {
 	type result struct {
 		objs []*manifest.Object
 		err  *finding.InputError
@@ -54,6 +56,9 @@ func LoadMarked(inputs []discover.Input, stdin io.Reader, limits manifest.Limits
 			// stdin is read on this goroutine: it can only be read once, and in order.
 			results[i].objs, results[i].err = loadStdin(stdin, limits)
 			results[i].file = "-"
+			if each != nil {
+				each(i, results[i].objs)
+			}
 			continue
 		}
 		wg.Add(1)
@@ -72,6 +77,9 @@ func LoadMarked(inputs []discover.Input, stdin io.Reader, limits manifest.Limits
 				if marker != "" && bytes.Contains(data, []byte(marker)) {
 					results[i].kept = data
 				}
+			}
+			if each != nil {
+				each(i, results[i].objs)
 			}
 		}(i, in)
 	}

@@ -31,7 +31,8 @@ type Object struct {
 	File string // display path of the file the object came from
 	Doc  int    // 0-based document index within File
 	// Root is the object's mapping node. For objects built by Kustomize it is the built
-	// object, not the text the user wrote; Locator bridges the two.
+	// object, not the text the user wrote; Locator bridges the two. Both are nil once the
+	// object is released.
 	Root    *yaml.Node
 	Locator Locator
 	// Overlay is the display path of the Kustomize directory that built the object, or "".
@@ -42,6 +43,41 @@ type Object struct {
 
 	memoMu sync.Mutex
 	memo   map[any]any
+
+	// Set by Release: where the object starts, and its first line when it is text of File.
+	released  bool
+	at        Position
+	startLine int
+}
+
+// Release drops the object's tree, locator and memo once every check that reads them has
+// run, so that a lint run holds the trees of the files being checked, not of the whole
+// input. What later stages ask of an object stays: its reference, file, document, where it
+// is written (Locate answers that position for every path) and StartLine. Objects that
+// reached a check through the same pointer must not be read afterwards.
+func (o *Object) Release() {
+	if o.released {
+		return
+	}
+	o.at = o.Locate(nil)
+	o.startLine = o.StartLine()
+	o.Root, o.Locator, o.memo = nil, nil, nil
+	o.released = true
+}
+
+// Released reports whether Release dropped the object's tree.
+func (o *Object) Released() bool { return o.released }
+
+// StartLine is the line of File where the object's mapping starts, or 0 for an object
+// built by Kustomize, whose tree is not text of any one file.
+func (o *Object) StartLine() int {
+	switch {
+	case o.released:
+		return o.startLine
+	case o.Locator != nil || o.Root == nil:
+		return 0
+	}
+	return o.Root.Line
 }
 
 // Memo returns the value computed for key, computing it on first use. Checks run
@@ -66,6 +102,9 @@ func (o *Object) Get(p fieldpath.Path) *yaml.Node { return fieldpath.Lookup(o.Ro
 
 // Locate returns where the field at p (or its nearest existing parent) is written.
 func (o *Object) Locate(p fieldpath.Path) Position {
+	if o.released {
+		return o.at
+	}
 	if o.Locator != nil {
 		return o.Locator.Locate(p)
 	}

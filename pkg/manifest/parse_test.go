@@ -109,3 +109,29 @@ func TestAliasesResolve(t *testing.T) {
 		t.Errorf("merge key not followed: %v", n)
 	}
 }
+
+// TestRelease: a released object has no tree, and answers where it starts and its first
+// line as before; releasing twice changes nothing.
+func TestRelease(t *testing.T) {
+	res := Parse("r.yaml", []byte("# head\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n---\n\napiVersion: v1\nkind: Secret\nmetadata: {name: b}\n"), DefaultLimits)
+	if res.Err != nil || len(res.Objects) != 2 {
+		t.Fatalf("parse: %v, %d objects", res.Err, len(res.Objects))
+	}
+	for _, o := range res.Objects {
+		at, line := o.Locate(nil), o.StartLine()
+		o.Release()
+		o.Release()
+		if o.Root != nil || !o.Released() {
+			t.Errorf("%s: tree kept after Release", o.Ref)
+		}
+		if got := o.Locate(fieldpath.New("metadata", "name")); got != at {
+			t.Errorf("%s: released Locate = %v, want the object's position %v", o.Ref, got, at)
+		}
+		if o.StartLine() != line || line == 0 {
+			t.Errorf("%s: StartLine %d after Release, %d before", o.Ref, o.StartLine(), line)
+		}
+	}
+	if got := res.Objects[1].StartLine(); got != 8 {
+		t.Errorf("second object starts on line %d, want 8", got)
+	}
+}

@@ -16,10 +16,26 @@ import (
 // pod template: "ID[,ID]: reason", one suppression per line.
 const AnnotationKey = "kubectl-secure.io/ignore"
 
-// collectAnnotations reads the annotation of every object and of its pod templates.
-func (a *applier) collectAnnotations(objs []*manifest.Object) {
-	a.byRef = map[finding.ObjectRef][]*suppression{}
+// Annotation is one ignore annotation as an object carries it, read while the object's
+// tree is in memory: a lint run releases trees before it applies suppressions.
+type Annotation struct {
+	Object finding.ObjectRef
+	Path   fieldpath.Path
+	At     manifest.Position
+	// Value is the annotation's text when Scalar; Literal says it is a literal block, whose
+	// lines are lines of the file.
+	Value           string
+	Scalar, Literal bool
+}
+
+// ReadAnnotations reads the annotation of every object and of its pod templates, in order.
+// Released objects have nothing left to read.
+func ReadAnnotations(objs []*manifest.Object) []Annotation {
+	var out []Annotation
 	for _, o := range objs {
+		if o.Released() {
+			continue
+		}
 		metas := []fieldpath.Path{fieldpath.New("metadata")}
 		for _, pod := range workload.Pods(o) {
 			if len(pod.MetaPath) > 1 { // a Pod's own metadata is the object's
@@ -32,23 +48,33 @@ func (a *applier) collectAnnotations(objs []*manifest.Object) {
 			if n == nil {
 				continue
 			}
-			a.annotation(o, p, n)
+			out = append(out, Annotation{Object: o.Ref, Path: p, At: o.Locate(p), Value: n.Value,
+				Scalar: n.Kind == yaml.ScalarNode, Literal: n.Style&yaml.LiteralStyle != 0})
 		}
+	}
+	return out
+}
+
+// collectAnnotations records the annotations read before and those of objs.
+func (a *applier) collectAnnotations(read []Annotation, objs []*manifest.Object) {
+	a.byRef = map[finding.ObjectRef][]*suppression{}
+	for _, an := range append(read, ReadAnnotations(objs)...) {
+		a.annotation(an)
 	}
 }
 
-func (a *applier) annotation(o *manifest.Object, p fieldpath.Path, n *yaml.Node) {
-	pos := o.Locate(p)
-	if n.Kind != yaml.ScalarNode {
+func (a *applier) annotation(an Annotation) {
+	pos := an.At
+	if !an.Scalar {
 		a.fail(pos.File, pos.Line, "annotation %s must be a string \"check-id[,check-id]: reason\"", AnnotationKey)
 		return
 	}
-	for i, entry := range strings.Split(n.Value, "\n") {
+	for i, entry := range strings.Split(an.Value, "\n") {
 		if strings.TrimSpace(entry) == "" {
 			continue
 		}
 		at := pos
-		if n.Style&yaml.LiteralStyle != 0 {
+		if an.Literal {
 			// Each line of a literal block is a line of the file after the "|".
 			at.Line, at.Column = pos.Line+1+i, 1
 		}
@@ -66,12 +92,12 @@ func (a *applier) annotation(o *manifest.Object, p fieldpath.Path, n *yaml.Node)
 		s := a.annotations[key]
 		if s == nil {
 			s = &suppression{source: FromAnnotation, file: at.File, line: at.Line, column: at.Column,
-				names: names, reason: reason, refs: map[finding.ObjectRef]bool{}, object: o.Ref, path: p.String()}
+				names: names, reason: reason, refs: map[finding.ObjectRef]bool{}, object: an.Object, path: an.Path.String()}
 			a.annotations[key] = s
 		}
-		if !s.refs[o.Ref] {
-			s.refs[o.Ref] = true
-			a.byRef[o.Ref] = append(a.byRef[o.Ref], s)
+		if !s.refs[an.Object] {
+			s.refs[an.Object] = true
+			a.byRef[an.Object] = append(a.byRef[an.Object], s)
 		}
 	}
 }

@@ -60,6 +60,9 @@ type Options struct {
 	// linting one file says nothing about the entries written for the rest of the
 	// repository.
 	WholeProject bool
+	// Annotations are the ignore annotations of objects released before Apply, read with
+	// ReadAnnotations; those of the objects Apply is given are read there.
+	Annotations []Annotation
 }
 
 // Result is what Apply returns.
@@ -109,7 +112,7 @@ func Apply(findings []finding.Finding, objs []*manifest.Object, opts Options) Re
 	}
 	a.ran = ranSet(opts.Checks)
 	a.collectComments(findings, objs)
-	a.collectAnnotations(objs)
+	a.collectAnnotations(opts.Annotations, objs)
 	a.collectConfig()
 
 	var res Result
@@ -228,10 +231,11 @@ func (a *applier) collectComments(findings []finding.Finding, objs []*manifest.O
 func objectAt(objs []*manifest.Object, file string, line int) finding.ObjectRef {
 	var best *manifest.Object
 	for _, o := range objs {
-		if o.File != file || o.Locator != nil || o.Root == nil || o.Root.Line > line {
+		start := o.StartLine()
+		if o.File != file || start == 0 || start > line {
 			continue
 		}
-		if best == nil || o.Root.Line > best.Root.Line {
+		if best == nil || start > best.StartLine() {
 			best = o
 		}
 	}

@@ -20,31 +20,64 @@ import (
 
 const category = "network-policy"
 
+// facts are what the namespace checks keep of each object: a *namespaceObject, a *policy
+// or a *workloadRef, read while the object's tree is in memory.
+var facts = &check.Facts{Name: "network-policy", Of: objectFact}
+
+// namespaceObject is a Namespace in the input.
+type namespaceObject struct {
+	obj    *manifest.Object
+	nameAt manifest.Position // of metadata.name, where namespace-wide findings go
+}
+
 // workloadRef is one pod-bearing object with the labels its pods get.
 type workloadRef struct {
-	obj    *manifest.Object
-	labels labels.Set
+	obj       *manifest.Object
+	namespace string
+	labels    labels.Set
+	line      int               // of the object's tree, to order workloads of one file
+	at        manifest.Position // of the object, where its findings go
 }
 
 // policy is one NetworkPolicy with its parsed selector.
 type policy struct {
-	obj      *manifest.Object
-	selector labels.Selector // nil when invalid
-	selErr   error
-	empty    bool // podSelector {} (or absent): every pod of the namespace
-	ingress  bool // policyTypes include Ingress
-	egress   bool // policyTypes include Egress
+	obj       *manifest.Object
+	namespace string
+	selector  labels.Selector // nil when invalid
+	selErr    error
+	selAt     manifest.Position // of spec.podSelector
+	empty     bool              // podSelector {} (or absent): every pod of the namespace
+	ingress   bool              // policyTypes include Ingress
+	egress    bool              // policyTypes include Egress
+	// A rule that allows all traffic in that direction, which no deny survives.
+	allowsAllIngress, allowsAllEgress bool
 }
 
 // namespace groups what one namespace holds in the input.
 type namespace struct {
 	name      string
-	nsObject  *manifest.Object // the Namespace object, when in the input
-	workloads []workloadRef
+	nsObject  *namespaceObject // when in the input
+	workloads []*workloadRef
 	policies  []*policy
 }
 
-// analyse groups the pass's objects by namespace. It is cheap and each check calls it;
+func objectFact(o *manifest.Object, s *check.Settings) any {
+	switch {
+	case o.Ref.Kind == "Namespace" && o.Ref.APIVersion == "v1":
+		return &namespaceObject{obj: o, nameAt: o.Locate(fieldpath.New("metadata", "name"))}
+	case o.Ref.Kind == "NetworkPolicy" && o.Ref.APIVersion == "networking.k8s.io/v1":
+		pol := parsePolicy(o)
+		pol.namespace = s.NamespaceOf(o)
+		return pol
+	}
+	pods := workload.Pods(o)
+	if len(pods) == 0 {
+		return nil
+	}
+	return &workloadRef{obj: o, namespace: s.NamespaceOf(o), labels: podLabels(pods[0]), line: o.Root.Line, at: o.Locate(nil)}
+}
+
+// analyse groups the facts of the pass by namespace. It is cheap and each check calls it;
 // the pass holds no shared state between checks.
 func analyse(p *check.Pass) []*namespace {
 	byName := map[string]*namespace{}
@@ -56,20 +89,16 @@ func analyse(p *check.Pass) []*namespace {
 		}
 		return ns
 	}
-	for _, o := range p.Objects {
-		switch {
-		case o.Ref.Kind == "Namespace" && o.Ref.APIVersion == "v1":
-			get(o.Ref.Name).nsObject = o
-		case o.Ref.Kind == "NetworkPolicy" && o.Ref.APIVersion == "networking.k8s.io/v1":
-			ns := get(p.Settings.NamespaceOf(o))
-			ns.policies = append(ns.policies, parsePolicy(o))
-		default:
-			pods := workload.Pods(o)
-			if len(pods) == 0 {
-				continue
-			}
-			ns := get(p.Settings.NamespaceOf(o))
-			ns.workloads = append(ns.workloads, workloadRef{obj: o, labels: podLabels(pods[0])})
+	for _, f := range p.Facts {
+		switch v := f.Value.(type) {
+		case *namespaceObject:
+			get(v.obj.Ref.Name).nsObject = v
+		case *policy:
+			ns := get(v.namespace)
+			ns.policies = append(ns.policies, v)
+		case *workloadRef:
+			ns := get(v.namespace)
+			ns.workloads = append(ns.workloads, v)
 		}
 	}
 	out := make([]*namespace, 0, len(byName))
@@ -90,8 +119,10 @@ func podLabels(pod *workload.Pod) labels.Set {
 }
 
 func parsePolicy(o *manifest.Object) *policy {
-	pol := &policy{obj: o}
-	selNode := o.Get(fieldpath.New("spec", "podSelector"))
+	selPath := fieldpath.New("spec", "podSelector")
+	pol := &policy{obj: o, selAt: o.Locate(selPath),
+		allowsAllIngress: hasAllowAll(o, "ingress", "from"), allowsAllEgress: hasAllowAll(o, "egress", "to")}
+	selNode := o.Get(selPath)
 	ls, err := labelSelector(selNode)
 	if err == nil {
 		pol.selector, err = metav1.LabelSelectorAsSelector(ls)
@@ -147,7 +178,7 @@ func labelSelector(n *yaml.Node) (*metav1.LabelSelector, error) {
 	return ls, nil
 }
 
-func (pol *policy) selects(w workloadRef) bool {
+func (pol *policy) selects(w *workloadRef) bool {
 	return pol.selector != nil && pol.selector.Matches(w.labels)
 }
 
@@ -163,15 +194,15 @@ func covered(p *check.Pass, ns string) bool {
 
 // anchor is where a namespace-wide finding goes: the Namespace object when the input has
 // it, otherwise the namespace's first workload.
-func (ns *namespace) anchor() (*manifest.Object, fieldpath.Path) {
+func (ns *namespace) anchor() (*manifest.Object, fieldpath.Path, manifest.Position) {
 	if ns.nsObject != nil {
-		return ns.nsObject, fieldpath.New("metadata", "name")
+		return ns.nsObject.obj, fieldpath.New("metadata", "name"), ns.nsObject.nameAt
 	}
-	first := ns.workloads[0].obj
+	first := ns.workloads[0]
 	for _, w := range ns.workloads[1:] {
-		if w.obj.File < first.File || w.obj.File == first.File && w.obj.Root.Line < first.Root.Line {
-			first = w.obj
+		if w.obj.File < first.obj.File || w.obj.File == first.obj.File && w.line < first.line {
+			first = w
 		}
 	}
-	return first, nil
+	return first.obj, nil, first.at
 }

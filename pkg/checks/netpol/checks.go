@@ -48,6 +48,7 @@ spec:
   policyTypes: [Ingress, Egress]`,
 		Fix: "Add a default-deny NetworkPolicy to the namespace, then policies that allow the traffic each workload needs.",
 	},
+	Facts: facts,
 	Run: func(p *check.Pass) {
 		for _, ns := range analyse(p) {
 			if len(ns.policies) > 0 || covered(p, ns.name) {
@@ -56,7 +57,7 @@ spec:
 			// Unsafe: a default deny cuts every flow no policy allows yet.
 			fixes := denyFixes(ns, fmt.Sprintf("add a default-deny NetworkPolicy to namespace %q", ns.name))
 			for _, w := range ns.workloads {
-				p.Report(check.Diagnostic{Object: w.obj,
+				p.Report(check.Diagnostic{Object: w.obj, At: &w.at,
 					Message: fmt.Sprintf("namespace %q has no NetworkPolicy: %s %q accepts traffic from any pod; add a default-deny policy", ns.name, w.obj.Ref.Kind, w.obj.Ref.Name),
 					Fix:     fixes[w.obj]})
 			}
@@ -87,6 +88,7 @@ spec:
   policyTypes: [%[2]s]`, lower(direction), direction),
 			Fix: fmt.Sprintf("Add a NetworkPolicy with podSelector: {} and policyTypes: [%s] and no rules that allow all.", direction),
 		},
+		Facts: facts,
 		Run: func(p *check.Pass) {
 			for _, ns := range analyse(p) {
 				if len(ns.policies) == 0 || len(ns.workloads) == 0 || covered(p, ns.name) {
@@ -97,17 +99,17 @@ spec:
 					denied = denied || covers(pol)
 				}
 				if !denied {
-					obj, path := ns.anchor()
+					obj, path, at := ns.anchor()
 					fx := &finding.Fix{Description: fmt.Sprintf("add a default-deny %s NetworkPolicy to namespace %q", lower(direction), ns.name), Safe: false}
 					if direction == "Ingress" {
 						// The egress deny stays advice: see denyIngress.
 						target := obj.Ref.Namespace
-						if obj == ns.nsObject {
+						if ns.nsObject != nil && obj == ns.nsObject.obj {
 							target = ns.name
 						}
 						fx.Changes = []finding.Change{denyIngress(target)}
 					}
-					p.Report(check.Diagnostic{Object: obj, Path: path,
+					p.Report(check.Diagnostic{Object: obj, Path: path, At: &at,
 						Message: fmt.Sprintf("namespace %q has no default-deny %s NetworkPolicy (podSelector: {}, policyTypes: [%s])", ns.name, lower(direction), direction),
 						Fix:     fx})
 				}
@@ -124,11 +126,11 @@ func lower(s string) string {
 }
 
 var noDefaultDenyIngress = defaultDenyCheck("no-default-deny-ingress", "Ingress", finding.Medium, func(pol *policy) bool {
-	return pol.empty && pol.ingress && !hasAllowAll(pol.obj, "ingress", "from")
+	return pol.empty && pol.ingress && !pol.allowsAllIngress
 })
 
 var noDefaultDenyEgress = defaultDenyCheck("no-default-deny-egress", "Egress", finding.Low, func(pol *policy) bool {
-	return pol.empty && pol.egress && !hasAllowAll(pol.obj, "egress", "to")
+	return pol.empty && pol.egress && !pol.allowsAllEgress
 })
 
 var selectsNothing = &check.Check{
@@ -149,6 +151,7 @@ spec:
   podSelector: {matchLabels: {app: frontend}}`,
 		Fix: "Correct the selector (or the namespace) so that it selects the pods it was written for.",
 	},
+	Facts: facts,
 	Run: func(p *check.Pass) {
 		for _, ns := range analyse(p) {
 			if len(ns.workloads) == 0 {
@@ -157,7 +160,8 @@ spec:
 			for _, pol := range ns.policies {
 				selPath := fieldpath.New("spec", "podSelector")
 				if pol.selErr != nil {
-					p.Reportf(pol.obj, selPath, "NetworkPolicy %q has an invalid podSelector: %v", pol.obj.Ref.Name, pol.selErr)
+					p.Report(check.Diagnostic{Object: pol.obj, Path: selPath, At: &pol.selAt,
+						Message: fmt.Sprintf("NetworkPolicy %q has an invalid podSelector: %v", pol.obj.Ref.Name, pol.selErr)})
 					continue
 				}
 				matched := false
@@ -165,7 +169,8 @@ spec:
 					matched = matched || pol.selects(w)
 				}
 				if !matched {
-					p.Reportf(pol.obj, selPath, "NetworkPolicy %q selects no pod in namespace %q (podSelector %s); check the labels", pol.obj.Ref.Name, ns.name, pol.selector)
+					p.Report(check.Diagnostic{Object: pol.obj, Path: selPath, At: &pol.selAt,
+						Message: fmt.Sprintf("NetworkPolicy %q selects no pod in namespace %q (podSelector %s); check the labels", pol.obj.Ref.Name, ns.name, pol.selector)})
 				}
 			}
 		}
@@ -184,6 +189,7 @@ traffic — usually it was forgotten, or its labels drifted from the policy's se
 		Good: `# a default-deny policy (podSelector: {}) selects every pod, or a policy selects app: worker`,
 		Fix:  "Add a policy for the workload, or a default-deny policy for the namespace.",
 	},
+	Facts: facts,
 	Run: func(p *check.Pass) {
 		for _, ns := range analyse(p) {
 			if len(ns.policies) == 0 || covered(p, ns.name) {
@@ -203,7 +209,8 @@ traffic — usually it was forgotten, or its labels drifted from the policy's se
 			}
 			for i, w := range ns.workloads {
 				if !selected[i] {
-					p.Reportf(w.obj, nil, "%s %q is selected by no NetworkPolicy in namespace %q while other workloads are", w.obj.Ref.Kind, w.obj.Ref.Name, ns.name)
+					p.Report(check.Diagnostic{Object: w.obj, At: &w.at,
+						Message: fmt.Sprintf("%s %q is selected by no NetworkPolicy in namespace %q while other workloads are", w.obj.Ref.Kind, w.obj.Ref.Name, ns.name)})
 				}
 			}
 		}

@@ -60,17 +60,17 @@ func deployUnit(o *manifest.Object) string { return o.Overlay }
 // one workload per deployment unit (the first, in file order), so that a namespace gets one
 // policy, not one per workload; the others carry the same advice without changes.
 func denyFixes(ns *namespace, description string) map[*manifest.Object]*finding.Fix {
-	first := map[string]*manifest.Object{}
+	first := map[string]*workloadRef{}
 	for _, w := range ns.workloads {
 		u := deployUnit(w.obj)
-		if f, ok := first[u]; !ok || before(w.obj, f) {
-			first[u] = w.obj
+		if f, ok := first[u]; !ok || before(w, f) {
+			first[u] = w
 		}
 	}
 	out := map[*manifest.Object]*finding.Fix{}
 	for _, w := range ns.workloads {
 		fx := &finding.Fix{Description: description, Safe: false}
-		if first[deployUnit(w.obj)] == w.obj {
+		if first[deployUnit(w.obj)] == w {
 			fx.Changes = []finding.Change{denyIngress(w.obj.Ref.Namespace)}
 		}
 		out[w.obj] = fx
@@ -78,13 +78,13 @@ func denyFixes(ns *namespace, description string) map[*manifest.Object]*finding.
 	return out
 }
 
-// before orders objects by file, then position: the order findings are listed in.
-func before(a, b *manifest.Object) bool {
-	if a.File != b.File {
-		return a.File < b.File
+// before orders workloads by file, then position: the order findings are listed in.
+func before(a, b *workloadRef) bool {
+	if a.obj.File != b.obj.File {
+		return a.obj.File < b.obj.File
 	}
-	if a.Doc != b.Doc {
-		return a.Doc < b.Doc
+	if a.obj.Doc != b.obj.Doc {
+		return a.obj.Doc < b.obj.Doc
 	}
-	return a.Root != nil && b.Root != nil && a.Root.Line < b.Root.Line
+	return a.line < b.line
 }

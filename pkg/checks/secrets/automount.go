@@ -46,51 +46,95 @@ spec:
           image: registry.example.com/app:1.4.2`,
 		Fix: "Set automountServiceAccountToken: false on the pod spec (or on a dedicated ServiceAccount). If the application calls the API, give it its own ServiceAccount with a minimal Role instead of the default one.",
 	},
+	Facts: accountFacts,
 	Run: func(p *check.Pass) {
-		var accounts map[string]*manifest.Object
-		var bound bindings
-		p.ForEachPod(func(pod *workload.Pod) {
-			podValue, podSet := fieldpath.Bool(pod.Field("automountServiceAccountToken"))
-			if podSet && !podValue {
-				return
+		accounts, bound := indexAccounts(p)
+		for _, f := range p.Facts {
+			pods, _ := f.Value.([]*podAccount)
+			for _, pod := range pods {
+				reportAutomount(p, pod, accounts, bound)
 			}
-			if accounts == nil {
-				accounts, bound = indexAccounts(p)
-			}
-			ns := p.Settings.NamespaceOf(pod.Object)
-			name := serviceAccountName(pod)
-			sa := accounts[ns+"/"+name]
-			if !podSet && sa != nil {
-				if v, set := fieldpath.Bool(sa.Get(fieldpath.New("automountServiceAccountToken"))); set && !v {
-					return
-				}
-			}
-			if bound.has(ns, name) {
-				return
-			}
-			var why string
-			switch {
-			case podSet:
-				why = "the pod sets automountServiceAccountToken: true"
-			case sa != nil:
-				why = "neither the pod nor ServiceAccount " + ns + "/" + name + " sets automountServiceAccountToken: false"
-			default:
-				why = "the pod does not set automountServiceAccountToken: false"
-			}
-			d := check.Diagnostic{Object: pod.Object, Path: pod.Path.Keys("automountServiceAccountToken"),
-				Fix: &finding.Fix{
-					Description: "set automountServiceAccountToken: false on the pod spec; check first that the application does not call the Kubernetes API",
-					Changes:     []finding.Change{{Op: finding.Set, Path: pod.Path.Keys("automountServiceAccountToken"), Value: false}},
-				}}
-			if name == "default" {
-				d.Message = fmt.Sprintf("the pod mounts an API token of the namespace's shared \"default\" service account: %s", why)
-			} else {
-				d.Message = fmt.Sprintf("the pod mounts an API token of service account %q, which no binding in the input grants a role: %s", name, why)
-				d.Severity = finding.Low
-			}
-			p.Report(d)
-		})
+		}
 	},
+}
+
+func reportAutomount(p *check.Pass, pod *podAccount, accounts map[string]*account, bound bindings) {
+	if pod.podSet && !pod.podValue {
+		return
+	}
+	sa := accounts[pod.namespace+"/"+pod.account]
+	if !pod.podSet && sa != nil && sa.automountSet && !sa.automount {
+		return
+	}
+	if bound.has(pod.namespace, pod.account) {
+		return
+	}
+	var why string
+	switch {
+	case pod.podSet:
+		why = "the pod sets automountServiceAccountToken: true"
+	case sa != nil:
+		why = "neither the pod nor ServiceAccount " + pod.namespace + "/" + pod.account + " sets automountServiceAccountToken: false"
+	default:
+		why = "the pod does not set automountServiceAccountToken: false"
+	}
+	d := check.Diagnostic{Object: pod.obj, Path: pod.path, At: &pod.at,
+		Fix: &finding.Fix{
+			Description: "set automountServiceAccountToken: false on the pod spec; check first that the application does not call the Kubernetes API",
+			Changes:     []finding.Change{{Op: finding.Set, Path: pod.path, Value: false}},
+		}}
+	if pod.account == "default" {
+		d.Message = fmt.Sprintf("the pod mounts an API token of the namespace's shared \"default\" service account: %s", why)
+	} else {
+		d.Message = fmt.Sprintf("the pod mounts an API token of service account %q, which no binding in the input grants a role: %s", pod.account, why)
+		d.Severity = finding.Low
+	}
+	p.Report(d)
+}
+
+// accountFacts are what the check keeps of each object: the pods' accounts
+// ([]*podAccount), a ServiceAccount (*account) or the accounts a binding names
+// ([]boundAccount).
+var accountFacts = &check.Facts{Name: "service-accounts", Of: accountFact}
+
+// podAccount is one pod spec: the account it runs as and what it says about the token.
+type podAccount struct {
+	obj                *manifest.Object
+	namespace, account string
+	podValue, podSet   bool              // automountServiceAccountToken on the pod spec
+	path               fieldpath.Path    // of that field
+	at                 manifest.Position // where it is (or would be) written
+}
+
+// account is one ServiceAccount.
+type account struct {
+	key                     string // namespace/name
+	automount, automountSet bool
+}
+
+// boundAccount is a service account, as namespace/name, that a role binding names.
+type boundAccount string
+
+func accountFact(o *manifest.Object, s *check.Settings) any {
+	switch {
+	case o.Ref.Kind == "ServiceAccount" && o.Ref.APIVersion == "v1":
+		v, set := fieldpath.Bool(o.Get(fieldpath.New("automountServiceAccountToken")))
+		return &account{key: s.NamespaceOf(o) + "/" + o.Ref.Name, automount: v, automountSet: set}
+	case (o.Ref.Kind == "RoleBinding" || o.Ref.Kind == "ClusterRoleBinding") &&
+		strings.HasPrefix(o.Ref.APIVersion, "rbac.authorization.k8s.io/"):
+		return boundAccounts(o, s)
+	}
+	var out []*podAccount
+	for _, pod := range workload.Pods(o) {
+		v, set := fieldpath.Bool(pod.Field("automountServiceAccountToken"))
+		path := pod.Path.Keys("automountServiceAccountToken")
+		out = append(out, &podAccount{obj: o, namespace: s.NamespaceOf(o), account: serviceAccountName(pod),
+			podValue: v, podSet: set, path: path, at: o.Locate(path)})
+	}
+	if out == nil {
+		return nil
+	}
+	return out
 }
 
 // serviceAccountName is the pod's account: serviceAccountName, the deprecated
@@ -112,34 +156,43 @@ type bindings map[string]bool
 
 func (b bindings) has(ns, name string) bool { return b[ns+"/"+name] }
 
-// indexAccounts reads the ServiceAccounts (by namespace/name) and the role bindings' subjects.
-func indexAccounts(p *check.Pass) (map[string]*manifest.Object, bindings) {
-	accounts := map[string]*manifest.Object{}
-	bound := bindings{}
-	p.ForEachObject(func(o *manifest.Object) {
+// boundAccounts reads the service accounts a role binding names as subjects.
+func boundAccounts(o *manifest.Object, s *check.Settings) []boundAccount {
+	var out []boundAccount
+	for _, sub := range fieldpath.Items(o.Get(fieldpath.New("subjects"))) {
+		kind, _ := fieldpath.Str(fieldpath.MapGet(sub, "kind"))
+		name, _ := fieldpath.Str(fieldpath.MapGet(sub, "name"))
+		ns, _ := fieldpath.Str(fieldpath.MapGet(sub, "namespace"))
+		if ns == "" {
+			ns = s.NamespaceOf(o)
+		}
 		switch {
-		case o.Ref.Kind == "ServiceAccount" && o.Ref.APIVersion == "v1":
-			accounts[p.Settings.NamespaceOf(o)+"/"+o.Ref.Name] = o
-		case (o.Ref.Kind == "RoleBinding" || o.Ref.Kind == "ClusterRoleBinding") &&
-			strings.HasPrefix(o.Ref.APIVersion, "rbac.authorization.k8s.io/"):
-			for _, s := range fieldpath.Items(o.Get(fieldpath.New("subjects"))) {
-				kind, _ := fieldpath.Str(fieldpath.MapGet(s, "kind"))
-				name, _ := fieldpath.Str(fieldpath.MapGet(s, "name"))
-				ns, _ := fieldpath.Str(fieldpath.MapGet(s, "namespace"))
-				if ns == "" {
-					ns = p.Settings.NamespaceOf(o)
-				}
-				switch {
-				case kind == "ServiceAccount":
-					bound[ns+"/"+name] = true
-				case kind == "User" && strings.HasPrefix(name, "system:serviceaccount:"):
-					if parts := strings.SplitN(strings.TrimPrefix(name, "system:serviceaccount:"), ":", 2); len(parts) == 2 {
-						bound[parts[0]+"/"+parts[1]] = true
-					}
-				}
+		case kind == "ServiceAccount":
+			out = append(out, boundAccount(ns+"/"+name))
+		case kind == "User" && strings.HasPrefix(name, "system:serviceaccount:"):
+			if parts := strings.SplitN(strings.TrimPrefix(name, "system:serviceaccount:"), ":", 2); len(parts) == 2 {
+				out = append(out, boundAccount(parts[0]+"/"+parts[1]))
 			}
 		}
-	})
+	}
+	return out
+}
+
+// indexAccounts gathers the ServiceAccounts (by namespace/name) and the accounts role
+// bindings name.
+func indexAccounts(p *check.Pass) (map[string]*account, bindings) {
+	accounts := map[string]*account{}
+	bound := bindings{}
+	for _, f := range p.Facts {
+		switch v := f.Value.(type) {
+		case *account:
+			accounts[v.key] = v
+		case []boundAccount:
+			for _, b := range v {
+				bound[string(b)] = true
+			}
+		}
+	}
 	return accounts, bound
 }
 
