@@ -122,3 +122,40 @@ func TestSpecialFilesAndSymlinkLoops(t *testing.T) {
 		t.Errorf("inputs = %s, errs = %v", got, errs)
 	}
 }
+
+// TestKustomizationNames: a directory is a kustomization whichever of kustomize's three
+// names its file has, or when that name is a link to a regular file; a directory or a
+// dangling link with that name does not make one.
+func TestKustomizationNames(t *testing.T) {
+	deploy := "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\n"
+	root := writeTree(t, map[string]string{
+		"yml/kustomization.yml":           kz + "resources: [deploy.yaml]\n",
+		"yml/deploy.yaml":                 deploy,
+		"bare/Kustomization":              kz + "resources: [deploy.yaml]\n",
+		"bare/deploy.yaml":                deploy,
+		"shared/k.yaml":                   kz + "resources: [deploy.yaml]\n",
+		"linked/deploy.yaml":              deploy,
+		"notdir/kustomization.yaml/x.txt": "a directory with the name",
+		"notdir/deploy.yaml":              deploy,
+		"dangling/deploy.yaml":            deploy,
+	})
+	if err := os.Symlink(filepath.Join(root, "shared", "k.yaml"), filepath.Join(root, "linked", "kustomization.yaml")); err != nil {
+		t.Skip("symbolic links:", err)
+	}
+	if err := os.Symlink(filepath.Join(root, "missing.yaml"), filepath.Join(root, "dangling", "kustomization.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	inputs, _ := Resolve(Request{Paths: []string{root}})
+	got := strings.Join(render(root, inputs), "\n")
+	want := strings.Join([]string{
+		"kustomize bare",
+		"file dangling/deploy.yaml",
+		"kustomize linked",
+		"file notdir/deploy.yaml",
+		"file shared/k.yaml",
+		"kustomize yml",
+	}, "\n")
+	if got != want {
+		t.Errorf("inputs:\n%s\nwant:\n%s", got, want)
+	}
+}

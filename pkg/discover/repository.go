@@ -18,6 +18,7 @@ func walkRepository(root string) ([]Input, []finding.InputError) {
 	var (
 		files, kdirs []string
 		errs         []finding.InputError
+		isKDir       = map[string]bool{}
 	)
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -28,10 +29,13 @@ func walkRepository(root string) ([]Input, []finding.InputError) {
 			if p != root && skipDir(p, d.Name()) {
 				return filepath.SkipDir
 			}
-			if _, ok := kustomize.KustomizationFile(p); ok {
-				kdirs = append(kdirs, p)
-			}
 			return nil
+		}
+		// A directory is a kustomization when its listing, which the walk reads anyway,
+		// has a kustomization file: no stat of the three names in every directory.
+		if isKustomizationFile(p) && !isKDir[filepath.Dir(p)] && isRegularFile(p, d) {
+			isKDir[filepath.Dir(p)] = true
+			kdirs = append(kdirs, filepath.Dir(p))
 		}
 		if !hasExtension(p) {
 			return nil
@@ -49,6 +53,8 @@ func walkRepository(root string) ([]Input, []finding.InputError) {
 		errs = append(errs, finding.InputError{File: root, Message: describe(err)})
 	}
 
+	// filepath.Abs asks for the working directory, two stats, on every call: ask once.
+	abs := absFunc()
 	members := map[string]bool{} // absolute paths of files some kustomization reads
 	used := map[string]bool{}    // absolute dirs of kustomizations another one uses
 	for _, dir := range kdirs {
@@ -61,19 +67,19 @@ func walkRepository(root string) ([]Input, []finding.InputError) {
 			members[f] = true
 		}
 		for _, k := range tree.Kustomizations {
-			if k != mustAbs(dir) {
+			if k != abs(dir) {
 				used[k] = true
 			}
 		}
 	}
 	var inputs []Input
 	for _, dir := range kdirs {
-		if !used[mustAbs(dir)] {
+		if !used[abs(dir)] {
 			inputs = append(inputs, Input{Kind: Kustomize, Path: dir})
 		}
 	}
 	for _, f := range files {
-		if members[mustAbs(f)] || isKustomizationFile(f) {
+		if members[abs(f)] || isKustomizationFile(f) {
 			continue
 		}
 		inputs = append(inputs, Input{Kind: File, Path: f})
@@ -104,10 +110,17 @@ func isKustomizationFile(p string) bool {
 	return false
 }
 
-func mustAbs(p string) string {
-	a, err := filepath.Abs(p)
-	if err != nil {
-		return filepath.Clean(p)
+// absFunc returns filepath.Abs with the working directory read once; a path it cannot
+// make absolute stays as it is, cleaned.
+func absFunc() func(string) string {
+	wd, err := os.Getwd()
+	return func(p string) string {
+		switch {
+		case filepath.IsAbs(p):
+			return filepath.Clean(p)
+		case err != nil:
+			return filepath.Clean(p)
+		}
+		return filepath.Join(wd, p)
 	}
-	return a
 }
