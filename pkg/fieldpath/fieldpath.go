@@ -97,6 +97,21 @@ func Lookup(root *yaml.Node, p Path) *yaml.Node {
 	return n
 }
 
+// LookupKeys returns the node at the mapping keys below n, or nil. Checks look up far more
+// fields than they report, and building a Path for each lookup was most of their garbage.
+func LookupKeys(n *yaml.Node, keys ...string) *yaml.Node {
+	n = Deref(n)
+	if n != nil && n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = Deref(n.Content[0])
+	}
+	for _, k := range keys {
+		if n = MapGet(n, k); n == nil {
+			return nil
+		}
+	}
+	return n
+}
+
 // Step follows one segment from n.
 func Step(n *yaml.Node, s Segment) *yaml.Node {
 	n = Deref(n)

@@ -94,6 +94,17 @@ func checkResolve(t *testing.T, obj *manifest.Object, p fp.Path, pos manifest.Po
 	if deepest == nil {
 		t.Fatalf("%s: no deepest node for an object with a root", p)
 	}
+	// Paths of keys alone resolve to the same node through LookupKeys, which checks use for
+	// lookups that build no path.
+	keys := make([]string, 0, len(p))
+	for _, s := range p {
+		if s.IsKey() {
+			keys = append(keys, s.Key)
+		}
+	}
+	if len(keys) == len(p) && fp.LookupKeys(obj.Root, keys...) != node {
+		t.Fatalf("%s: LookupKeys finds another node than Resolve", p)
+	}
 	if pos.Line != deepest.Line || pos.Column != deepest.Column {
 		t.Fatalf("%s: located at %d:%d, but the nearest existing node is at %d:%d", p, pos.Line, pos.Column, deepest.Line, deepest.Column)
 	}

@@ -174,7 +174,7 @@ func (k *kustomization) otherFiles() []ref {
 			}
 		}
 	}
-	if n := fieldpath.Lookup(k.root, fieldpath.New("openapi", "path")); n != nil {
+	if n := fieldpath.LookupKeys(k.root, "openapi", "path"); n != nil {
 		if s, _ := fieldpath.Str(n); s != "" {
 			out = append(out, ref{s, n})
 		}

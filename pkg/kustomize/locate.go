@@ -74,7 +74,7 @@ func (b *builder) locator(obj *manifest.Object, origin *resource.Origin) *locato
 		sf := b.cache.file(abs)
 		l.doc, l.source = findObject(sf.docs, obj)
 		if l.source != nil {
-			if n, ok := fieldpath.Str(fieldpath.Lookup(l.source, fieldpath.New("metadata", "name"))); ok {
+			if n, ok := fieldpath.Str(fieldpath.LookupKeys(l.source, "metadata", "name")); ok {
 				l.names = append(l.names, n)
 			}
 		}
@@ -510,7 +510,7 @@ func (l *locator) matchesTarget(obj *manifest.Object, t *yaml.Node) bool {
 			return false
 		}
 		set := labels.Set{}
-		fieldpath.Pairs(fieldpath.Lookup(l.built, fieldpath.New("metadata", meta)), func(k string, _, v *yaml.Node) {
+		fieldpath.Pairs(fieldpath.LookupKeys(l.built, "metadata", meta), func(k string, _, v *yaml.Node) {
 			set[k], _ = fieldpath.Str(v)
 		})
 		if !sel.Matches(set) {
@@ -812,7 +812,7 @@ func (l *locator) locateGenerated(p fieldpath.Path) manifest.Position {
 	case str == "type":
 		own = fieldpath.MapGet(l.source, "type")
 	case len(p) == 3 && p[0].Key == "metadata" && (p[1].Key == "labels" || p[1].Key == "annotations"):
-		own = fieldpath.Lookup(l.source, fieldpath.New("options", p[1].Key, p[2].Key))
+		own = fieldpath.LookupKeys(l.source, "options", p[1].Key, p[2].Key)
 	}
 	if own != nil {
 		return manifest.NodePosition(l.file, own)

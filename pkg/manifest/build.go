@@ -35,6 +35,10 @@ type treeBuilder struct {
 	slab  []yaml.Node // nodes are carved from slabs: one allocation for many nodes
 }
 
+// slabChunk is the size of the slabs carved after the first, when a document turns out to
+// hold more nodes than its lines suggested (flow collections).
+const slabChunk = 64
+
 // buildMaxDepth bounds nesting; deeper documents take yaml.v3's path with its own limits.
 const buildMaxDepth = 200
 
@@ -54,6 +58,8 @@ func buildBlockYAML(text []byte, firstLine int, skim bool) (root *yaml.Node, ok 
 	}()
 	b := treeBuilder{lines: (*pooled)[:0]}
 	skipping := false
+	estimate := 0             // nodes the document probably holds
+	scalarIndent := maxIndent // lines indented deeper belong to a block scalar
 	for n := firstLine + 1; len(text) > 0; n++ {
 		l := blockLine{num: n}
 		if i := bytes.IndexByte(text, '\n'); i >= 0 {
@@ -70,6 +76,7 @@ func buildBlockYAML(text []byte, firstLine int, skim bool) (root *yaml.Node, ok 
 				skipping = false
 				if f := skimmedField(l.text); f > 0 {
 					l.text, skipping = l.text[:f], true
+					estimate += 2 // the key and its null value
 					b.lines = append(b.lines, l)
 					continue
 				}
@@ -81,12 +88,29 @@ func buildBlockYAML(text []byte, firstLine int, skim bool) (root *yaml.Node, ok 
 		for l.indent < len(l.text) && l.text[l.indent] == ' ' {
 			l.indent++
 		}
+		switch {
+		case l.indent >= len(l.text) || l.text[l.indent] == '#':
+		case l.indent > scalarIndent:
+			// a line of a block scalar: no nodes (text dashboards and scripts are long)
+		default:
+			scalarIndent = maxIndent
+			estimate += 2 // a key and its value, or a key and the collection under it
+			if l.text[l.indent] == '-' {
+				estimate++ // a sequence item holding a mapping
+			}
+			if opensBlockScalar(l.text) {
+				scalarIndent = l.indent
+			}
+		}
 		b.lines = append(b.lines, l)
 	}
 	*pooled = b.lines
 	if !b.skip() {
 		return nil, true
 	}
+	// The first slab is sized from the lines: most documents are small, and a fixed slab
+	// per document wasted more memory on them than their nodes took.
+	b.slab = make([]yaml.Node, estimate+1)
 	if b.lines[b.i].indent != 0 {
 		return nil, false
 	}
@@ -95,6 +119,27 @@ func buildBlockYAML(text []byte, firstLine int, skim bool) (root *yaml.Node, ok 
 		return nil, false // text left after the root node: not something we understood
 	}
 	return root, true
+}
+
+// maxIndent stands for "no block scalar open" when comparing indentation.
+const maxIndent = int(^uint(0) >> 1)
+
+// opensBlockScalar reports whether line ends with a block scalar header (| or > with
+// optional chomping and indentation indicators). It only feeds the node estimate, so a
+// rare miss costs an extra slab, not a wrong tree.
+func opensBlockScalar(line []byte) bool {
+	line = bytes.TrimRight(line, " ")
+	for len(line) > 0 {
+		switch c := line[len(line)-1]; {
+		case c == '|' || c == '>':
+			return len(line) == 1 || line[len(line)-2] == ' '
+		case c == '-' || c == '+' || (c >= '1' && c <= '9'):
+			line = line[:len(line)-1]
+		default:
+			return false
+		}
+	}
+	return false
 }
 
 // skimmedField returns the length of "field:" when line is the key line of a skimmed field.
@@ -109,7 +154,7 @@ func skimmedField(line []byte) int {
 
 func (b *treeBuilder) node(kind yaml.Kind, tag string, l *blockLine, off int) *yaml.Node {
 	if len(b.slab) == 0 {
-		b.slab = make([]yaml.Node, 64)
+		b.slab = make([]yaml.Node, slabChunk)
 	}
 	n := &b.slab[0]
 	b.slab = b.slab[1:]

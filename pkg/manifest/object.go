@@ -100,6 +100,9 @@ func (o *Object) Memo(key any, compute func() any) any {
 // Get returns the node at p, or nil.
 func (o *Object) Get(p fieldpath.Path) *yaml.Node { return fieldpath.Lookup(o.Root, p) }
 
+// Field returns the node at the mapping keys below the root, or nil, without building a path.
+func (o *Object) Field(keys ...string) *yaml.Node { return fieldpath.LookupKeys(o.Root, keys...) }
+
 // Locate returns where the field at p (or its nearest existing parent) is written.
 func (o *Object) Locate(p fieldpath.Path) Position {
 	if o.released {
@@ -133,7 +136,7 @@ func NodePosition(file string, n *yaml.Node) Position {
 // RefOf reads apiVersion, kind, metadata.namespace and metadata.name of an object node.
 func RefOf(root *yaml.Node) finding.ObjectRef {
 	get := func(keys ...string) string {
-		s, _ := fieldpath.Str(fieldpath.Lookup(root, fieldpath.New(keys...)))
+		s, _ := fieldpath.Str(fieldpath.LookupKeys(root, keys...))
 		return s
 	}
 	name := get("metadata", "name")

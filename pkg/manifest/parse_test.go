@@ -1,11 +1,15 @@
 package manifest
 
 import (
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/fieldpath"
 )
@@ -134,4 +138,53 @@ func TestRelease(t *testing.T) {
 	if got := res.Objects[1].StartLine(); got != 8 {
 		t.Errorf("second object starts on line %d, want 8", got)
 	}
+}
+
+// TestObjectsDoNotAliasInput: the loader reads file after file into one reused buffer, so
+// nothing an object keeps may point into the bytes it was parsed from. Parse every test
+// file, overwrite the bytes, and the trees must read the same.
+func TestObjectsDoNotAliasInput(t *testing.T) {
+	var files []string
+	filepath.WalkDir(filepath.Join("..", "..", "testdata"), func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && (strings.HasSuffix(p, ".yaml") || strings.HasSuffix(p, ".json")) {
+			files = append(files, p)
+		}
+		return nil
+	})
+	if len(files) < 20 {
+		t.Fatalf("only %d test files", len(files))
+	}
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := Parse(file, data, DefaultLimits)
+		before := dumpObjects(res.Objects)
+		for i := range data {
+			data[i] = 'x'
+		}
+		if after := dumpObjects(res.Objects); after != before {
+			t.Errorf("%s: the objects changed with the bytes they were parsed from", file)
+		}
+	}
+}
+
+func dumpObjects(objs []*Object) string {
+	var b strings.Builder
+	var walk func(n *yaml.Node)
+	walk = func(n *yaml.Node) {
+		if n == nil {
+			return
+		}
+		fmt.Fprintf(&b, "%d %s %q %d:%d\n", n.Kind, n.Tag, n.Value, n.Line, n.Column)
+		for _, c := range n.Content {
+			walk(c)
+		}
+	}
+	for _, o := range objs {
+		fmt.Fprintf(&b, "%v\n", o.Ref)
+		walk(o.Root)
+	}
+	return b.String()
 }

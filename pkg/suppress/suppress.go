@@ -115,7 +115,9 @@ func Apply(findings []finding.Finding, objs []*manifest.Object, opts Options) Re
 	a.collectAnnotations(opts.Annotations, objs)
 	a.collectConfig()
 
-	var res Result
+	// Findings are large values: appending them one by one to a growing slice cost more
+	// than matching them.
+	res := Result{Kept: make([]finding.Finding, 0, len(findings))}
 	for _, f := range findings {
 		if s := a.match(f); s != nil {
 			res.Suppressed = append(res.Suppressed, Suppressed{Finding: f, Reason: s.reason, Source: s.source, File: s.file, Line: s.line})

@@ -186,10 +186,10 @@ func (c Container) Label() string {
 
 // Field returns the node at the keys below the pod spec.
 func (p *Pod) Field(keys ...string) *yaml.Node {
-	return fieldpath.Lookup(p.Spec, fieldpath.New(keys...))
+	return fieldpath.LookupKeys(p.Spec, keys...)
 }
 
 // Field returns the node at the keys below the container.
 func (c Container) Field(keys ...string) *yaml.Node {
-	return fieldpath.Lookup(c.Node, fieldpath.New(keys...))
+	return fieldpath.LookupKeys(c.Node, keys...)
 }

@@ -220,8 +220,8 @@ are still cached, so Always costs only a manifest request per start.`,
 			if u.ref.Digest != "" {
 				return
 			}
-			pp := u.container.Path.Keys("imagePullPolicy")
 			policy, set := fieldpath.Str(u.container.Field("imagePullPolicy"))
+			var pp fieldpath.Path
 			var msg string
 			switch {
 			case !set && u.ref.Latest():
@@ -231,6 +231,7 @@ are still cached, so Always costs only a manifest request per start.`,
 				msg = fmt.Sprintf("%s image %q has a mutable tag and no imagePullPolicy, which defaults to IfNotPresent: a node may run an older or planted image cached under the tag",
 					u.container.Label(), u.raw)
 			case policy == "IfNotPresent" || policy == "Never":
+				pp = u.container.Path.Keys("imagePullPolicy")
 				msg = fmt.Sprintf("%s sets imagePullPolicy: %s for the mutable tag %q: a node may run an older or planted image cached under the tag",
 					u.container.Label(), policy, u.raw)
 			default:

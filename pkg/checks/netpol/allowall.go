@@ -32,7 +32,7 @@ func ruleAllowsAll(o *manifest.Object, dir, peers string, i int) bool {
 }
 
 func hasAllowAll(o *manifest.Object, dir, peers string) bool {
-	for i := range fieldpath.Items(o.Get(fieldpath.New("spec", dir))) {
+	for i := range fieldpath.Items(o.Field("spec", dir)) {
 		if ruleAllowsAll(o, dir, peers, i) {
 			return true
 		}
@@ -41,7 +41,7 @@ func hasAllowAll(o *manifest.Object, dir, peers string) bool {
 }
 
 func reportAllowAll(p *check.Pass, o *manifest.Object, dir, peers string, sev finding.Severity) {
-	rules := fieldpath.Items(o.Get(fieldpath.New("spec", dir)))
+	rules := fieldpath.Items(o.Field("spec", dir))
 	for i := range rules {
 		rulePath := fieldpath.New("spec", dir).Child(fieldpath.Index(i))
 		if ruleAllowsAll(o, dir, peers, i) {
@@ -50,9 +50,9 @@ func reportAllowAll(p *check.Pass, o *manifest.Object, dir, peers string, sev fi
 			continue
 		}
 		for j, peer := range fieldpath.Items(fieldpath.MapGet(rules[i], peers)) {
-			cidrNode := fieldpath.Lookup(peer, fieldpath.New("ipBlock", "cidr"))
+			cidrNode := fieldpath.LookupKeys(peer, "ipBlock", "cidr")
 			cidr, _ := fieldpath.Str(cidrNode)
-			if !openCIDRs[cidr] || len(fieldpath.Items(fieldpath.Lookup(peer, fieldpath.New("ipBlock", "except")))) > 0 {
+			if !openCIDRs[cidr] || len(fieldpath.Items(fieldpath.LookupKeys(peer, "ipBlock", "except"))) > 0 {
 				continue
 			}
 			path := rulePath.Keys(peers).Child(fieldpath.Index(j)).Keys("ipBlock", "cidr")

@@ -131,10 +131,10 @@ func parsePolicy(o *manifest.Object) *policy {
 	pol.empty = err == nil && pol.selector.Empty()
 	// policyTypes default: Ingress always, Egress when egress rules are present (the API
 	// server's defaulting).
-	types := fieldpath.Items(o.Get(fieldpath.New("spec", "policyTypes")))
+	types := fieldpath.Items(o.Field("spec", "policyTypes"))
 	if len(types) == 0 {
 		pol.ingress = true
-		pol.egress = o.Get(fieldpath.New("spec", "egress")) != nil
+		pol.egress = o.Field("spec", "egress") != nil
 	}
 	for _, t := range types {
 		switch s, _ := fieldpath.Str(t); s {

@@ -39,7 +39,7 @@ runtime's default profile is safe for nearly every workload.`,
 	Run: func(p *check.Pass) {
 		p.ForEachPod(func(pod *workload.Pod) {
 			for _, s := range setters(pod) {
-				t := fieldpath.Lookup(s.node, fieldpath.New("appArmorProfile", "type"))
+				t := fieldpath.LookupKeys(s.node, "appArmorProfile", "type")
 				if !present(fieldpath.MapGet(s.node, "appArmorProfile")) {
 					continue
 				}
@@ -47,11 +47,11 @@ runtime's default profile is safe for nearly every workload.`,
 				if v == "RuntimeDefault" || v == "Localhost" {
 					continue
 				}
-				path := s.path.Keys("appArmorProfile", "type")
+				path := s.path("appArmorProfile", "type")
 				p.Report(check.Diagnostic{Object: pod.Object, Path: path,
 					Message: fmt.Sprintf("%s sets AppArmor profile type %q; allowed are RuntimeDefault and Localhost", s.label, v),
 					Fix: fix("set appArmorProfile.type: RuntimeDefault", false,
-						runtimeDefault(s.path.Keys("appArmorProfile"), fieldpath.MapGet(s.node, "appArmorProfile"))...)})
+						runtimeDefault(s.path("appArmorProfile"), fieldpath.MapGet(s.node, "appArmorProfile"))...)})
 			}
 			fieldpath.Pairs(fieldpath.MapGet(pod.Meta, "annotations"), func(key string, _, v *yaml.Node) {
 				if !strings.HasPrefix(key, appArmorAnnotationPrefix) {

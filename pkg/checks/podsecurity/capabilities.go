@@ -20,10 +20,9 @@ var baselineCapabilities = map[string]bool{
 // addedCapabilities calls fn for every entry of every container's capabilities.add.
 func addedCapabilities(pod *workload.Pod, fn func(c workload.Container, path fieldpath.Path, capability string)) {
 	for _, c := range pod.Containers() {
-		add := containerSC(c).Keys("capabilities", "add")
-		for i, item := range fieldpath.Items(fieldpath.Lookup(c.Node, fieldpath.New("securityContext", "capabilities", "add"))) {
+		for i, item := range fieldpath.Items(fieldpath.LookupKeys(c.Node, "securityContext", "capabilities", "add")) {
 			s, _ := fieldpath.Str(item)
-			fn(c, add.Child(fieldpath.Index(i)), s)
+			fn(c, containerSC(c, "capabilities", "add").Child(fieldpath.Index(i)), s)
 		}
 	}
 }
@@ -134,7 +133,7 @@ everything and adding back only what is needed is the restricted standard.`,
 				return
 			}
 			for _, c := range pod.Containers() {
-				drop := fieldpath.Lookup(c.Node, fieldpath.New("securityContext", "capabilities", "drop"))
+				drop := fieldpath.LookupKeys(c.Node, "securityContext", "capabilities", "drop")
 				dropped := false
 				for _, item := range fieldpath.Items(drop) {
 					if s, _ := fieldpath.Str(item); s == "ALL" {
@@ -142,7 +141,7 @@ everything and adding back only what is needed is the restricted standard.`,
 					}
 				}
 				if !dropped {
-					path := containerSC(c).Keys("capabilities", "drop")
+					path := containerSC(c, "capabilities", "drop")
 					p.Report(check.Diagnostic{Object: pod.Object, Path: path,
 						Message: fmt.Sprintf(`%s does not drop ALL capabilities`, c.Label()),
 						Fix:     fix(`add "ALL" to securityContext.capabilities.drop`, false, appendTo(path, "ALL"))})

@@ -47,24 +47,38 @@ func present(n *yaml.Node) bool {
 	return n != nil && !(n.Kind == yaml.ScalarNode && n.Tag == "!!null")
 }
 
-// podSC is the path of the pod-level securityContext.
-func podSC(p *workload.Pod) fieldpath.Path { return p.Path.Keys("securityContext") }
+// podSC is the path of keys below the pod-level securityContext.
+func podSC(p *workload.Pod, keys ...string) fieldpath.Path { return scPath(p.Path, keys) }
 
-// containerSC is the path of a container's securityContext.
-func containerSC(c workload.Container) fieldpath.Path { return c.Path.Keys("securityContext") }
+// containerSC is the path of keys below a container's securityContext.
+func containerSC(c workload.Container, keys ...string) fieldpath.Path { return scPath(c.Path, keys) }
+
+// scPath builds the path of keys below the securityContext of the pod or container at base
+// in one allocation: checks build one for every finding.
+func scPath(base fieldpath.Path, keys []string) fieldpath.Path {
+	out := make(fieldpath.Path, 0, len(base)+1+len(keys))
+	out = append(append(out, base...), fieldpath.Key("securityContext"))
+	for _, k := range keys {
+		out = append(out, fieldpath.Key(k))
+	}
+	return out
+}
 
 // setter is a place that sets a security field: the pod or one container.
 type setter struct {
-	path  fieldpath.Path // path of the securityContext mapping
+	base  fieldpath.Path // path of the pod spec or the container
 	node  *yaml.Node     // the securityContext mapping, or nil
 	label string         // "pod" or `container "app"`
 }
 
+// path is the path of keys below the securityContext.
+func (s setter) path(keys ...string) fieldpath.Path { return scPath(s.base, keys) }
+
 // setters lists the pod's securityContext and every container's.
 func setters(p *workload.Pod) []setter {
-	out := []setter{{path: podSC(p), node: p.Field("securityContext"), label: "pod"}}
+	out := []setter{{base: p.Path, node: p.Field("securityContext"), label: "pod"}}
 	for _, c := range p.Containers() {
-		out = append(out, setter{path: containerSC(c), node: c.Field("securityContext"), label: c.Label()})
+		out = append(out, setter{base: c.Path, node: c.Field("securityContext"), label: c.Label()})
 	}
 	return out
 }
@@ -72,11 +86,11 @@ func setters(p *workload.Pod) []setter {
 // boolField reads a boolean field of a mapping; PSA decodes into *bool, so only real
 // booleans count (a string "true" fails API validation long before).
 func boolField(n *yaml.Node, keys ...string) (value, set bool) {
-	return fieldpath.Bool(fieldpath.Lookup(n, fieldpath.New(keys...)))
+	return fieldpath.Bool(fieldpath.LookupKeys(n, keys...))
 }
 
 func strField(n *yaml.Node, keys ...string) (string, bool) {
-	return fieldpath.Str(fieldpath.Lookup(n, fieldpath.New(keys...)))
+	return fieldpath.Str(fieldpath.LookupKeys(n, keys...))
 }
 
 func quoteList(ss []string) string {

@@ -57,7 +57,7 @@ func volumes(pod *workload.Pod, fn func(path fieldpath.Path, name string, v *wor
 		if name != "" && seen[name] == 1 {
 			seg = fieldpath.Select("name", name)
 		}
-		fn(pod.Path.Keys("volumes").Child(seg), name, &workloadVolume{item})
+		fn(pod.Path.Child(fieldpath.Key("volumes"), seg), name, &workloadVolume{item})
 	}
 }
 

@@ -43,7 +43,7 @@ old images, a planted one) turns code execution into root. The default is true.`
 				if set {
 					msg = c.Label() + " sets allowPrivilegeEscalation: true"
 				}
-				path := containerSC(c).Keys("allowPrivilegeEscalation")
+				path := containerSC(c, "allowPrivilegeEscalation")
 				f := fix("set allowPrivilegeEscalation: false", true, setTo(path, false))
 				if needsEscalation(c) {
 					// The API rejects allowPrivilegeEscalation: false beside privileged or

@@ -33,7 +33,7 @@ compromised node, and from there the cluster.`,
 		p.ForEachPod(func(pod *workload.Pod) {
 			for _, c := range pod.Containers() {
 				if v, set := boolField(c.Node, "securityContext", "privileged"); set && v {
-					path := containerSC(c).Keys("privileged")
+					path := containerSC(c, "privileged")
 					p.Report(check.Diagnostic{Object: pod.Object, Path: path,
 						Message: c.Label() + " runs privileged: it has full access to the node",
 						Fix:     fix("set securityContext.privileged to false", false, setTo(path, false))})

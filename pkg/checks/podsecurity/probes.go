@@ -36,15 +36,14 @@ other tenants' pods. It is a server-side request forgery primitive.`,
 	Run: func(p *check.Pass) {
 		p.ForEachPod(func(pod *workload.Pod) {
 			for _, c := range pod.Containers() {
-				handlers := [][]string{{"livenessProbe"}, {"readinessProbe"}, {"startupProbe"}, {"lifecycle", "postStart"}, {"lifecycle", "preStop"}}
-				for _, h := range handlers {
+				for _, h := range probeHandlers {
 					for _, kind := range []string{"httpGet", "tcpSocket"} {
-						keys := append(append([]string{}, h...), kind, "host")
-						host, _ := fieldpath.Str(fieldpath.Lookup(c.Node, fieldpath.New(keys...)))
+						handler := fieldpath.LookupKeys(c.Node, h...)
+						host, _ := fieldpath.Str(fieldpath.LookupKeys(handler, kind, "host"))
 						if host == "" {
 							continue
 						}
-						path := c.Path.Keys(keys...)
+						path := c.Path.Keys(h...).Keys(kind, "host")
 						p.Report(check.Diagnostic{Object: pod.Object, Path: path,
 							Message: fmt.Sprintf("%s %s connects to host %q", c.Label(), h[len(h)-1], host),
 							Fix:     fix("remove the host field: the kubelet then connects to the pod's IP", false, remove(path))})
@@ -54,5 +53,8 @@ other tenants' pods. It is a server-side request forgery primitive.`,
 		})
 	},
 }
+
+// probeHandlers are the keys of the container fields that hold a probe or lifecycle handler.
+var probeHandlers = [][]string{{"livenessProbe"}, {"readinessProbe"}, {"startupProbe"}, {"lifecycle", "postStart"}, {"lifecycle", "preStop"}}
 
 func init() { check.Register(hostProbes) }

@@ -36,7 +36,7 @@ and, outside a user namespace, allows host-level actions. In a user-namespaced p
 				if !set || v == "Default" {
 					continue
 				}
-				path := containerSC(c).Keys("procMount")
+				path := containerSC(c, "procMount")
 				d := check.Diagnostic{Object: pod.Object, Path: path,
 					Message: fmt.Sprintf("%s sets procMount %q; only Default is allowed", c.Label(), v),
 					Fix:     fix("set procMount: Default", false, setTo(path, "Default"))}

@@ -35,7 +35,7 @@ Standards control; recommended by the CIS Kubernetes Benchmark and NSA/CISA hard
 				if v, set := boolField(c.Node, "securityContext", "readOnlyRootFilesystem"); set && v {
 					continue
 				}
-				path := containerSC(c).Keys("readOnlyRootFilesystem")
+				path := containerSC(c, "readOnlyRootFilesystem")
 				p.Report(check.Diagnostic{Object: pod.Object, Path: path,
 					Message: c.Label() + " has a writable root filesystem",
 					Fix:     fix("set readOnlyRootFilesystem: true", false, setTo(path, true))})

@@ -44,7 +44,7 @@ CIS Kubernetes Benchmark and most policy engines ask for a non-zero group.`,
 			}
 			for _, s := range setters(pod) {
 				if isZero(fieldpath.MapGet(s.node, "runAsGroup")) {
-					path := s.path.Keys("runAsGroup")
+					path := s.path("runAsGroup")
 					p.Report(check.Diagnostic{Object: pod.Object, Path: path,
 						Message: s.label + " sets runAsGroup: 0 and runs with the root group",
 						Fix:     fix("remove runAsGroup: 0 (or set a non-zero gid)", false, remove(path))})
@@ -52,14 +52,14 @@ CIS Kubernetes Benchmark and most policy engines ask for a non-zero group.`,
 			}
 			sc := pod.Field("securityContext")
 			if isZero(fieldpath.MapGet(sc, "fsGroup")) {
-				path := podSC(pod).Keys("fsGroup")
+				path := podSC(pod, "fsGroup")
 				p.Report(check.Diagnostic{Object: pod.Object, Path: path,
 					Message: "pod sets fsGroup: 0: its volumes are owned by the root group",
 					Fix:     fix("remove fsGroup: 0 (or set a non-zero gid)", false, remove(path))})
 			}
 			for i, g := range fieldpath.Items(fieldpath.MapGet(sc, "supplementalGroups")) {
 				if isZero(g) {
-					path := podSC(pod).Keys("supplementalGroups").Child(fieldpath.Index(i))
+					path := podSC(pod, "supplementalGroups").Child(fieldpath.Index(i))
 					p.Report(check.Diagnostic{Object: pod.Object, Path: path,
 						Message: fmt.Sprintf("pod adds the root group (0) to supplementalGroups of its containers %s", quoteList(containerNames(pod))),
 						Fix:     fix("remove 0 from supplementalGroups", false, remove(path))})

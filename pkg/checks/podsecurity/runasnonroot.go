@@ -42,14 +42,14 @@ exempt, as in the Pod Security Standards since Kubernetes 1.35.`,
 			}
 			podValue, podSet := boolField(pod.Spec, "securityContext", "runAsNonRoot")
 			if podSet && !podValue {
-				path := podSC(pod).Keys("runAsNonRoot")
+				path := podSC(pod, "runAsNonRoot")
 				p.Report(check.Diagnostic{Object: pod.Object, Path: path,
 					Message: "pod sets runAsNonRoot: false",
 					Fix:     fix("set runAsNonRoot: true", false, setTo(path, true))})
 			}
 			for _, c := range pod.Containers() {
 				if v, set := boolField(c.Node, "securityContext", "runAsNonRoot"); set && !v {
-					path := containerSC(c).Keys("runAsNonRoot")
+					path := containerSC(c, "runAsNonRoot")
 					p.Report(check.Diagnostic{Object: pod.Object, Path: path,
 						Message: c.Label() + " sets runAsNonRoot: false",
 						Fix:     fix("set runAsNonRoot: true", false, setTo(path, true))})

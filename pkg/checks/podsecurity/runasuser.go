@@ -33,7 +33,7 @@ and defeating runAsNonRoot. Root in the container is root on the node after any 
 			}
 			for _, s := range setters(pod) {
 				if v, ok := fieldpath.Int(fieldpath.MapGet(s.node, "runAsUser")); ok && v == 0 {
-					path := s.path.Keys("runAsUser")
+					path := s.path("runAsUser")
 					p.Report(check.Diagnostic{Object: pod.Object, Path: path,
 						Message: s.label + " sets runAsUser: 0 and runs as root",
 						Fix:     fix("remove runAsUser: 0 so the image's non-root USER applies (or set a non-zero uid)", false, remove(path))})

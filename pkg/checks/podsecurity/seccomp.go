@@ -44,12 +44,12 @@ type: Unconfined turns that filter off.`,
 				if validSeccomp(t) {
 					continue
 				}
-				p.Report(check.Diagnostic{Object: pod.Object, Path: s.path.Keys("seccompProfile", "type"),
+				p.Report(check.Diagnostic{Object: pod.Object, Path: s.path("seccompProfile", "type"),
 					Message: fmt.Sprintf("%s sets seccompProfile.type %q; use RuntimeDefault or Localhost", s.label, t),
 					// Unsafe: a workload that disabled seccomp may make a system call the
 					// runtime's profile blocks.
 					Fix: fix("set seccompProfile.type: RuntimeDefault", false,
-						runtimeDefault(s.path.Keys("seccompProfile"), fieldpath.MapGet(s.node, "seccompProfile"))...)})
+						runtimeDefault(s.path("seccompProfile"), fieldpath.MapGet(s.node, "seccompProfile"))...)})
 			}
 		})
 	},
@@ -140,14 +140,14 @@ func reportMissing(p *check.Pass, pod *workload.Pod, field string, lacks func(wo
 		for i, c := range missing {
 			names[i] = c.Name
 		}
-		path := podSC(pod).Keys(field)
+		path := podSC(pod, field)
 		p.Report(check.Diagnostic{Object: pod.Object, Path: path,
 			Message: fmt.Sprintf(m.pod, quoteList(names)),
 			Fix:     fix(m.fix+" on the pod", m.safe, m.set(path)...)})
 		return
 	}
 	for _, c := range missing {
-		path := containerSC(c).Keys(field)
+		path := containerSC(c, field)
 		p.Report(check.Diagnostic{Object: pod.Object, Path: path,
 			Message: fmt.Sprintf(m.container, c.Label()),
 			Fix:     fix(m.fix+" on "+c.Label(), m.safe, m.set(path)...)})

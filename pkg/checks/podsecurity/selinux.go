@@ -39,7 +39,7 @@ access of a privileged container.`,
 				if opts == nil {
 					continue
 				}
-				base := s.path.Keys("seLinuxOptions")
+				base := s.path("seLinuxOptions")
 				if t, _ := fieldpath.Str(fieldpath.MapGet(opts, "type")); !seLinuxTypes[t] {
 					p.Report(check.Diagnostic{Object: pod.Object, Path: base.Keys("type"),
 						Message: fmt.Sprintf("%s sets SELinux type %q, outside the container types", s.label, t),

@@ -30,7 +30,7 @@ container.`,
 		p.ForEachPod(func(pod *workload.Pod) {
 			for _, s := range setters(pod) {
 				if v, set := boolField(s.node, "windowsOptions", "hostProcess"); set && v {
-					path := s.path.Keys("windowsOptions", "hostProcess")
+					path := s.path("windowsOptions", "hostProcess")
 					p.Report(check.Diagnostic{Object: pod.Object, Path: path,
 						Message: s.label + " runs as a Windows HostProcess, outside container isolation",
 						Fix:     fix("remove windowsOptions.hostProcess", false, remove(path))})

@@ -37,7 +37,7 @@ func (r *rule) aggregatesInto() string {
 	if r.namespaced {
 		return ""
 	}
-	labels := fieldpath.Lookup(r.obj.Root, fieldpath.New("metadata", "labels"))
+	labels := fieldpath.LookupKeys(r.obj.Root, "metadata", "labels")
 	var into []string
 	for _, role := range []string{"admin", "edit", "view"} {
 		if v, _ := fieldpath.Str(fieldpath.MapGet(labels, "rbac.authorization.k8s.io/aggregate-to-"+role)); v == "true" {

@@ -118,7 +118,7 @@ type boundAccount string
 func accountFact(o *manifest.Object, s *check.Settings) any {
 	switch {
 	case o.Ref.Kind == "ServiceAccount" && o.Ref.APIVersion == "v1":
-		v, set := fieldpath.Bool(o.Get(fieldpath.New("automountServiceAccountToken")))
+		v, set := fieldpath.Bool(o.Field("automountServiceAccountToken"))
 		return &account{key: s.NamespaceOf(o) + "/" + o.Ref.Name, automount: v, automountSet: set}
 	case (o.Ref.Kind == "RoleBinding" || o.Ref.Kind == "ClusterRoleBinding") &&
 		strings.HasPrefix(o.Ref.APIVersion, "rbac.authorization.k8s.io/"):
@@ -159,7 +159,7 @@ func (b bindings) has(ns, name string) bool { return b[ns+"/"+name] }
 // boundAccounts reads the service accounts a role binding names as subjects.
 func boundAccounts(o *manifest.Object, s *check.Settings) []boundAccount {
 	var out []boundAccount
-	for _, sub := range fieldpath.Items(o.Get(fieldpath.New("subjects"))) {
+	for _, sub := range fieldpath.Items(o.Field("subjects")) {
 		kind, _ := fieldpath.Str(fieldpath.MapGet(sub, "kind"))
 		name, _ := fieldpath.Str(fieldpath.MapGet(sub, "name"))
 		ns, _ := fieldpath.Str(fieldpath.MapGet(sub, "namespace"))

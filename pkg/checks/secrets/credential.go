@@ -63,36 +63,42 @@ data:
 				return
 			}
 			if o.Ref.Kind == "ConfigMap" && o.Ref.APIVersion == "v1" {
-				fieldpath.Pairs(o.Get(fieldpath.New("data")), func(key string, _, v *yaml.Node) {
+				fieldpath.Pairs(fieldpath.LookupKeys(o.Root, "data"), func(key string, _, v *yaml.Node) {
 					s, ok := fieldpath.Str(v)
 					if !ok {
 						return
 					}
-					reportCredential(p, o, fieldpath.New("data", key), fmt.Sprintf("ConfigMap key %q", key), Scan(key, s))
+					if ds := Scan(key, s); len(ds) > 0 {
+						reportCredential(p, o, fieldpath.New("data", key), fmt.Sprintf("ConfigMap key %q", key), ds)
+					}
 				})
 			}
-			scanned := map[string]bool{}
-			scanAnnotations := func(path fieldpath.Path, what string) {
-				if scanned[path.String()] {
+			// Paths and descriptions are built only for values that hold a credential:
+			// most values do not, and building them for each was most of this check's cost.
+			scanned := map[*yaml.Node]bool{}
+			scanAnnotations := func(meta fieldpath.Path, annotations *yaml.Node, what string) {
+				if annotations == nil || scanned[annotations] {
 					return
 				}
-				scanned[path.String()] = true
-				fieldpath.Pairs(o.Get(path), func(key string, _, v *yaml.Node) {
+				scanned[annotations] = true
+				fieldpath.Pairs(annotations, func(key string, _, v *yaml.Node) {
 					s, ok := fieldpath.Str(v)
 					if !ok {
 						return
 					}
-					reportCredential(p, o, path.Keys(key), fmt.Sprintf("%s %q", what, key), Scan(key, s))
+					if ds := Scan(key, s); len(ds) > 0 {
+						reportCredential(p, o, meta.Keys("annotations", key), fmt.Sprintf("%s %q", what, key), ds)
+					}
 				})
 			}
-			scanAnnotations(fieldpath.New("metadata", "annotations"), "annotation")
+			scanAnnotations(fieldpath.New("metadata"), fieldpath.LookupKeys(o.Root, "metadata", "annotations"), "annotation")
 			for _, pod := range workload.Pods(o) {
-				scanAnnotations(pod.MetaPath.Keys("annotations"), "pod template annotation")
+				scanAnnotations(pod.MetaPath, fieldpath.LookupKeys(pod.Meta, "annotations"), "pod template annotation")
 				for _, c := range pod.Containers() {
-					scanCommand(p, o, c, c.Path.Keys("command"), "command")
-					scanCommand(p, o, c, c.Path.Keys("args"), "args")
+					scanCommand(p, o, c, []string{"command"})
+					scanCommand(p, o, c, []string{"args"})
 					for _, keys := range execCommands {
-						scanCommand(p, o, c, c.Path.Keys(keys...), strings.Join(keys, "."))
+						scanCommand(p, o, c, keys)
 					}
 				}
 			}
@@ -102,8 +108,8 @@ data:
 
 // scanCommand scans each item of a command or args list, and a "--flag" item together with
 // the value item that follows it.
-func scanCommand(p *check.Pass, o *manifest.Object, c workload.Container, path fieldpath.Path, field string) {
-	items := fieldpath.Items(o.Get(path))
+func scanCommand(p *check.Pass, o *manifest.Object, c workload.Container, keys []string) {
+	items := fieldpath.Items(fieldpath.LookupKeys(c.Node, keys...))
 	for i, it := range items {
 		s, ok := fieldpath.Str(it)
 		if !ok {
@@ -118,7 +124,9 @@ func scanCommand(p *check.Pass, o *manifest.Object, c workload.Container, path f
 				}
 			}
 		}
-		reportCredential(p, o, path.Child(fieldpath.Index(i)), fmt.Sprintf("%s %s[%d]", c.Label(), field, i), ds)
+		if len(ds) > 0 {
+			reportCredential(p, o, c.Path.Keys(keys...).Child(fieldpath.Index(i)), fmt.Sprintf("%s %s[%d]", c.Label(), strings.Join(keys, "."), i), ds)
+		}
 	}
 }
 

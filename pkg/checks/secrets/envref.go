@@ -45,13 +45,13 @@ volumes:
 		p.ForEachPod(func(pod *workload.Pod) {
 			for _, c := range pod.Containers() {
 				for _, e := range envEntries(c) {
-					ref := fieldpath.Lookup(e.node, fieldpath.New("valueFrom", "secretKeyRef"))
+					ref := fieldpath.LookupKeys(e.node, "valueFrom", "secretKeyRef")
 					if ref == nil {
 						continue
 					}
 					name, _ := fieldpath.Str(fieldpath.MapGet(ref, "name"))
 					key, _ := fieldpath.Str(fieldpath.MapGet(ref, "key"))
-					p.Report(check.Diagnostic{Object: pod.Object, Path: e.path.Keys("valueFrom", "secretKeyRef"),
+					p.Report(check.Diagnostic{Object: pod.Object, Path: e.path("valueFrom", "secretKeyRef"),
 						Message: fmt.Sprintf("%s reads key %q of Secret %q into environment variable %s; mount it as a file instead",
 							c.Label(), key, name, e.name),
 						Fix: &finding.Fix{Description: "mount the Secret as a read-only volume and read the value from the file"}})

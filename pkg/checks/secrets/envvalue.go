@@ -65,7 +65,7 @@ reported. Names ending in FILE, PATH, NAME, URL, ... point to a secret and are n
 					default:
 						continue
 					}
-					d := check.Diagnostic{Object: pod.Object, Path: e.path.Keys("value"), Message: msg,
+					d := check.Diagnostic{Object: pod.Object, Path: e.path("value"), Message: msg,
 						Fix: &finding.Fix{Description: fmt.Sprintf("move the value of %s into a Secret, reference it with valueFrom.secretKeyRef and rotate it", e.name)}}
 					if anyStrong(ds) {
 						d.Severity = finding.Critical

@@ -53,13 +53,13 @@ spec:
 			if o.Ref.Kind != "Secret" || o.Ref.APIVersion != "v1" || sopsEncrypted(o) || managed(o) {
 				return
 			}
-			if t, _ := fieldpath.Str(o.Get(fieldpath.New("type"))); clusterOnlyTypes[t] {
+			if t, _ := fieldpath.Str(o.Field("type")); clusterOnlyTypes[t] {
 				return
 			}
 			var keys []string
 			var first fieldpath.Path
 			for _, field := range []string{"stringData", "data"} {
-				fieldpath.Pairs(o.Get(fieldpath.New(field)), func(key string, _, v *yaml.Node) {
+				fieldpath.Pairs(o.Field(field), func(key string, _, v *yaml.Node) {
 					s, ok := fieldpath.Str(v)
 					if !ok {
 						return
@@ -93,13 +93,13 @@ spec:
 
 // managed reports a Secret that a controller wrote from an encrypted or external source.
 func managed(o *manifest.Object) bool {
-	for _, ref := range fieldpath.Items(o.Get(fieldpath.New("metadata", "ownerReferences"))) {
+	for _, ref := range fieldpath.Items(o.Field("metadata", "ownerReferences")) {
 		if k, _ := fieldpath.Str(fieldpath.MapGet(ref, "kind")); managerOwners[k] {
 			return true
 		}
 	}
 	found := false
-	fieldpath.Pairs(o.Get(fieldpath.New("metadata", "annotations")), func(key string, _, _ *yaml.Node) {
+	fieldpath.Pairs(o.Field("metadata", "annotations"), func(key string, _, _ *yaml.Node) {
 		found = found || strings.HasPrefix(key, "sealedsecrets.bitnami.com/")
 	})
 	return found

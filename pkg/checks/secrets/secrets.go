@@ -23,9 +23,16 @@ const category = "secrets"
 
 // envEntry is one item of a container's env list.
 type envEntry struct {
-	name string
-	path fieldpath.Path // path of the item
-	node *yaml.Node
+	name      string
+	container fieldpath.Path    // path of the container
+	item      fieldpath.Segment // selects the item in env
+	node      *yaml.Node
+}
+
+// path is the path of keys below the item. Only reported entries need one, so it is not
+// built for every entry.
+func (e envEntry) path(keys ...string) fieldpath.Path {
+	return e.container.Child(fieldpath.Key("env"), e.item).Keys(keys...)
 }
 
 // envEntries lists the container's env items, each selected by name when the name is
@@ -48,7 +55,7 @@ func envEntries(c workload.Container) []envEntry {
 		if name != "" && seen[name] == 1 && !strings.ContainsAny(name, "[]=") {
 			seg = fieldpath.Select("name", name)
 		}
-		out = append(out, envEntry{name: name, path: c.Path.Keys("env").Child(seg), node: it})
+		out = append(out, envEntry{name: name, container: c.Path, item: seg, node: it})
 	}
 	return out
 }
