@@ -106,7 +106,7 @@ func compareSkim(t *testing.T, file string, data []byte) {
 		return
 	}
 	full, fullErr := parseStream(file, data, DefaultLimits)
-	fast, fastErr, ok := parseSegments(file, segs, DefaultLimits)
+	fast, fastErr, ok := parseSegments(file, segs, DefaultLimits, nil)
 	if !ok {
 		return // ParseDocuments falls back to the full parse
 	}

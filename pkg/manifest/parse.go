@@ -88,13 +88,23 @@ func ParseDocuments(file string, data []byte, lim Limits) ([]Document, *finding.
 	if line := longLine(data, lim.MaxLineBytes); line > 0 {
 		return fail(line, "line longer than %d bytes", lim.MaxLineBytes)
 	}
-	if line, depth := nestingDepth(data, lim.MaxDepth); depth > lim.MaxDepth {
-		return fail(line, "nesting deeper than %d levels", lim.MaxDepth)
+	// yaml.v3 composes flow collections recursively, so text bound for it is first checked
+	// for deep nesting. Documents the builder takes need no such check (it bounds its own
+	// depth), and scanning every byte of every large file for brackets was a tenth of the
+	// parsing time.
+	tooDeep := func(text []byte, firstLine int) *finding.InputError {
+		if line, depth := nestingDepth(text, lim.MaxDepth); depth > lim.MaxDepth {
+			return &finding.InputError{File: file, Line: firstLine + line, Message: fmt.Sprintf("nesting deeper than %d levels", lim.MaxDepth)}
+		}
+		return nil
 	}
 	if segs := splitDocuments(data); segs != nil {
-		if docs, err, ok := parseSegments(file, segs, lim); ok {
+		if docs, err, ok := parseSegments(file, segs, lim, tooDeep); ok {
 			return docs, err
 		}
+	}
+	if err := tooDeep(data, 0); err != nil {
+		return nil, err
 	}
 	return parseStream(file, data, lim)
 }
@@ -142,7 +152,10 @@ func parseStream(file string, data []byte, lim Limits) ([]Document, *finding.Inp
 // must be parsed whole instead: on a syntax error, whose line yaml.v3 reports relative to
 // the segment and leaves out on a segment's first line, and when yaml.v3 finds a document
 // boundary that splitDocuments did not (a marker after a lone CR).
-func parseSegments(file string, segs []segment, lim Limits) (docs []Document, _ *finding.InputError, ok bool) {
+//
+// tooDeep, when not nil, checks the text of each document yaml.v3 is to decode (whose first
+// line is firstLine+1 of the file); an error from it fails the whole file, without documents.
+func parseSegments(file string, segs []segment, lim Limits, tooDeep func(text []byte, firstLine int) *finding.InputError) (docs []Document, _ *finding.InputError, ok bool) {
 	fail := func(line int, format string, args ...any) ([]Document, *finding.InputError, bool) {
 		return docs, &finding.InputError{File: file, Line: line, Message: fmt.Sprintf(format, args...)}, true
 	}
@@ -161,6 +174,11 @@ func parseSegments(file string, segs []segment, lim Limits) (docs []Document, _ 
 			}
 			if skim {
 				text = withoutFields(text)
+			}
+		}
+		if tooDeep != nil {
+			if err := tooDeep(seg.text, seg.startLine); err != nil {
+				return nil, err, true
 			}
 		}
 		var n yaml.Node

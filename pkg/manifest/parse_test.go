@@ -63,6 +63,39 @@ func TestParseInputs(t *testing.T) {
 	}
 }
 
+// TestNestingLimit: brackets in text are not nesting. A document the builder takes (its own
+// depth is bounded) is not scanned for brackets, so a script full of them in a ConfigMap is
+// linted; a stream bound for yaml.v3 is refused at the line where nesting passes the limit,
+// whichever document holds it and whether or not an earlier one was built.
+func TestNestingLimit(t *testing.T) {
+	brackets := strings.Repeat("[", 600)
+	deepFlow := "a: " + strings.Repeat("[", 501) + strings.Repeat("]", 501) + "\n"
+	configMap := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: script\ndata:\n  run.sh: |\n    echo '" + brackets + "'\n  plain: x" + brackets + "\n"
+	for _, tc := range []struct {
+		name, text string
+		objects    int
+		errLine    int
+	}{
+		{"brackets in a block scalar and a plain scalar", configMap, 1, 0},
+		{"deep flow after a built document", configMap + "---\n" + deepFlow, 0, 10},
+		{"deep flow before a built document", deepFlow + "---\n" + configMap, 0, 1},
+		{"deep flow in a stream that is not split", "%YAML 1.2\n---\n" + deepFlow, 0, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := Parse("f.yaml", []byte(tc.text), DefaultLimits)
+			if len(res.Objects) != tc.objects {
+				t.Errorf("%d objects, want %d", len(res.Objects), tc.objects)
+			}
+			switch {
+			case tc.errLine == 0 && res.Err != nil:
+				t.Errorf("unexpected error: %v", res.Err)
+			case tc.errLine != 0 && (res.Err == nil || res.Err.Line != tc.errLine || !strings.Contains(res.Err.Message, "nesting deeper than 500")):
+				t.Errorf("error %+v, want nesting deeper than 500 at line %d", res.Err, tc.errLine)
+			}
+		})
+	}
+}
+
 func TestPositionsAreFileAbsolute(t *testing.T) {
 	src := "# comment\r\napiVersion: v1\r\nkind: Pod\r\nmetadata:\r\n  name: a\r\n---\r\napiVersion: v1\r\nkind: Pod\r\nmetadata:\r\n  name: b\r\nspec:\r\n  containers:\r\n  - name: c\r\n    image: x\r\n"
 	res := Parse("f.yaml", []byte(src), DefaultLimits)

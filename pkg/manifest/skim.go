@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"bytes"
+	"encoding/binary"
 	"unicode/utf8"
 )
 
@@ -207,7 +208,13 @@ func (v *blockValidator) line(l []byte) bool {
 		indent++
 	}
 	rest := l[indent:]
-	blank := len(bytes.TrimLeft(rest, " \t")) == 0
+	blank := true
+	for _, c := range rest {
+		if c != ' ' && c != '\t' {
+			blank = false
+			break
+		}
+	}
 	if bytes.IndexByte(l, '\t') >= 0 && !v.inBlock {
 		return false
 	}
@@ -540,6 +547,17 @@ func scanQuoted(b []byte, from int, quote byte) (end int, closed, ok bool) {
 
 // printable reports whether every character of l is one YAML allows in a stream.
 func printable(l []byte) bool {
+	// Eight bytes at a time first: a word with no byte below 0x20, none at 0x7f and none
+	// at or above 0x80 is printable ASCII. The validator looks at every line of every file.
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for len(l) >= 8 {
+		w := binary.LittleEndian.Uint64(l)
+		del := w ^ (0x7f * ones)
+		if w&highs != 0 || (w-0x20*ones)&highs != 0 || (del-ones)&^del&highs != 0 {
+			break // a tab, a control, DEL or non-ASCII somewhere: look byte by byte
+		}
+		l = l[8:]
+	}
 	high := false
 	for _, c := range l {
 		if c < 0x20 && c != '\t' || c == 0x7f {

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 )
@@ -158,7 +159,7 @@ func TestSkimAgreesWithFullParse(t *testing.T) {
 			}
 			files++
 			full, fullErr := parseStream(p, data, DefaultLimits)
-			fast, fastErr, ok := parseSegments(p, segs, DefaultLimits)
+			fast, fastErr, ok := parseSegments(p, segs, DefaultLimits, nil)
 			if !ok {
 				return nil // ParseDocuments takes parseStream's result itself
 			}
@@ -234,4 +235,37 @@ func FuzzValidBlockYAML(f *testing.F) {
 			t.Errorf("validator accepted %q, which yaml.v3 refuses", b)
 		}
 	})
+}
+
+// TestPrintable holds printable's eight-bytes-at-a-time path to a plain reading of YAML's
+// printable set, on lines of every length up to a few words with each kind of byte placed at
+// each position: tabs, controls, DEL, non-ASCII (valid, invalid and refused runes).
+func TestPrintable(t *testing.T) {
+	reference := func(l []byte) bool {
+		if !utf8.Valid(l) {
+			return false
+		}
+		for _, r := range string(l) {
+			switch {
+			case r == '\t':
+			case r < 0x20 || r == 0x7f:
+				return false
+			case r >= 0x80 && r < 0xA0 || r == 0x2028 || r == 0x2029 || r == 0xFFFE || r == 0xFFFF || r == 0xFEFF:
+				return false
+			}
+		}
+		return true
+	}
+	specials := [][]byte{{'\t'}, {0}, {0x1f}, {0x20}, {0x7e}, {0x7f}, {0x80}, {0xff}, []byte("é"), []byte("\u0085"),
+		[]byte("\u2028"), []byte("\ufeff"), []byte("日本"), {0xed, 0xa0, 0x80}, {0xc3}}
+	for n := 0; n <= 25; n++ {
+		for pos := 0; pos <= n; pos++ {
+			for _, sp := range specials {
+				l := append(append(bytes.Repeat([]byte{'a'}, pos), sp...), bytes.Repeat([]byte{'z'}, n-pos)...)
+				if got, want := printable(l), reference(l); got != want {
+					t.Errorf("printable(%q) = %v, want %v", l, got, want)
+				}
+			}
+		}
+	}
 }
