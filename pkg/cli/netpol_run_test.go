@@ -75,7 +75,41 @@ func TestNetworkPolicyAcrossFilesAndOverlays(t *testing.T) {
 				"policies/deny.yaml":         deny("default"),
 			},
 			args: []string{"."},
-			want: []string{"base/app.yaml:1 namespace-without-network-policy"},
+			// At the overlay's namespace: entry, where the namespace comes from and the fix
+			// goes, not at the base every overlay shares.
+			want: []string{"overlay/kustomization.yaml:1 namespace-without-network-policy"},
+		},
+		{
+			name: "an overlay's namespace: replaces the base's own",
+			files: map[string]string{
+				"base/kustomization.yaml":    "resources: [app.yaml]\n",
+				"base/app.yaml":              deploy("a", "web"),
+				"overlay/kustomization.yaml": "# shop overlay\nresources: [../base]\nnamespace: shop\n",
+			},
+			args: []string{"-k", "overlay"},
+			want: []string{"overlay/kustomization.yaml:3 namespace-without-network-policy"},
+		},
+		{
+			name: "a base that sets its own namespace is reported at the workload",
+			files: map[string]string{
+				"base/kustomization.yaml":    "resources: [app.yaml]\n",
+				"base/app.yaml":              "# app\n" + deploy("a", "web"),
+				"overlay/kustomization.yaml": "resources: [../base]\n",
+			},
+			args: []string{"-k", "overlay"},
+			want: []string{"base/app.yaml:2 namespace-without-network-policy"},
+		},
+		{
+			name: "default deny missing in an overlay's namespace: reported at its namespace: entry",
+			files: map[string]string{
+				"base/kustomization.yaml":    "resources: [app.yaml]\n",
+				"base/app.yaml":              deploy("a", ""),
+				"overlay/kustomization.yaml": "resources: [../base, allow.yaml]\nnamespace: shop\n",
+				"overlay/allow.yaml": "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: allow-a\n" +
+					"spec:\n  podSelector: {matchLabels: {app: a}}\n  ingress: [{from: [{podSelector: {}}]}]\n",
+			},
+			args: []string{"-k", "overlay"},
+			want: []string{"overlay/kustomization.yaml:2 no-default-deny-egress", "overlay/kustomization.yaml:2 no-default-deny-ingress"},
 		},
 		{
 			name: "repository mode: overlay namespace and a policy file beside it",

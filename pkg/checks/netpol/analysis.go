@@ -35,8 +35,11 @@ type workloadRef struct {
 	obj       *manifest.Object
 	namespace string
 	labels    labels.Set
-	line      int               // of the object's tree, to order workloads of one file
-	at        manifest.Position // of the object, where its findings go
+	line      int // of the object's tree, to order workloads of one file
+	// Where its findings go: the object, or the kustomization namespace: entry that put it
+	// in the namespace (atPath is then metadata.namespace).
+	at     manifest.Position
+	atPath fieldpath.Path
 }
 
 // policy is one NetworkPolicy with its parsed selector.
@@ -74,7 +77,24 @@ func objectFact(o *manifest.Object, s *check.Settings) any {
 	if len(pods) == 0 {
 		return nil
 	}
-	return &workloadRef{obj: o, namespace: s.NamespaceOf(o), labels: podLabels(pods[0]), line: o.Root.Line, at: o.Locate(nil)}
+	w := &workloadRef{obj: o, namespace: s.NamespaceOf(o), labels: podLabels(pods[0]), line: o.Root.Line, at: o.Locate(nil)}
+	w.at, w.atPath = workloadAnchor(o, w.at)
+	return w
+}
+
+// workloadAnchor moves a namespace finding of an object built by Kustomize to the
+// namespace: entry of the kustomization that set its namespace, when one did: that overlay,
+// not the shared base the object is written in, is what puts the workload in a namespace
+// without policies, and where the default-deny fix and any suppression comment belong.
+func workloadAnchor(o *manifest.Object, objAt manifest.Position) (manifest.Position, fieldpath.Path) {
+	if o.Overlay == "" || o.Field("metadata", "namespace") == nil {
+		return objAt, nil
+	}
+	nsPath := fieldpath.New("metadata", "namespace")
+	if nsAt := o.Locate(nsPath); nsAt.File != objAt.File {
+		return nsAt, nsPath
+	}
+	return objAt, nil
 }
 
 // analyse groups the facts of the pass by namespace. It is cheap and each check calls it;
@@ -204,5 +224,5 @@ func (ns *namespace) anchor() (*manifest.Object, fieldpath.Path, manifest.Positi
 			first = w
 		}
 	}
-	return first.obj, nil, first.at
+	return first.obj, first.atPath, first.at
 }

@@ -35,7 +35,9 @@ var noPolicy = &check.Check{
 cluster and may connect anywhere: one compromised pod reaches all the others.
 The analysis covers everything in one lint run (all files and overlays given), grouped by
 namespace; the namespace comes from metadata.namespace, the Kustomize namespace: field, or
---namespace (default "default").` + coveredNote,
+--namespace (default "default"). Reported at each workload, or, when a kustomization's
+namespace: field put the workload in the namespace, at that field: the overlay, not the
+shared base, is where the policy belongs.` + coveredNote,
 		Bad: `apiVersion: apps/v1
 kind: Deployment
 metadata: {name: api, namespace: shop}
@@ -57,7 +59,7 @@ spec:
 			// Unsafe: a default deny cuts every flow no policy allows yet.
 			fixes := denyFixes(ns, fmt.Sprintf("add a default-deny NetworkPolicy to namespace %q", ns.name))
 			for _, w := range ns.workloads {
-				p.Report(check.Diagnostic{Object: w.obj, At: &w.at,
+				p.Report(check.Diagnostic{Object: w.obj, Path: w.atPath, At: &w.at,
 					Message: fmt.Sprintf("namespace %q has no NetworkPolicy: %s %q accepts traffic from any pod; add a default-deny policy", ns.name, w.obj.Ref.Kind, w.obj.Ref.Name),
 					Fix:     fixes[w.obj]})
 			}
@@ -75,7 +77,8 @@ func defaultDenyCheck(id, direction string, sev finding.Severity, covers func(*p
 			Why: fmt.Sprintf(`Policies that select some pods leave every other pod of the namespace open. A default-deny
 policy (podSelector: {} with %[1]s in policyTypes) makes "not allowed" the default, so a new
 workload or a relabelled pod is isolated until a policy allows its traffic. Reported once per
-namespace, at the Namespace object when the input has it, otherwise at its first workload.
+namespace, at the Namespace object when the input has it, otherwise at its first workload (at
+the kustomization namespace: field that put the workload there, when one did).
 A namespace with no policy at all is reported by namespace-without-network-policy instead.`, direction) + coveredNote,
 			Bad: `kind: NetworkPolicy
 spec:
@@ -209,7 +212,7 @@ traffic — usually it was forgotten, or its labels drifted from the policy's se
 			}
 			for i, w := range ns.workloads {
 				if !selected[i] {
-					p.Report(check.Diagnostic{Object: w.obj, At: &w.at,
+					p.Report(check.Diagnostic{Object: w.obj, Path: w.atPath, At: &w.at,
 						Message: fmt.Sprintf("%s %q is selected by no NetworkPolicy in namespace %q while other workloads are", w.obj.Ref.Kind, w.obj.Ref.Name, ns.name)})
 				}
 			}
