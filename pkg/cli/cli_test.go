@@ -69,6 +69,7 @@ func TestGolden(t *testing.T) {
 		{name: "unsafe-fixes-alone", args: []string{"lint", "testdata/inputs/pod.yaml", "--unsafe-fixes"}, code: 2},
 		{name: "suppress-show", args: []string{"lint", "testdata/suppress", "--config", "testdata/suppress/.kubectl-secure.yaml", "--show-suppressed"}, code: 1},
 		{name: "suppress-json", args: []string{"lint", "testdata/suppress", "--config", "testdata/suppress/.kubectl-secure.yaml", "-o", "json"}, code: 1},
+		{name: "suppress-sarif", args: []string{"lint", "testdata/suppress", "--config", "testdata/suppress/.kubectl-secure.yaml", "-o", "sarif", "--show-suppressed"}, code: 1},
 		{name: "suppress-missing-reason", args: []string{"lint", "testdata/suppress/invalid/missing-reason.yaml", "--config", "testdata/suppress/.kubectl-secure.yaml", "--enable", "host-namespaces,privileged-container,suppression"}, code: 2},
 		{name: "suppress-bad-config", args: []string{"lint", "testdata/suppress/deploy.yaml", "--config", "testdata/suppress/invalid/bad-config.yaml"}, code: 2},
 		{name: "checks-show-config", args: []string{"checks", "--show-config", "--config", "testdata/suppress/.kubectl-secure.yaml", "--fail-on", "medium", "--enable", "security-context,host-access,suppression"}, code: 0},

@@ -106,7 +106,7 @@ A finding is suppressed, with a reason that is required, by a comment on its lin
 on the line above ("# kubectl-secure:ignore CHECK[,CHECK] reason"), by the annotation
 kubectl-secure.io/ignore: "CHECK[,CHECK]: reason" on the object or its pod template, or by
 an ignore entry in the config file. Suppressed findings do not fail the run; --show-suppressed
-lists them. A suppression that matches nothing is reported as stale-suppression.
+lists them (in SARIF, as results that carry a suppression). A suppression that matches nothing is reported as stale-suppression.
 
 Exit status: 0 no finding at or above --fail-on, 1 findings, 2 usage, configuration or
 input errors (even when findings were printed too).`,
@@ -139,7 +139,7 @@ input errors (even when findings were printed too).`,
 	f.StringSliceVar(&o.AllowedRegistries, "allowed-registries", nil, "Image registries (or registry/path prefixes) images may come from; empty allows any.")
 	f.BoolVar(&o.Fix, "fix", false, "Apply safe fixes in place (stdin input: write the fixed stream to stdout), then report what is left.")
 	f.BoolVar(&o.Diff, "diff", false, "Print the fixes as a unified diff that git apply accepts; change nothing.")
-	f.BoolVar(&o.ShowSuppressed, "show-suppressed", false, "List suppressed findings with their reasons and where each suppression is written (JSON always lists them).")
+	f.BoolVar(&o.ShowSuppressed, "show-suppressed", false, "List suppressed findings with their reasons and where each suppression is written (JSON always lists them; SARIF adds them as results with suppressions).")
 	f.StringVar(&o.FixTo, "fix-to", "", "With --fix or --diff, where fixes of Kustomize builds go: overlay (a patch in the overlay) or source (the base file); default: overlay when the base is outside the overlay directory.")
 	f.BoolVar(&o.UnsafeFixes, "unsafe-fixes", false, "With --fix or --diff, also apply fixes that can stop a workload from starting (runAsNonRoot, drop ALL, read-only root).")
 	return cmd
@@ -240,7 +240,7 @@ func (o *LintOptions) Run() error {
 	case "json":
 		err = report.JSON(o.Out, rep)
 	case "sarif":
-		err = report.SARIF(o.Out, rep, report.SARIFOptions{WorkDir: workDir()})
+		err = report.SARIF(o.Out, rep, report.SARIFOptions{WorkDir: workDir(), Suppressed: o.ShowSuppressed})
 	case "github":
 		err = report.GitHub(o.Out, rep, report.GitHubOptions{WorkDir: workDir()})
 	case "junit":

@@ -24,6 +24,12 @@ type SARIFOptions struct {
 	// WorkDir is the directory file names are made relative to (the checkout in CI), so
 	// that code scanning can resolve them against %SRCROOT%. Empty leaves them as given.
 	WorkDir string
+	// Suppressed adds the suppressed findings as results carrying SARIF suppressions
+	// (§3.35): kind inSource for an annotation or comment, external for the config file,
+	// the reason as justification and where the suppression is written. Off by default:
+	// not every consumer honours suppressions, and one that does not (an upload to code
+	// scanning without a dismissal step) would open an alert for each.
+	Suppressed bool
 }
 
 // The SARIF 2.1.0 subset kubectl-secure writes. Field order follows the specification so
@@ -74,13 +80,20 @@ type (
 		Tags             []string `json:"tags"`
 	}
 	sarifResult struct {
-		RuleID              string            `json:"ruleId"`
-		RuleIndex           int               `json:"ruleIndex"`
-		Level               string            `json:"level"`
-		Message             sarifMessage      `json:"message"`
-		Locations           []sarifLocation   `json:"locations"`
-		PartialFingerprints map[string]string `json:"partialFingerprints"`
-		Properties          sarifResultProps  `json:"properties"`
+		RuleID              string             `json:"ruleId"`
+		RuleIndex           int                `json:"ruleIndex"`
+		Level               string             `json:"level"`
+		Message             sarifMessage       `json:"message"`
+		Locations           []sarifLocation    `json:"locations"`
+		PartialFingerprints map[string]string  `json:"partialFingerprints"`
+		Suppressions        []sarifSuppression `json:"suppressions,omitempty"`
+		Properties          sarifResultProps   `json:"properties"`
+	}
+	sarifSuppression struct {
+		Kind          string         `json:"kind"`   // inSource or external
+		Status        string         `json:"status"` // accepted: the suppression is in force
+		Justification string         `json:"justification,omitempty"`
+		Location      *sarifLocation `json:"location,omitempty"`
 	}
 	sarifResultProps struct {
 		// Severity is the finding's own, which a config override can set apart from the
@@ -127,28 +140,28 @@ type (
 // every rule in r.Rules, one result per finding located at its line and column, and input
 // errors as tool execution notifications of a run that did not succeed.
 func SARIF(w io.Writer, r Report, opts SARIFOptions) error {
-	rules, index := sarifRules(r)
+	rules, index := sarifRules(r, opts.Suppressed)
 	results := make([]sarifResult, 0, len(r.Findings))
 	for _, f := range r.Findings {
-		uri, base := artifactURI(f.File, opts.WorkDir)
-		loc := sarifLocation{
-			PhysicalLocation: &sarifPhysicalLocation{
-				ArtifactLocation: sarifArtifactLocation{URI: uri, URIBaseID: base},
-				Region:           region(f.Line, f.Column),
-			},
-			LogicalLocations: []sarifLogicalLocation{{
-				Name: f.Object.Name, FullyQualifiedName: objectFQN(f.Object), Kind: "resource",
-			}},
+		results = append(results, sarifResultOf(f, index, opts))
+	}
+	if opts.Suppressed {
+		for _, s := range r.Suppressed {
+			res := sarifResultOf(s.Finding, index, opts)
+			sup := sarifSuppression{Kind: "inSource", Status: "accepted", Justification: Sanitize(s.Reason)}
+			if s.Suppression.Kind == "config" {
+				sup.Kind = "external"
+			}
+			if s.Suppression.File != "" {
+				uri, base := artifactURI(s.Suppression.File, opts.WorkDir)
+				sup.Location = &sarifLocation{PhysicalLocation: &sarifPhysicalLocation{
+					ArtifactLocation: sarifArtifactLocation{URI: uri, URIBaseID: base},
+					Region:           region(s.Suppression.Line, 0),
+				}}
+			}
+			res.Suppressions = []sarifSuppression{sup}
+			results = append(results, res)
 		}
-		results = append(results, sarifResult{
-			RuleID:              f.Check,
-			RuleIndex:           index[f.Check],
-			Level:               sarifLevel(f.Severity),
-			Message:             sarifMessage{Text: messageText(f.Message)},
-			Locations:           []sarifLocation{loc},
-			PartialFingerprints: map[string]string{fingerprintKey: fingerprint(f, uri)},
-			Properties:          sarifResultProps{Severity: f.Severity.String(), Path: f.Path},
-		})
 	}
 	inv := sarifInvocation{ExecutionSuccessful: len(r.Errors) == 0}
 	for _, e := range r.Errors {
@@ -178,9 +191,33 @@ func SARIF(w io.Writer, r Report, opts SARIFOptions) error {
 	return encodeJSON(w, doc)
 }
 
+// sarifResultOf is the result of one finding, located at its line and column.
+func sarifResultOf(f finding.Finding, index map[string]int, opts SARIFOptions) sarifResult {
+	uri, base := artifactURI(f.File, opts.WorkDir)
+	loc := sarifLocation{
+		PhysicalLocation: &sarifPhysicalLocation{
+			ArtifactLocation: sarifArtifactLocation{URI: uri, URIBaseID: base},
+			Region:           region(f.Line, f.Column),
+		},
+		LogicalLocations: []sarifLogicalLocation{{
+			Name: f.Object.Name, FullyQualifiedName: objectFQN(f.Object), Kind: "resource",
+		}},
+	}
+	return sarifResult{
+		RuleID:              f.Check,
+		RuleIndex:           index[f.Check],
+		Level:               sarifLevel(f.Severity),
+		Message:             sarifMessage{Text: messageText(f.Message)},
+		Locations:           []sarifLocation{loc},
+		PartialFingerprints: map[string]string{fingerprintKey: fingerprint(f, uri)},
+		Properties:          sarifResultProps{Severity: f.Severity.String(), Path: f.Path},
+	}
+}
+
 // sarifRules lists r.Rules once each, in the order given, followed by a bare rule for any
-// check a finding names that r.Rules lacks, so that every ruleIndex is valid.
-func sarifRules(r Report) ([]sarifRule, map[string]int) {
+// check a finding (or, when they are written, a suppressed finding) names that r.Rules
+// lacks, so that every ruleIndex is valid.
+func sarifRules(r Report, withSuppressed bool) ([]sarifRule, map[string]int) {
 	rules := []sarifRule{}
 	index := map[string]int{}
 	add := func(ri RuleInfo) {
@@ -195,6 +232,12 @@ func sarifRules(r Report) ([]sarifRule, map[string]int) {
 	}
 	for _, f := range r.Findings {
 		add(RuleInfo{ID: f.Check, Category: f.Category, Severity: f.Severity, PSS: f.PSS})
+	}
+	if withSuppressed {
+		for _, s := range r.Suppressed {
+			f := s.Finding
+			add(RuleInfo{ID: f.Check, Category: f.Category, Severity: f.Severity, PSS: f.PSS})
+		}
 	}
 	return rules, index
 }

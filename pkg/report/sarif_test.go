@@ -209,7 +209,7 @@ func TestArtifactURI(t *testing.T) {
 // TestSARIFSchemaCLIGoldens validates what the CLI wrote for the example repository, with
 // every registered check as a rule, not only the hand-made reports above.
 func TestSARIFSchemaCLIGoldens(t *testing.T) {
-	for _, name := range []string{"example-sarif", "bad-inputs-sarif"} {
+	for _, name := range []string{"example-sarif", "bad-inputs-sarif", "suppress-sarif"} {
 		t.Run(name, func(t *testing.T) {
 			golden, err := os.ReadFile(filepath.Join("..", "..", "testdata", "golden", name+".golden"))
 			if err != nil {

@@ -88,3 +88,85 @@ func TestJSONSuppressed(t *testing.T) {
 		t.Errorf("raw escape in JSON output")
 	}
 }
+
+func TestSARIFSuppressed(t *testing.T) {
+	type sup struct {
+		Kind, Status, Justification string
+		Location                    *struct {
+			PhysicalLocation struct {
+				ArtifactLocation struct{ URI string }
+				Region           struct{ StartLine int }
+			}
+		}
+	}
+	configured := suppressedReport()
+	configured.Suppressed[0].Suppression = Suppression{Kind: "config", File: ".kubectl-secure.yaml", Line: 7}
+	cases := []struct {
+		name     string
+		r        Report
+		show     bool
+		wantKind string // of the suppressed result's suppression; "" when it is not written
+		wantFile string
+		wantLine int
+	}{
+		{name: "not asked", r: suppressedReport()},
+		{name: "comment", r: suppressedReport(), show: true, wantKind: "inSource", wantFile: "pod.yaml", wantLine: 5},
+		{name: "config entry", r: configured, show: true, wantKind: "external", wantFile: ".kubectl-secure.yaml", wantLine: 7},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := SARIF(&b, tc.r, SARIFOptions{Suppressed: tc.show}); err != nil {
+				t.Fatal(err)
+			}
+			validateSARIF(t, b.Bytes())
+			var doc struct {
+				Runs []struct {
+					Tool struct {
+						Driver struct{ Rules []struct{ ID string } }
+					}
+					Results []struct {
+						RuleID       string
+						RuleIndex    int
+						Suppressions []sup
+					}
+				}
+			}
+			if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
+				t.Fatal(err)
+			}
+			run := doc.Runs[0]
+			want := 1
+			if tc.wantKind != "" {
+				want = 2
+			}
+			if len(run.Results) != want {
+				t.Fatalf("%d results, want %d:\n%s", len(run.Results), want, b.String())
+			}
+			for _, res := range run.Results {
+				if rules := run.Tool.Driver.Rules; res.RuleIndex >= len(rules) || rules[res.RuleIndex].ID != res.RuleID {
+					t.Errorf("result %s: ruleIndex %d does not name its rule", res.RuleID, res.RuleIndex)
+				}
+			}
+			if len(run.Results[0].Suppressions) != 0 {
+				t.Errorf("the unsuppressed finding carries suppressions: %+v", run.Results[0].Suppressions)
+			}
+			if tc.wantKind == "" {
+				return
+			}
+			res := run.Results[1]
+			if res.RuleID != "host-namespaces" || len(res.Suppressions) != 1 {
+				t.Fatalf("suppressed result %s with %d suppressions", res.RuleID, len(res.Suppressions))
+			}
+			s := res.Suppressions[0]
+			if s.Kind != tc.wantKind || s.Status != "accepted" || s.Location == nil ||
+				s.Location.PhysicalLocation.ArtifactLocation.URI != tc.wantFile || s.Location.PhysicalLocation.Region.StartLine != tc.wantLine {
+				t.Errorf("suppression %+v, want kind %s at %s:%d", s, tc.wantKind, tc.wantFile, tc.wantLine)
+			}
+			// The reason is the justification, with the escape sequences made harmless.
+			if strings.ContainsRune(s.Justification, 0x1b) || !strings.Contains(s.Justification, "needs") {
+				t.Errorf("justification %q", s.Justification)
+			}
+		})
+	}
+}
