@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -101,11 +102,18 @@ func (o *LintOptions) skipInputs(inputs []discover.Input) []discover.Input {
 			named[filepath.Clean(p)] = true
 		}
 	}
+	keep := func(in discover.Input) bool {
+		return in.Kind == discover.Stdin || named[filepath.Clean(in.Path)] || !o.config.MatchFile(o.config.SkipPaths, in.Path)
+	}
 	kept := inputs[:0]
 	for _, in := range inputs {
-		if in.Kind == discover.Stdin || named[filepath.Clean(in.Path)] || !o.config.MatchFile(o.config.SkipPaths, in.Path) {
-			kept = append(kept, in)
+		if !keep(in) {
+			continue
 		}
+		if len(in.Fallback) > 0 {
+			in.Fallback = slices.DeleteFunc(slices.Clone(in.Fallback), func(fb discover.Input) bool { return !keep(fb) })
+		}
+		kept = append(kept, in)
 	}
 	return kept
 }

@@ -47,7 +47,7 @@ func (o *LintOptions) runFix() error {
 		stdin = data
 		o.In = bytes.NewReader(stdin)
 	}
-	_, findings, errs := o.lintInputs()
+	loaded, findings, errs := o.lintInputs()
 
 	ws := fix.NewWorkspace(func(path string) ([]byte, error) {
 		if path == fix.Stdin {
@@ -67,6 +67,7 @@ func (o *LintOptions) runFix() error {
 		for _, e := range errs {
 			fmt.Fprintf(o.ErrOut, "kubectl-secure: error: %s\n", report.Sanitize(e.Error()))
 		}
+		o.printNotes(loaded.Notes)
 		if err := fix.WriteDiff(o.Out, displayFiles(changed)); err != nil {
 			return fmt.Errorf("writing the diff: %w", err)
 		}

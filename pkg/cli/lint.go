@@ -235,6 +235,7 @@ func (o *LintOptions) Run() error {
 	for _, e := range errs {
 		fmt.Fprintf(o.ErrOut, "kubectl-secure: error: %s\n", report.Sanitize(e.Error()))
 	}
+	o.printNotes(loaded.Notes)
 	var err error
 	switch o.Output {
 	case "json":
@@ -295,6 +296,13 @@ func (o *LintOptions) lintInputs() (load.Loaded, []finding.Finding, []finding.In
 	findings, errs = o.applySuppressions(findings, loaded, slices.Concat(annotations...), errs, stdin.Bytes())
 	finding.SortErrors(errs)
 	return loaded, findings, errs
+}
+
+// printNotes writes what the user should know that is not an error, after the errors.
+func (o *LintOptions) printNotes(notes []finding.InputError) {
+	for _, n := range notes {
+		fmt.Fprintf(o.ErrOut, "kubectl-secure: note: %s\n", report.Sanitize(n.Error()))
+	}
 }
 
 func failing(fs []finding.Finding, at finding.Severity) bool {

@@ -30,6 +30,12 @@ const (
 type Input struct {
 	Kind Kind
 	Path string
+	// Optional marks a Component found in a repository walk that no kustomization in the
+	// tree includes. Built on its own, such a component often patches objects it does not
+	// have; when its build fails for that reason, Fallback (its own resources that nothing
+	// else lints) is loaded instead and the failure is a note, not an input error.
+	Optional bool
+	Fallback []Input
 }
 
 // Request is what the command line asked for.
@@ -49,12 +55,12 @@ func Resolve(req Request) ([]Input, []finding.InputError) {
 	var (
 		inputs []Input
 		errs   []finding.InputError
-		seen   = map[Input]bool{}
+		seen   = map[[2]string]bool{}
 	)
 	add := func(in ...Input) {
 		for _, i := range in {
-			if !seen[i] {
-				seen[i] = true
+			if key := [2]string{fmt.Sprint(i.Kind), i.Path}; !seen[key] {
+				seen[key] = true
 				inputs = append(inputs, i)
 			}
 		}

@@ -159,3 +159,54 @@ func TestKustomizationNames(t *testing.T) {
 		t.Errorf("inputs:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+// A Component no kustomization includes is built (it may build on its own) but marked
+// optional, with the resources only it reads as what to lint if it does not build.
+func TestOptionalComponents(t *testing.T) {
+	const comp = "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"
+	root := writeTree(t, map[string]string{
+		"repo/base/kustomization.yaml":            kz + "resources: [deploy.yaml]\n",
+		"repo/base/deploy.yaml":                   "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\n",
+		"repo/overlay/kustomization.yaml":         kz + "resources: [../base]\ncomponents: [../components/used]\n",
+		"repo/components/used/kustomization.yaml": comp + "resources: [sa.yaml]\n",
+		"repo/components/used/sa.yaml":            "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: used}\n",
+		// Unused: its own resources, a base another top kustomization already builds, a
+		// directory only it reads, a file outside the walk, and a patch (never linted alone).
+		"repo/components/extra/kustomization.yaml": comp + "resources: [own.yaml, ../../base, ../../lib, ../../../shared/x.yaml]\npatches: [{path: patch.yaml}]\n",
+		"repo/components/extra/own.yaml":           "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: own}\n",
+		"repo/components/extra/patch.yaml":         "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: other}\n",
+		"repo/lib/kustomization.yaml":              kz + "resources: [cm.yaml]\n",
+		"repo/lib/cm.yaml":                         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: lib}\n",
+		"shared/x.yaml":                            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n",
+	})
+	repo := filepath.Join(root, "repo")
+	inputs, errs := Resolve(Request{Paths: []string{repo}})
+	if len(errs) > 0 {
+		t.Fatalf("errors: %v", errs)
+	}
+	if got, want := strings.Join(render(repo, inputs), "\n"), "kustomize components/extra\nkustomize overlay"; got != want {
+		t.Fatalf("inputs:\n%s\nwant:\n%s", got, want)
+	}
+	extra, overlay := inputs[0], inputs[1]
+	if !extra.Optional || overlay.Optional || len(overlay.Fallback) > 0 {
+		t.Errorf("optional: extra %v, overlay %v (fallback %v)", extra.Optional, overlay.Optional, overlay.Fallback)
+	}
+	var got []string
+	for _, fb := range extra.Fallback {
+		abs, err := filepath.Abs(fb.Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		real, err := filepath.EvalSymlinks(abs)
+		if err != nil {
+			t.Fatalf("fallback %s does not name a file: %v", fb.Path, err)
+		}
+		rootReal, _ := filepath.EvalSymlinks(root)
+		rel, _ := filepath.Rel(rootReal, real)
+		got = append(got, map[Kind]string{File: "file ", Kustomize: "kustomize "}[fb.Kind]+filepath.ToSlash(rel))
+	}
+	want := []string{"file repo/components/extra/own.yaml", "kustomize repo/lib", "file shared/x.yaml"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("fallback:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

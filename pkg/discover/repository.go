@@ -57,12 +57,14 @@ func walkRepository(root string) ([]Input, []finding.InputError) {
 	abs := absFunc()
 	members := map[string]bool{} // absolute paths of files some kustomization reads
 	used := map[string]bool{}    // absolute dirs of kustomizations another one uses
-	for _, dir := range kdirs {
+	trees := make([]*kustomize.Tree, len(kdirs))
+	for i, dir := range kdirs {
 		tree, err := kustomize.ReadTree(dir)
 		if err != nil {
 			// The build of this kustomization reports the problem with its location.
 			continue
 		}
+		trees[i] = &tree
 		for _, f := range tree.Files {
 			members[f] = true
 		}
@@ -73,11 +75,15 @@ func walkRepository(root string) ([]Input, []finding.InputError) {
 		}
 	}
 	var inputs []Input
-	for _, dir := range kdirs {
+	for i, dir := range kdirs {
 		if !used[abs(dir)] {
 			inputs = append(inputs, Input{Kind: Kustomize, Path: dir})
+			if t := trees[i]; t != nil && t.Component {
+				inputs[len(inputs)-1].Optional = true
+			}
 		}
 	}
+	setFallbacks(inputs, kdirs, files, trees, abs)
 	for _, f := range files {
 		if members[abs(f)] || isKustomizationFile(f) {
 			continue
@@ -86,6 +92,76 @@ func walkRepository(root string) ([]Input, []finding.InputError) {
 	}
 	sort.SliceStable(inputs, func(i, j int) bool { return inputs[i].Path < inputs[j].Path })
 	return inputs, errs
+}
+
+// setFallbacks gives each optional input (a top Component) the resources of its own that
+// no other top kustomization lints, each claimed by the first component listing it: what
+// is linted instead if the component does not build on its own.
+func setFallbacks(inputs []Input, kdirs, files []string, trees []*kustomize.Tree, abs func(string) string) {
+	treeOf := map[string]*kustomize.Tree{}
+	for i, dir := range kdirs {
+		if trees[i] != nil {
+			treeOf[dir] = trees[i]
+		}
+	}
+	covered := map[string]bool{} // read by a top kustomization that is not a component
+	for _, in := range inputs {
+		if t := treeOf[in.Path]; t != nil && !in.Optional {
+			for _, f := range t.Files {
+				covered[f] = true
+			}
+			for _, k := range t.Kustomizations {
+				covered[k] = true
+			}
+		}
+	}
+	shown := map[string]string{} // display path of what the walk found, by absolute path
+	for _, f := range files {
+		shown[abs(f)] = f
+	}
+	isDir := map[string]bool{}
+	for _, d := range kdirs {
+		shown[abs(d)] = d
+		isDir[abs(d)] = true
+	}
+	// Tree paths have their symbolic links resolved: so must the directory they are shown
+	// relative to.
+	wd, _ := os.Getwd()
+	if real, err := filepath.EvalSymlinks(wd); err == nil {
+		wd = real
+	}
+	claimed := map[string]bool{}
+	for i := range inputs {
+		t := treeOf[inputs[i].Path]
+		if !inputs[i].Optional || t == nil {
+			continue
+		}
+		for _, r := range t.Resources {
+			if covered[r] || claimed[r] {
+				continue
+			}
+			claimed[r] = true
+			p, ok := shown[r]
+			if !ok {
+				// Outside the walk (../shared from the repository root): as the user would type it.
+				if rel, err := filepath.Rel(wd, r); err == nil && wd != "" {
+					p = rel
+				} else {
+					p = r
+				}
+			}
+			kind := File
+			if isDir[r] || isDirectory(r) {
+				kind = Kustomize
+			}
+			inputs[i].Fallback = append(inputs[i].Fallback, Input{Kind: kind, Path: p})
+		}
+	}
+}
+
+func isDirectory(p string) bool {
+	info, err := os.Stat(p)
+	return err == nil && info.IsDir()
 }
 
 // skipDir leaves out version-control and tool directories, and the templates of Helm

@@ -85,6 +85,37 @@ func readLimited(path string, max int64) ([]byte, error) {
 	return io.ReadAll(f)
 }
 
+// ErrUnmatchedTarget marks a build kustomize refused because a patch or a replacement names
+// an object the build does not have. A Component built on its own fails this way when it
+// patches objects of the kustomizations meant to include it.
+var ErrUnmatchedTarget = errors.New("a patch or replacement targets an object the build does not have")
+
+// buildError is a failed kustomize build: an input error, which errors.Is also reports as
+// ErrUnmatchedTarget when that is why it failed.
+type buildError struct {
+	*finding.InputError
+	unmatched bool
+}
+
+func (e *buildError) Unwrap() []error {
+	if e.unmatched {
+		return []error{e.InputError, ErrUnmatchedTarget}
+	}
+	return []error{e.InputError}
+}
+
+// unmatchedTarget recognises kustomize's messages (api v0.21) for a patch or replacement
+// whose target is not in the build.
+func unmatchedTarget(msg string) bool {
+	for _, s := range []string{"no resource matches strategic merge patch", "failed to find unique target for patch",
+		"unable to find patch target", "nothing selected by"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
+}
+
 // Build runs kustomize on dir, as `kubectl kustomize dir` would but without any network
 // access or plugin execution, and returns the built objects, each located in the files
 // the user wrote. dir is used as given for display paths.
@@ -141,7 +172,8 @@ func Build(dir string, cache *Cache) ([]*manifest.Object, error) {
 	if err != nil {
 		msg := oneLine(err.Error())
 		file, line := b.blame(msg)
-		return nil, &finding.InputError{File: b.display(file), Line: line, Message: "kustomize build failed: " + b.shorten(msg, fs.rootDir)}
+		ie := &finding.InputError{File: b.display(file), Line: line, Message: "kustomize build failed: " + b.shorten(msg, fs.rootDir)}
+		return nil, &buildError{InputError: ie, unmatched: unmatchedTarget(msg)}
 	}
 	var objs []*manifest.Object
 	for _, r := range resMap.Resources() {

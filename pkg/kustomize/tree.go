@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/kubectl-secure/kubectl-secure/pkg/fieldpath"
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
 )
 
@@ -17,6 +18,11 @@ type Tree struct {
 	Files          []string // absolute paths: kustomization files, resources, patches, generator inputs
 	Kustomizations []string // absolute directories, the root first
 	Remote         []Remote // references that would need the network
+	// Component is set when the root is a kind: Component, which is meant to be included
+	// by other kustomizations; Resources are the root's own local resources entries,
+	// files and directories, absolute and in order.
+	Component bool
+	Resources []string
 }
 
 // Remote is a reference to a remote base or file, which kubectl-secure refuses to fetch.
@@ -42,8 +48,10 @@ type graph struct {
 	owners     map[string][]string
 	patchFiles map[string][]string // patch file -> the kustomizations listing it
 	files      map[string]bool
-	remote     []Remote
-	errs       []error // references that cannot be built: missing files, unreadable kustomizations
+	// rootResources are the root's local resources entries, resolved, in order.
+	rootResources []string
+	remote        []Remote
+	errs          []error // references that cannot be built: missing files, unreadable kustomizations
 }
 
 // ReadTree reads the kustomization in dir and every local kustomization it uses.
@@ -52,7 +60,10 @@ func ReadTree(dir string) (Tree, error) {
 	if err != nil {
 		return Tree{}, err
 	}
-	t := Tree{Kustomizations: g.order, Remote: g.remote}
+	t := Tree{Kustomizations: g.order, Remote: g.remote, Resources: g.rootResources}
+	if kind, _ := fieldpath.Str(fieldpath.MapGet(g.nodes[g.root].root, "kind")); kind == "Component" {
+		t.Component = true
+	}
 	for f := range g.files {
 		t.Files = append(t.Files, f)
 	}
@@ -123,6 +134,9 @@ func readGraph(dir string, cache *Cache) (*graph, error) {
 			case err != nil:
 				g.missing(k, r, err)
 			case info.IsDir():
+				if k.dir == g.root && include && !component {
+					g.rootResources = append(g.rootResources, realPath(p))
+				}
 				dirEntry(r, realPath(p), include, component)
 			case !info.Mode().IsRegular():
 				g.errs = append(g.errs, &finding.InputError{File: k.file, Line: r.node.Line, Message: fmt.Sprintf("%q is not a regular file", r.value)})
@@ -131,6 +145,9 @@ func readGraph(dir string, cache *Cache) (*graph, error) {
 				g.files[p] = true
 				if include {
 					g.owners[p] = append(g.owners[p], k.dir)
+				}
+				if k.dir == g.root && include && !component {
+					g.rootResources = append(g.rootResources, p)
 				}
 			}
 		}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"strings"
 	"sync"
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/discover"
@@ -21,7 +22,10 @@ import (
 type Loaded struct {
 	Objects []*manifest.Object
 	Errors  []finding.InputError
-	Files   int // distinct files read
+	// Notes are what the user should know that is not an error: an optional Component
+	// that was not built (discover.Input.Optional), and what was linted instead.
+	Notes []finding.InputError
+	Files int // distinct files read
 	// Plain holds every plain file read, with its content when it contains the marker
 	// LoadMarked was given (nil otherwise): later stages that look for the marker in the
 	// files (suppression comments) need not read them again.
@@ -39,13 +43,6 @@ func Load(inputs []discover.Input, stdin io.Reader, limits manifest.Limits) Load
 // input as soon as it is read, on the goroutine that read it: a lint run checks a file
 // while the next ones are read, and can release its trees before the end of loading.
 func LoadEach(inputs []discover.Input, stdin io.Reader, limits manifest.Limits, marker string, each func(int, []*manifest.Object)) Loaded {
-	type result struct {
-		objs []*manifest.Object
-		err  *finding.InputError
-		file string // the file read, for plain inputs
-		kept []byte // its content, when it holds the marker
-		read bool
-	}
 	results := make([]result, len(inputs))
 	cache := kustomize.NewCache()
 	defer quietKustomize(inputs)()
@@ -54,8 +51,9 @@ func LoadEach(inputs []discover.Input, stdin io.Reader, limits manifest.Limits, 
 	for i, in := range inputs {
 		if in.Kind == discover.Stdin {
 			// stdin is read on this goroutine: it can only be read once, and in order.
-			results[i].objs, results[i].err = loadStdin(stdin, limits)
-			results[i].file = "-"
+			objs, err := loadStdin(stdin, limits)
+			results[i].add(objs, err)
+			results[i].files = append(results[i].files, "-")
 			if each != nil {
 				each(i, results[i].objs)
 			}
@@ -65,21 +63,15 @@ func LoadEach(inputs []discover.Input, stdin io.Reader, limits manifest.Limits, 
 		sem <- struct{}{}
 		go func(i int, in discover.Input) {
 			defer func() { <-sem; wg.Done() }()
+			r := &results[i]
 			switch in.Kind {
 			case discover.Kustomize:
-				objs, err := kustomize.Build(in.Path, cache)
-				results[i].objs, results[i].err = objs, asInputError(in.Path, err)
+				r.loadKustomize(in, cache, limits, marker)
 			default:
-				var data []byte
-				results[i].objs, data, results[i].err = loadFile(in.Path, limits)
-				results[i].file = in.Path
-				results[i].read = data != nil
-				if marker != "" && bytes.Contains(data, []byte(marker)) {
-					results[i].kept = data
-				}
+				r.loadPlain(in.Path, limits, marker)
 			}
 			if each != nil {
-				each(i, results[i].objs)
+				each(i, r.objs)
 			}
 		}(i, in)
 	}
@@ -88,15 +80,14 @@ func LoadEach(inputs []discover.Input, stdin io.Reader, limits manifest.Limits, 
 	out := Loaded{Plain: map[string][]byte{}}
 	files := map[string]bool{}
 	for _, r := range results {
-		if r.read {
-			out.Plain[r.file] = r.kept
+		for _, p := range r.plain {
+			out.Plain[p.file] = p.kept
 		}
 		out.Objects = append(out.Objects, r.objs...)
-		if r.err != nil {
-			out.Errors = append(out.Errors, *r.err)
-		}
-		if r.file != "" {
-			files[r.file] = true
+		out.Errors = append(out.Errors, r.errs...)
+		out.Notes = append(out.Notes, r.notes...)
+		for _, f := range r.files {
+			files[f] = true
 		}
 		for _, o := range r.objs {
 			files[o.File] = true
@@ -105,6 +96,78 @@ func LoadEach(inputs []discover.Input, stdin io.Reader, limits manifest.Limits, 
 	out.Files = len(files)
 	finding.SortErrors(out.Errors)
 	return out
+}
+
+// result is what one input loaded.
+type result struct {
+	objs  []*manifest.Object
+	errs  []finding.InputError
+	notes []finding.InputError
+	files []string // plain files named, read or not
+	plain []plainRead
+}
+
+// plainRead is a plain file that was read, with its content when it holds the marker.
+type plainRead struct {
+	file string
+	kept []byte
+}
+
+func (r *result) add(objs []*manifest.Object, err *finding.InputError) {
+	r.objs = append(r.objs, objs...)
+	if err != nil {
+		r.errs = append(r.errs, *err)
+	}
+}
+
+func (r *result) loadPlain(path string, limits manifest.Limits, marker string) {
+	objs, data, err := loadFile(path, limits)
+	r.add(objs, err)
+	r.files = append(r.files, path)
+	if data != nil {
+		var kept []byte
+		if marker != "" && bytes.Contains(data, []byte(marker)) {
+			kept = data
+		}
+		r.plain = append(r.plain, plainRead{file: path, kept: kept})
+	}
+}
+
+// loadKustomize builds a kustomization. An optional Component that does not build on its
+// own because it patches objects it does not have is a note, and its own resources are
+// loaded instead.
+func (r *result) loadKustomize(in discover.Input, cache *kustomize.Cache, limits manifest.Limits, marker string) {
+	objs, err := kustomize.Build(in.Path, cache)
+	if err == nil || !in.Optional || !errors.Is(err, kustomize.ErrUnmatchedTarget) {
+		r.add(objs, asInputError(in.Path, err))
+		return
+	}
+	ie := asInputError(in.Path, err)
+	// kustomize says the same thing three ways; its first clause names the target.
+	why := strings.TrimPrefix(ie.Message, "kustomize build failed: ")
+	why, _, _ = strings.Cut(why, "; ")
+	if i := strings.Index(why, ": no matches for Id"); i > 0 {
+		why = why[:i]
+	}
+	what := "it has no resources of its own to lint"
+	switch n := len(in.Fallback); n {
+	case 0:
+	case 1:
+		what = "its one resource is linted on its own"
+	default:
+		what = fmt.Sprintf("its %d resources are linted on their own", n)
+	}
+	r.notes = append(r.notes, finding.InputError{File: ie.File, Line: ie.Line, Message: fmt.Sprintf(
+		"not built: a Component that no kustomization here includes, and it patches objects it does not have (%s); %s", why, what)})
+	for _, fb := range in.Fallback {
+		switch fb.Kind {
+		case discover.Kustomize:
+			objs, err := kustomize.Build(fb.Path, cache)
+			r.add(objs, asInputError(fb.Path, err))
+		default:
+			r.loadPlain(fb.Path, limits, marker)
+		}
+	}
 }
 
 func loadFile(path string, limits manifest.Limits) ([]*manifest.Object, []byte, *finding.InputError) {
