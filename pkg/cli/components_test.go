@@ -1,8 +1,7 @@
 package cli
 
 import (
-	"os"
-	"path/filepath"
+	"maps"
 	"strings"
 	"testing"
 )
@@ -62,47 +61,15 @@ func TestUnusedComponents(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := t.TempDir()
-			files := map[string]string{}
-			for k, v := range tree {
-				files[k] = v
-			}
-			for k, v := range tc.extra {
-				files[k] = v
-			}
-			for name, content := range files {
-				p := filepath.Join(dir, name)
-				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			wd, _ := os.Getwd()
-			if err := os.Chdir(dir); err != nil {
-				t.Fatal(err)
-			}
-			defer os.Chdir(wd)
+			files := maps.Clone(tree)
+			maps.Copy(files, tc.extra)
+			inTree(t, files)
 			out, code := run(t, "", append([]string{"lint", "-o", "json", "--enable", "host-namespaces"}, tc.args...)...)
 			if code != tc.code {
 				t.Errorf("exit %d, want %d\n%s", code, tc.code, out)
 			}
-			var got []string
-			_, stdout, _ := strings.Cut(out, "--- stdout\n")
-			stdout, stderr, _ := strings.Cut(stdout, "--- stderr\n")
-			var rep struct {
-				Findings []struct {
-					Check, File string
-					Line        int
-				}
-			}
-			if err := jsonUnmarshal([]byte(stdout), &rep); err != nil {
-				t.Fatalf("json: %v\n%s", err, out)
-			}
-			for _, f := range rep.Findings {
-				got = append(got, f.File+":"+itoa(f.Line)+" "+f.Check)
-			}
+			got := findingLines(t, out)
+			_, stderr, _ := strings.Cut(out, "--- stderr\n")
 			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
 				t.Errorf("findings\n got: %q\nwant: %q", got, tc.want)
 			}

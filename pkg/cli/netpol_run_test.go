@@ -124,24 +124,10 @@ func TestNetworkPolicyAcrossFilesAndOverlays(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := t.TempDir()
-			for name, content := range tc.files {
-				p := filepath.Join(dir, name)
-				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			wd, _ := os.Getwd()
-			if err := os.Chdir(dir); err != nil {
-				t.Fatal(err)
-			}
-			defer os.Chdir(wd)
+			inTree(t, tc.files)
 			args := append([]string{"lint", "-o", "json", "--enable", "network-policy"}, tc.args...)
 			out, code := run(t, "", args...)
-			got := networkFindings(t, out)
+			got := findingLines(t, out)
 			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
 				t.Errorf("findings\n got: %q\nwant: %q\n%s", got, tc.want, out)
 			}
@@ -156,8 +142,25 @@ func TestNetworkPolicyAcrossFilesAndOverlays(t *testing.T) {
 	}
 }
 
-// networkFindings pulls "file:line check" out of the JSON report in run's transcript.
-func networkFindings(t *testing.T, transcript string) []string {
+// inTree writes files (path -> content) into a temporary directory and makes it the
+// working directory for the rest of the test.
+func inTree(t *testing.T, files map[string]string) {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Chdir(dir)
+}
+
+// findingLines pulls "file:line check" out of the JSON report in run's transcript.
+func findingLines(t *testing.T, transcript string) []string {
 	t.Helper()
 	start := strings.Index(transcript, "--- stdout\n")
 	end := strings.Index(transcript, "--- stderr\n")
