@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"runtime/metrics"
 	"slices"
@@ -34,6 +35,9 @@ type LintOptions struct {
 	Filenames []string
 	Kustomize string
 	Recursive bool
+	// Repo is the repository the named files belong to (--repo): they are linted in its
+	// context and only findings in them are reported.
+	Repo string
 
 	Output            string
 	Color             string
@@ -141,6 +145,7 @@ input errors (even when findings were printed too).`,
 	f.BoolVar(&o.Diff, "diff", false, "Print the fixes as a unified diff that git apply accepts; change nothing.")
 	f.BoolVar(&o.ShowSuppressed, "show-suppressed", false, "List suppressed findings with their reasons and where each suppression is written (JSON always lists them; SARIF adds them as results with suppressions).")
 	f.StringVar(&o.FixTo, "fix-to", "", "With --fix or --diff, where fixes of Kustomize builds go: overlay (a patch in the overlay) or source (the base file); default: overlay when the base is outside the overlay directory.")
+	f.StringVar(&o.Repo, "repo", "", "Lint the named files as part of the repository in this directory (pre-commit: --repo .): a file a Kustomize tree there uses (a base resource, a patch, a kustomization) is linted through the builds of the top kustomizations that use it, not as an object of its own, and only findings in the named files are reported.")
 	f.BoolVar(&o.UnsafeFixes, "unsafe-fixes", false, "With --fix or --diff, also apply fixes that can stop a workload from starting (runAsNonRoot, drop ALL, read-only root).")
 	return cmd
 }
@@ -180,6 +185,14 @@ func (o *LintOptions) Complete(cmd *cobra.Command, args []string) error {
 func (o *LintOptions) Validate() error {
 	if o.Kustomize != "" && (len(o.Filenames) > 0 || o.Recursive) {
 		return fmt.Errorf("-k/--kustomize can't be used together with -f/--filename or -R/--recursive")
+	}
+	if o.Repo != "" {
+		if o.Kustomize != "" {
+			return fmt.Errorf("--repo can't be used together with -k/--kustomize")
+		}
+		if info, err := os.Stat(o.Repo); err != nil || !info.IsDir() {
+			return fmt.Errorf("--repo %s: not a directory", o.Repo)
+		}
 	}
 	if o.Fix && o.Diff {
 		return fmt.Errorf("--fix and --diff can't be used together")
@@ -265,7 +278,7 @@ func (o *LintOptions) Run() error {
 // suppressed findings are left in o.suppressed.
 func (o *LintOptions) lintInputs() (load.Loaded, []finding.Finding, []finding.InputError) {
 	inputs, errs := discover.Resolve(discover.Request{
-		Paths: o.paths, Filenames: o.Filenames, Kustomize: o.Kustomize, Recursive: o.Recursive,
+		Paths: o.paths, Filenames: o.Filenames, Kustomize: o.Kustomize, Recursive: o.Recursive, Repo: o.Repo,
 	})
 	inputs = o.skipInputs(inputs)
 	tuneGC(inputs)
@@ -294,8 +307,41 @@ func (o *LintOptions) lintInputs() (load.Loaded, []finding.Finding, []finding.In
 	relaxGC()
 	findings := stream.Finish()
 	findings, errs = o.applySuppressions(findings, loaded, slices.Concat(annotations...), errs, stdin.Bytes())
+	if o.Repo != "" {
+		findings, o.suppressed = o.inNamed(findings, o.suppressed)
+	}
 	finding.SortErrors(errs)
 	return loaded, findings, errs
+}
+
+// inNamed keeps the findings and suppressed findings located in the files (or below the
+// directories) named on the command line: with --repo, the builds that use a named file
+// also report on files nobody named.
+func (o *LintOptions) inNamed(findings []finding.Finding, suppressed []suppress.Suppressed) ([]finding.Finding, []suppress.Suppressed) {
+	var named []string
+	for _, p := range slices.Concat(o.paths, o.Filenames) {
+		if p == "-" {
+			named = append(named, p)
+		} else if abs, err := filepath.Abs(p); err == nil {
+			named = append(named, abs)
+		}
+	}
+	in := func(file string) bool {
+		if file != "-" {
+			if abs, err := filepath.Abs(file); err == nil {
+				file = abs
+			}
+		}
+		for _, n := range named {
+			if file == n || n != "-" && strings.HasPrefix(file, n+string(filepath.Separator)) {
+				return true
+			}
+		}
+		return false
+	}
+	findings = slices.DeleteFunc(findings, func(f finding.Finding) bool { return !in(f.File) })
+	suppressed = slices.DeleteFunc(suppressed, func(s suppress.Suppressed) bool { return !in(s.Finding.File) })
+	return findings, suppressed
 }
 
 // printNotes writes what the user should know that is not an error, after the errors.

@@ -44,6 +44,10 @@ type Request struct {
 	Filenames []string // -f/--filename
 	Kustomize string   // -k/--kustomize
 	Recursive bool     // -R/--recursive, for -f directories as in kubectl
+	// Repo, when set, is the repository the named files are part of (pre-commit names the
+	// staged files): a file a Kustomize tree there reads is linted through the builds that
+	// read it rather than as a manifest of its own.
+	Repo string
 }
 
 // Extensions are the file name endings read from directories, as kubectl reads them.
@@ -66,6 +70,14 @@ func Resolve(req Request) ([]Input, []finding.InputError) {
 		}
 	}
 	fail := func(name, msg string) { errs = append(errs, finding.InputError{File: name, Message: msg}) }
+	var named []string // files to lint in the context of req.Repo
+	file := func(p string) {
+		if req.Repo != "" {
+			named = append(named, p)
+			return
+		}
+		add(Input{Kind: File, Path: p})
+	}
 
 	for _, p := range req.Paths {
 		switch info, err := os.Stat(p); {
@@ -82,7 +94,7 @@ func Resolve(req Request) ([]Input, []finding.InputError) {
 			add(in...)
 			errs = append(errs, es...)
 		default:
-			add(Input{Kind: File, Path: p})
+			file(p)
 		}
 	}
 	for _, f := range req.Filenames {
@@ -100,8 +112,11 @@ func Resolve(req Request) ([]Input, []finding.InputError) {
 			}
 			errs = append(errs, es...)
 		default:
-			add(Input{Kind: File, Path: f})
+			file(f)
 		}
+	}
+	if len(named) > 0 {
+		add(inContext(req.Repo, named)...)
 	}
 	if req.Kustomize != "" {
 		if _, ok := kustomize.KustomizationFile(req.Kustomize); !ok {

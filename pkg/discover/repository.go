@@ -15,6 +15,28 @@ import (
 // kustomization in the tree uses as a resource or component) once, and every YAML file
 // that belongs to no kustomization tree as a plain manifest.
 func walkRepository(root string) ([]Input, []finding.InputError) {
+	repo, errs := scanRepository(root)
+	inputs := repo.tops()
+	for _, f := range repo.files {
+		if repo.members[repo.abs(f)] || isKustomizationFile(f) {
+			continue
+		}
+		inputs = append(inputs, Input{Kind: File, Path: f})
+	}
+	sort.SliceStable(inputs, func(i, j int) bool { return inputs[i].Path < inputs[j].Path })
+	return inputs, errs
+}
+
+// repository is what a walk below a directory found.
+type repository struct {
+	files, kdirs []string          // as walked: YAML files and kustomization directories
+	trees        []*kustomize.Tree // of each of kdirs; nil when it could not be read
+	members      map[string]bool   // absolute paths of files some kustomization reads
+	used         map[string]bool   // absolute dirs of kustomizations another one uses
+	abs          func(string) string
+}
+
+func scanRepository(root string) (*repository, []finding.InputError) {
 	var (
 		files, kdirs []string
 		errs         []finding.InputError
@@ -53,45 +75,85 @@ func walkRepository(root string) ([]Input, []finding.InputError) {
 		errs = append(errs, finding.InputError{File: root, Message: describe(err)})
 	}
 
-	// filepath.Abs asks for the working directory, two stats, on every call: ask once.
-	abs := absFunc()
-	members := map[string]bool{} // absolute paths of files some kustomization reads
-	used := map[string]bool{}    // absolute dirs of kustomizations another one uses
-	trees := make([]*kustomize.Tree, len(kdirs))
+	repo := &repository{files: files, kdirs: kdirs, trees: make([]*kustomize.Tree, len(kdirs)),
+		members: map[string]bool{}, used: map[string]bool{},
+		// filepath.Abs asks for the working directory, two stats, on every call: ask once.
+		abs: absFunc()}
 	for i, dir := range kdirs {
 		tree, err := kustomize.ReadTree(dir)
 		if err != nil {
 			// The build of this kustomization reports the problem with its location.
 			continue
 		}
-		trees[i] = &tree
+		repo.trees[i] = &tree
 		for _, f := range tree.Files {
-			members[f] = true
+			repo.members[f] = true
 		}
 		for _, k := range tree.Kustomizations {
-			if k != abs(dir) {
-				used[k] = true
+			if k != repo.abs(dir) {
+				repo.used[k] = true
 			}
 		}
 	}
+	return repo, errs
+}
+
+// tops are the top kustomizations, each to build once; a Component among them is
+// optional, with what to lint instead if it does not build on its own.
+func (r *repository) tops() []Input {
 	var inputs []Input
-	for i, dir := range kdirs {
-		if !used[abs(dir)] {
+	for i, dir := range r.kdirs {
+		if !r.used[r.abs(dir)] {
 			inputs = append(inputs, Input{Kind: Kustomize, Path: dir})
-			if t := trees[i]; t != nil && t.Component {
+			if t := r.trees[i]; t != nil && t.Component {
 				inputs[len(inputs)-1].Optional = true
 			}
 		}
 	}
-	setFallbacks(inputs, kdirs, files, trees, abs)
-	for _, f := range files {
-		if members[abs(f)] || isKustomizationFile(f) {
+	setFallbacks(inputs, r.kdirs, r.files, r.trees, r.abs)
+	return inputs
+}
+
+// inContext lints named files as part of the repository below root: a file some Kustomize
+// tree there reads (a resource, a patch, a kustomization) is linted through the builds of
+// the top kustomizations whose trees read it, not as a manifest of its own; any other file
+// is linted as itself. The walk's own errors concern files nobody named and are dropped.
+func inContext(root string, named []string) []Input {
+	repo, _ := scanRepository(root)
+	tops := repo.tops()
+	treeOf := map[string]*kustomize.Tree{}
+	for i, dir := range repo.kdirs {
+		treeOf[dir] = repo.trees[i]
+	}
+	readBy := map[string][]int{} // absolute file -> the tops whose trees read it
+	for i, top := range tops {
+		if t := treeOf[top.Path]; t != nil {
+			for _, f := range t.Files {
+				readBy[f] = append(readBy[f], i)
+			}
+		}
+	}
+	var inputs []Input
+	built := map[int]bool{}
+	for _, f := range named {
+		// Tree paths have their symbolic links resolved.
+		real := repo.abs(f)
+		if r, err := filepath.EvalSymlinks(real); err == nil {
+			real = r
+		}
+		owners := readBy[real]
+		if len(owners) == 0 {
+			inputs = append(inputs, Input{Kind: File, Path: f})
 			continue
 		}
-		inputs = append(inputs, Input{Kind: File, Path: f})
+		for _, i := range owners {
+			if !built[i] {
+				built[i] = true
+				inputs = append(inputs, tops[i])
+			}
+		}
 	}
-	sort.SliceStable(inputs, func(i, j int) bool { return inputs[i].Path < inputs[j].Path })
-	return inputs, errs
+	return inputs
 }
 
 // setFallbacks gives each optional input (a top Component) the resources of its own that

@@ -54,9 +54,11 @@ func TestPreCommitHooksFile(t *testing.T) {
 	for _, tc := range []struct {
 		id            string
 		passFilenames bool
+		args          string // after "lint" in the entry
 	}{
-		{"kubectl-secure", true},
-		{"kubectl-secure-kustomize", false},
+		// The staged files are linted in the context of the repository pre-commit runs in.
+		{"kubectl-secure", true, " --repo ."},
+		{"kubectl-secure-kustomize", false, ""},
 	} {
 		h, ok := byID[tc.id]
 		if !ok {
@@ -65,8 +67,8 @@ func TestPreCommitHooksFile(t *testing.T) {
 		}
 		// language golang runs `go install ./...`, which names the binary after
 		// cmd/kubectl-secure: the entry must call that name.
-		if h.Language != "golang" || h.Entry != c.Builds[0].Binary+" lint" {
-			t.Errorf("%s: language %q entry %q, want golang and %q", tc.id, h.Language, h.Entry, c.Builds[0].Binary+" lint")
+		if want := c.Builds[0].Binary + " lint" + tc.args; h.Language != "golang" || h.Entry != want {
+			t.Errorf("%s: language %q entry %q, want golang and %q", tc.id, h.Language, h.Entry, want)
 		}
 		if !contains(h.Types, "yaml") {
 			t.Errorf("%s: types %v, want yaml", tc.id, h.Types)
@@ -109,7 +111,6 @@ func TestPreCommitHooks(t *testing.T) {
     rev: %s
     hooks:
       - id: kubectl-secure
-        exclude: ^kustomize/
       - id: kubectl-secure-kustomize
         name: kubectl-secure (kustomize/overlays/prod)
         args: [-k, kustomize/overlays/prod]
@@ -155,6 +156,8 @@ func TestPreCommitHooks(t *testing.T) {
 		files  []string
 		fails  bool
 		output []string // substrings the hook output must show
+		absent []string // and must not
+		failed []string // names of the hooks that must report Failed
 	}{
 		{
 			name:  "hardened manifests and overlay pass",
@@ -175,13 +178,18 @@ func TestPreCommitHooks(t *testing.T) {
 			},
 		},
 		{
+			// Both hooks: the files hook lints the staged patch through the overlay that
+			// uses it, so the patch is not taken for a Deployment of its own (which would
+			// lack runAsNonRoot, a seccomp profile, ...).
 			name:  "unsafe overlay patch is refused at the patch line",
 			files: []string{"kustomize/overlays/debug"},
 			fails: true,
 			output: []string{
-				"kubectl-secure (kustomize/overlays/debug)....", "Failed",
+				"kubectl-secure lint....", "kubectl-secure (kustomize/overlays/debug)....", "Failed",
 				"kustomize/overlays/debug/privileged.yaml:11:25", "privileged-container",
 			},
+			absent: []string{"run-as-non-root", "seccomp-profile-missing", "privileged.yaml:1:1"},
+			failed: []string{"kubectl-secure lint", "kubectl-secure (kustomize/overlays/debug)"},
 		},
 	}
 	for _, s := range steps {
@@ -194,6 +202,16 @@ func TestPreCommitHooks(t *testing.T) {
 			for _, want := range s.output {
 				if !strings.Contains(out, want) {
 					t.Errorf("output lacks %q:\n%s", want, out)
+				}
+			}
+			for _, hook := range s.failed {
+				if !hookFailed(out, hook) {
+					t.Errorf("hook %q did not fail:\n%s", hook, out)
+				}
+			}
+			for _, unwanted := range s.absent {
+				if strings.Contains(out, unwanted) {
+					t.Errorf("output has %q:\n%s", unwanted, out)
 				}
 			}
 			if s.fails {
@@ -210,4 +228,14 @@ func TestPreCommitHooks(t *testing.T) {
 			t.Fatalf("exit status %d:\n%s", code, out)
 		}
 	})
+}
+
+// hookFailed reports whether pre-commit's status line for the hook named name says Failed.
+func hookFailed(out, name string) bool {
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, name+"..") && strings.HasSuffix(strings.TrimSpace(line), "Failed") {
+			return true
+		}
+	}
+	return false
 }
