@@ -25,6 +25,8 @@ spec:
 		"overlays/debug/kustomization.yaml": "resources: [../../base]\npatches: [{path: patch.yaml}]\nimages: [{name: app, newTag: latest}]\n",
 		"overlays/debug/patch.yaml":         "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: app}\nspec:\n  template:\n    spec:\n      hostPID: true\n      containers: [{name: app}]\n",
 		"plain/pod.yaml":                    "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  hostPID: true\n  securityContext: {runAsNonRoot: true}\n  containers: [{name: c, image: x:1.0}]\n",
+		"broken/kustomization.yaml":         "resources: [missing.yaml]\n",
+		"unparsable/kustomization.yaml":     "resources: [a.yaml\n",
 		"plain/other.yaml":                  "apiVersion: v1\nkind: Pod\nmetadata: {name: o}\nspec:\n  hostPID: true\n  containers: [{name: c, image: x}]\n",
 	}
 	cases := []struct {
@@ -62,6 +64,18 @@ spec:
 			args: []string{"--repo", ".", "plain/pod.yaml", "overlays/debug/patch.yaml"},
 			code: 1,
 			want: []string{"overlays/debug/patch.yaml:7 host-namespaces", "plain/pod.yaml:5 host-namespaces"},
+		},
+		{
+			name:   "a kustomization that cannot be read is reported, not linted as a manifest",
+			args:   []string{"--repo", ".", "broken/kustomization.yaml"},
+			code:   2,
+			stderr: `kubectl-secure: error: broken/kustomization.yaml:1: "missing.yaml": no such file or directory`,
+		},
+		{
+			name:   "a kustomization that does not parse is reported, not linted as a manifest",
+			args:   []string{"--repo", ".", "unparsable/kustomization.yaml"},
+			code:   2,
+			stderr: "kubectl-secure: error: unparsable/kustomization.yaml:",
 		},
 		{
 			name:   "not a directory",

@@ -142,7 +142,13 @@ func inContext(root string, named []string) []Input {
 			real = r
 		}
 		owners := readBy[real]
-		if len(owners) == 0 {
+		switch {
+		case len(owners) > 0:
+		case isKustomizationFile(f):
+			// Its tree could not be read: the build says why, at the line to fix.
+			inputs = append(inputs, Input{Kind: Kustomize, Path: filepath.Dir(f)})
+			continue
+		default:
 			inputs = append(inputs, Input{Kind: File, Path: f})
 			continue
 		}
