@@ -29,10 +29,10 @@ func walkRepository(root string) ([]Input, []finding.InputError) {
 
 // repository is what a walk below a directory found.
 type repository struct {
-	files, kdirs []string          // as walked: YAML files and kustomization directories
-	trees        []*kustomize.Tree // of each of kdirs; nil when it could not be read
-	members      map[string]bool   // absolute paths of files some kustomization reads
-	used         map[string]bool   // absolute dirs of kustomizations another one uses
+	files, kdirs []string                   // as walked: YAML files and kustomization directories
+	treeOf       map[string]*kustomize.Tree // by walked kustomization directory, when it could be read
+	members      map[string]bool            // absolute paths of files some kustomization reads
+	used         map[string]bool            // absolute dirs of kustomizations another one uses
 	abs          func(string) string
 }
 
@@ -75,17 +75,17 @@ func scanRepository(root string) (*repository, []finding.InputError) {
 		errs = append(errs, finding.InputError{File: root, Message: describe(err)})
 	}
 
-	repo := &repository{files: files, kdirs: kdirs, trees: make([]*kustomize.Tree, len(kdirs)),
+	repo := &repository{files: files, kdirs: kdirs, treeOf: map[string]*kustomize.Tree{},
 		members: map[string]bool{}, used: map[string]bool{},
 		// filepath.Abs asks for the working directory, two stats, on every call: ask once.
 		abs: absFunc()}
-	for i, dir := range kdirs {
+	for _, dir := range kdirs {
 		tree, err := kustomize.ReadTree(dir)
 		if err != nil {
 			// The build of this kustomization reports the problem with its location.
 			continue
 		}
-		repo.trees[i] = &tree
+		repo.treeOf[dir] = &tree
 		for _, f := range tree.Files {
 			repo.members[f] = true
 		}
@@ -102,15 +102,15 @@ func scanRepository(root string) (*repository, []finding.InputError) {
 // optional, with what to lint instead if it does not build on its own.
 func (r *repository) tops() []Input {
 	var inputs []Input
-	for i, dir := range r.kdirs {
+	for _, dir := range r.kdirs {
 		if !r.used[r.abs(dir)] {
 			inputs = append(inputs, Input{Kind: Kustomize, Path: dir})
-			if t := r.trees[i]; t != nil && t.Component {
+			if t := r.treeOf[dir]; t != nil && t.Component {
 				inputs[len(inputs)-1].Optional = true
 			}
 		}
 	}
-	setFallbacks(inputs, r.kdirs, r.files, r.trees, r.abs)
+	r.setFallbacks(inputs)
 	return inputs
 }
 
@@ -121,13 +121,9 @@ func (r *repository) tops() []Input {
 func inContext(root string, named []string) []Input {
 	repo, _ := scanRepository(root)
 	tops := repo.tops()
-	treeOf := map[string]*kustomize.Tree{}
-	for i, dir := range repo.kdirs {
-		treeOf[dir] = repo.trees[i]
-	}
 	readBy := map[string][]int{} // absolute file -> the tops whose trees read it
 	for i, top := range tops {
-		if t := treeOf[top.Path]; t != nil {
+		if t := repo.treeOf[top.Path]; t != nil {
 			for _, f := range t.Files {
 				readBy[f] = append(readBy[f], i)
 			}
@@ -165,16 +161,10 @@ func inContext(root string, named []string) []Input {
 // setFallbacks gives each optional input (a top Component) the resources of its own that
 // no other top kustomization lints, each claimed by the first component listing it: what
 // is linted instead if the component does not build on its own.
-func setFallbacks(inputs []Input, kdirs, files []string, trees []*kustomize.Tree, abs func(string) string) {
-	treeOf := map[string]*kustomize.Tree{}
-	for i, dir := range kdirs {
-		if trees[i] != nil {
-			treeOf[dir] = trees[i]
-		}
-	}
+func (r *repository) setFallbacks(inputs []Input) {
 	covered := map[string]bool{} // read by a top kustomization that is not a component
 	for _, in := range inputs {
-		if t := treeOf[in.Path]; t != nil && !in.Optional {
+		if t := r.treeOf[in.Path]; t != nil && !in.Optional {
 			for _, f := range t.Files {
 				covered[f] = true
 			}
@@ -184,13 +174,13 @@ func setFallbacks(inputs []Input, kdirs, files []string, trees []*kustomize.Tree
 		}
 	}
 	shown := map[string]string{} // display path of what the walk found, by absolute path
-	for _, f := range files {
-		shown[abs(f)] = f
+	for _, f := range r.files {
+		shown[r.abs(f)] = f
 	}
 	isDir := map[string]bool{}
-	for _, d := range kdirs {
-		shown[abs(d)] = d
-		isDir[abs(d)] = true
+	for _, d := range r.kdirs {
+		shown[r.abs(d)] = d
+		isDir[r.abs(d)] = true
 	}
 	// Tree paths have their symbolic links resolved: so must the directory they are shown
 	// relative to.
@@ -200,26 +190,26 @@ func setFallbacks(inputs []Input, kdirs, files []string, trees []*kustomize.Tree
 	}
 	claimed := map[string]bool{}
 	for i := range inputs {
-		t := treeOf[inputs[i].Path]
+		t := r.treeOf[inputs[i].Path]
 		if !inputs[i].Optional || t == nil {
 			continue
 		}
-		for _, r := range t.Resources {
-			if covered[r] || claimed[r] {
+		for _, res := range t.Resources {
+			if covered[res] || claimed[res] {
 				continue
 			}
-			claimed[r] = true
-			p, ok := shown[r]
+			claimed[res] = true
+			p, ok := shown[res]
 			if !ok {
 				// Outside the walk (../shared from the repository root): as the user would type it.
-				if rel, err := filepath.Rel(wd, r); err == nil && wd != "" {
+				if rel, err := filepath.Rel(wd, res); err == nil && wd != "" {
 					p = rel
 				} else {
-					p = r
+					p = res
 				}
 			}
 			kind := File
-			if isDir[r] || isDirectory(r) {
+			if isDir[res] || isDirectory(res) {
 				kind = Kustomize
 			}
 			inputs[i].Fallback = append(inputs[i].Fallback, Input{Kind: kind, Path: p})

@@ -64,12 +64,7 @@ func LoadEach(inputs []discover.Input, stdin io.Reader, limits manifest.Limits, 
 		go func(i int, in discover.Input) {
 			defer func() { <-sem; wg.Done() }()
 			r := &results[i]
-			switch in.Kind {
-			case discover.Kustomize:
-				r.loadKustomize(in, cache, limits, marker)
-			default:
-				r.loadPlain(in.Path, limits, marker)
-			}
+			r.load(in, cache, limits, marker)
 			if each != nil {
 				each(i, r.objs)
 			}
@@ -120,6 +115,14 @@ func (r *result) add(objs []*manifest.Object, err *finding.InputError) {
 	}
 }
 
+func (r *result) load(in discover.Input, cache *kustomize.Cache, limits manifest.Limits, marker string) {
+	if in.Kind == discover.Kustomize {
+		r.loadKustomize(in, cache, limits, marker)
+		return
+	}
+	r.loadPlain(in.Path, limits, marker)
+}
+
 func (r *result) loadPlain(path string, limits manifest.Limits, marker string) {
 	objs, data, err := loadFile(path, limits)
 	r.add(objs, err)
@@ -160,13 +163,7 @@ func (r *result) loadKustomize(in discover.Input, cache *kustomize.Cache, limits
 	r.notes = append(r.notes, finding.InputError{File: ie.File, Line: ie.Line, Message: fmt.Sprintf(
 		"not built: a Component that no kustomization here includes, and it patches objects it does not have (%s); %s", why, what)})
 	for _, fb := range in.Fallback {
-		switch fb.Kind {
-		case discover.Kustomize:
-			objs, err := kustomize.Build(fb.Path, cache)
-			r.add(objs, asInputError(fb.Path, err))
-		default:
-			r.loadPlain(fb.Path, limits, marker)
-		}
+		r.load(fb, cache, limits, marker)
 	}
 }
 
