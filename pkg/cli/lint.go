@@ -110,7 +110,8 @@ A finding is suppressed, with a reason that is required, by a comment on its lin
 on the line above ("# kubectl-secure:ignore CHECK[,CHECK] reason"), by the annotation
 kubectl-secure.io/ignore: "CHECK[,CHECK]: reason" on the object or its pod template, or by
 an ignore entry in the config file. Suppressed findings do not fail the run; --show-suppressed
-lists them (in SARIF, as results that carry a suppression). A suppression that matches nothing is reported as stale-suppression.
+lists them (in SARIF, as results that carry a suppression). A suppression that matches
+nothing is reported as stale-suppression.
 
 Exit status: 0 no finding at or above --fail-on, 1 findings, 2 usage, configuration or
 input errors (even when findings were printed too).`,
