@@ -4,6 +4,8 @@ import (
 	"maps"
 	"strings"
 	"testing"
+
+	"github.com/kubectl-secure/kubectl-secure/pkg/testtree"
 )
 
 // A repository often keeps a catalogue of optional Components that its kustomizations
@@ -63,7 +65,7 @@ func TestUnusedComponents(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			files := maps.Clone(tree)
 			maps.Copy(files, tc.extra)
-			inTree(t, files)
+			testtree.Enter(t, files)
 			out, code := run(t, "", append([]string{"lint", "-o", "json", "--enable", "host-namespaces"}, tc.args...)...)
 			if code != tc.code {
 				t.Errorf("exit %d, want %d\n%s", code, tc.code, out)

@@ -2,11 +2,12 @@ package cli
 
 import (
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/kubectl-secure/kubectl-secure/pkg/testtree"
 )
 
 // The network-policy analysis is cross-object over a whole run: these cases need several
@@ -124,7 +125,7 @@ func TestNetworkPolicyAcrossFilesAndOverlays(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			inTree(t, tc.files)
+			testtree.Enter(t, tc.files)
 			args := append([]string{"lint", "-o", "json", "--enable", "network-policy"}, tc.args...)
 			out, code := run(t, "", args...)
 			got := findingLines(t, out)
@@ -140,23 +141,6 @@ func TestNetworkPolicyAcrossFilesAndOverlays(t *testing.T) {
 			}
 		})
 	}
-}
-
-// inTree writes files (path -> content) into a temporary directory and makes it the
-// working directory for the rest of the test.
-func inTree(t *testing.T, files map[string]string) {
-	t.Helper()
-	dir := t.TempDir()
-	for name, content := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	t.Chdir(dir)
 }
 
 // findingLines pulls "file:line check" out of the JSON report in run's transcript.

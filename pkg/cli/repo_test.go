@@ -3,6 +3,8 @@ package cli
 import (
 	"strings"
 	"testing"
+
+	"github.com/kubectl-secure/kubectl-secure/pkg/testtree"
 )
 
 // --repo lints named files (pre-commit's staged files) as part of the repository: a file a
@@ -92,7 +94,7 @@ spec:
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			inTree(t, tree)
+			testtree.Enter(t, tree)
 			out, code := run(t, "", append([]string{"lint", "-o", "json", "--enable", "host-namespaces,run-as-non-root,image-latest-tag"}, tc.args...)...)
 			if code != tc.code {
 				t.Fatalf("exit %d, want %d\n%s", code, tc.code, out)

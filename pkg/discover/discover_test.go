@@ -5,23 +5,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-// writeTree creates files (path -> content) under a temporary directory and returns it.
-func writeTree(t *testing.T, files map[string]string) string {
-	t.Helper()
-	root := t.TempDir()
-	for p, content := range files {
-		full := filepath.Join(root, p)
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(full, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return root
-}
+	"github.com/kubectl-secure/kubectl-secure/pkg/testtree"
+)
 
 func render(root string, inputs []Input) []string {
 	var out []string
@@ -39,7 +25,7 @@ func render(root string, inputs []Input) []string {
 const kz = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
 
 func TestRepositoryMode(t *testing.T) {
-	root := writeTree(t, map[string]string{
+	root := testtree.Write(t, map[string]string{
 		"base/kustomization.yaml":          kz + "resources: [deploy.yaml]\n",
 		"base/deploy.yaml":                 "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\n",
 		"overlays/dev/kustomization.yaml":  kz + "resources: [../../base]\n",
@@ -74,7 +60,7 @@ func TestRepositoryMode(t *testing.T) {
 }
 
 func TestFilenameFlags(t *testing.T) {
-	root := writeTree(t, map[string]string{
+	root := testtree.Write(t, map[string]string{
 		"a.yaml":               "x: 1\n",
 		"sub/b.yaml":           "x: 1\n",
 		"sub/c.txt":            "x: 1\n",
@@ -110,7 +96,7 @@ func TestFilenameFlags(t *testing.T) {
 }
 
 func TestSpecialFilesAndSymlinkLoops(t *testing.T) {
-	root := writeTree(t, map[string]string{"a.yaml": "x: 1\n"})
+	root := testtree.Write(t, map[string]string{"a.yaml": "x: 1\n"})
 	if err := os.Symlink(root, filepath.Join(root, "loop")); err != nil {
 		t.Skip("symlinks not supported here")
 	}
@@ -128,7 +114,7 @@ func TestSpecialFilesAndSymlinkLoops(t *testing.T) {
 // dangling link with that name does not make one.
 func TestKustomizationNames(t *testing.T) {
 	deploy := "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\n"
-	root := writeTree(t, map[string]string{
+	root := testtree.Write(t, map[string]string{
 		"yml/kustomization.yml":           kz + "resources: [deploy.yaml]\n",
 		"yml/deploy.yaml":                 deploy,
 		"bare/Kustomization":              kz + "resources: [deploy.yaml]\n",
@@ -164,7 +150,7 @@ func TestKustomizationNames(t *testing.T) {
 // optional, with the resources only it reads as what to lint if it does not build.
 func TestOptionalComponents(t *testing.T) {
 	const comp = "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"
-	root := writeTree(t, map[string]string{
+	root := testtree.Write(t, map[string]string{
 		"repo/base/kustomization.yaml":            kz + "resources: [deploy.yaml]\n",
 		"repo/base/deploy.yaml":                   "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\n",
 		"repo/overlay/kustomization.yaml":         kz + "resources: [../base]\ncomponents: [../components/used]\n",

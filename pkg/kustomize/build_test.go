@@ -26,6 +26,7 @@ import (
 	fp "github.com/kubectl-secure/kubectl-secure/pkg/fieldpath"
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
 	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
+	"github.com/kubectl-secure/kubectl-secure/pkg/testtree"
 )
 
 var fixtures = []string{prod, prodEU, dev, base}
@@ -443,7 +444,7 @@ func TestBuildMetadataKept(t *testing.T) {
 	kubectl := needKubectl(t)
 	for _, meta := range []string{"[originAnnotations]", "[transformerAnnotations]", "[originAnnotations, transformerAnnotations]", "[managedByLabel]"} {
 		t.Run(meta, func(t *testing.T) {
-			root := writeTree(t, map[string]string{
+			root := testtree.Write(t, map[string]string{
 				"base/kustomization.yaml":    "resources:\n  - deployment.yaml\n",
 				"base/deployment.yaml":       deployment,
 				"overlay/kustomization.yaml": "resources:\n  - ../base\nnamePrefix: p-\nbuildMetadata: " + meta + "\nconfigMapGenerator:\n  - name: c\n    literals:\n      - a=b\n",

@@ -10,6 +10,7 @@ import (
 
 	fp "github.com/kubectl-secure/kubectl-secure/pkg/fieldpath"
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
+	"github.com/kubectl-secure/kubectl-secure/pkg/testtree"
 )
 
 const deployment = `apiVersion: apps/v1
@@ -23,33 +24,6 @@ spec:
         - name: app
           image: nginx:1.25
 `
-
-// writeTree creates files (path -> content) under a new temporary directory, which it
-// returns. A content starting with "->" makes a symbolic link to the rest.
-func writeTree(t *testing.T, files map[string]string) string {
-	t.Helper()
-	root := t.TempDir()
-	for name, content := range files {
-		p := filepath.Join(root, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if target, ok := strings.CutPrefix(content, "->"); ok {
-			if err := os.Symlink(target, p); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		mode := os.FileMode(0o644)
-		if strings.HasSuffix(name, ".sh") {
-			mode = 0o755
-		}
-		if err := os.WriteFile(p, []byte(content), mode); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return root
-}
 
 // inDir runs Build on a directory of root given relatively, as a user would type it, so
 // that errors name files relative to the working directory.
@@ -76,7 +50,7 @@ func runErrCases(t *testing.T, cases []errCase) {
 	t.Helper()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			root := writeTree(t, tc.files)
+			root := testtree.Write(t, tc.files)
 			dir := tc.dir
 			if dir == "" {
 				dir = "."
@@ -247,7 +221,7 @@ func trapTools(t *testing.T) string {
 	for _, tool := range []string{"helm", "git", "docker", "podman", "kustomize"} {
 		files[tool] = "#!/bin/sh\necho " + tool + " >> " + marker + "\nexit 1\n"
 	}
-	bin := writeTree(t, files)
+	bin := testtree.Write(t, files)
 	for tool := range files {
 		if err := os.Chmod(filepath.Join(bin, tool), 0o755); err != nil {
 			t.Fatal(err)
@@ -306,7 +280,7 @@ func TestLoadRestrictor(t *testing.T) {
 	})
 	// Build does not read the refused file itself: only kustomize touches the path, and
 	// refuses it.
-	root := writeTree(t, map[string]string{"kustomization.yaml": "resources:\n  - /etc/passwd\n"})
+	root := testtree.Write(t, map[string]string{"kustomization.yaml": "resources:\n  - /etc/passwd\n"})
 	cache := NewCache()
 	if _, err := Build(root, cache); err == nil {
 		t.Fatal("Build of a kustomization listing /etc/passwd succeeded")
@@ -384,7 +358,7 @@ func TestBuildThroughSymlink(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	root := writeTree(t, map[string]string{"links/prod": "->" + filepath.Join(shopAbs, "overlays", "prod")})
+	root := testtree.Write(t, map[string]string{"links/prod": "->" + filepath.Join(shopAbs, "overlays", "prod")})
 	t.Chdir(root)
 	objs, err := Build("links/prod", NewCache())
 	if err != nil {
@@ -410,7 +384,7 @@ func TestBuildThroughSymlink(t *testing.T) {
 // TestBaseThroughSymlink builds an overlay whose base is a symbolic link to a directory:
 // the overlay's patch still applies to the base's objects and locates there.
 func TestBaseThroughSymlink(t *testing.T) {
-	root := writeTree(t, map[string]string{
+	root := testtree.Write(t, map[string]string{
 		"real/base/kustomization.yaml":   "resources:\n  - deployment.yaml\n",
 		"real/base/deployment.yaml":      deployment,
 		"app/base":                       "->../real/base",
