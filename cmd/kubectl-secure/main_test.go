@@ -8,15 +8,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/kubectl-secure/kubectl-secure/pkg/testenv"
 )
 
 // TestKubectlDiscoversPlugin builds the real binary, puts it on PATH and runs it the way
 // users do: through kubectl's plugin mechanism.
 func TestKubectlDiscoversPlugin(t *testing.T) {
-	kubectl, err := exec.LookPath("kubectl")
-	if err != nil {
-		t.Skip("kubectl is not on PATH; skipping the plugin discovery test")
-	}
+	kubectl := testenv.Tool(t, "kubectl", "the plugin discovery test runs the real kubectl")
 	bin := t.TempDir()
 	build := exec.Command("go", "build", "-o", filepath.Join(bin, "kubectl-secure"), ".")
 	if out, err := build.CombinedOutput(); err != nil {

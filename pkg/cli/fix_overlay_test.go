@@ -23,6 +23,7 @@ import (
 	"github.com/kubectl-secure/kubectl-secure/pkg/fix"
 	"github.com/kubectl-secure/kubectl-secure/pkg/load"
 	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
+	"github.com/kubectl-secure/kubectl-secure/pkg/testenv"
 	"github.com/kubectl-secure/kubectl-secure/pkg/workload"
 )
 
@@ -331,9 +332,7 @@ func TestFixToFlag(t *testing.T) {
 // TestOverlayDiffAppliesWithGitApply: the --diff of an overlay (new patch file, new policy
 // file, kustomization edits) is accepted by git apply and gives what --fix writes.
 func TestOverlayDiffAppliesWithGitApply(t *testing.T) {
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git not installed")
-	}
+	testenv.Tool(t, "git", "apt-get install -y git")
 	patch, errOut, code := runRaw("", "lint", "testdata/example/overlays", "--diff", "--unsafe-fixes")
 	if code != ExitFindings || !strings.Contains(patch, "new file mode") {
 		t.Fatalf("exit %d\n%s\n%s", code, patch, errOut)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kubectl-secure/kubectl-secure/pkg/testenv"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
 
@@ -88,9 +89,7 @@ func TestFixReadOnlyFile(t *testing.T) {
 // TestDiffAppliesWithGitApply checks the --diff output with the real `git apply`, and that
 // the applied result is what --fix writes.
 func TestDiffAppliesWithGitApply(t *testing.T) {
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git not installed")
-	}
+	testenv.Tool(t, "git", "apt-get install -y git")
 	files := []string{"testdata/inputs/pod.yaml", "testdata/inputs/multi.yaml", "testdata/inputs/list.json"}
 	patch, errOut, code := runRaw("", append([]string{"lint", "--diff", "--unsafe-fixes"}, files...)...)
 	if code != ExitFindings || !strings.HasPrefix(patch, "diff --git ") {

@@ -12,6 +12,7 @@ import (
 	"github.com/kubectl-secure/kubectl-secure/pkg/check/checktest"
 	"github.com/kubectl-secure/kubectl-secure/pkg/kustomize"
 	"github.com/kubectl-secure/kubectl-secure/pkg/lint"
+	"github.com/kubectl-secure/kubectl-secure/pkg/testenv"
 )
 
 // TestCorpusOverlayFixes applies every fix (safe and unsafe) to each real-world
@@ -26,7 +27,7 @@ func TestCorpusOverlayFixes(t *testing.T) {
 	corpus := checktest.CorpusDir(t)
 	list, err := os.Open(filepath.Join(corpus, "KUSTOMIZE_DIRS.txt"))
 	if err != nil {
-		t.Skipf("no kustomization list: %v", err)
+		testenv.Skip(t, "corpus has no kustomization list: %v", err)
 	}
 	defer list.Close()
 	var dirs []string

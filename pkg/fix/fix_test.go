@@ -12,6 +12,7 @@ import (
 	"github.com/kubectl-secure/kubectl-secure/pkg/fieldpath"
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
 	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
+	"github.com/kubectl-secure/kubectl-secure/pkg/testenv"
 )
 
 const podSrc = `apiVersion: v1
@@ -232,9 +233,7 @@ new file mode 100644
 
 // TestDiffAppliesWithGit feeds the diff of every golden case to `git apply --check`.
 func TestDiffAppliesWithGit(t *testing.T) {
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git not installed")
-	}
+	testenv.Tool(t, "git", "apt-get install -y git")
 	dir := t.TempDir()
 	if out, err := exec.Command("git", "-C", dir, "init", "-q").CombinedOutput(); err != nil {
 		t.Fatalf("git init: %v %s", err, out)

@@ -28,12 +28,11 @@ type unit struct {
 
 // target is one object inside a unit.
 type target struct {
-	u        *unit
-	doc      int   // document index in the unit (whole-file mode), or -1: the only document
-	items    []int // List item indices from the document root to the object
-	ref      finding.ObjectRef
-	removed  indexMap
-	anchored bool
+	u       *unit
+	doc     int   // document index in the unit (whole-file mode), or -1: the only document
+	items   []int // List item indices from the document root to the object
+	ref     finding.ObjectRef
+	removed indexMap
 }
 
 func newFileEditor(path string, src []byte, whole bool) *fileEditor {

@@ -26,6 +26,7 @@ import (
 	fp "github.com/kubectl-secure/kubectl-secure/pkg/fieldpath"
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
 	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
+	"github.com/kubectl-secure/kubectl-secure/pkg/testenv"
 	"github.com/kubectl-secure/kubectl-secure/pkg/testtree"
 )
 
@@ -212,18 +213,14 @@ func scalarAt(n *yaml.Node, line, col int) *yaml.Node {
 
 func needKubectl(t *testing.T) string {
 	t.Helper()
-	p, err := exec.LookPath("kubectl")
-	if err != nil {
-		t.Skip("kubectl not on PATH: cannot compare builds with kubectl kustomize")
-	}
-	return p
+	return testenv.Tool(t, "kubectl", "builds are compared with kubectl kustomize")
 }
 
 func corpusDirs(t testing.TB, corpus string) []string {
 	t.Helper()
 	f, err := os.Open(filepath.Join(corpus, "KUSTOMIZE_DIRS.txt"))
 	if err != nil {
-		t.Skipf("corpus has no KUSTOMIZE_DIRS.txt: %v", err)
+		testenv.Skip(t, "corpus has no KUSTOMIZE_DIRS.txt: %v", err)
 	}
 	defer f.Close()
 	var dirs []string

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kubectl-secure/kubectl-secure/pkg/testenv"
 	"gopkg.in/yaml.v3"
 )
 
@@ -133,10 +134,7 @@ func TestPlainTagAgreesWithYAMLv3(t *testing.T) {
 // BenchmarkParseCorpus parses every file of the corpus's manifests, as the linter does and
 // with yaml.v3 alone (what parsing cost before documents were skimmed and built directly).
 func BenchmarkParseCorpus(b *testing.B) {
-	dir := filepath.Join("..", "..", "..", "shared", "corpus", "manifests")
-	if _, err := os.Stat(dir); err != nil {
-		b.Skipf("corpus not found at %s; skipping (it sits beside the repository in development and CI)", dir)
-	}
+	dir := filepath.Join(testenv.CorpusDir(b), "manifests")
 	type file struct {
 		name string
 		data []byte

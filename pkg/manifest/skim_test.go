@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -222,8 +221,6 @@ func sameTree(a, b *yaml.Node) string {
 	}
 	return ""
 }
-
-func itoa(i int) string { return strconv.Itoa(i) }
 
 // FuzzValidBlockYAML checks the validator's promise: whatever it accepts, yaml.v3 accepts.
 func FuzzValidBlockYAML(f *testing.F) {

@@ -378,9 +378,7 @@ func (a *applier) extra(findings []finding.Finding, objs []*manifest.Object) []f
 	if a.ran[StaleID] {
 		var all []*suppression
 		all = append(all, a.comments...)
-		for _, s := range sortedAnnotations(a.annotations) {
-			all = append(all, s)
-		}
+		all = append(all, sortedAnnotations(a.annotations)...)
 		all = append(all, a.entries...)
 		for _, s := range all {
 			if s.used || !a.allRan(s.names) {

@@ -13,29 +13,13 @@ import (
 	"testing"
 	"text/template"
 
+	"github.com/kubectl-secure/kubectl-secure/pkg/testenv"
 	"gopkg.in/yaml.v3"
 )
 
-// repoRoot is the module root: tests run in their package directory.
-func repoRoot(t testing.TB) string {
-	t.Helper()
-	wd, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for d := wd; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return d
-		}
-		if filepath.Dir(d) == d {
-			t.Fatalf("no go.mod above %s", wd)
-		}
-	}
-}
-
 func readFile(t testing.TB, name string) []byte {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(repoRoot(t), name))
+	data, err := os.ReadFile(filepath.Join(testenv.RepoRoot(t), name))
 	if err != nil {
 		t.Fatal(err)
 	}

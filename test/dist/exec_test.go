@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kubectl-secure/kubectl-secure/pkg/testenv"
 )
 
 // command runs name in dir with extra environment and returns its combined output and
@@ -76,10 +78,8 @@ var gitEnv = []string{
 // uncommitted changes.
 func snapshotRepo(t testing.TB) (dir, commit string) {
 	t.Helper()
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git is not on PATH")
-	}
-	root := repoRoot(t)
+	testenv.Tool(t, "git", "apt-get install -y git")
+	root := testenv.RepoRoot(t)
 	list := mustRun(t, time.Minute, root, nil, "git", "ls-files", "-z", "--cached", "--others", "--exclude-standard")
 	dir = filepath.Join(t.TempDir(), "kubectl-secure")
 	n := 0

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -19,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kubectl-secure/kubectl-secure/pkg/testenv"
 	"gopkg.in/yaml.v3"
 )
 
@@ -38,10 +38,7 @@ func TestGoreleaserRelease(t *testing.T) {
 	if mode == "" {
 		t.Skipf("set %s=1 (or =full for every platform) to run goreleaser; it cross-compiles release builds", releaseTestEnv)
 	}
-	goreleaser, err := exec.LookPath("goreleaser")
-	if err != nil {
-		t.Skip("goreleaser is not on PATH (go install github.com/goreleaser/goreleaser/v2@v2.15.0); skipping the release test")
-	}
+	goreleaser := testenv.Tool(t, "goreleaser", "go install github.com/goreleaser/goreleaser/v2@v2.15.0")
 	c := loadGoreleaser(t)
 	src, commit := snapshotRepo(t)
 	env := []string{"GOTOOLCHAIN=local"}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kubectl-secure/kubectl-secure/pkg/testenv"
 	"github.com/kubectl-secure/kubectl-secure/pkg/version"
 )
 
@@ -68,7 +69,7 @@ func TestGoreleaserConfig(t *testing.T) {
 		if !contains(a.Files, f) {
 			t.Errorf("archives.files %v lacks %s", a.Files, f)
 		}
-		if _, err := os.Stat(filepath.Join(repoRoot(t), f)); err != nil {
+		if _, err := os.Stat(filepath.Join(testenv.RepoRoot(t), f)); err != nil {
 			t.Errorf("archives.files names %s: %v", f, err)
 		}
 	}

@@ -3,12 +3,12 @@ package dist
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/kubectl-secure/kubectl-secure/pkg/testenv"
 	"gopkg.in/yaml.v3"
 )
 
@@ -91,14 +91,8 @@ func TestPreCommitHooks(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: skipping the pre-commit test (it builds kubectl-secure through pre-commit)")
 	}
-	preCommit, err := exec.LookPath("pre-commit")
-	if err != nil {
-		t.Skip("pre-commit is not on PATH (apt-get install -y pre-commit); skipping the pre-commit hook test")
-	}
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("go is not on PATH; pre-commit's golang hooks need it")
-	}
+	preCommit := testenv.Tool(t, "pre-commit", "apt-get install -y pre-commit")
+	goBin := testenv.Tool(t, "go", "pre-commit's golang hooks need it")
 	modCache := strings.TrimSpace(mustRun(t, time.Minute, ".", nil, goBin, "env", "GOMODCACHE"))
 
 	src, commit := snapshotRepo(t)

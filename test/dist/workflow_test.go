@@ -3,12 +3,12 @@ package dist
 import (
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/kubectl-secure/kubectl-secure/pkg/testenv"
 	"gopkg.in/yaml.v3"
 )
 
@@ -109,16 +109,13 @@ func TestGitHubActionsLintStep(t *testing.T) {
 	if script == "" {
 		t.Fatal("no lint step")
 	}
-	bash, err := exec.LookPath("bash")
-	if err != nil {
-		t.Skip("bash is not on PATH")
-	}
+	bash := testenv.Tool(t, "bash", "apt-get install -y bash")
 
 	// PATH holds the built plugin and a kubectl stand-in that dispatches `kubectl secure`
 	// to kubectl-secure as kubectl's plugin mechanism does (cmd/kubectl-secure tests
 	// the real kubectl).
 	bin := t.TempDir()
-	mustRun(t, 5*time.Minute, repoRoot(t), nil, "go", "build", "-o", filepath.Join(bin, "kubectl-secure"), "./cmd/kubectl-secure")
+	mustRun(t, 5*time.Minute, testenv.RepoRoot(t), nil, "go", "build", "-o", filepath.Join(bin, "kubectl-secure"), "./cmd/kubectl-secure")
 	stub := "#!/bin/sh\nplugin=$1; shift\nexec \"kubectl-$plugin\" \"$@\"\n"
 	if err := os.WriteFile(filepath.Join(bin, "kubectl"), []byte(stub), 0o755); err != nil {
 		t.Fatal(err)

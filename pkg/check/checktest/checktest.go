@@ -14,6 +14,7 @@ import (
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
 	"github.com/kubectl-secure/kubectl-secure/pkg/lint"
 	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
+	"github.com/kubectl-secure/kubectl-secure/pkg/testenv"
 )
 
 // Run parses src as the file "test.yaml" and runs the checks with the given IDs over it.
@@ -70,31 +71,11 @@ func RunCases(t *testing.T, id string, cases []Case) {
 	}
 }
 
-// CorpusDir returns the real-world corpus (../shared/corpus beside the repository, or
-// $KUBECTL_SECURE_CORPUS), or skips the test: a user's clone does not have it.
+// CorpusDir returns the real-world corpus or skips the test (testenv.CorpusDir): a user's
+// clone does not have it; under CI its absence is a failure.
 func CorpusDir(t testing.TB) string {
 	t.Helper()
-	dir := os.Getenv("KUBECTL_SECURE_CORPUS")
-	if dir == "" {
-		// Tests run in their package directory; walk up to the repository root.
-		wd, err := os.Getwd()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for d := wd; ; d = filepath.Dir(d) {
-			if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-				dir = filepath.Join(filepath.Dir(d), "shared", "corpus")
-				break
-			}
-			if filepath.Dir(d) == d {
-				break
-			}
-		}
-	}
-	if info, err := os.Stat(dir); dir == "" || err != nil || !info.IsDir() {
-		t.Skipf("real-world corpus not found at %q (it sits beside the repository in CI; set KUBECTL_SECURE_CORPUS to use another copy)", dir)
-	}
-	return dir
+	return testenv.CorpusDir(t)
 }
 
 // Corpus is the plain-manifest part of the real-world corpus, parsed.

@@ -22,6 +22,7 @@ import (
 	"github.com/kubectl-secure/kubectl-secure/pkg/kustomize"
 	"github.com/kubectl-secure/kubectl-secure/pkg/lint"
 	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
+	"github.com/kubectl-secure/kubectl-secure/pkg/testenv"
 	"github.com/kubectl-secure/kubectl-secure/pkg/workload"
 )
 
@@ -447,7 +448,7 @@ func TestPSAAgreementFixtures(t *testing.T) {
 }
 
 func TestPSAAgreementRepository(t *testing.T) {
-	dir := filepath.Join(repoRoot(t), "testdata")
+	dir := filepath.Join(testenv.RepoRoot(t), "testdata")
 	a := newAgreement(t)
 	files, bad := a.walk(dir)
 	t.Logf("repository testdata: %d files, %d unparsable (skipped)", files, bad)
@@ -504,20 +505,4 @@ func TestPSAAgreementCorpusKustomize(t *testing.T) {
 // test compares already. Their builds, large CRDs included, take most of a minute.
 func renderedInManifests(dir string) bool {
 	return strings.HasPrefix(dir, "kustomize/argo-cd/") || dir == "kustomize/kube-prometheus"
-}
-
-func repoRoot(t testing.TB) string {
-	t.Helper()
-	wd, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for d := wd; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return d
-		}
-		if filepath.Dir(d) == d {
-			t.Fatalf("no go.mod above %s", wd)
-		}
-	}
 }

@@ -184,10 +184,7 @@ type fixOutcome struct {
 // changes to a fresh parse of the same text, and checks the fixed pods with PSA.
 func applyAllFixes(t *testing.T, files map[string][]byte) fixOutcome {
 	t.Helper()
-	var own []*check.Check
-	for _, c := range check.All() {
-		own = append(own, c)
-	}
+	own := append([]*check.Check(nil), check.All()...)
 	a := newAgreement(t)
 	var out fixOutcome
 	names := make([]string, 0, len(files))
