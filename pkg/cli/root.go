@@ -43,7 +43,6 @@ and column to edit. It needs no cluster and no network.`,
 	root.SetErr(streams.ErrOut)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return fmt.Errorf("%w\nSee '%s --help'", err, c.CommandPath())
-
 	})
 	root.AddCommand(newLintCommand(streams), newChecksCommand(streams), newVersionCommand(streams))
 	return root
