@@ -193,3 +193,35 @@ func TestShowConfigRoundTrips(t *testing.T) {
 		t.Errorf("settings flag without --show-config: exit %d, want 2", code)
 	}
 }
+
+// TestREADMECheckTable keeps the README's list of checks what `kubectl secure checks`
+// prints; -update rewrites it from the registry.
+func TestREADMECheckTable(t *testing.T) {
+	const begin, end = "<!-- checks: generated from the registry", "<!-- end of checks -->"
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	if code := Execute([]string{"checks"}, genericiooptions.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}); code != 0 {
+		t.Fatalf("checks: exit %d: %s", code, errOut.String())
+	}
+	text := string(readme)
+	i := strings.Index(text, begin)
+	j := strings.Index(text, end)
+	if i < 0 || j < i {
+		t.Fatalf("README.md has no %q ... %q block", begin, end)
+	}
+	i += strings.Index(text[i:], "\n") + 1
+	want := text[:i] + "```\n" + out.String() + "```\n" + text[j:]
+	if want == text {
+		return
+	}
+	if *update {
+		if err := os.WriteFile("README.md", []byte(want), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	t.Errorf("README.md's check table is stale (go test ./pkg/cli -run TestREADMECheckTable -update):\n%s", lineDiff(text, want))
+}

@@ -50,8 +50,10 @@ func Short(fs []finding.Finding) []string {
 	return out
 }
 
-// Case is one table row: YAML input and the findings expected, in Short form. An empty
-// Want is a non-firing case.
+// Case is one table row: YAML input and the findings expected. The input may say on each
+// line what it expects there (`# want: check-id`, as go/analysis's analysistest does); Want,
+// in Short form, pins columns and paths too when a case needs them. A case with neither is
+// a non-firing case.
 type Case struct {
 	Name string
 	Src  string
@@ -63,12 +65,41 @@ func RunCases(t *testing.T, id string, cases []Case) {
 	t.Helper()
 	for _, tc := range cases {
 		t.Run(tc.Name, func(t *testing.T) {
-			got := Short(Run(t, tc.Src, id))
-			if strings.Join(got, "\n") != strings.Join(tc.Want, "\n") {
-				t.Errorf("findings differ\n got: %q\nwant: %q", got, tc.Want)
+			fs := Run(t, tc.Src, id)
+			if marked := WantLines(tc.Src, id); len(marked) > 0 || len(tc.Want) == 0 {
+				if got := Lines(fs); fmt.Sprint(got) != fmt.Sprint(marked) {
+					t.Errorf("findings on lines %v, want the lines marked `# want: %s`: %v\n%q", got, id, marked, Short(fs))
+				}
+			}
+			if len(tc.Want) > 0 {
+				if got := Short(fs); strings.Join(got, "\n") != strings.Join(tc.Want, "\n") {
+					t.Errorf("findings differ\n got: %q\nwant: %q", got, tc.Want)
+				}
 			}
 		})
 	}
+}
+
+// WantLines returns the lines of src that carry a `# want: id` marker, in order.
+func WantLines(src, id string) []int {
+	var out []int
+	for i, line := range strings.Split(src, "\n") {
+		if _, marker, ok := strings.Cut(line, "# want:"); ok && strings.Contains(" "+marker+" ", " "+id+" ") {
+			out = append(out, i+1)
+		}
+	}
+	return out
+}
+
+// Lines returns the distinct lines of the findings, in order.
+func Lines(fs []finding.Finding) []int {
+	var out []int
+	for _, f := range fs {
+		if len(out) == 0 || out[len(out)-1] != f.Line {
+			out = append(out, f.Line)
+		}
+	}
+	return out
 }
 
 // CorpusDir returns the real-world corpus or skips the test (testenv.CorpusDir): a user's

@@ -865,22 +865,3 @@ spec:
 `)},
 	})
 }
-
-// TestEveryCheckHasATable keeps the tables above complete as checks are added. Only this
-// package's checks are registered in its test binary.
-func TestEveryCheckHasATable(t *testing.T) {
-	tested := map[string]bool{
-		"privileged-container": true, "host-namespaces": true, "capabilities-added": true,
-		"capabilities-added-restricted": true, "capabilities-not-dropped": true, "host-path-volume": true,
-		"restricted-volume-types": true, "host-port": true, "apparmor-unconfined": true,
-		"selinux-options": true, "proc-mount": true, "seccomp-unconfined": true,
-		"seccomp-profile-missing": true, "unsafe-sysctls": true, "windows-host-process": true,
-		"host-probe-or-lifecycle": true, "privilege-escalation-allowed": true, "run-as-non-root": true,
-		"run-as-root-user": true, "read-only-root-filesystem": true, "run-as-root-group": true,
-	}
-	for _, c := range check.All() {
-		if !tested[c.ID] {
-			t.Errorf("check %s has no table test", c.ID)
-		}
-	}
-}

@@ -263,15 +263,6 @@ func TestHardened(t *testing.T) {
 	}
 }
 
-func TestDocs(t *testing.T) {
-	for _, c := range secretChecks(t) {
-		d := c.Doc
-		if d.Title == "" || d.Why == "" || d.Bad == "" || d.Good == "" || d.Fix == "" {
-			t.Errorf("%s: incomplete doc", c.ID)
-		}
-	}
-}
-
 // TestDocExamples runs each check's Doc.Bad, which must fire, and Doc.Good, which must not.
 // Fragments are wrapped into an object the way `kubectl secure checks ID` presents them.
 func TestDocExamples(t *testing.T) {
