@@ -197,6 +197,15 @@ func newAgreement(t *testing.T) *agreement {
 		byControl: map[string]int{}, fired: map[string]int{}}
 }
 
+// atLeast fails the test when fewer than n pods were compared: a loader or workload change
+// that hides pods from the comparison would otherwise pass it by comparing nothing.
+func (a *agreement) atLeast(n int) {
+	a.t.Helper()
+	if a.pods < n {
+		a.t.Errorf("compared %d pods, want at least %d: pods went missing before the comparison", a.pods, n)
+	}
+}
+
 // maxErrors bounds the disagreements printed per input set; the counts say the rest.
 const maxErrors = 40
 
@@ -453,6 +462,7 @@ func TestPSAAgreementRepository(t *testing.T) {
 	files, bad := a.walk(dir)
 	t.Logf("repository testdata: %d files, %d unparsable (skipped)", files, bad)
 	a.log("repository testdata")
+	a.atLeast(10)
 }
 
 func TestPSAAgreementCorpus(t *testing.T) {
@@ -464,6 +474,7 @@ func TestPSAAgreementCorpus(t *testing.T) {
 	files, bad := a.walk(dir)
 	t.Logf("corpus: %d files, %d unparsable (skipped)", files, bad)
 	a.log("corpus")
+	a.atLeast(650)
 }
 
 // TestPSAAgreementCorpusKustomize compares the pods of the corpus's Kustomize builds: the
@@ -498,6 +509,10 @@ func TestPSAAgreementCorpusKustomize(t *testing.T) {
 	}
 	t.Logf("corpus kustomize: %d directories built, %d failed, %d skipped (rendered in manifests/)", built, failed, skipped)
 	a.log("corpus kustomize")
+	if failed > 0 || built < 25 {
+		t.Errorf("built %d of the corpus's Kustomize directories (%d failed); want at least 25 and no failure", built, failed)
+	}
+	a.atLeast(70)
 }
 
 // renderedInManifests reports the Kustomize trees whose build output the corpus also holds
