@@ -53,7 +53,7 @@ spec:
 	Facts: facts,
 	Run: func(p *check.Pass) {
 		for _, ns := range analyse(p) {
-			if len(ns.policies) > 0 || covered(p, ns.name) {
+			if ns.hasPolicy() || covered(p, ns.name) {
 				continue
 			}
 			// Unsafe: a default deny cuts every flow no policy allows yet.
@@ -195,16 +195,14 @@ traffic — usually it was forgotten, or its labels drifted from the policy's se
 	Facts: facts,
 	Run: func(p *check.Pass) {
 		for _, ns := range analyse(p) {
-			if len(ns.policies) == 0 || covered(p, ns.name) {
+			if !ns.hasPolicy() || covered(p, ns.name) {
 				continue
 			}
 			selected := make([]bool, len(ns.workloads))
 			any := false
 			for i, w := range ns.workloads {
-				for _, pol := range ns.policies {
-					if pol.selects(w) {
-						selected[i], any = true, true
-					}
+				if ns.selected(w) {
+					selected[i], any = true, true
 				}
 			}
 			if !any {
@@ -212,7 +210,13 @@ traffic — usually it was forgotten, or its labels drifted from the policy's se
 			}
 			for i, w := range ns.workloads {
 				if !selected[i] {
-					p.Report(check.Diagnostic{Object: w.obj, Path: w.atPath, At: &w.at,
+					// At the workload, whose labels or policy are to change, or at the
+					// overlay's namespace: entry when a kustomization put it there.
+					at, path := w.objAt, fieldpath.Path(nil)
+					if w.byKustomization {
+						at, path = w.at, w.atPath
+					}
+					p.Report(check.Diagnostic{Object: w.obj, Path: path, At: &at,
 						Message: fmt.Sprintf("%s %q is selected by no NetworkPolicy in namespace %q while other workloads are", w.obj.Ref.Kind, w.obj.Ref.Name, ns.name)})
 				}
 			}
