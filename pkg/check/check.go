@@ -5,6 +5,7 @@ package check
 
 import (
 	"fmt"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -134,7 +135,8 @@ func Unit(o *manifest.Object) string {
 	case o.File == "-":
 		return "-"
 	}
-	return filepath.Dir(o.File)
+	// Slashes, so that a unit is the same string on every platform.
+	return path.Dir(filepath.ToSlash(o.File))
 }
 
 // Namespace is where a cross-object check places an object: objects relate (a policy to

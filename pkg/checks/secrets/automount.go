@@ -26,7 +26,10 @@ file-read bug in the application can use it to call the API with the account's p
 and to probe the API server itself. Most applications never talk to the API. The "default"
 account is reported with higher severity: every pod of the namespace that names no account
 shares it, so any permission ever granted to it reaches all of them. Pods whose account is
-granted a Role or ClusterRole by a binding in the input use the API and are not reported.`,
+granted a Role or ClusterRole by a binding in the input use the API and are not reported.
+Pods, ServiceAccounts and bindings relate when they are deployed together: in a namespace
+they name, or in the implicit namespace of one deploy unit (a kustomization build, a
+directory of plain files), so one sample's binding does not excuse another sample's pod.`,
 		Bad: `apiVersion: apps/v1
 kind: Deployment
 spec:
