@@ -5,6 +5,8 @@ package check
 
 import (
 	"fmt"
+	"path"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -95,7 +97,17 @@ type Settings struct {
 	// CoveredNamespaces are shell glob patterns of namespaces whose NetworkPolicies are
 	// managed elsewhere (a platform repository), so none are expected in the input.
 	CoveredNamespaces []string
+	// DeployScope is how far the objects that set no namespace relate in cross-object
+	// checks: ScopeUnit ("" too) within their deploy unit, ScopeRepository across the
+	// whole input, for repositories deployed as one.
+	DeployScope string
 }
+
+// The values of Settings.DeployScope.
+const (
+	ScopeUnit       = "unit"
+	ScopeRepository = "repository"
+)
 
 // NamespaceOf returns the object's namespace, falling back to Settings.Namespace and then
 // "default", as kubectl would when applying it.
@@ -107,6 +119,70 @@ func (s *Settings) NamespaceOf(o *manifest.Object) string {
 		return s.Namespace
 	}
 	return "default"
+}
+
+// Unit returns the deploy unit of o, what is applied to a cluster together with it: the
+// Kustomize build that made it (one `kubectl apply -k`), standard input, or the directory
+// of a plain file, not counting subdirectories (one `kubectl apply -f DIR`, which does not
+// recurse without -R; a repository that keeps one sample or app per directory deploys
+// each on its own). A file given alone belongs to its directory's unit. A Helm chart
+// rendered with one set of values will be one unit: its objects will name the chart as
+// Overlay names the kustomization.
+func Unit(o *manifest.Object) string {
+	switch {
+	case o.Overlay != "":
+		return o.Overlay
+	case o.File == "-":
+		return "-"
+	}
+	// Slashes, so that a unit is the same string on every platform.
+	return path.Dir(filepath.ToSlash(o.File))
+}
+
+// Namespace is where a cross-object check places an object: objects relate (a policy to
+// the pods it selects, a pod to its ServiceAccount and bindings) only when their
+// Namespaces are equal. A namespace that is named — metadata.namespace as built, or the
+// user's --namespace — is the same namespace in every deploy unit, so policies kept in one
+// folder and the apps of another still meet; the implicit namespace of objects that name
+// none is their unit's own (Unit set), so two samples that each land in "default" when
+// applied on their own do not.
+type Namespace struct {
+	Name string
+	Unit string // "" when named, or when Settings.DeployScope is ScopeRepository
+}
+
+// Implicit reports whether the namespace is a unit's implicit one.
+func (n Namespace) Implicit() bool { return n.Unit != "" }
+
+// ScopeOf returns the namespace o meets other objects in.
+func (s *Settings) ScopeOf(o *manifest.Object) Namespace {
+	ns := Namespace{Name: s.NamespaceOf(o)}
+	if o.Ref.Namespace == "" && (s == nil || s.Namespace == "" && s.DeployScope != ScopeRepository) {
+		ns.Unit = Unit(o)
+	}
+	return ns
+}
+
+// Meetings completes ScopeOf with what it cannot see from one object: a unit that names
+// a namespace on some objects and leaves it implicit on others deploys both into it when
+// that is the namespace the others default to (a RoleBinding in "default" and a
+// Deployment without a namespace, in one file), so there the implicit namespace is the
+// named one. Note every object of the run, then Resolve each Namespace.
+type Meetings map[Namespace]bool // by name, and unit of the object that named it
+
+// Note records the namespace o names, in its unit.
+func (m Meetings) Note(o *manifest.Object) {
+	if o.Ref.Namespace != "" {
+		m[Namespace{Name: o.Ref.Namespace, Unit: Unit(o)}] = true
+	}
+}
+
+// Resolve returns the namespace objects placed in ns meet in.
+func (m Meetings) Resolve(ns Namespace) Namespace {
+	if ns.Unit != "" && m[ns] {
+		return Namespace{Name: ns.Name}
+	}
+	return ns
 }
 
 // Reportf reports a diagnostic at path with a formatted message.

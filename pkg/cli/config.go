@@ -72,6 +72,14 @@ func applyConfig(cmd *cobra.Command, o *LintOptions, cfg *config.Config) {
 	}
 }
 
+// deployScope is the config's deployScope, check.ScopeUnit when it sets none.
+func deployScope(cfg *config.Config) string {
+	if cfg.DeployScope == "" {
+		return check.ScopeUnit
+	}
+	return cfg.DeployScope
+}
+
 // validateOverrides rejects severity overrides for checks that do not exist.
 func validateOverrides(cfg *config.Config) error {
 	for id := range cfg.Severity {
@@ -213,8 +221,9 @@ type effectiveConfig struct {
 	NetworkPolicy     struct {
 		CoveredNamespaces []string `yaml:"coveredNamespaces"`
 	} `yaml:"networkPolicy"`
-	SkipPaths []string        `yaml:"skipPaths"`
-	Ignore    []config.Ignore `yaml:"ignore"`
+	DeployScope string          `yaml:"deployScope"`
+	SkipPaths   []string        `yaml:"skipPaths"`
+	Ignore      []config.Ignore `yaml:"ignore"`
 }
 
 // showConfig prints the configuration a lint run with the same flags would use.
@@ -243,6 +252,7 @@ func showConfig(w io.Writer, cmd *cobra.Command, o *LintOptions) error {
 	eff := effectiveConfig{Enable: o.Enable, Disable: o.Disable, Severity: cfg.Severity, FailOn: o.FailOn, PSS: o.PSS,
 		Namespace: o.Namespace, AllowedRegistries: o.AllowedRegistries, SkipPaths: cfg.SkipPaths, Ignore: cfg.Ignore}
 	eff.NetworkPolicy.CoveredNamespaces = o.CoveredNamespaces
+	eff.DeployScope = deployScope(cfg)
 	if eff.Namespace == "" {
 		eff.Namespace = "default" // what objects without a namespace are linted as
 	}

@@ -169,6 +169,7 @@ func (o *LintOptions) Complete(cmd *cobra.Command, args []string) error {
 	}
 	o.failOn = sev
 	o.settings = &check.Settings{Namespace: o.Namespace, AllowedRegistries: o.AllowedRegistries, CoveredNamespaces: o.CoveredNamespaces}
+	o.settings.DeployScope = deployScope(cfg)
 	switch o.Color {
 	case "always":
 		o.colorOn = true

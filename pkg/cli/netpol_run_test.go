@@ -48,7 +48,7 @@ func TestNetworkPolicyAcrossFilesAndOverlays(t *testing.T) {
 				"blog.yaml": deploy("b", "blog"),
 			},
 			args: []string{"."},
-			want: []string{"blog.yaml:1 namespace-without-network-policy"},
+			want: []string{"blog.yaml:5 namespace-without-network-policy"},
 		},
 		{
 			name: "--namespace applies to objects without one",
@@ -98,7 +98,7 @@ func TestNetworkPolicyAcrossFilesAndOverlays(t *testing.T) {
 				"overlay/kustomization.yaml": "resources: [../base]\n",
 			},
 			args: []string{"-k", "overlay"},
-			want: []string{"base/app.yaml:2 namespace-without-network-policy"},
+			want: []string{"base/app.yaml:6 namespace-without-network-policy"},
 		},
 		{
 			name: "default deny missing in an overlay's namespace: reported at its namespace: entry",

@@ -37,6 +37,9 @@ type Config struct {
 	Namespace         string              `yaml:"namespace,omitempty"`
 	AllowedRegistries []string            `yaml:"allowedRegistries,omitempty"`
 	NetworkPolicy     NetworkPolicy       `yaml:"networkPolicy,omitempty"`
+	// DeployScope is how far objects that set no namespace relate in cross-object checks:
+	// "unit" (the default) within their deploy unit, "repository" across the whole input.
+	DeployScope string `yaml:"deployScope,omitempty"`
 	// SkipPaths are globs (relative to the config file's directory, ** for any number of
 	// directories) of files and directories that are not linted when a directory is walked.
 	SkipPaths []string `yaml:"skipPaths,omitempty"`
@@ -182,6 +185,9 @@ func Parse(data []byte) (*Config, error) {
 	}
 	if cfg.PSS != "" && cfg.PSS != finding.PSSBaseline && cfg.PSS != finding.PSSRestricted {
 		return nil, &lineError{line: keyLine(data, "pss"), msg: fmt.Sprintf("pss must be baseline or restricted, not %q", cfg.PSS)}
+	}
+	if cfg.DeployScope != "" && cfg.DeployScope != "unit" && cfg.DeployScope != "repository" {
+		return nil, &lineError{line: keyLine(data, "deployScope"), msg: fmt.Sprintf("deployScope must be unit or repository, not %q", cfg.DeployScope)}
 	}
 	if err := validateLists(cfg, data); err != nil {
 		return nil, err

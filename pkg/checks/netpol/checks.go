@@ -15,8 +15,8 @@ import (
 // policies live in another repository how to say so.
 const coveredNote = `
 If your platform applies NetworkPolicies to namespaces from elsewhere (a cluster-wide
-default-deny from a platform repository, Calico/Cilium global policies), declare those
-namespaces as covered instead of disabling the check:
+default-deny from a platform repository, Calico/Cilium global policies that are not in the
+input), declare those namespaces as covered instead of disabling the check:
 
   # .kubectl-secure.yaml
   networkPolicy:
@@ -33,11 +33,18 @@ var noPolicy = &check.Check{
 		Title: "Workload runs in a namespace that has no NetworkPolicy",
 		Why: `Without any NetworkPolicy every pod in the namespace accepts traffic from every pod in the
 cluster and may connect anywhere: one compromised pod reaches all the others.
-The analysis covers everything in one lint run (all files and overlays given), grouped by
-namespace; the namespace comes from metadata.namespace, the Kustomize namespace: field, or
---namespace (default "default"). Reported at each workload, or, when a kustomization's
-namespace: field put the workload in the namespace, at that field: the overlay, not the
-shared base, is where the policy belongs.` + coveredNote,
+The analysis relates what is deployed together. Objects that name their namespace
+(metadata.namespace, the Kustomize namespace: field, or --namespace) meet across the whole
+run, so policies kept in one folder cover the apps of another. Objects that name none are in
+the implicit namespace ("default") of their deploy unit — a kustomization build, a
+directory of plain files (not its subdirectories), or stdin — so one sample's policy says
+nothing about the sample beside it; deployScope: repository in the config file relates
+them across the run, for a repository deployed as one. Cilium (CiliumNetworkPolicy,
+CiliumClusterwideNetworkPolicy) and Calico (NetworkPolicy, GlobalNetworkPolicy) policies
+in the input cover the pods their selectors select. Reported at each workload's
+metadata.namespace, or, when a kustomization's namespace: field put the workload in the
+namespace, at that field: the overlay, not the shared base, is where the policy belongs;
+at the object when it names no namespace.` + coveredNote,
 		Bad: `apiVersion: apps/v1
 kind: Deployment
 metadata: {name: api, namespace: shop}
@@ -53,7 +60,7 @@ spec:
 	Facts: facts,
 	Run: func(p *check.Pass) {
 		for _, ns := range analyse(p) {
-			if len(ns.policies) > 0 || covered(p, ns.name) {
+			if ns.hasPolicy() || covered(p, ns.name) {
 				continue
 			}
 			// Unsafe: a default deny cuts every flow no policy allows yet.
@@ -77,8 +84,12 @@ func defaultDenyCheck(id, direction string, sev finding.Severity, covers func(*p
 			Why: fmt.Sprintf(`Policies that select some pods leave every other pod of the namespace open. A default-deny
 policy (podSelector: {} with %[1]s in policyTypes) makes "not allowed" the default, so a new
 workload or a relabelled pod is isolated until a policy allows its traffic. Reported once per
-namespace, at the Namespace object when the input has it, otherwise at its first workload (at
-the kustomization namespace: field that put the workload there, when one did).
+namespace, at the Namespace object when the input has it, otherwise at a kustomization
+namespace: field that put a workload there, otherwise at the metadata.namespace of its first
+workload (namespaces are grouped by deploy unit as namespace-without-network-policy says, so
+the place is always in the unit concerned). Only Kubernetes NetworkPolicies count as a default
+deny: Cilium and Calico decide it with rule sections, deny actions, tiers and orders that
+this check does not model; declare such namespaces covered.
 A namespace with no policy at all is reported by namespace-without-network-policy instead.`, direction) + coveredNote,
 			Bad: `kind: NetworkPolicy
 spec:
@@ -187,7 +198,13 @@ var unselected = &check.Check{
 	Doc: check.Doc{
 		Title: "Workload is selected by no NetworkPolicy while others in its namespace are",
 		Why: `When some workloads of a namespace have policies and this one has none, it accepts all
-traffic — usually it was forgotten, or its labels drifted from the policy's selector.`,
+traffic — usually it was forgotten, or its labels drifted from the policy's selector.
+Kubernetes NetworkPolicies and Cilium and Calico policies count, with their own selector
+semantics: Cilium endpointSelector (a label selector; k8s: and any: key prefixes match pod
+labels), Calico selector expressions (all(), ==, !=, in, not in, has(), contains,
+starts with, ends with, !, &&, ||; a selector that does not parse is taken to select every
+pod rather than raise an alarm on a misreading). Only the workloads of the same namespace and
+deploy unit are compared (see namespace-without-network-policy).`,
 		Bad:  `# policy selects app: api; the Deployment "worker" (app: worker) is selected by none`,
 		Good: `# a default-deny policy (podSelector: {}) selects every pod, or a policy selects app: worker`,
 		Fix:  "Add a policy for the workload, or a default-deny policy for the namespace.",
@@ -195,16 +212,14 @@ traffic — usually it was forgotten, or its labels drifted from the policy's se
 	Facts: facts,
 	Run: func(p *check.Pass) {
 		for _, ns := range analyse(p) {
-			if len(ns.policies) == 0 || covered(p, ns.name) {
+			if !ns.hasPolicy() || covered(p, ns.name) {
 				continue
 			}
 			selected := make([]bool, len(ns.workloads))
 			any := false
 			for i, w := range ns.workloads {
-				for _, pol := range ns.policies {
-					if pol.selects(w) {
-						selected[i], any = true, true
-					}
+				if ns.selected(w) {
+					selected[i], any = true, true
 				}
 			}
 			if !any {
@@ -212,7 +227,13 @@ traffic — usually it was forgotten, or its labels drifted from the policy's se
 			}
 			for i, w := range ns.workloads {
 				if !selected[i] {
-					p.Report(check.Diagnostic{Object: w.obj, Path: w.atPath, At: &w.at,
+					// At the workload, whose labels or policy are to change, or at the
+					// overlay's namespace: entry when a kustomization put it there.
+					at, path := w.objAt, fieldpath.Path(nil)
+					if w.byKustomization {
+						at, path = w.at, w.atPath
+					}
+					p.Report(check.Diagnostic{Object: w.obj, Path: path, At: &at,
 						Message: fmt.Sprintf("%s %q is selected by no NetworkPolicy in namespace %q while other workloads are", w.obj.Ref.Kind, w.obj.Ref.Name, ns.name)})
 				}
 			}

@@ -46,10 +46,10 @@ const denyAll = "  podSelector: {}\n  policyTypes: [Ingress, Egress]\n"
 func TestNamespaceWithoutPolicy(t *testing.T) {
 	checktest.RunCases(t, "namespace-without-network-policy", []checktest.Case{
 		{Name: "fires per workload", Src: docs(deploy("a", "shop", "{app: a}"), deploy("b", "shop", "{app: b}")),
-			Want: []string{"namespace-without-network-policy@1:1 ", "namespace-without-network-policy@15:1 "}},
+			Want: []string{"namespace-without-network-policy@5:14 metadata.namespace", "namespace-without-network-policy@19:14 metadata.namespace"}},
 		{Name: "policy in another document of the run", Src: docs(deploy("a", "shop", "{app: a}"), netpolDoc("deny", "shop", denyAll))},
 		{Name: "policy in another namespace does not count", Src: docs(deploy("a", "shop", "{app: a}"), netpolDoc("deny", "other", denyAll)),
-			Want: []string{"namespace-without-network-policy@1:1 "}},
+			Want: []string{"namespace-without-network-policy@5:14 metadata.namespace"}},
 		{Name: "no namespace means default", Src: docs(deploy("a", "", "{app: a}"), netpolDoc("deny", "default", denyAll))},
 		{Name: "objects that run no pods", Src: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: shop}\n"},
 	})
@@ -72,18 +72,18 @@ func TestDefaultDeny(t *testing.T) {
 	ns := "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n"
 	checktest.RunCases(t, "no-default-deny-ingress", []checktest.Case{
 		{Name: "only a targeted policy", Src: docs(deploy("a", "shop", "{app: a}"), onlyApp),
-			Want: []string{"no-default-deny-ingress@1:1 "}},
+			Want: []string{"no-default-deny-ingress@5:14 metadata.namespace"}},
 		{Name: "reported at the Namespace object", Src: docs(ns, deploy("a", "shop", "{app: a}"), onlyApp),
 			Want: []string{"no-default-deny-ingress@4:9 metadata.name"}},
 		{Name: "deny all", Src: docs(deploy("a", "shop", "{app: a}"), onlyApp, netpolDoc("deny", "shop", denyAll))},
 		{Name: "policyTypes absent means Ingress", Src: docs(deploy("a", "shop", "{app: a}"), netpolDoc("deny", "shop", "  podSelector: {}\n"))},
 		{Name: "empty selector that allows all is no deny", Src: docs(deploy("a", "shop", "{app: a}"), netpolDoc("open", "shop", "  podSelector: {}\n  ingress: [{}]\n")),
-			Want: []string{"no-default-deny-ingress@1:1 "}},
+			Want: []string{"no-default-deny-ingress@5:14 metadata.namespace"}},
 		{Name: "no policy at all is the other check's", Src: deploy("a", "shop", "{app: a}")},
 	})
 	checktest.RunCases(t, "no-default-deny-egress", []checktest.Case{
 		{Name: "ingress-only deny", Src: docs(deploy("a", "shop", "{app: a}"), netpolDoc("deny", "shop", "  podSelector: {}\n  policyTypes: [Ingress]\n")),
-			Want: []string{"no-default-deny-egress@1:1 "}},
+			Want: []string{"no-default-deny-egress@5:14 metadata.namespace"}},
 		{Name: "egress deny", Src: docs(deploy("a", "shop", "{app: a}"), netpolDoc("deny", "shop", "  podSelector: {}\n  policyTypes: [Egress]\n"))},
 	})
 }

@@ -26,7 +26,10 @@ file-read bug in the application can use it to call the API with the account's p
 and to probe the API server itself. Most applications never talk to the API. The "default"
 account is reported with higher severity: every pod of the namespace that names no account
 shares it, so any permission ever granted to it reaches all of them. Pods whose account is
-granted a Role or ClusterRole by a binding in the input use the API and are not reported.`,
+granted a Role or ClusterRole by a binding in the input use the API and are not reported.
+Pods, ServiceAccounts and bindings relate when they are deployed together: in a namespace
+they name, or in the implicit namespace of one deploy unit (a kustomization build, a
+directory of plain files), so one sample's binding does not excuse another sample's pod.`,
 		Bad: `apiVersion: apps/v1
 kind: Deployment
 spec:
@@ -48,25 +51,25 @@ spec:
 	},
 	Facts: accountFacts,
 	Run: func(p *check.Pass) {
-		accounts, bound := indexAccounts(p)
+		accounts, bound, meet := indexAccounts(p)
 		for _, f := range p.Facts {
 			pods, _ := f.Value.([]*podAccount)
 			for _, pod := range pods {
-				reportAutomount(p, pod, accounts, bound)
+				reportAutomount(p, pod, meet.Resolve(pod.namespace), accounts, bound)
 			}
 		}
 	},
 }
 
-func reportAutomount(p *check.Pass, pod *podAccount, accounts map[string]*account, bound bindings) {
+func reportAutomount(p *check.Pass, pod *podAccount, ns check.Namespace, accounts map[accountKey]*account, bound bindings) {
 	if pod.podSet && !pod.podValue {
 		return
 	}
-	sa := accounts[pod.namespace+"/"+pod.account]
+	sa := accounts[accountKey{ns, pod.account}]
 	if !pod.podSet && sa != nil && sa.automountSet && !sa.automount {
 		return
 	}
-	if bound.has(pod.namespace, pod.account) {
+	if bound.has(ns, pod.account) {
 		return
 	}
 	var why string
@@ -74,7 +77,7 @@ func reportAutomount(p *check.Pass, pod *podAccount, accounts map[string]*accoun
 	case pod.podSet:
 		why = "the pod sets automountServiceAccountToken: true"
 	case sa != nil:
-		why = "neither the pod nor ServiceAccount " + pod.namespace + "/" + pod.account + " sets automountServiceAccountToken: false"
+		why = "neither the pod nor ServiceAccount " + pod.namespace.Name + "/" + pod.account + " sets automountServiceAccountToken: false"
 	default:
 		why = "the pod does not set automountServiceAccountToken: false"
 	}
@@ -98,28 +101,38 @@ func reportAutomount(p *check.Pass, pod *podAccount, accounts map[string]*accoun
 var accountFacts = &check.Facts{Name: "service-accounts", Of: accountFact}
 
 // podAccount is one pod spec: the account it runs as and what it says about the token.
+// Pods, ServiceAccounts and bindings relate when they meet in a namespace
+// (check.Namespace): two deploy units that each leave their objects in the implicit
+// "default" do not share accounts.
 type podAccount struct {
-	obj                *manifest.Object
-	namespace, account string
-	podValue, podSet   bool              // automountServiceAccountToken on the pod spec
-	path               fieldpath.Path    // of that field
-	at                 manifest.Position // where it is (or would be) written
+	obj              *manifest.Object
+	namespace        check.Namespace
+	account          string
+	podValue, podSet bool              // automountServiceAccountToken on the pod spec
+	path             fieldpath.Path    // of that field
+	at               manifest.Position // where it is (or would be) written
 }
 
 // account is one ServiceAccount.
 type account struct {
-	key                     string // namespace/name
+	key                     accountKey
 	automount, automountSet bool
 }
 
-// boundAccount is a service account, as namespace/name, that a role binding names.
-type boundAccount string
+// accountKey names a service account in the namespace it meets others in.
+type accountKey struct {
+	namespace check.Namespace
+	name      string
+}
+
+// boundAccount is a service account that a role binding names.
+type boundAccount accountKey
 
 func accountFact(o *manifest.Object, s *check.Settings) any {
 	switch {
 	case o.Ref.Kind == "ServiceAccount" && o.Ref.APIVersion == "v1":
 		v, set := fieldpath.Bool(o.Field("automountServiceAccountToken"))
-		return &account{key: s.NamespaceOf(o) + "/" + o.Ref.Name, automount: v, automountSet: set}
+		return &account{key: accountKey{s.ScopeOf(o), o.Ref.Name}, automount: v, automountSet: set}
 	case (o.Ref.Kind == "RoleBinding" || o.Ref.Kind == "ClusterRoleBinding") &&
 		strings.HasPrefix(o.Ref.APIVersion, "rbac.authorization.k8s.io/"):
 		return boundAccounts(o, s)
@@ -128,7 +141,7 @@ func accountFact(o *manifest.Object, s *check.Settings) any {
 	for _, pod := range workload.Pods(o) {
 		v, set := fieldpath.Bool(pod.Field("automountServiceAccountToken"))
 		path := pod.Path.Keys("automountServiceAccountToken")
-		out = append(out, &podAccount{obj: o, namespace: s.NamespaceOf(o), account: serviceAccountName(pod),
+		out = append(out, &podAccount{obj: o, namespace: s.ScopeOf(o), account: serviceAccountName(pod),
 			podValue: v, podSet: set, path: path, at: o.Locate(path)})
 	}
 	if out == nil {
@@ -152,9 +165,9 @@ func serviceAccountName(pod *workload.Pod) string {
 // names as a subject. Group subjects (system:serviceaccounts) are left out: they grant
 // every account of a namespace or cluster something (PSP use, discovery) and say nothing
 // about whether one pod calls the API.
-type bindings map[string]bool
+type bindings map[accountKey]bool
 
-func (b bindings) has(ns, name string) bool { return b[ns+"/"+name] }
+func (b bindings) has(ns check.Namespace, name string) bool { return b[accountKey{ns, name}] }
 
 // boundAccounts reads the service accounts a role binding names as subjects.
 func boundAccounts(o *manifest.Object, s *check.Settings) []boundAccount {
@@ -162,16 +175,18 @@ func boundAccounts(o *manifest.Object, s *check.Settings) []boundAccount {
 	for _, sub := range fieldpath.Items(o.Field("subjects")) {
 		kind, _ := fieldpath.Str(fieldpath.MapGet(sub, "kind"))
 		name, _ := fieldpath.Str(fieldpath.MapGet(sub, "name"))
-		ns, _ := fieldpath.Str(fieldpath.MapGet(sub, "namespace"))
-		if ns == "" {
-			ns = s.NamespaceOf(o)
+		// A subject that names its namespace meets that namespace anywhere; one that
+		// does not is in the binding's.
+		ns := s.ScopeOf(o)
+		if nsName, _ := fieldpath.Str(fieldpath.MapGet(sub, "namespace")); nsName != "" {
+			ns = check.Namespace{Name: nsName}
 		}
 		switch {
 		case kind == "ServiceAccount":
-			out = append(out, boundAccount(ns+"/"+name))
+			out = append(out, boundAccount{ns, name})
 		case kind == "User" && strings.HasPrefix(name, "system:serviceaccount:"):
 			if parts := strings.SplitN(strings.TrimPrefix(name, "system:serviceaccount:"), ":", 2); len(parts) == 2 {
-				out = append(out, boundAccount(parts[0]+"/"+parts[1]))
+				out = append(out, boundAccount{check.Namespace{Name: parts[0]}, parts[1]})
 			}
 		}
 	}
@@ -180,20 +195,24 @@ func boundAccounts(o *manifest.Object, s *check.Settings) []boundAccount {
 
 // indexAccounts gathers the ServiceAccounts (by namespace/name) and the accounts role
 // bindings name.
-func indexAccounts(p *check.Pass) (map[string]*account, bindings) {
-	accounts := map[string]*account{}
+func indexAccounts(p *check.Pass) (map[accountKey]*account, bindings, check.Meetings) {
+	meet := check.Meetings{}
+	for _, f := range p.Facts {
+		meet.Note(f.Object)
+	}
+	accounts := map[accountKey]*account{}
 	bound := bindings{}
 	for _, f := range p.Facts {
 		switch v := f.Value.(type) {
 		case *account:
-			accounts[v.key] = v
+			accounts[accountKey{meet.Resolve(v.key.namespace), v.key.name}] = v
 		case []boundAccount:
 			for _, b := range v {
-				bound[string(b)] = true
+				bound[accountKey{meet.Resolve(b.namespace), b.name}] = true
 			}
 		}
 	}
-	return accounts, bound
+	return accounts, bound, meet
 }
 
 func init() { check.Register(saTokenAutomount) }
