@@ -125,6 +125,13 @@ func (r *result) load(in discover.Input, cache *kustomize.Cache, limits manifest
 
 func (r *result) loadPlain(path string, limits manifest.Limits, marker string) {
 	objs, data, err := loadFile(path, limits)
+	if len(objs) == 0 && manifest.IsSyntaxError(err) {
+		if why, ok := notManifest(path, data); ok {
+			r.notes = append(r.notes, finding.InputError{File: err.File, Line: err.Line,
+				Message: "not linted: " + why + " (" + err.Message + ")"})
+			err = nil
+		}
+	}
 	r.add(objs, err)
 	r.files = append(r.files, path)
 	if data != nil {
