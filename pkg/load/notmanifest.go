@@ -25,7 +25,7 @@ func notManifest(file string, data []byte) (string, bool) {
 		return "a " + what + ", not a Kubernetes manifest", true
 	}
 	if !manifestKey.Match(data) {
-		return "no sign of a Kubernetes manifest (no top-level apiVersion or kind)", true
+		return "no top-level apiVersion or kind, so not a Kubernetes manifest", true
 	}
 	return "", false
 }

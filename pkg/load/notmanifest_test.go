@@ -25,7 +25,7 @@ func TestFilesThatAreNotManifests(t *testing.T) {
 		{name: "Compose file", file: "docker-compose.prod.yml", src: "services:\n  web:\n\t image: x\n", note: "a Compose file"},
 		{name: "tsconfig with comments", file: "tsconfig.json", src: "{\n  // strict mode\n  \"compilerOptions\": {\"strict\": true}\n}\n", note: "a JavaScript tooling file"},
 		{name: "Chart.yaml with apiVersion", file: "Chart.yaml", src: "apiVersion: v2\nname: x\n  version: 1\n", note: "a Helm chart file"},
-		{name: "no sign of a manifest", file: "notes.yaml", src: "a: 1\n  b: 2\n c: 3\n", note: "no sign of a Kubernetes manifest"},
+		{name: "no sign of a manifest", file: "notes.yaml", src: "a: 1\n  b: 2\n c: 3\n", note: "no top-level apiVersion or kind, so not a Kubernetes manifest"},
 		{name: "broken manifest", file: "cm.yaml", src: "apiVersion: v1\nkind: ConfigMap\ndata:\n  a: 1\n   b: 2\n"},
 		{name: "broken manifest with only a kind", file: "k.yaml", src: "kind: Pod\nspec:\n  a: 1\n   b: 2\n"},
 		{name: "broken manifest in a later document", file: "two.yaml", src: "a: 1\n---\n\"apiVersion\" : v1\nkind: Pod\nx: [\n"},
@@ -51,7 +51,7 @@ func TestFilesThatAreNotManifests(t *testing.T) {
 				t.Fatalf("want one note; errors %v, notes %v", got.Errors, got.Notes)
 			}
 			n := got.Notes[0]
-			if n.File != p || n.Line == 0 || !strings.Contains(n.Message, "not linted: "+tc.note) || !strings.Contains(n.Message, "invalid YAML") {
+			if n.File != p || n.Line == 0 || !strings.Contains(n.Message, "not linted: "+tc.note) || !strings.Contains(n.Message, "; invalid YAML: ") {
 				t.Errorf("note = %v", n.Error())
 			}
 			if got.Files != 1 {
