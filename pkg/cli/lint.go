@@ -102,6 +102,12 @@ kustomization tree are not linted again on their own, and every other *.yaml, *.
 *.json file is linted as a plain manifest. With no PATH, -f or -k, the current directory is
 linted.
 
+A walk leaves out hidden directories and node_modules (--include-hidden lints them), what
+--exclude or the config's skipPaths match, and Helm charts, which are not rendered yet; a
+note on stderr names the directories and charts left out. A file that does not parse and
+is no manifest (a well-known tool's file, or no apiVersion or kind at the start of a line,
+and kubectl reads no object from it) is a note, not an error.
+
 --diff prints the fixes findings offer as one unified diff (git apply accepts it) and
 changes nothing; --fix applies them in place, keeping comments and formatting, then lints
 again and reports what is left. Only safe fixes are applied unless --unsafe-fixes is given.

@@ -22,7 +22,11 @@ func notManifest(file string, data []byte) (string, bool) {
 		return "", false
 	}
 	if what := toolFile(file); what != "" {
-		return "a " + what + ", not a Kubernetes manifest", true
+		article := "a "
+		if strings.ContainsRune("aeiouAEIOU", rune(what[0])) {
+			article = "an "
+		}
+		return article + what + ", not a Kubernetes manifest", true
 	}
 	if !manifestKey.Match(data) {
 		return "no top-level apiVersion or kind, so not a Kubernetes manifest", true

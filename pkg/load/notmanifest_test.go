@@ -22,6 +22,7 @@ func TestFilesThatAreNotManifests(t *testing.T) {
 		{name: "pre-commit config with a YAML 1.2 escape", file: ".pre-commit-config.yaml",
 			src: "repos:\n  - repo: x\n    hooks:\n      - id: y\n        " + escape, note: "a pre-commit configuration, not a Kubernetes manifest"},
 		{name: "GitHub workflow", file: ".github/workflows/ci.yml", src: "on: push\njobs:\n  a: {\n", note: "a GitHub configuration"},
+		{name: "editor settings with comments", file: ".vscode/launch.json", src: "{\n  // debug\n  \"version\": \"0.2.0\",\n}\n", note: "an editor configuration"},
 		{name: "Compose file", file: "docker-compose.prod.yml", src: "services:\n  web:\n\t image: x\n", note: "a Compose file"},
 		{name: "tsconfig with comments", file: "tsconfig.json", src: "{\n  // strict mode\n  \"compilerOptions\": {\"strict\": true}\n}\n", note: "a JavaScript tooling file"},
 		{name: "Chart.yaml with apiVersion", file: "Chart.yaml", src: "apiVersion: v2\nname: x\n  version: 1\n", note: "a Helm chart file"},
