@@ -90,8 +90,8 @@ func overrideSeverities(fs []finding.Finding, overrides map[string]config.Severi
 	}
 }
 
-// skipInputs drops the inputs the config's skipPaths or --exclude match. An input the user named on the
-// command line is linted anyway: skipPaths is about what walking a directory finds.
+// skipInputs drops the inputs the config's skipPaths or --exclude match. An input the user
+// named on the command line is linted anyway: both are about what walking a directory finds.
 func (o *LintOptions) skipInputs(inputs []discover.Input) []discover.Input {
 	if len(o.config.SkipPaths) == 0 && len(o.Exclude) == 0 {
 		return inputs
