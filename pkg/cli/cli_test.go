@@ -169,7 +169,7 @@ func TestSkipPaths(t *testing.T) {
 func TestSuppressedDoNotFail(t *testing.T) {
 	src := "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  hostPID: true # kubectl-secure:ignore host-namespaces debugging\n  containers: [{name: c, image: nginx:1.27}]\n"
 	out, code := run(t, src, "lint", "-", "--enable", "host-namespaces,suppression")
-	if code != 0 || !strings.Contains(out, "0 findings in 1 file, 1 object; 1 suppressed") {
+	if code != 0 || !strings.Contains(out, "0 findings; linted 1 object from 1 file; 1 suppressed") {
 		t.Errorf("exit %d:\n%s", code, out)
 	}
 	// The stale check has nothing to say when the check a suppression names did not run.

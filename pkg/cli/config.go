@@ -98,10 +98,10 @@ func overrideSeverities(fs []finding.Finding, overrides map[string]config.Severi
 	}
 }
 
-// skipInputs drops the inputs the config's skipPaths match. An input the user named on the
-// command line is linted anyway: skipPaths is about what walking a directory finds.
+// skipInputs drops the inputs the config's skipPaths or --exclude match. An input the user
+// named on the command line is linted anyway: both are about what walking a directory finds.
 func (o *LintOptions) skipInputs(inputs []discover.Input) []discover.Input {
-	if len(o.config.SkipPaths) == 0 {
+	if len(o.config.SkipPaths) == 0 && len(o.Exclude) == 0 {
 		return inputs
 	}
 	named := map[string]bool{}
@@ -111,7 +111,7 @@ func (o *LintOptions) skipInputs(inputs []discover.Input) []discover.Input {
 		}
 	}
 	keep := func(in discover.Input) bool {
-		return in.Kind == discover.Stdin || named[filepath.Clean(in.Path)] || !o.config.MatchFile(o.config.SkipPaths, in.Path)
+		return in.Kind == discover.Stdin || named[filepath.Clean(in.Path)] || !o.excluded(in.Path)
 	}
 	kept := inputs[:0]
 	for _, in := range inputs {

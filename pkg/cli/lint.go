@@ -57,6 +57,11 @@ type LintOptions struct {
 	FixTo string
 	// ShowSuppressed lists suppressed findings in text output.
 	ShowSuppressed bool
+	// IncludeHidden walks hidden directories and node_modules too (kubectl apply -R does).
+	IncludeHidden bool
+	// Exclude are globs of files and directories a directory walk leaves out, matched as
+	// the config's skipPaths are.
+	Exclude []string
 
 	// Set by Complete.
 	config   *config.Config
@@ -96,6 +101,12 @@ a repository: every top kustomization in it is built once, files that belong to 
 kustomization tree are not linted again on their own, and every other *.yaml, *.yml and
 *.json file is linted as a plain manifest. With no PATH, -f or -k, the current directory is
 linted.
+
+A walk leaves out hidden directories and node_modules (--include-hidden lints them), what
+--exclude or the config's skipPaths match, and Helm charts, which are not rendered yet; a
+note on stderr names the directories and charts left out. A file that does not parse and
+is no manifest (a well-known tool's file, or no apiVersion or kind at the start of a line,
+and kubectl reads no object from it) is a note, not an error.
 
 --diff prints the fixes findings offer as one unified diff (git apply accepts it) and
 changes nothing; --fix applies them in place, keeping comments and formatting, then lints
@@ -148,6 +159,8 @@ input errors (even when findings were printed too).`,
 	f.StringVar(&o.FixTo, "fix-to", "", "With --fix or --diff, where fixes of Kustomize builds go: overlay (a patch in the overlay) or source (the base file); default: overlay when the base is outside the overlay directory.")
 	f.StringVar(&o.Repo, "repo", "", "Lint the named files as part of the repository in this directory (pre-commit: --repo .): a file a Kustomize tree there uses (a base resource, a patch, a kustomization) is linted through the builds of the top kustomizations that use it, not as an object of its own, and only findings in the named files are reported.")
 	f.BoolVar(&o.UnsafeFixes, "unsafe-fixes", false, "With --fix or --diff, also apply fixes that can stop a workload from starting (runAsNonRoot, drop ALL, read-only root).")
+	f.BoolVar(&o.IncludeHidden, "include-hidden", false, "Also lint hidden directories and node_modules, which a directory walk leaves out (kubectl apply -R reads them); .git and other version-control directories are never read.")
+	f.StringArrayVar(&o.Exclude, "exclude", nil, "Leave out files and directories a directory walk finds that match this glob (repeatable; ** for any number of directories; matched like the config's skipPaths, against the path as printed and relative to the directory named). A file named on the command line is linted anyway.")
 	return cmd
 }
 
@@ -203,6 +216,9 @@ func (o *LintOptions) Validate() error {
 		return fmt.Errorf("--unsafe-fixes needs --fix or --diff")
 	}
 	if err := o.validateFixTo(); err != nil {
+		return err
+	}
+	if err := o.validateExclude(); err != nil {
 		return err
 	}
 	switch o.Output {
@@ -279,9 +295,11 @@ func (o *LintOptions) Run() error {
 // lintInputs loads the inputs, runs the selected checks and applies the suppressions; the
 // suppressed findings are left in o.suppressed.
 func (o *LintOptions) lintInputs() (load.Loaded, []finding.Finding, []finding.InputError) {
-	inputs, errs := discover.Resolve(discover.Request{
+	resolved := discover.ResolveAll(discover.Request{
 		Paths: o.paths, Filenames: o.Filenames, Kustomize: o.Kustomize, Recursive: o.Recursive, Repo: o.Repo,
+		IncludeHidden: o.IncludeHidden,
 	})
+	inputs, errs := resolved.Inputs, resolved.Errors
 	inputs = o.skipInputs(inputs)
 	tuneGC(inputs)
 	// Keep what is read from stdin: its suppression comments are read after loading.
@@ -313,6 +331,7 @@ func (o *LintOptions) lintInputs() (load.Loaded, []finding.Finding, []finding.In
 		findings, o.suppressed = o.inNamed(findings, o.suppressed)
 	}
 	finding.SortErrors(errs)
+	loaded.Notes = o.inputNotes(resolved, loaded, errs)
 	return loaded, findings, errs
 }
 
@@ -349,7 +368,11 @@ func (o *LintOptions) inNamed(findings []finding.Finding, suppressed []suppress.
 // printNotes writes what the user should know that is not an error, after the errors.
 func (o *LintOptions) printNotes(notes []finding.InputError) {
 	for _, n := range notes {
-		fmt.Fprintf(o.ErrOut, "kubectl-secure: note: %s\n", report.Sanitize(n.Error()))
+		text := n.Error()
+		if n.File == "" {
+			text = n.Message // about the run, not one file
+		}
+		fmt.Fprintf(o.ErrOut, "kubectl-secure: note: %s\n", report.Sanitize(text))
 	}
 }
 

@@ -48,6 +48,26 @@ type Request struct {
 	// staged files): a file a Kustomize tree there reads is linted through the builds that
 	// read it rather than as a manifest of its own.
 	Repo string
+	// IncludeHidden walks hidden directories and node_modules too, as kubectl apply -R
+	// does; version-control directories (.git ...) are never walked.
+	IncludeHidden bool
+}
+
+// Resolution is what Resolve found.
+type Resolution struct {
+	Inputs []Input
+	Errors []finding.InputError
+	// Skipped are the hidden and node_modules directories a directory walk left out that
+	// hold files with a manifest extension, as walked (kubectl apply -R would read them).
+	Skipped []string
+	// Charts are the Helm chart directories the walks found: their templates are not
+	// rendered and their Chart.yaml and values files are not inputs.
+	Charts []Chart
+}
+
+// Chart is a Helm chart directory and the name its Chart.yaml gives ("" if unreadable).
+type Chart struct {
+	Dir, Name string
 }
 
 // Extensions are the file name endings read from directories, as kubectl reads them.
@@ -56,10 +76,18 @@ var Extensions = []string{".yaml", ".yml", ".json"}
 // Resolve returns the inputs in a deterministic order, and an error per name that could not
 // be used. Inputs named twice are returned once.
 func Resolve(req Request) ([]Input, []finding.InputError) {
+	res := ResolveAll(req)
+	return res.Inputs, res.Errors
+}
+
+// ResolveAll is Resolve that also says what the directory walks left out.
+func ResolveAll(req Request) Resolution {
 	var (
 		inputs []Input
 		errs   []finding.InputError
 		seen   = map[[2]string]bool{}
+		res    Resolution
+		noted  = map[string]bool{} // skipped and chart directories already listed
 	)
 	add := func(in ...Input) {
 		for _, i := range in {
@@ -90,9 +118,21 @@ func Resolve(req Request) ([]Input, []finding.InputError) {
 				add(Input{Kind: Kustomize, Path: p})
 				continue
 			}
-			in, es := walkRepository(p)
-			add(in...)
-			errs = append(errs, es...)
+			w := walkRepository(p, req.IncludeHidden)
+			add(w.inputs...)
+			errs = append(errs, w.errs...)
+			for _, d := range w.skipped {
+				if !noted[d] {
+					noted[d] = true
+					res.Skipped = append(res.Skipped, d)
+				}
+			}
+			for _, c := range w.charts {
+				if !noted[c.Dir] {
+					noted[c.Dir] = true
+					res.Charts = append(res.Charts, c)
+				}
+			}
 		default:
 			file(p)
 		}
@@ -116,7 +156,7 @@ func Resolve(req Request) ([]Input, []finding.InputError) {
 		}
 	}
 	if len(named) > 0 {
-		add(inContext(req.Repo, named)...)
+		add(inContext(req.Repo, named, req.IncludeHidden)...)
 	}
 	if req.Kustomize != "" {
 		if _, ok := kustomize.KustomizationFile(req.Kustomize); !ok {
@@ -125,7 +165,8 @@ func Resolve(req Request) ([]Input, []finding.InputError) {
 			add(Input{Kind: Kustomize, Path: req.Kustomize})
 		}
 	}
-	return inputs, errs
+	res.Inputs, res.Errors = inputs, errs
+	return res
 }
 
 func isURL(s string) bool {

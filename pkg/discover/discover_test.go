@@ -45,9 +45,8 @@ func TestRepositoryMode(t *testing.T) {
 		t.Fatalf("errors: %v", errs)
 	}
 	got := strings.Join(render(root, inputs), "\n")
+	// The chart's own files are Helm's inputs, not manifests; Resolve names the chart.
 	want := strings.Join([]string{
-		"file chart/Chart.yaml",
-		"file chart/values.yaml",
 		"kustomize overlays/dev",
 		"kustomize overlays/prod",
 		"file overlays/prod/notes.yaml",
@@ -194,5 +193,75 @@ func TestOptionalComponents(t *testing.T) {
 	want := []string{"file repo/components/extra/own.yaml", "kustomize repo/lib", "file shared/x.yaml"}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("fallback:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestSkippedDirectoriesAreNamed: a repository walk leaves out hidden directories and
+// node_modules but names each one that holds YAML or JSON (kubectl apply -R would read
+// them); version-control directories and directories without such files go unnamed.
+// IncludeHidden walks them, except version control.
+func TestSkippedDirectoriesAreNamed(t *testing.T) {
+	root := testtree.Write(t, map[string]string{
+		"app.yaml":                               "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n",
+		".github/workflows/ci.yml":               "on: push\n",
+		".hidden/deep/er/pod.yaml":               "apiVersion: v1\nkind: Pod\nmetadata: {name: h}\n",
+		".idea/workspace.xml":                    "<xml/>",
+		"web/node_modules/left-pad/package.json": "{}",
+		"web/node_modules/.bin/x.yaml":           "a: 1\n",
+		"web/src/.cache/notes.txt":               "no yaml",
+		".git/config.yaml":                       "a: 1\n",
+		".git/hooks/x.yml":                       "a: 1\n",
+	})
+	res := ResolveAll(Request{Paths: []string{root}})
+	var skipped []string
+	for _, d := range res.Skipped {
+		rel, _ := filepath.Rel(root, d)
+		skipped = append(skipped, filepath.ToSlash(rel))
+	}
+	if got, want := strings.Join(skipped, ","), ".github,.hidden,web/node_modules"; got != want {
+		t.Errorf("skipped = %s, want %s", got, want)
+	}
+	if got := strings.Join(render(root, res.Inputs), ","); got != "file app.yaml" {
+		t.Errorf("inputs = %s", got)
+	}
+	res = ResolveAll(Request{Paths: []string{root}, IncludeHidden: true})
+	want := "file .github/workflows/ci.yml,file .hidden/deep/er/pod.yaml,file app.yaml,file web/node_modules/.bin/x.yaml,file web/node_modules/left-pad/package.json"
+	if got := strings.Join(render(root, res.Inputs), ","); got != want || len(res.Skipped) != 0 {
+		t.Errorf("with IncludeHidden: inputs = %s (want %s), skipped = %v", got, want, res.Skipped)
+	}
+	// A hidden directory named on the command line is walked.
+	res = ResolveAll(Request{Paths: []string{filepath.Join(root, ".hidden")}})
+	if got := strings.Join(render(root, res.Inputs), ","); got != "file .hidden/deep/er/pod.yaml" || len(res.Skipped) != 0 {
+		t.Errorf("named hidden directory: inputs = %s, skipped = %v", got, res.Skipped)
+	}
+}
+
+// TestHelmCharts: a chart's templates and its own files (Chart.yaml, values files, the
+// values schema) are not inputs; the chart is named, with the name its Chart.yaml gives,
+// once however often it is walked. Other files in it (crds/) are manifests.
+func TestHelmCharts(t *testing.T) {
+	root := testtree.Write(t, map[string]string{
+		"charts/web/Chart.yaml":            "apiVersion: v2\nname: web-app\nversion: 1.0.0\n",
+		"charts/web/values.yaml":           "a: 1\n",
+		"charts/web/values-prod.yml":       "a: 2\n",
+		"charts/web/values.schema.json":    "{}",
+		"charts/web/templates/deploy.yaml": "{{ .Values.a }}\n",
+		"charts/web/crds/crd.yaml":         "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: a}\n",
+		"charts/web/ci/lint-values.yaml":   "a: 3\n",
+		"charts/broken/Chart.yaml":         "name: [\n",
+		"charts/broken/templates/x.yaml":   "{{ x }}\n",
+		"values.yaml":                      "not: in a chart\n",
+	})
+	res := ResolveAll(Request{Paths: []string{root, filepath.Join(root, "charts")}})
+	if got, want := strings.Join(render(root, res.Inputs), ","), "file charts/web/ci/lint-values.yaml,file charts/web/crds/crd.yaml,file values.yaml"; got != want {
+		t.Errorf("inputs = %s, want %s", got, want)
+	}
+	var charts []string
+	for _, c := range res.Charts {
+		rel, _ := filepath.Rel(root, c.Dir)
+		charts = append(charts, filepath.ToSlash(rel)+"="+c.Name)
+	}
+	if got, want := strings.Join(charts, ","), "charts/broken=,charts/web=web-app"; got != want {
+		t.Errorf("charts = %s, want %s", got, want)
 	}
 }

@@ -7,24 +7,39 @@ import (
 	"sort"
 	"strings"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
 	"github.com/kubectl-secure/kubectl-secure/pkg/kustomize"
 )
 
 // walkRepository finds everything to lint below root: each top kustomization (one no other
 // kustomization in the tree uses as a resource or component) once, and every YAML file
-// that belongs to no kustomization tree as a plain manifest.
-func walkRepository(root string) ([]Input, []finding.InputError) {
-	repo, errs := scanRepository(root)
+// that belongs to no kustomization tree and is no Helm chart's own file as a plain
+// manifest. It also says which directories it left out and which charts it found.
+func walkRepository(root string, includeHidden bool) walk {
+	repo, errs := scanRepository(root, includeHidden)
 	inputs := repo.tops()
 	for _, f := range repo.files {
-		if repo.members[repo.abs(f)] || isKustomizationFile(f) {
+		if repo.members[repo.abs(f)] || isKustomizationFile(f) || repo.isChartFile(f) {
 			continue
 		}
 		inputs = append(inputs, Input{Kind: File, Path: f})
 	}
 	sort.SliceStable(inputs, func(i, j int) bool { return inputs[i].Path < inputs[j].Path })
-	return inputs, errs
+	w := walk{inputs: inputs, errs: errs, skipped: repo.skipped}
+	for _, dir := range repo.chartDirs {
+		w.charts = append(w.charts, Chart{Dir: dir, Name: chartName(dir)})
+	}
+	return w
+}
+
+// walk is what walkRepository found.
+type walk struct {
+	inputs  []Input
+	errs    []finding.InputError
+	skipped []string
+	charts  []Chart
 }
 
 // repository is what a walk below a directory found.
@@ -34,13 +49,19 @@ type repository struct {
 	members      map[string]bool            // absolute paths of files some kustomization reads
 	used         map[string]bool            // absolute dirs of kustomizations another one uses
 	abs          func(string) string
+	// skipped are the hidden and node_modules directories left out that hold manifest
+	// files; chartDirs the directories holding a Chart.yaml, in walk order.
+	skipped, chartDirs []string
+	isChart            map[string]bool
 }
 
-func scanRepository(root string) (*repository, []finding.InputError) {
+func scanRepository(root string, includeHidden bool) (*repository, []finding.InputError) {
 	var (
-		files, kdirs []string
-		errs         []finding.InputError
-		isKDir       = map[string]bool{}
+		files, kdirs       []string
+		skipped, chartDirs []string
+		errs               []finding.InputError
+		isKDir             = map[string]bool{}
+		isChart            = map[string]bool{}
 	)
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -48,10 +69,23 @@ func scanRepository(root string) (*repository, []finding.InputError) {
 			return nil
 		}
 		if d.IsDir() {
-			if p != root && skipDir(p, d.Name()) {
+			if p == root {
+				return nil
+			}
+			switch skipDir(p, d.Name(), includeHidden) {
+			case skipNoted:
+				if holdsManifests(p) {
+					skipped = append(skipped, p)
+				}
+				return filepath.SkipDir
+			case skipQuietly:
 				return filepath.SkipDir
 			}
 			return nil
+		}
+		if d.Name() == chartFile && !isChart[filepath.Dir(p)] && isRegularFile(p, d) {
+			isChart[filepath.Dir(p)] = true
+			chartDirs = append(chartDirs, filepath.Dir(p))
 		}
 		// A directory is a kustomization when its listing, which the walk reads anyway,
 		// has a kustomization file: no stat of the three names in every directory.
@@ -77,6 +111,7 @@ func scanRepository(root string) (*repository, []finding.InputError) {
 
 	repo := &repository{files: files, kdirs: kdirs, treeOf: map[string]*kustomize.Tree{},
 		members: map[string]bool{}, used: map[string]bool{},
+		skipped: skipped, chartDirs: chartDirs, isChart: isChart,
 		// filepath.Abs asks for the working directory, two stats, on every call: ask once.
 		abs: absFunc()}
 	for _, dir := range kdirs {
@@ -118,8 +153,8 @@ func (r *repository) tops() []Input {
 // tree there reads (a resource, a patch, a kustomization) is linted through the builds of
 // the top kustomizations whose trees read it, not as a manifest of its own; any other file
 // is linted as itself. The walk's own errors concern files nobody named and are dropped.
-func inContext(root string, named []string) []Input {
-	repo, _ := scanRepository(root)
+func inContext(root string, named []string, includeHidden bool) []Input {
+	repo, _ := scanRepository(root, includeHidden)
 	tops := repo.tops()
 	readBy := map[string][]int{} // absolute file -> the tops whose trees read it
 	for i, top := range tops {
@@ -222,18 +257,94 @@ func isDirectory(p string) bool {
 	return err == nil && info.IsDir()
 }
 
-// skipDir leaves out version-control and tool directories, and the templates of Helm
-// charts, which are Go templates rather than manifests until Helm renders them.
-func skipDir(p, name string) bool {
-	if strings.HasPrefix(name, ".") || name == "node_modules" {
-		return true
-	}
-	if name == "templates" {
-		if _, err := os.Stat(filepath.Join(filepath.Dir(p), "Chart.yaml")); err == nil {
-			return true
+// How a walk treats a directory.
+const (
+	walkIn      = iota
+	skipNoted   // left out, and named in a note if it holds manifest files
+	skipQuietly // left out: never holds manifests
+)
+
+// skipDir leaves out version-control directories (never manifests), hidden directories and
+// node_modules (tool and dependency files, unless includeHidden: kubectl apply -R reads
+// them, so leaving them out is said), and the templates of Helm charts, which are Go
+// templates rather than manifests until Helm renders them (the chart itself is noted).
+func skipDir(p, name string, includeHidden bool) int {
+	switch {
+	case vcsDirs[name]:
+		return skipQuietly
+	case strings.HasPrefix(name, ".") || name == "node_modules":
+		if includeHidden {
+			return walkIn
+		}
+		return skipNoted
+	case name == "templates":
+		if _, err := os.Stat(filepath.Join(filepath.Dir(p), chartFile)); err == nil {
+			return skipQuietly
 		}
 	}
-	return false
+	return walkIn
+}
+
+// vcsDirs hold a version-control system's own data.
+var vcsDirs = map[string]bool{".git": true, ".hg": true, ".svn": true, ".bzr": true, ".jj": true}
+
+// holdsManifestsLimit bounds how many entries holdsManifests looks at: a huge directory
+// with no manifest file (a virtualenv, a cache) costs no more than this, and is named
+// (nothing skipped in silence) when the limit is reached first.
+const holdsManifestsLimit = 10000
+
+// holdsManifests reports whether any file below dir has a manifest extension. It stops at
+// the first one; node_modules has a package.json near its top.
+func holdsManifests(dir string) bool {
+	found, seen := false, 0
+	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		if seen++; seen > holdsManifestsLimit || !d.IsDir() && hasExtension(p) {
+			found = true
+			return filepath.SkipAll
+		}
+		return nil
+	})
+	return found
+}
+
+// chartFile marks a Helm chart's directory.
+const chartFile = "Chart.yaml"
+
+// isChartFile reports a chart's own file, read by Helm and not a manifest: Chart.yaml,
+// values files, the values schema and Helm 2's requirements.yaml, in a chart's directory.
+func (r *repository) isChartFile(f string) bool {
+	if !r.isChart[filepath.Dir(f)] {
+		return false
+	}
+	name := filepath.Base(f)
+	switch name {
+	case chartFile, "values.schema.json", "requirements.yaml", "requirements.yml":
+		return true
+	}
+	ext := filepath.Ext(name)
+	return strings.HasPrefix(name, "values") && (ext == ".yaml" || ext == ".yml")
+}
+
+// chartName is the name a Chart.yaml gives its chart, "" when it cannot be read.
+func chartName(dir string) string {
+	p := filepath.Join(dir, chartFile)
+	if info, err := os.Stat(p); err != nil || info.Size() > 1<<20 {
+		return ""
+	}
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return ""
+	}
+	var chart struct {
+		Name string `yaml:"name"`
+	}
+	if yaml.Unmarshal(data, &chart) != nil {
+		return ""
+	}
+	return chart.Name
 }
 
 func isKustomizationFile(p string) bool {

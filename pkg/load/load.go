@@ -25,7 +25,10 @@ type Loaded struct {
 	// Notes are what the user should know that is not an error: an optional Component
 	// that was not built (discover.Input.Optional), and what was linted instead.
 	Notes []finding.InputError
-	Files int // distinct files read
+	// Files counts the distinct files read as input: every plain file (whatever it held,
+	// even when it failed to load or was noted as not a manifest) and every file an object
+	// of a Kustomize build comes from. Not the files with findings.
+	Files int
 	// Plain holds every plain file read, with its content when it contains the marker
 	// LoadMarked was given (nil otherwise): later stages that look for the marker in the
 	// files (suppression comments) need not read them again.
@@ -125,6 +128,13 @@ func (r *result) load(in discover.Input, cache *kustomize.Cache, limits manifest
 
 func (r *result) loadPlain(path string, limits manifest.Limits, marker string) {
 	objs, data, err := loadFile(path, limits)
+	if len(objs) == 0 && manifest.IsSyntaxError(err) {
+		if why, ok := notManifest(path, data); ok {
+			r.notes = append(r.notes, finding.InputError{File: err.File, Line: err.Line,
+				Message: "not linted: " + why + "; " + err.Message})
+			err = nil
+		}
+	}
 	r.add(objs, err)
 	r.files = append(r.files, path)
 	if data != nil {

@@ -17,7 +17,7 @@ import (
 type Report struct {
 	Findings []finding.Finding
 	Errors   []finding.InputError
-	Files    int
+	Files    int // files read as input (load.Loaded.Files), not files with findings
 	Objects  int
 	// Rules describes the checks that ran. SARIF lists them as the tool's rules so code
 	// scanning can show what a rule is about even for rules with no result; the caller fills

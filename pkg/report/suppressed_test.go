@@ -32,7 +32,7 @@ func TestTextSuppressed(t *testing.T) {
 		{name: "count only", want: `.kubectl-secure.yaml
   .kubectl-secure.yaml:3:3  low       stale-suppression  ignore entry (checks: host-port) matches no finding: remove it
 
-1 finding (1 low) in 1 file, 1 object; 1 suppressed
+1 finding (1 low); linted 1 object from 1 file; 1 suppressed
 `},
 		{name: "listed", show: true, want: `.kubectl-secure.yaml
   .kubectl-secure.yaml:3:3  low       stale-suppression  ignore entry (checks: host-port) matches no finding: remove it
@@ -42,7 +42,7 @@ Suppressed (1)
       Pod debug · spec.hostPID
       suppressed by comment at pod.yaml:5: debugger \x1b[31mneeds\x1b[0m it
 
-1 finding (1 low) in 1 file, 1 object; 1 suppressed
+1 finding (1 low); linted 1 object from 1 file; 1 suppressed
 `},
 	}
 	for _, tc := range cases {

@@ -145,7 +145,8 @@ func summaryLine(r Report, p palette) string {
 	if len(parts) > 0 {
 		line += " (" + strings.Join(parts, ", ") + ")"
 	}
-	line += fmt.Sprintf(" in %d %s, %d %s", r.Files, plural(r.Files, "file"), r.Objects, plural(r.Objects, "object"))
+	// Files are the files read, not the files with findings (README, "Output").
+	line += fmt.Sprintf("; linted %d %s from %d %s", r.Objects, plural(r.Objects, "object"), r.Files, plural(r.Files, "file"))
 	if n := len(r.Suppressed); n > 0 {
 		line += fmt.Sprintf("; %d suppressed", n)
 	}

@@ -1,0 +1,116 @@
+package cli
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/kubectl-secure/kubectl-secure/pkg/config"
+	"github.com/kubectl-secure/kubectl-secure/pkg/discover"
+	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
+	"github.com/kubectl-secure/kubectl-secure/pkg/load"
+)
+
+// validateExclude refuses an --exclude glob that could never match, as the config file
+// refuses such a skipPaths entry.
+func (o *LintOptions) validateExclude() error {
+	for _, p := range o.Exclude {
+		if err := config.ValidGlob(p); err != nil {
+			return fmt.Errorf("--exclude: %w", err)
+		}
+	}
+	return nil
+}
+
+// excluded reports whether a path a directory walk found is left out by the config's
+// skipPaths or by --exclude.
+func (o *LintOptions) excluded(p string) bool {
+	return o.config.MatchFile(o.config.SkipPaths, p) || o.matchExclude(p)
+}
+
+// matchExclude matches --exclude globs as skipPaths are matched, against the path as
+// printed (relative to the working directory) and relative to each directory named on the
+// command line, so `lint ../repo --exclude 'charts/**'` works from anywhere.
+func (o *LintOptions) matchExclude(p string) bool {
+	if len(o.Exclude) == 0 {
+		return false
+	}
+	if config.MatchAny(o.Exclude, p) {
+		return true
+	}
+	for _, root := range append(append([]string{}, o.paths...), o.Filenames...) {
+		if root == "-" {
+			continue
+		}
+		rel, err := filepath.Rel(filepath.Clean(root), filepath.Clean(p))
+		if err != nil || rel == "." || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			continue
+		}
+		if config.MatchAny(o.Exclude, rel) {
+			return true
+		}
+	}
+	return false
+}
+
+// maxListed bounds the directories and inputs a note names, so a huge tree gives a short
+// line.
+const maxListed = 5
+
+// inputNotes are the notes of a run, in the order they are printed: the directories the
+// walks left out that hold YAML, the Helm charts not rendered, what loading noted, and
+// that no object was found at all. Directories the user excluded are not mentioned.
+func (o *LintOptions) inputNotes(resolved discover.Resolution, loaded load.Loaded, errs []finding.InputError) []finding.InputError {
+	var notes []finding.InputError
+	var skipped []string
+	for _, d := range resolved.Skipped {
+		if !o.excluded(d) {
+			skipped = append(skipped, d)
+		}
+	}
+	if n := len(skipped); n > 0 {
+		what := "a hidden or node_modules directory that holds"
+		if n > 1 {
+			what = fmt.Sprintf("%d hidden or node_modules directories that hold", n)
+		}
+		notes = append(notes, finding.InputError{Message: fmt.Sprintf(
+			"not linted: %s YAML or JSON files (kubectl apply -R would read them): %s; --include-hidden lints them",
+			what, listBounded(skipped))})
+	}
+	for _, c := range resolved.Charts {
+		if o.excluded(c.Dir) {
+			continue
+		}
+		name := "Helm chart"
+		if c.Name != "" {
+			name = fmt.Sprintf("Helm chart %q", c.Name)
+		}
+		notes = append(notes, finding.InputError{File: c.Dir, Message: name +
+			" not rendered: its templates were not linted, and Chart.yaml and values files are not manifests (render it and lint the result: helm template " +
+			c.Dir + " | kubectl secure lint -)"})
+	}
+	notes = append(notes, loaded.Notes...)
+	if len(loaded.Objects) == 0 && len(errs) == 0 {
+		var named []string
+		for _, p := range append(append([]string{}, o.paths...), o.Filenames...) {
+			if p == "-" {
+				p = "standard input"
+			}
+			named = append(named, p)
+		}
+		if o.Kustomize != "" {
+			named = append(named, o.Kustomize)
+		}
+		notes = append(notes, finding.InputError{Message: fmt.Sprintf("no Kubernetes objects found in %s (%s read)",
+			listBounded(named), plural(loaded.Files, "file"))})
+	}
+	return notes
+}
+
+// listBounded joins the first maxListed names and counts the others.
+func listBounded(names []string) string {
+	if len(names) <= maxListed {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(names[:maxListed], ", "), len(names)-maxListed)
+}
