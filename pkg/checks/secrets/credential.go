@@ -119,7 +119,7 @@ func scanCommand(p *check.Pass, o *manifest.Object, c workload.Container, keys [
 		if len(ds) == 0 && i > 0 {
 			if prev, ok := fieldpath.Str(items[i-1]); ok && strings.HasPrefix(prev, "-") && !strings.ContainsAny(prev, "= ") &&
 				!strings.HasPrefix(s, "-") {
-				if d, ok := keyed(strings.TrimLeft(prev, "-"), s); ok {
+				if d, ok := keyed(strings.TrimLeft(prev, "-"), s, false); ok {
 					ds = []Detection{d}
 				}
 			}
