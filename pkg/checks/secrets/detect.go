@@ -259,7 +259,7 @@ func keyed(key, value string, embedded bool) (Detection, bool) {
 	switch {
 	case kind == nameAWSSecret && awsSecretRE().MatchString(tok):
 		return Detection{Format: "AWS secret access key", Secret: tok, Strong: true}, true
-	case azureKeyRE().MatchString(tok) && (containsFold(key, "azure") || containsFold(key, "storage")):
+	case azureKeyRE().MatchString(tok) && containsFold(key, "storage"):
 		return Detection{Format: "Azure storage account key", Secret: tok, Strong: true}, true
 	case kind == namePassword && !strings.ContainsAny(value, "\n") && !(embedded && plainWords(value) && len(splitWords(key)) == 1):
 		return Detection{Format: "password", Secret: value}, true
@@ -529,6 +529,12 @@ var (
 		"value": true, "foo": true, "bar": true, "foobar": true, "secretvalue": true, "mysecret": true,
 		"mypassword": true, "my-secret": true, "my-password": true, "<nil>": true, "~": true,
 	}
+	// publishedValues are credentials their vendor publishes for local emulators, which
+	// every user of the emulator shares: the Azure storage emulator's (Azurite's) account
+	// key. (AWS's documented examples say EXAMPLE, which placeholderParts catches.)
+	publishedValues = map[string]bool{
+		"Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==": true,
+	}
 	placeholderParts = []string{"changeme", "change_me", "change-me", "changethis", "change_this", "replace_me",
 		"replace-me", "replaceme", "placeholder", "example", "your_", "your-", "yourpassword", "yoursecret",
 		"yourtoken", "redacted", "dummy", "fixme", "insert_", "insert-", "fake", "changethis", "pleasechange"}
@@ -551,7 +557,7 @@ func IsPlaceholder(v string) bool {
 		return true
 	}
 	l := strings.ToLower(t)
-	if placeholderExact[l] || strings.Contains(l, "...") || strings.Contains(l, "…") {
+	if placeholderExact[l] || publishedValues[t] || strings.Contains(l, "...") || strings.Contains(l, "…") {
 		return true
 	}
 	// Placeholders are often leet-spelt to pass password rules: Ple4seCh4ngeMe, s3cr3t.
