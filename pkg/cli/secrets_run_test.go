@@ -107,3 +107,18 @@ func findingMessages(t *testing.T, transcript string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// TestDefaultServiceAccountFixCLI: the default ServiceAccount's fix is unsafe (pods of the
+// account that call the API lose their token): --diff leaves it out and says why, and
+// --unsafe-fixes adds the field.
+func TestDefaultServiceAccountFixCLI(t *testing.T) {
+	testtree.Enter(t, map[string]string{"sa.yaml": "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: default\n  namespace: shop\n"})
+	out, _ := run(t, "", "lint", "sa.yaml", "--enable", "default-service-account-automount", "--diff")
+	if strings.Contains(out, "+automountServiceAccountToken") || !strings.Contains(out, "unsafe; use --unsafe-fixes") {
+		t.Errorf("--diff:\n%s", out)
+	}
+	out, _ = run(t, "", "lint", "sa.yaml", "--enable", "default-service-account-automount", "--diff", "--unsafe-fixes")
+	if !strings.Contains(out, "   namespace: shop\n+automountServiceAccountToken: false\n") {
+		t.Errorf("--diff --unsafe-fixes:\n%s", out)
+	}
+}
