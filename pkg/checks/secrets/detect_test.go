@@ -329,3 +329,19 @@ func TestDescribeAll(t *testing.T) {
 		t.Errorf("describeAll = %q, want %q", got, want)
 	}
 }
+
+// FuzzScan: no input makes Scan panic, and no description of what it finds prints the
+// secret.
+func FuzzScan(f *testing.F) {
+	for _, s := range []string{awsKeyID, stripeLive, azureConn, gcpKeyFile("service_account", pemBody), privateKey, jwt,
+		"passwd: compat\n", "AZURE_BATCH_KEY=" + azureKey, "-----BEGIN PRIVATE KEY-----", `"private_key": "-----BEGIN PRIVATE KEY-----"`} {
+		f.Add("config", s)
+	}
+	f.Fuzz(func(t *testing.T, key, text string) {
+		for _, d := range Scan(key, text) {
+			if len(d.Secret) > 12 && strings.Contains(d.Describe(), d.Secret) {
+				t.Errorf("Describe leaks %q", d.Secret)
+			}
+		}
+	})
+}
