@@ -247,6 +247,37 @@ func TestServiceAccountTokenAutomountDetails(t *testing.T) {
 	}
 }
 
+// TestDefaultServiceAccountAutomount: a committed "default" ServiceAccount must set
+// automountServiceAccountToken: false (CIS 5.1.5); other accounts, and a default account
+// that sets it, are not this check's.
+func TestDefaultServiceAccountAutomount(t *testing.T) {
+	sa := func(meta, extra string) string {
+		return "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n" + meta + extra
+	}
+	checktest.RunCases(t, "default-service-account-automount", []checktest.Case{
+		{Name: "unset", Src: sa("  name: default\n  namespace: shop\n", ""),
+			Want: []string{"default-service-account-automount@1:1 automountServiceAccountToken"}},
+		{Name: "true", Src: sa("  name: default\n", "automountServiceAccountToken: true\n"),
+			Want: []string{"default-service-account-automount@5:31 automountServiceAccountToken"}},
+		{Name: "false", Src: sa("  name: default\n", "automountServiceAccountToken: false\n")},
+		{Name: "another account", Src: sa("  name: web\n", "")},
+		{Name: "not a core ServiceAccount", Src: "apiVersion: example.com/v1\nkind: ServiceAccount\nmetadata:\n  name: default\n"},
+		{Name: "pods of the default account are the pod check's", Src: deployment("web", "", "")},
+	})
+	fs := checktest.Run(t, sa("  name: default\n  namespace: shop\n", ""), "default-service-account-automount")
+	if len(fs) != 1 {
+		t.Fatalf("got %v", checktest.Short(fs))
+	}
+	f := fs[0]
+	if f.Severity != finding.Low || !strings.Contains(f.Message, `namespace "shop"`) {
+		t.Errorf("finding: %+v", f)
+	}
+	if f.Fix == nil || f.Fix.Safe || len(f.Fix.Changes) != 1 || f.Fix.Changes[0].Value != false ||
+		f.Fix.Changes[0].Path.String() != "automountServiceAccountToken" {
+		t.Errorf("fix: %+v", f.Fix)
+	}
+}
+
 // TestHardened: a workload written the recommended way gets no finding from any check of
 // the category.
 func TestHardened(t *testing.T) {

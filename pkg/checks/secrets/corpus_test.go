@@ -22,8 +22,8 @@ func secretChecks(t testing.TB) []*check.Check {
 			out = append(out, c)
 		}
 	}
-	if len(out) != 5 {
-		t.Fatalf("want 5 checks in category %q, got %d", category, len(out))
+	if len(out) != 6 {
+		t.Fatalf("want 6 checks in category %q, got %d", category, len(out))
 	}
 	return out
 }

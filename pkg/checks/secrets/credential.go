@@ -36,11 +36,12 @@ var credentialInValue = &check.Check{
 by kubectl describe, copied into logs and dashboards, readable by every role that can list
 them, and committed in plain text. A credential in one of them is leaked to everyone who
 can read the repository or the namespace. Detected formats: AWS access key IDs and secret
-keys, GitHub, GitLab and Slack tokens, Slack webhook URLs, PEM private keys, JWTs,
-connection strings with a password, passwords under password-like keys, and random-looking
-values under secret-like keys (--token=..., "clientSecret": ..., db.password=...).
-Placeholders, templates (${VAR}, {{ }}), SOPS ciphertext and secret-manager references are
-not reported.`,
+keys, Stripe live keys, GitHub, GitLab and Slack tokens, Slack webhook URLs, GCP service
+account key files, Azure storage account keys, PEM private keys, JWTs, connection strings
+with a password, passwords under password-like keys, and random-looking values under
+secret-like keys (--token=..., "clientSecret": ..., db.password=..., AZURE_BATCH_KEY=...).
+Placeholders, templates (${VAR}, {{ }}), SOPS ciphertext, secret-manager references and
+configuration keywords under password-like keys (passwd: compat) are not reported.`,
 		Bad: `apiVersion: v1
 kind: ConfigMap
 metadata:
@@ -119,7 +120,7 @@ func scanCommand(p *check.Pass, o *manifest.Object, c workload.Container, keys [
 		if len(ds) == 0 && i > 0 {
 			if prev, ok := fieldpath.Str(items[i-1]); ok && strings.HasPrefix(prev, "-") && !strings.ContainsAny(prev, "= ") &&
 				!strings.HasPrefix(s, "-") {
-				if d, ok := keyed(strings.TrimLeft(prev, "-"), s); ok {
+				if d, ok := keyed(strings.TrimLeft(prev, "-"), s, false); ok {
 					ds = []Detection{d}
 				}
 			}

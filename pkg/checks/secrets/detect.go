@@ -46,9 +46,10 @@ type textPattern struct {
 	re     func() *regexp.Regexp // group 1, when present, is the secret
 	prefix func(m string) string
 	strong bool
-	// verify rejects a syntactic match that is not a credential (a JWT-shaped string whose
-	// header is not JSON, a connection string whose password is a placeholder).
-	verify func(m string) bool
+	// verify rejects a syntactic match m in text s that is not a credential (a JWT-shaped
+	// string whose header is not JSON, a connection string whose password is a
+	// placeholder, a private key outside a service account key file).
+	verify func(s, m string) bool
 	// hints are literals every match contains; text without any of them skips the regular
 	// expression, which is most of the cost on large ConfigMaps.
 	hints []string
@@ -70,20 +71,55 @@ func lazyRegexp(pattern string) func() *regexp.Regexp {
 	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(pattern) })
 }
 
+// textPatterns follow the public rule lists of gitleaks, trufflehog and detect-secrets
+// for each provider's format. Order matters where two formats overlap: the more specific
+// one (a GCP service account key) comes first and the generic one found inside it (the
+// PEM private key) is dropped.
 var textPatterns = []textPattern{
-	{format: "AWS access key ID", hints: []string{"AKIA", "ASIA"}, re: lazyRegexp(`\b((?:AKIA|ASIA)[A-Z2-7]{16})\b`), prefix: fixedPrefix(4), strong: true},
+	// Access key IDs of long-term (AKIA), temporary (ASIA), Bedrock API (ABIA) and
+	// Amazon Connect/CodeCatalyst (ACCA) keys, and the old A3T form, as gitleaks defines
+	// them. AGPA, AIDA, AROA, AIPA, ANPA and ANVA, which older lists include, are unique
+	// IDs of groups, users, roles and policies: identifiers, not credentials.
+	{format: "AWS access key ID", hints: []string{"AKIA", "ASIA", "ABIA", "ACCA", "A3T"},
+		re: lazyRegexp(`\b((?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16})\b`), prefix: fixedPrefix(4), strong: true},
 	{format: "GitHub token", hints: []string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_"}, re: lazyRegexp(`\b(gh[pousr]_[A-Za-z0-9]{36,251})\b`), prefix: fixedPrefix(4), strong: true},
 	{format: "GitHub fine-grained token", hints: []string{"github_pat_"}, re: lazyRegexp(`\b(github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59,})\b`), prefix: fixedPrefix(11), strong: true},
 	{format: "GitLab personal access token", hints: []string{"glpat-"}, re: lazyRegexp(`\b(glpat-[A-Za-z0-9_-]{20,})`), prefix: fixedPrefix(6), strong: true},
-	{format: "Slack token", hints: []string{"xox"}, re: lazyRegexp(`\b(xox[abposr]-[0-9]+-[A-Za-z0-9-]{8,})`), prefix: fixedPrefix(5), strong: true},
+	// Bot (xoxb), user (xoxp), workspace app (xoxa), refresh (xoxr, xoxe), legacy (xoxo,
+	// xoxs) tokens: every real one has numeric IDs after the prefix, which keeps
+	// "xoxb-your-token" out.
+	{format: "Slack token", hints: []string{"xox"}, re: lazyRegexp(`\b(xox[abposre]-[0-9]+-[A-Za-z0-9-]{8,})`), prefix: fixedPrefix(5), strong: true},
 	{format: "Slack app token", hints: []string{"xapp-"}, re: lazyRegexp(`\b(xapp-[0-9]+-[A-Za-z0-9-]{10,})`), prefix: fixedPrefix(5), strong: true},
 	{format: "Slack webhook URL", hints: []string{"hooks.slack.com/services/"}, re: lazyRegexp(`(https://hooks\.slack\.com/services/T[A-Za-z0-9_]+/B[A-Za-z0-9_]+/[A-Za-z0-9_]{8,})`),
 		prefix: func(string) string { return "https://hooks.slack.com/services/" }, strong: true},
+	// Live secret (sk_live_) and restricted (rk_live_) keys; test-mode keys move no money
+	// and are left to the generic rules.
+	{format: "Stripe live API key", hints: []string{"sk_live_", "rk_live_"}, re: lazyRegexp(`\b([sr]k_live_[A-Za-z0-9]{20,247})\b`), prefix: fixedPrefix(8), strong: true},
+	// The private_key member of a service account key file (type service_account), the
+	// JSON that gcloud iam service-accounts keys create writes.
+	{format: "GCP service account key", hints: []string{"service_account"},
+		re:     lazyRegexp(`"private_key"\s*:\s*"(-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----[^"]*)"`),
+		prefix: pemPrefix, strong: true, verify: gcpServiceAccount},
+	// A storage account key is 64 random bytes: 86 base64 characters and "==".
+	{format: "Azure storage account key", hints: []string{"AccountKey="}, re: lazyRegexp(`AccountKey=([A-Za-z0-9+/]{86}==)`),
+		prefix: func(string) string { return "" }, strong: true},
 	{format: "private key", hints: []string{"PRIVATE KEY"}, re: lazyRegexp(`(-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?:[^-]|-[^-])*)`),
-		prefix: func(m string) string { return m[:strings.Index(m[5:], "-----")+10] }, strong: true, verify: pemHasBody},
-	{format: "JWT", hints: []string{"eyJ"}, re: lazyRegexp(`\b(eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]*)`), prefix: fixedPrefix(3), strong: true, verify: jwtHeader},
+		prefix: pemPrefix, strong: true, verify: func(_, m string) bool { return pemHasBody(m) }},
+	{format: "JWT", hints: []string{"eyJ"}, re: lazyRegexp(`\b(eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]*)`), prefix: fixedPrefix(3), strong: true,
+		verify: func(_, m string) bool { return jwtHeader(m) }},
 	{format: "connection string with a password", hints: []string{"://"}, re: lazyRegexp(`\b([A-Za-z][A-Za-z0-9+.-]{1,30}://[^\s:/@'"]*:[^\s/@'"]+@[^\s/'"@]+)`),
-		prefix: func(m string) string { return m[:strings.Index(m, "://")+3] }, verify: connPassword},
+		prefix: func(m string) string { return m[:strings.Index(m, "://")+3] }, verify: func(_, m string) bool { return connPassword(m) }},
+}
+
+// pemPrefix is the BEGIN line of a PEM block, which names the kind of key.
+func pemPrefix(m string) string { return m[:strings.Index(m[5:], "-----")+10] }
+
+var gcpTypeRE = lazyRegexp(`"type"\s*:\s*"service_account"`)
+
+// gcpServiceAccount requires the key file's "type" member beside the private key and a
+// real key body (JSON escapes the key's newlines as \n).
+func gcpServiceAccount(s, m string) bool {
+	return gcpTypeRE().MatchString(s) && pemHasBody(strings.ReplaceAll(m, `\n`, "\n"))
 }
 
 // pemHasBody keeps real key blocks and drops documentation stubs such as
@@ -146,13 +182,21 @@ func FindInText(s string) []Detection {
 		if !containsAny(s, p.hints) {
 			continue
 		}
+	matches:
 		for _, sm := range p.re().FindAllStringSubmatch(s, 16) {
 			m := sm[1]
-			if p.verify != nil && !p.verify(m) {
+			if p.verify != nil && !p.verify(s, m) {
 				continue
 			}
 			if p.strong && (IsPlaceholder(m) || entropy(strings.TrimPrefix(m, p.prefix(m))) < 3) {
 				continue
+			}
+			// The key of a service account file is also a PEM private key: it is
+			// reported once, by its more specific format.
+			for _, o := range out {
+				if overlaps(o.Secret, m) {
+					continue matches
+				}
 			}
 			out = append(out, Detection{Format: p.format, Secret: m, Prefix: p.prefix(m), Strong: p.strong})
 			break
@@ -167,8 +211,8 @@ func FindInText(s string) []Detection {
 // --flag=value and NAME=value words) judged by their own keys. Each secret is reported once.
 func Scan(key, text string) []Detection {
 	out := FindInText(text)
-	add := func(k, v string) {
-		d, ok := keyed(k, v)
+	add := func(k, v string, embedded bool) {
+		d, ok := keyed(k, v, embedded)
 		if !ok {
 			return
 		}
@@ -180,7 +224,7 @@ func Scan(key, text string) []Detection {
 		out = append(out, d)
 	}
 	if key != "" {
-		add(key, text)
+		add(key, text, false)
 	}
 	pairs(text, add)
 	return out
@@ -197,18 +241,27 @@ func overlaps(a, b string) bool {
 }
 
 // keyed judges value by the key it is written under: an AWS secret key, a password, or a
-// random-looking token under a secret-like name.
-func keyed(key, value string) (Detection, bool) {
+// random-looking token under a secret-like name. Values made of configuration keywords
+// ("passwd: compat", "passwd: files systemd") never are. embedded says the pair was read
+// inside a larger text (a line of a configuration file, a JSON member, a word of a shell
+// command): there a bare one-word key such as nsswitch's "passwd" is as often a setting's
+// name as a password's, so under it a value of plain lower-case words is a setting, not a
+// password. A qualified name (LDAP_ADMIN_PASSWORD, spring.datasource.password) or a name
+// of its own (an env var, a ConfigMap key, a flag followed by its argument) names one
+// credential: there even "admin" is a password, a weak one.
+func keyed(key, value string, embedded bool) (Detection, bool) {
 	value = strings.TrimSpace(value)
 	kind := ClassifyName(key)
-	if kind == nameOther || IsPlaceholder(value) || isTrivial(value) || looksLikeLocation(value) {
+	if kind == nameOther || IsPlaceholder(value) || isTrivial(value) || looksLikeLocation(value) || configKeywords(value) {
 		return Detection{}, false
 	}
 	tok := stripScheme(value)
 	switch {
 	case kind == nameAWSSecret && awsSecretRE().MatchString(tok):
-		return Detection{Format: "AWS secret access key", Secret: tok}, true
-	case kind == namePassword && !strings.ContainsAny(value, "\n"):
+		return Detection{Format: "AWS secret access key", Secret: tok, Strong: true}, true
+	case azureKeyRE().MatchString(tok) && containsFold(key, "storage"):
+		return Detection{Format: "Azure storage account key", Secret: tok, Strong: true}, true
+	case kind == namePassword && !strings.ContainsAny(value, "\n") && !(embedded && plainWords(value) && len(splitWords(key)) == 1):
 		return Detection{Format: "password", Secret: value}, true
 	case HighEntropy(tok):
 		return Detection{Format: "high-entropy secret", Secret: tok}, true
@@ -216,12 +269,69 @@ func keyed(key, value string) (Detection, bool) {
 	return Detection{}, false
 }
 
+var azureKeyRE = lazyRegexp(`^[A-Za-z0-9+/]{86}==$`)
+
+// configKeywordSet are values that select a mechanism rather than being a secret, under
+// keys that look like credentials: nsswitch sources (passwd: compat), PAM control flags,
+// password hashing and authentication methods (pg_hba, SASL, HTTP), and the words that
+// say a secret is generated or read from somewhere else.
+var configKeywordSet = map[string]bool{
+	// nsswitch.conf sources
+	"compat": true, "files": true, "dns": true, "nis": true, "nisplus": true, "ldap": true, "sss": true,
+	"systemd": true, "myhostname": true, "mymachines": true, "resolve": true, "db": true, "hesiod": true,
+	"winbind": true, "wins": true, "mdns": true, "mdns4": true, "mdns4_minimal": true, "mdns_minimal": true,
+	"altfiles": true, "cache": true,
+	// PAM control flags
+	"requisite": true, "sufficient": true, "include": true, "substack": true,
+	// hashing and authentication methods
+	"md5": true, "sha1": true, "sha256": true, "sha512": true, "bcrypt": true, "scrypt": true, "argon2": true,
+	"argon2id": true, "pbkdf2": true, "crypt": true, "yescrypt": true, "plain": true, "plaintext": true,
+	"cleartext": true, "trust": true, "reject": true, "peer": true, "ident": true, "scram-sha-256": true,
+	"scram-sha-512": true, "gss": true, "sspi": true, "pam": true, "radius": true, "cert": true, "kerberos": true,
+	"ntlm": true, "digest": true, "basic": true, "bearer": true, "oauth": true, "oauth2": true, "oidc": true,
+	"saml": true, "jwt": true, "mtls": true, "tls": true, "anonymous": true, "internal": true, "external": true,
+	"builtin": true, "local": true,
+	// where the secret comes from
+	"env": true, "file": true, "stdin": true, "prompt": true, "random": true, "generate": true,
+	"generated": true, "inherit": true, "keyring": true, "static": true, "dynamic": true,
+}
+
+// configKeywords reports a value made only of configuration keywords ("files systemd").
+func configKeywords(v string) bool {
+	fs := strings.Fields(strings.ToLower(v))
+	for _, f := range fs {
+		if !configKeywordSet[f] {
+			return false
+		}
+	}
+	return len(fs) > 0
+}
+
+// plainWords reports a value made of lower-case words of letters only ("compat", "files
+// dns", "admin"): no digit, symbol or case mix, so too little entropy for the value to be
+// anything but a setting's word.
+func plainWords(v string) bool {
+	fs := strings.Fields(v)
+	for _, f := range fs {
+		if len(f) > 16 || strings.TrimLeft(f, "abcdefghijklmnopqrstuvwxyz") != "" {
+			return false
+		}
+	}
+	return len(fs) > 0
+}
+
 // NamedSecret reports a literal value under a name that says it is a credential, whatever
 // the value looks like: for environment variables, where the name is the contract.
 func NamedSecret(name, value string) bool {
 	value = strings.TrimSpace(value)
-	return ClassifyName(name) != nameOther && !IsPlaceholder(value) && !isTrivial(value) &&
-		!looksLikeLocation(value) && !authMode(name, value)
+	switch ClassifyName(name) {
+	case nameOther, nameMaybeSecret:
+		// A name with a secret word somewhere else (AZURE_BATCH_KEY) says less: its value
+		// is judged by its format or entropy (Scan), not reported for being there.
+		return false
+	}
+	return !IsPlaceholder(value) && !isTrivial(value) && !looksLikeLocation(value) &&
+		!configKeywords(value) && !authMode(name, value)
 }
 
 // authMode: AUTH=basic, AUTH=oauth2 name a mechanism, not a credential.
@@ -252,23 +362,12 @@ func containsAny(s string, subs []string) bool {
 }
 
 // nameStems are lower-case fragments one of which every secret-like name contains (see
-// secretWords); "key" counts only beside one of keyStems (API_KEY, privateKey).
-var (
-	nameStems = []string{"pass", "pwd", "token", "secret", "cred", "auth"}
-	keyStems  = []string{"api", "private", "access", "encryption", "signing", "master", "hmac", "license", "session", "client"}
-)
+// secretWords and anywhereWords).
+var nameStems = []string{"pass", "pwd", "token", "secret", "cred", "auth", "key", "private"}
 
 // mayNameSecret is a cheap superset test for a secret-like name anywhere in line.
 func mayNameSecret(line string) bool {
 	for _, st := range nameStems {
-		if containsFold(line, st) {
-			return true
-		}
-	}
-	if !containsFold(line, "key") {
-		return false
-	}
-	for _, st := range keyStems {
 		if containsFold(line, st) {
 			return true
 		}
@@ -299,7 +398,7 @@ func containsFold(s, sub string) bool {
 }
 
 // pairs calls fn for every key/value pair written inside text.
-func pairs(text string, fn func(k, v string)) {
+func pairs(text string, fn func(k, v string, embedded bool)) {
 	if len(text) < 4 {
 		return
 	}
@@ -310,13 +409,13 @@ func pairs(text string, fn func(k, v string)) {
 			continue
 		}
 		for _, m := range jsonPairRE().FindAllStringSubmatch(line, -1) {
-			fn(m[1], m[2])
+			fn(m[1], m[2], true)
 		}
 		for _, m := range headerRE().FindAllStringSubmatch(line, 16) {
-			fn(m[1], m[2])
+			fn(m[1], m[2], true)
 		}
 		if m := linePairRE().FindStringSubmatch(line); m != nil {
-			fn(m[1], lineValue(m[2]))
+			fn(m[1], lineValue(m[2]), true)
 		}
 		fields := strings.Fields(line)
 		for i, f := range fields {
@@ -332,7 +431,7 @@ func pairs(text string, fn func(k, v string)) {
 				}
 			}
 			if eq && envNameRE().MatchString(name) {
-				fn(name, val)
+				fn(name, val, true)
 			}
 		}
 	}
@@ -430,6 +529,12 @@ var (
 		"value": true, "foo": true, "bar": true, "foobar": true, "secretvalue": true, "mysecret": true,
 		"mypassword": true, "my-secret": true, "my-password": true, "<nil>": true, "~": true,
 	}
+	// publishedValues are credentials their vendor publishes for local emulators, which
+	// every user of the emulator shares: the Azure storage emulator's (Azurite's) account
+	// key. (AWS's documented examples say EXAMPLE, which placeholderParts catches.)
+	publishedValues = map[string]bool{
+		"Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==": true,
+	}
 	placeholderParts = []string{"changeme", "change_me", "change-me", "changethis", "change_this", "replace_me",
 		"replace-me", "replaceme", "placeholder", "example", "your_", "your-", "yourpassword", "yoursecret",
 		"yourtoken", "redacted", "dummy", "fixme", "insert_", "insert-", "fake", "changethis", "pleasechange"}
@@ -452,7 +557,7 @@ func IsPlaceholder(v string) bool {
 		return true
 	}
 	l := strings.ToLower(t)
-	if placeholderExact[l] || strings.Contains(l, "...") || strings.Contains(l, "…") {
+	if placeholderExact[l] || publishedValues[t] || strings.Contains(l, "...") || strings.Contains(l, "…") {
 		return true
 	}
 	// Placeholders are often leet-spelt to pass password rules: Ple4seCh4ngeMe, s3cr3t.
@@ -553,6 +658,10 @@ const (
 	nameSecret             // token, API key, client secret, ...
 	namePassword           // a password: even a short, memorable value is a credential
 	nameAWSSecret          // AWS secret access key
+	// nameMaybeSecret has a secret word that does not end the name (AZURE_BATCH_KEY,
+	// OCI_CLI_KEY_CONTENT, CACHE_KEY): only a value with a credential's format or
+	// entropy is reported.
+	nameMaybeSecret
 )
 
 // secretWords are the last words of names whose values are credentials.
@@ -572,16 +681,44 @@ var keyQualifiers = map[string]bool{
 }
 
 // notSecretWords anywhere in a name make it describe a secret rather than hold one:
-// checksum/secret annotations, PASSWORD_HASH.
+// checksum/secret annotations, PASSWORD_HASH, and the public half of a key pair.
 var notSecretWords = map[string]bool{
 	"CHECKSUM": true, "HASH": true, "DIGEST": true, "SHA": true, "SHA1": true, "SHA256": true,
-	"FINGERPRINT": true, "MD5": true,
+	"FINGERPRINT": true, "MD5": true, "PUBLIC": true, "PUB": true, "PUBLICKEY": true,
+}
+
+// anywhereWords are the words that make a name a possible credential wherever they stand
+// in it (AZURE_BATCH_KEY, OCI_CLI_KEY_CONTENT, SECRET_VALUE), unless the name ends in one
+// of referenceWords.
+var anywhereWords = map[string]bool{
+	"KEY": true, "KEYS": true, "SECRET": true, "SECRETS": true, "TOKEN": true, "TOKENS": true,
+	"PASSWORD": true, "PASSWD": true, "PWD": true, "PASS": true, "PASSPHRASE": true, "CREDENTIAL": true,
+	"CREDENTIALS": true, "CREDS": true, "PRIVATE": true, "AUTH": true, "APIKEY": true, "ACCESSKEY": true,
+	"SECRETKEY": true, "PRIVATEKEY": true,
+}
+
+// referenceWords end names that say where a secret is or what it is like, not what it is:
+// KEY_FILE, TOKEN_PATH, SECRET_NAME, TOKEN_URL, KEY_ID, TOKEN_TTL, KEY_ALGORITHM.
+var referenceWords = map[string]bool{
+	"FILE": true, "FILES": true, "FILENAME": true, "PATH": true, "PATHS": true, "DIR": true, "NAME": true,
+	"NAMES": true, "URL": true, "URI": true, "ENDPOINT": true, "HOST": true, "ID": true, "IDS": true,
+	"REF": true, "TTL": true, "EXPIRY": true, "EXPIRES": true, "EXPIRATION": true, "TIMEOUT": true,
+	"LENGTH": true, "LEN": true, "SIZE": true, "BITS": true, "TYPE": true, "ALGORITHM": true, "ALG": true,
+	"MODE": true, "METHOD": true, "ENABLED": true, "ENABLE": true, "DISABLED": true, "VERSION": true,
+	"FORMAT": true, "HEADER": true, "PREFIX": true, "FIELD": true, "PARAM": true, "LOCATION": true,
+	"MOUNT": true, "VOLUME": true, "REGION": true, "COUNT": true, "POLICY": true, "ROLE": true, "USER": true,
+	"USERNAME": true, "LOGIN": true, "ISSUER": true, "AUDIENCE": true, "SCOPE": true, "SCOPES": true,
+	"PROVIDER": true, "KIND": true, "STORE": true, "NAMESPACE": true, "LABEL": true, "SELECTOR": true,
+	"DURATION": true, "INTERVAL": true, "PERIOD": true, "ROTATION": true, "CERT": true, "CERTIFICATE": true,
+	"CRT": true, "REGEX": true, "PATTERN": true, "SOURCE": true, "PORT": true,
 }
 
 // ClassifyName says whether a name (env var, ConfigMap key, flag, annotation key) holds a
 // credential. The name is split into words on _ - . / and camelCase, and its last word
 // decides: DB_PASSWORD and clientSecret are secrets; PASSWORD_FILE, TOKEN_PATH,
-// SECRET_NAME and TOKEN_URL are references to one.
+// SECRET_NAME and TOKEN_URL are references to one. A secret word elsewhere in a name that
+// does not end in a reference word (AZURE_BATCH_KEY, OCI_CLI_KEY_CONTENT) makes it
+// nameMaybeSecret, whose value must show it is a credential.
 func ClassifyName(name string) nameKind {
 	words := splitWords(name)
 	for i := len(words) - 1; i >= 0; i-- {
@@ -613,7 +750,18 @@ func ClassifyName(name string) nameKind {
 		}
 		return nameSecret
 	}
-	return secretWords[last]
+	if k := secretWords[last]; k != nameOther {
+		return k
+	}
+	if referenceWords[last] {
+		return nameOther
+	}
+	for _, w := range words {
+		if anywhereWords[w] {
+			return nameMaybeSecret
+		}
+	}
+	return nameOther
 }
 
 func contains(ws []string, w string) bool {

@@ -20,7 +20,22 @@ const (
 	randomToken  = "vAmwufUxbvJDCTbyvHNsG9eh"
 	pemBody      = "DnkHIfxIq2HZt/PlJhx2jIclHkCiHp6bR1IqfEouHgxzNNAL5wIScGebcy8F5n3/\nYNBDRzrZSgqbjG3uhkWKFLf6xuI5aHUQPFeNBTxaQWk8JzFalHlsZfYcMMDktXP/\ntKsf2rcDkdfrUnW5gcF+Ha6ili8GjHEAD6/Wj9KfzjsQGMrb9h+ImB+LK777pzNk\n"
 	privateKey   = "-----BEGIN RSA PRIVATE KEY-----\n" + pemBody + "-----END RSA PRIVATE KEY-----\n"
+	awsSessionID = "ASIAQFXLLYK3W5GFFVEV"
+	stripeLive   = "sk_live_aqEZ132lcpGE202nMx7Lg531"
+	stripeRK     = "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"
+	azureKey     = "qSfMfdEXfJbcxxT13ir3/+/jWfi31L3oUQq779/vS9r3+eE05ujEu7uBrE6VXm1ph8t3Vq8bR5G0FzQmVYt0Nw=="
+	azureConn    = "DefaultEndpointsProtocol=https;AccountName=billing;AccountKey=" + azureKey + ";EndpointSuffix=core.windows.net"
+	// azuriteKey is the storage emulator's key, published in Microsoft's documentation.
+	azuriteKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 )
+
+// gcpKeyFile renders a service account key file of the given type, with the key's
+// newlines escaped as in the JSON gcloud writes.
+func gcpKeyFile(typ, body string) string {
+	return `{"type": "` + typ + `", "project_id": "billing-prod", "private_key_id": "1f3c9b1c5d0e4a2f9e8d7c6b5a4f3e2d1c0b9a8f",
+  "private_key": "-----BEGIN PRIVATE KEY-----\n` + strings.ReplaceAll(body, "\n", `\n`) + `-----END PRIVATE KEY-----\n",
+  "client_email": "billing@billing-prod.iam.gserviceaccount.com", "client_id": "104861230947712345678"}`
+}
 
 func formats(ds []Detection) string {
 	var out []string
@@ -39,9 +54,29 @@ func TestScanFormats(t *testing.T) {
 		{"aws key id: AWS's documented example", "", "AKIAIOSFODNN7EXAMPLE", ""},
 		{"aws key id: lower case", "", strings.ToLower(awsKeyID), ""},
 		{"aws key id: too short", "", "AKIAUJZDEGXDNCF3", ""},
+		{"aws temporary key id", "", "AWS_ACCESS_KEY_ID=" + awsSessionID, "AWS access key ID"},
+		{"aws key id: old A3T form", "", "A3TXUJZDEGXDNCF32EPF", "AWS access key ID"},
+		{"aws key id: inside a longer word", "", "XAKIAUJZDEGXDNCF32EPF", ""},
+		{"aws role unique id is no credential", "", "AROA5DYT9A14P5SQKJ7M", ""},
+		{"aws user unique id is no credential", "", "AIDA5DYT9A14P5SQKJ7M", ""},
 		{"aws secret key by key", "AWS_SECRET_ACCESS_KEY", awsSecretKey, "AWS secret access key"},
 		{"aws secret key in a credentials file", "credentials", "[default]\naws_access_key_id = " + awsKeyID + "\naws_secret_access_key = " + awsSecretKey + "\n", "AWS access key ID, AWS secret access key"},
 		{"aws-secret-shaped value under another key", "RELEASE_NOTES_URL", awsSecretKey, ""},
+		{"aws secret key: AWS's documented example", "AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", ""},
+		{"stripe live secret key", "", "stripe.apiKey=" + stripeLive, "Stripe live API key"},
+		{"stripe restricted key", "", stripeRK, "Stripe live API key"},
+		{"stripe: test-mode key", "", "sk_test_aqEZ132lcpGE202nMx7Lg531", ""},
+		{"stripe: masked", "", "sk_live_xxxxxxxxxxxxxxxxxxxxxxxx", ""},
+		{"stripe: elided", "", "sk_live_...", ""},
+		{"stripe: too short", "", "sk_live_aqEZ132l", ""},
+		{"gcp service account key", "key.json", gcpKeyFile("service_account", pemBody), "GCP service account key"},
+		{"gcp: not a service account file", "key.json", gcpKeyFile("authorized_user", pemBody), "private key"},
+		{"gcp: documentation stub", "key.json", gcpKeyFile("service_account", "..."), ""},
+		{"azure storage connection string", "", azureConn, "Azure storage account key"},
+		{"azure storage key under an azure name", "AZURE_STORAGE_KEY", azureKey, "Azure storage account key"},
+		{"azure: the storage emulator's published key", "", "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=" + azuriteKey, ""},
+		{"azure: too short for the format, random under a key name", "", "AccountKey=" + azureKey[4:], "high-entropy secret"},
+		{"azure: placeholder", "", "DefaultEndpointsProtocol=https;AccountName=x;AccountKey=<storage-key>", ""},
 		{"github token", "", "token " + githubToken, "GitHub token"},
 		{"github fine-grained token", "", githubPAT, "GitHub fine-grained token"},
 		{"github: unknown prefix", "", "ghx_JBd0Kh8oOOL8dKLzdocJ2isAjIhKtJ0RlgLK", ""},
@@ -53,6 +88,9 @@ func TestScanFormats(t *testing.T) {
 		{"slack app token", "", slackApp, "Slack app token"},
 		{"slack webhook", "", "url: " + slackHook, "Slack webhook URL"},
 		{"slack: prefix only", "", "xoxb-", ""},
+		{"slack: placeholder word", "", "SLACK_TOKEN=xoxb-your-token-goes-here", ""},
+		{"slack user token", "", "xoxp-70342366712-7684268465632-7684268465633-3b2f0c6a9e51d7a4c8f2b6e0d9a7c5e1", "Slack token"},
+		{"slack refresh token", "", "xoxr-1-70342366712-fljoQoaF1LlqsajAIxNKu8iS", "Slack token"},
 		{"slack webhook: no token", "", "https://hooks.slack.com/services/", ""},
 		{"private key", "", privateKey, "private key"},
 		{"private key: documentation stub", "", "-----BEGIN PRIVATE KEY-----\n...\n-----END PRIVATE KEY-----", ""},
@@ -132,8 +170,16 @@ func TestClassifyName(t *testing.T) {
 		"CREDENTIALS": nameSecret, "BASIC_AUTH": nameSecret, "MINIO_ACCESS_KEY": nameSecret,
 		"AWS_SECRET_ACCESS_KEY": nameAWSSecret, "secretAccessKey": nameAWSSecret, "aws_secret_key": nameAWSSecret,
 		"PASSWORD_FILE": nameOther, "TOKEN_PATH": nameOther, "SECRET_NAME": nameOther, "TOKEN_URL": nameOther,
-		"AWS_ACCESS_KEY_ID": nameOther, "OAUTH_CLIENT_ID": nameOther, "CACHE_KEY": nameOther, "PASSWORD_HASH": nameOther,
+		"AWS_ACCESS_KEY_ID": nameOther, "OAUTH_CLIENT_ID": nameOther, "PASSWORD_HASH": nameOther,
 		"checksum/secret": nameOther, "TOKEN_TTL": nameOther, "BYPASS": nameOther, "": nameOther, "_1": nameOther,
+		// A secret word that does not end the name: the value decides.
+		"AZURE_BATCH_KEY": nameMaybeSecret, "OCI_CLI_KEY_CONTENT": nameMaybeSecret, "CACHE_KEY": nameMaybeSecret,
+		"SECRET_VALUE": nameMaybeSecret, "tokenValue": nameMaybeSecret, "PRIVATE_KEY_CONTENT": nameMaybeSecret,
+		"AccountKey": nameMaybeSecret, "PAGERDUTY_ROUTING_KEY": nameMaybeSecret,
+		// ... unless the name ends in a reference word, or is about the public half.
+		"OCI_CLI_KEY_FILE": nameOther, "SIGNING_KEY_PATH": nameOther, "KEY_ID": nameOther, "TOKEN_AUDIENCE": nameOther,
+		"AZURE_KEY_VAULT_NAME": nameOther, "SECRET_STORE_URL": nameOther, "JWT_PUBLIC_KEY": nameOther,
+		"KEY_ALGORITHM": nameOther, "AUTH_METHOD": nameOther, "KEYCLOAK_REALM": nameOther,
 	}
 	for name, want := range cases {
 		if got := ClassifyName(name); got != want {
@@ -165,6 +211,97 @@ func TestNamedSecret(t *testing.T) {
 	}
 }
 
+// TestNameAnywhere: a secret word anywhere in a name (AZURE_BATCH_KEY,
+// OCI_CLI_KEY_CONTENT) makes a random-looking value a credential, as API_KEY always did;
+// the same name with an ordinary value, a reference-word ending, a path, a URL without
+// userinfo or a reference to another variable is not reported.
+func TestNameAnywhere(t *testing.T) {
+	cases := []struct {
+		name, value, want string
+	}{
+		{"AZURE_BATCH_KEY", azureKey, "high-entropy secret"},
+		{"OCI_CLI_KEY_CONTENT", randomToken, "high-entropy secret"},
+		{"OCI_CLI_KEY_CONTENT", privateKey, "private key"},
+		{"STRIPE_KEY_LIVE", randomToken, "high-entropy secret"},
+		{"PAGERDUTY_ROUTING_KEY", "9f86d081884c7d659a2feaa0c55ad015", "high-entropy secret"},
+		{"SECRET_VALUE", randomToken, "high-entropy secret"},
+		{"AZURE_STORAGE_ACCESS_KEY", azureKey, "Azure storage account key"},
+		{"API_KEY", randomToken, "high-entropy secret"},
+		// Not credentials.
+		{"AZURE_BATCH_KEY", "batch-prod", ""},
+		{"CACHE_KEY", "user-sessions", ""},
+		{"AZURE_BATCH_KEY", "hunter2!", ""},
+		{"OCI_CLI_KEY_FILE", "/etc/oci/" + randomToken + ".pem", ""},
+		{"OCI_CLI_KEY_FILE", randomToken, ""},
+		{"SIGNING_KEY_ID", randomToken, ""},
+		{"AWS_ACCESS_KEY_ID_REF", randomToken, ""},
+		{"TOKEN_URL", "https://auth.example.com/" + randomToken, ""},
+		{"SECRET_STORE_URL", "https://vault.example.com/v1/" + randomToken, ""},
+		{"AZURE_BATCH_KEY", "$(BATCH_KEY_FROM_SECRET)", ""},
+		{"AZURE_BATCH_KEY", "${BATCH_KEY}", ""},
+		{"AZURE_BATCH_KEY", "/var/run/secrets/azure/batch-key", ""},
+		{"JWT_PUBLIC_KEY", randomToken, ""},
+		{"KEY_CONTENT", "9f86d081-884c-7d65-9a2f-eaa0c55ad015", ""},
+	}
+	for _, tc := range cases {
+		if got := formats(Scan(tc.name, tc.value)); got != tc.want {
+			t.Errorf("Scan(%q, %q) = %q, want %q", tc.name, tc.value, got, tc.want)
+		}
+		// The env check reports a name-only match as NamedSecret; names with the secret
+		// word elsewhere never are: their value must show it.
+		if tc.want == "" && NamedSecret(tc.name, tc.value) {
+			t.Errorf("NamedSecret(%q, %q) = true", tc.name, tc.value)
+		}
+	}
+}
+
+// TestConfigWordsAreNotPasswords: under a password-like key, configuration keywords
+// (nsswitch sources, PAM flags, auth methods) are settings everywhere, and under a bare
+// one-word key inside a configuration file so is any plain lower-case word; a qualified
+// name or a value with digits, symbols or mixed case is still a password. changeme and
+// changeit stay placeholders (IsPlaceholder): they ask to be replaced, and reporting the
+// ones left in would flag every chart's documentation.
+func TestConfigWordsAreNotPasswords(t *testing.T) {
+	nsswitch := "passwd:         compat\ngroup:          compat\nshadow:         files\nhosts:          files dns\n"
+	cases := []struct {
+		name, key, value, want string
+	}{
+		{"nsswitch.conf", "nsswitch.conf", nsswitch, ""},
+		{"nsswitch with several sources", "nsswitch.conf", "passwd: files systemd\nshadow: files sss\n", ""},
+		{"nsswitch source unknown to the keyword list", "nsswitch.conf", "passwd: extrausers\n", ""},
+		{"keyword as a ConfigMap key's own value", "passwd", "compat", ""},
+		{"pam control flag", "auth.conf", "password: required\n", ""},
+		{"auth method", "pg.conf", "password_encryption: scram-sha-256\nPASSWORD: md5\n", ""},
+		{"boolean", "app.yaml", "password: true\n", ""},
+		{"placeholder changeme", "app.yaml", "password: changeme\n", ""},
+		{"placeholder changeit", "JAVA_KEYSTORE_PASSWORD", "changeit", ""},
+		// Still passwords.
+		{"digits", "app.yaml", "password: hunter2\n", "password"},
+		{"symbols", "app.yaml", "password: Tr0ub4dor&3\n", "password"},
+		{"mixed case", "app.yaml", "password: HunterTwo\n", "password"},
+		{"qualified key, plain word", "application.properties", "spring.datasource.password=admin\n", "password"},
+		{"qualified key in an env file, plain word", "env.startup.txt", "LDAP_ADMIN_PASSWORD: admin\n", "password"},
+		{"plain word under its own name", "DB_PASSWORD", "admin", "password"},
+		{"plain word as a ConfigMap key's own value", "password", "admin", "password"},
+		{"flag", "", "--db-password=Tr0ub4dor&3", "password"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := formats(Scan(tc.key, tc.value)); got != tc.want {
+				t.Errorf("Scan(%q, %q) = %q, want %q", tc.key, tc.value, got, tc.want)
+			}
+		})
+	}
+	for _, v := range []string{"compat", "files dns", "scram-sha-256", "basic"} {
+		if NamedSecret("DB_PASSWORD", v) {
+			t.Errorf("NamedSecret(DB_PASSWORD, %q) = true", v)
+		}
+	}
+	if !NamedSecret("MYSQL_ROOT_PASSWORD", "admin") {
+		t.Error("NamedSecret(MYSQL_ROOT_PASSWORD, admin) = false: a weak password is a password")
+	}
+}
+
 func TestHighEntropy(t *testing.T) {
 	for v, want := range map[string]bool{
 		randomToken: true, awsSecretKey: true, "9f86d081884c7d659a2feaa0c55ad015": true,
@@ -191,4 +328,20 @@ func TestDescribeAll(t *testing.T) {
 	if got, want := describeAll(ds), "Slack webhook URL (https://hooks.slack.com/services/…, 77 chars) and password (2 values)"; got != want {
 		t.Errorf("describeAll = %q, want %q", got, want)
 	}
+}
+
+// FuzzScan: no input makes Scan panic, and no description of what it finds prints the
+// secret.
+func FuzzScan(f *testing.F) {
+	for _, s := range []string{awsKeyID, stripeLive, azureConn, gcpKeyFile("service_account", pemBody), privateKey, jwt,
+		"passwd: compat\n", "AZURE_BATCH_KEY=" + azureKey, "-----BEGIN PRIVATE KEY-----", `"private_key": "-----BEGIN PRIVATE KEY-----"`} {
+		f.Add("config", s)
+	}
+	f.Fuzz(func(t *testing.T, key, text string) {
+		for _, d := range Scan(key, text) {
+			if len(d.Secret) > 12 && strings.Contains(d.Describe(), d.Secret) {
+				t.Errorf("Describe leaks %q", d.Secret)
+			}
+		}
+	})
 }

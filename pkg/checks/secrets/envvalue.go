@@ -26,9 +26,11 @@ var secretInEnvValue = &check.Check{
 history, in the API server's object (readable by anyone who can get the Deployment, which
 is far more people than can read Secrets), and in every rendered copy of the chart or
 overlay. A variable whose name ends in PASSWORD, TOKEN, SECRET, API_KEY, PRIVATE_KEY,
-CREDENTIALS, ACCESS_KEY or AUTH, or whose value has the shape of a known credential (AWS key,
-GitHub/GitLab/Slack token, private key, JWT, connection string with a password), is
-reported. Names ending in FILE, PATH, NAME, URL, ... point to a secret and are not reported.`,
+CREDENTIALS, ACCESS_KEY or AUTH, whose name has such a word elsewhere (AZURE_BATCH_KEY,
+OCI_CLI_KEY_CONTENT) and whose value is random-looking, or whose value has the shape of a
+known credential (AWS key, Stripe live key, GitHub/GitLab/Slack token, GCP service account
+key, Azure storage key, private key, JWT, connection string with a password), is reported.
+Names ending in FILE, PATH, NAME, URL, ID, ... point to a secret and are not reported.`,
 		Bad: `env:
   - name: DB_PASSWORD
     value: "Xk9#mQ2vT7"`,
