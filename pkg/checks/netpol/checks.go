@@ -27,6 +27,7 @@ syntax. Dangling selectors and allow-all rules in policies you do commit are sti
 
 var noPolicy = &check.Check{
 	ID:       "namespace-without-network-policy",
+	AutoFix:  check.FixUnsafe,
 	Category: category,
 	Severity: finding.Medium,
 	Doc: check.Doc{
@@ -70,6 +71,7 @@ spec:
 func defaultDenyCheck(id, direction string, sev finding.Severity, covers func(*policy) bool) *check.Check {
 	return &check.Check{
 		ID:       id,
+		AutoFix:  check.FixUnsafe,
 		Category: category,
 		Severity: sev,
 		Doc: check.Doc{
