@@ -161,3 +161,70 @@ func TestAutoFixClassAgreesWithFindings(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryAdvertisedFixIsAppliedOrExplained enumerates every finding that carries a fix,
+// in the example and (without -short) in each repository of the corpus: a fix with changes
+// is applied by --unsafe-fixes or refused with a reason the run prints; a fix without
+// changes belongs to a check that has no automatic fix, or its advice is carried out by a
+// sibling finding's changes (the one default-deny policy of a namespace), so that nothing
+// is advertised as a fix that no flag applies. The workspace is in memory: nothing is
+// written.
+func TestEveryAdvertisedFixIsAppliedOrExplained(t *testing.T) {
+	paths := []string{filepath.Join("testdata", "example")}
+	if repos := corpusRepos(t); repos != "" && !testing.Short() {
+		entries, _ := os.ReadDir(repos)
+		for _, e := range entries {
+			if e.IsDir() {
+				paths = append(paths, filepath.Join(repos, e.Name()))
+			}
+		}
+	}
+	for _, p := range paths {
+		t.Run(filepath.Base(p), func(t *testing.T) {
+			_, findings := lintKeepingTrees(t, p)
+			type key struct{ check, desc string }
+			carried := map[key]bool{}
+			for i := range findings {
+				if f := &findings[i]; fix.Fixable(f) {
+					carried[key{f.Check, f.Fix.Description}] = true
+				}
+			}
+			advice := 0
+			for _, f := range findings {
+				if f.Fix == nil || fix.Fixable(&f) {
+					continue
+				}
+				advice++
+				if c := check.Lookup(f.Check); c.AutoFix != check.FixNone && !carried[key{f.Check, f.Fix.Description}] {
+					t.Errorf("%s:%d: %s advertises a %s fix that no change carries: %s", f.File, f.Line, f.Check, c.AutoFix, f.Fix.Description)
+				}
+			}
+			res := fix.Apply(fix.NewWorkspace(nil), findings, fix.Options{Unsafe: true, Overlay: fix.NewKustomizeWriter(fix.FixToAuto)})
+			fixable := 0
+			for i := range findings {
+				if fix.Fixable(&findings[i]) {
+					fixable++
+				}
+			}
+			if len(res.Outcomes) != fixable {
+				t.Fatalf("%d outcomes for %d fixable findings", len(res.Outcomes), fixable)
+			}
+			applied, refused := 0, 0
+			for _, o := range res.Outcomes {
+				switch {
+				case o.Err == nil && o.Skipped == "":
+					applied++
+				case o.Err != nil && strings.TrimSpace(o.Err.Error()) != "", o.Skipped != "":
+					refused++ // printed by the fix summary with its reason
+				default:
+					t.Errorf("%s:%d %s: not applied and no reason", o.Finding.File, o.Finding.Line, o.Finding.Check)
+				}
+			}
+			if p == paths[0] && refused > 0 {
+				t.Errorf("example: %d fixes refused", refused)
+			}
+			t.Logf("%s: %d findings, %d with a fix: %d applied, %d refused with a reason, %d advice only",
+				filepath.Base(p), len(findings), fixable+advice, applied, refused, advice)
+		})
+	}
+}

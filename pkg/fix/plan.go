@@ -156,6 +156,40 @@ func (r *Result) Failed() []Outcome {
 // Fixable reports whether a finding carries changes that --fix could apply.
 func Fixable(f *finding.Finding) bool { return f.Fix != nil && len(f.Fix.Changes) > 0 }
 
+// AdviceCount is how many findings of one check offer advice only.
+type AdviceCount struct {
+	Check string
+	Count int
+}
+
+// AdviceOnly counts, by check, the findings whose fix is advice that no change applies.
+// A finding whose advice is carried out by a sibling's changes (the default-deny policy
+// that the first workload of a namespace adds for all of them: same check, same
+// description) is not counted: that fix is applied.
+func AdviceOnly(findings []finding.Finding) []AdviceCount {
+	type key struct{ check, desc string }
+	fixable := map[key]bool{}
+	for i := range findings {
+		if f := &findings[i]; Fixable(f) {
+			fixable[key{f.Check, f.Fix.Description}] = true
+		}
+	}
+	counts := map[string]int{}
+	for i := range findings {
+		f := &findings[i]
+		if f.Fix == nil || Fixable(f) || fixable[key{f.Check, f.Fix.Description}] {
+			continue
+		}
+		counts[f.Check]++
+	}
+	out := make([]AdviceCount, 0, len(counts))
+	for c, n := range counts {
+		out = append(out, AdviceCount{Check: c, Count: n})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Check < out[j].Check })
+	return out
+}
+
 type pending struct {
 	outcome *Outcome
 	fix     *finding.Fix
