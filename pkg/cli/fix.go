@@ -60,7 +60,7 @@ func (o *LintOptions) runFix() error {
 	if err != nil {
 		return err
 	}
-	res := fix.Apply(ws, findings, fix.Options{Unsafe: o.UnsafeFixes, Overlay: fix.NewKustomizeWriter(to)})
+	res := fix.Apply(ws, findings, fix.Options{Unsafe: o.UnsafeFixes, Overlay: fix.NewKustomizeWriter(to), Objects: loaded.Objects})
 	changed := ws.Changed()
 	o.fixSummary(res, changed)
 	o.adviceSummary(findings)

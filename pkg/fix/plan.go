@@ -95,10 +95,20 @@ type OverlayWriter interface {
 	FixOverlay(ws *Workspace, obj *manifest.Object, fixes []*finding.Fix) []Outcome
 }
 
+// OverlayPlanner is an OverlayWriter that sees every object's fixes before any is applied,
+// and every object of the run, so that it can tell a change every overlay of a shared base
+// needs (made once, in the base) from one some overlays need (a patch in each).
+type OverlayPlanner interface {
+	Plan(all []*manifest.Object, fixes map[*manifest.Object][]*finding.Fix)
+}
+
 // Options say which fixes to apply.
 type Options struct {
 	Unsafe  bool          // apply unsafe fixes too (--unsafe-fixes)
 	Overlay OverlayWriter // nil: fixes of objects built by Kustomize are skipped
+	// Objects are every object of the run (nil: those the findings name). The overlay
+	// writer learns from them which overlays build the same base.
+	Objects []*manifest.Object
 }
 
 // Reasons a fix is not attempted.
@@ -255,6 +265,19 @@ func Apply(ws *Workspace, findings []finding.Finding, opts Options) *Result {
 				objs = append(objs, p.obj)
 			}
 			byObj[p.obj] = append(byObj[p.obj], p)
+		}
+		if planner, ok := opts.Overlay.(OverlayPlanner); ok {
+			all := opts.Objects
+			if all == nil {
+				all = objs
+			}
+			plan := make(map[*manifest.Object][]*finding.Fix, len(objs))
+			for _, obj := range objs {
+				for _, p := range byObj[obj] {
+					plan[obj] = append(plan[obj], p.fix)
+				}
+			}
+			planner.Plan(all, plan)
 		}
 		for _, obj := range objs {
 			ps := byObj[obj]
