@@ -12,7 +12,7 @@ import (
 	"github.com/kubectl-secure/kubectl-secure/pkg/testtree"
 )
 
-// sharedBaseTree is a base used by three overlays; staging's own patch already sets the
+// sharedBaseTree is a base used by three overlays; staging's own patch sets a Localhost
 // seccomp profile, so only allowPrivilegeEscalation is a change all three need.
 func sharedBaseTree(t *testing.T) string {
 	overlay := func(ns string, patch bool) string {
@@ -49,7 +49,8 @@ spec:
     spec:
       securityContext:
         seccompProfile:
-          type: RuntimeDefault
+          type: Localhost
+          localhostProfile: profiles/web.json
 `,
 	})
 }
@@ -118,5 +119,33 @@ func TestSharedBaseFixedOnce(t *testing.T) {
 	}
 	if a, b := builtOverlays(t, once), builtOverlays(t, perOverlay); !reflect.DeepEqual(a, b) {
 		t.Errorf("the base edit builds differently than per-overlay patches:\nonce: %v\nper overlay: %v", a, b)
+	}
+}
+
+// TestSharedBaseSameObjectTwice: two overlays that build the same object (same name, no
+// namespace) get one finding for it, yet both need its fix: it goes to the base once, so
+// the finding is not split into one per overlay after --fix.
+func TestSharedBaseSameObjectTwice(t *testing.T) {
+	root := sharedBaseTree(t)
+	for _, o := range []string{"dev", "prod"} {
+		k := filepath.Join(root, "overlays", o, "kustomization.yaml")
+		if err := os.WriteFile(k, []byte("resources:\n  - ../../base\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.RemoveAll(filepath.Join(root, "overlays", "staging")); err != nil {
+		t.Fatal(err)
+	}
+	if _, errOut, code := runRaw("", "lint", root, "--fix"); code == ExitError {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	data, _ := os.ReadFile(filepath.Join(root, "base", "deployment.yaml"))
+	if !strings.Contains(string(data), "allowPrivilegeEscalation: false") || !strings.Contains(string(data), "RuntimeDefault") {
+		t.Errorf("the base should get both fixes:\n%s", data)
+	}
+	for _, o := range []string{"dev", "prod"} {
+		if _, err := os.Stat(filepath.Join(root, "overlays", o, fix.PatchFileName)); err == nil {
+			t.Errorf("%s got a patch of its own", o)
+		}
 	}
 }

@@ -134,7 +134,7 @@ func (w *KustomizeWriter) Plan(all []*manifest.Object, fixes map[*manifest.Objec
 			}
 		}
 		for _, of := range bySig {
-			if len(of) != len(objs) {
+			if !everyUserNeeds(objs, of) {
 				continue // some overlay does not need it: a patch in each that does
 			}
 			for o, fx := range of {
@@ -148,6 +148,42 @@ func (w *KustomizeWriter) Plan(all []*manifest.Object, fixes map[*manifest.Objec
 			}
 		}
 	}
+}
+
+// everyUserNeeds reports whether every overlay's object built from one base object needs
+// the fix that the objects in of carry: it carries the fix itself; or it is the same object
+// (kind, namespace, name) as one that does, whose identical finding the engine reported
+// once; or the change is already in place in what it builds, so the base edit leaves it as
+// it is.
+func everyUserNeeds(objs []*manifest.Object, of map[*manifest.Object]*finding.Fix) bool {
+	var changes []finding.Change
+	refs := map[finding.ObjectRef]bool{}
+	for o, fx := range of {
+		changes = fx.Changes
+		refs[o.Ref] = true
+	}
+	for _, o := range objs {
+		if of[o] != nil || refs[o.Ref] {
+			continue
+		}
+		root := fieldpath.Deref(o.Root)
+		if root != nil && root.Kind == yaml.DocumentNode && len(root.Content) > 0 {
+			root = fieldpath.Deref(root.Content[0])
+		}
+		if root == nil {
+			return false
+		}
+		after := deepCopy(root)
+		for _, ch := range changes {
+			if applyNode(after, ch.Path, ch.Op, ch.Value) != nil {
+				return false
+			}
+		}
+		if !equalNodes(root, after) {
+			return false
+		}
+	}
+	return true
 }
 
 // changeSignature identifies what a fix changes, the same for every overlay that builds
