@@ -21,8 +21,10 @@ import (
 type FixTo string
 
 const (
-	// FixToAuto is FixToOverlay when the object's resource file lies outside the overlay
-	// directory (a shared base), FixToSource otherwise.
+	// FixToAuto is FixToSource when the object's resource file lies inside the overlay
+	// directory. For a shared base outside it, a change that every overlay of the run
+	// building the object needs goes to the base once (see Plan); others go to a patch in
+	// each overlay, as FixToOverlay.
 	FixToAuto FixTo = ""
 	// FixToOverlay writes a strategic-merge patch into the overlay and registers it in the
 	// overlay's kustomization; the base stays as it is.
