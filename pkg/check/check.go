@@ -26,6 +26,52 @@ type Doc struct {
 	Fix   string // how to fix it, in words
 }
 
+// FixSafety classifies a check's automatic fix by one rule: a fix is safe only when it
+// adds what is missing without changing what a working application does; a fix that
+// changes or removes a value the user wrote is unsafe, whatever the value, because the
+// user may have written it on purpose. The same fix can therefore be safe for one finding
+// (the field is absent) and unsafe for another (it overrides an explicit value).
+type FixSafety int
+
+const (
+	// FixNone: the finding carries advice only; --fix changes nothing for it.
+	FixNone FixSafety = iota
+	// FixSafe: the fix only adds a missing field; --fix applies it.
+	FixSafe
+	// FixUnsafe: the fix changes or removes what the manifest says, or can stop a
+	// workload from working; only --unsafe-fixes applies it.
+	FixUnsafe
+	// FixSafeWhenMissing: safe where the field is absent, unsafe where it overrides an
+	// explicit value; decided per finding.
+	FixSafeWhenMissing
+)
+
+// String is the name `checks -o json` gives the class.
+func (s FixSafety) String() string {
+	switch s {
+	case FixSafe:
+		return "safe"
+	case FixUnsafe:
+		return "unsafe"
+	case FixSafeWhenMissing:
+		return "safe-when-missing"
+	}
+	return "none"
+}
+
+// Explain is the sentence `checks ID` prints for the class.
+func (s FixSafety) Explain() string {
+	switch s {
+	case FixSafe:
+		return "safe: it only adds a field that is missing; --fix applies it."
+	case FixUnsafe:
+		return "unsafe: it changes or removes a value the manifest sets, or can stop a workload\nfrom working; only --fix --unsafe-fixes applies it."
+	case FixSafeWhenMissing:
+		return "safe when the field is missing (--fix applies it); unsafe when it overrides an\nexplicit value (only --fix --unsafe-fixes applies it)."
+	}
+	return "none: advice only; --fix changes nothing for this check."
+}
+
 // Check is one rule.
 type Check struct {
 	ID       string // stable kebab-case identifier
@@ -36,7 +82,11 @@ type Check struct {
 	// agreement test can compare object by object.
 	PSACheck string
 	Doc      Doc
-	Run      func(*Pass)
+	// AutoFix says what the check's automatic fix is: none (advice only), safe, unsafe, or
+	// safe only where the field is missing. `checks ID` shows it; the lint engine holds
+	// every finding to the rule behind it (see FixSafety).
+	AutoFix FixSafety
+	Run     func(*Pass)
 	// Facts makes the check cross-object: it relates objects to each other (policies to
 	// the pods they select, pods to their service accounts), so it runs once over the
 	// whole input, after every object has been read. Its Run sees Pass.Facts, what

@@ -110,6 +110,7 @@ func explain(w io.Writer, c *check.Check) error {
 	section("Fires on", c.Doc.Bad)
 	section("Passes", c.Doc.Good)
 	section("How to fix", c.Doc.Fix)
+	section("Automatic fix", c.AutoFix.Explain())
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -124,13 +125,15 @@ type checkDoc struct {
 	Bad      string `json:"bad,omitempty"`
 	Good     string `json:"good,omitempty"`
 	Fix      string `json:"fix,omitempty"`
+	AutoFix  string `json:"autoFix"`
 }
 
 func writeChecksJSON(w io.Writer, cs []*check.Check) error {
 	docs := make([]checkDoc, len(cs))
 	for i, c := range cs {
 		docs[i] = checkDoc{ID: c.ID, Category: c.Category, Severity: c.Severity.String(), PSS: c.PSS,
-			Title: c.Doc.Title, Why: c.Doc.Why, Bad: c.Doc.Bad, Good: c.Doc.Good, Fix: c.Doc.Fix}
+			Title: c.Doc.Title, Why: c.Doc.Why, Bad: c.Doc.Bad, Good: c.Doc.Good, Fix: c.Doc.Fix,
+			AutoFix: c.AutoFix.String()}
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
 	"github.com/kubectl-secure/kubectl-secure/pkg/fix"
 	"github.com/kubectl-secure/kubectl-secure/pkg/report"
 )
@@ -59,9 +60,10 @@ func (o *LintOptions) runFix() error {
 	if err != nil {
 		return err
 	}
-	res := fix.Apply(ws, findings, fix.Options{Unsafe: o.UnsafeFixes, Overlay: fix.NewKustomizeWriter(to)})
+	res := fix.Apply(ws, findings, fix.Options{Unsafe: o.UnsafeFixes, Overlay: fix.NewKustomizeWriter(to), Objects: loaded.Objects})
 	changed := ws.Changed()
 	o.fixSummary(res, changed)
+	o.adviceSummary(findings)
 
 	if o.Diff {
 		for _, e := range errs {
@@ -145,6 +147,24 @@ func (o *LintOptions) fixSummary(res *fix.Result, changed []*fix.File) {
 		fmt.Fprintf(o.ErrOut, "kubectl-secure: warning: %s:%d: %s: fix not applied: %s\n",
 			f.Finding.File, f.Finding.Line, f.Finding.Check, report.Sanitize(f.Err.Error()))
 	}
+}
+
+// adviceSummary says which findings offer advice that no fix applies, so that every fix a
+// report shows is either applied or explained.
+func (o *LintOptions) adviceSummary(findings []finding.Finding) {
+	checks := fix.AdviceOnly(findings)
+	if len(checks) == 0 {
+		return
+	}
+	n := 0
+	for _, c := range checks {
+		n += c.Count
+	}
+	names := make([]string, len(checks))
+	for i, c := range checks {
+		names[i] = c.Check
+	}
+	fmt.Fprintf(o.ErrOut, "kubectl-secure: %s not applied (advice only, no automatic fix: %s)\n", plural(n, "fix", "fixes"), strings.Join(names, ", "))
 }
 
 // plural renders "1 fix" or "2 fixes"; the plural defaults to word+"s".

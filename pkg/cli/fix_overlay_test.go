@@ -88,15 +88,16 @@ func relintExample(t *testing.T, dir string) (load.Loaded, []finding.Finding) {
 	return loaded, findings
 }
 
-// TestFixExampleOverlays is the end-to-end promise of --fix on a repository with
-// overlays: the shared base stays byte for byte, the fixes land in the overlays (goldens
+// TestFixExampleOverlays is the end-to-end promise of --fix --fix-to overlay on a
+// repository with overlays: the shared base stays byte for byte, the fixes land in the
+// overlays (goldens
 // pin the patch files and the kustomization edits, comments kept), a re-lint finds
 // nothing left to fix, every pod the example builds passes Pod Security Admission at
 // restricted except where no mechanical fix exists, and a second --fix changes nothing.
 func TestFixExampleOverlays(t *testing.T) {
 	dir := copyExample(t)
 	before := readAll(t, dir)
-	out, errOut, code := runRaw("", "lint", dir, "--fix", "--unsafe-fixes")
+	out, errOut, code := runRaw("", "lint", dir, "--fix", "--unsafe-fixes", "--fix-to", "overlay")
 	if code != ExitFindings {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
@@ -108,7 +109,7 @@ func TestFixExampleOverlays(t *testing.T) {
 	}
 
 	var b strings.Builder
-	fmt.Fprintf(&b, "$ kubectl secure lint $TMP --fix --unsafe-fixes\n--- stderr\n%s", errOut)
+	fmt.Fprintf(&b, "$ kubectl secure lint $TMP --fix --unsafe-fixes --fix-to overlay\n--- stderr\n%s", errOut)
 	var names []string
 	for name := range after {
 		if after[name] != before[name] {
@@ -146,7 +147,7 @@ func TestFixExampleOverlays(t *testing.T) {
 	}
 
 	// Fixed is fixed.
-	_, errOut, _ = runRaw("", "lint", dir, "--fix", "--unsafe-fixes")
+	_, errOut, _ = runRaw("", "lint", dir, "--fix", "--unsafe-fixes", "--fix-to", "overlay")
 	if !strings.Contains(errOut, "fixed 0 findings (0 changes) in 0 files") {
 		t.Errorf("second --fix:\n%s", errOut)
 	}

@@ -114,8 +114,9 @@ again and reports what is left. Only safe fixes are applied unless --unsafe-fixe
 Fixes of objects built by Kustomize go, with --fix-to overlay, into a strategic-merge patch
 (kubectl-secure-fixes.yaml) registered in the overlay's kustomization, leaving the base as it
 is; with --fix-to source, into the file the object came from. A value the overlay's own patch
-sets is fixed in that patch. The default is overlay when the base lies outside the overlay's
-directory, source otherwise.
+sets is fixed in that patch. The default is source when the base lies inside the overlay's
+directory; for a shared base, a change every overlay of the run needs is made once in the
+base (each overlay rebuilt and checked), other changes in a patch of each overlay.
 
 A finding is suppressed, with a reason that is required, by a comment on its line or alone
 on the line above ("# kubectl-secure:ignore CHECK[,CHECK] reason"), by the annotation
@@ -156,7 +157,7 @@ input errors (even when findings were printed too).`,
 	f.BoolVar(&o.Fix, "fix", false, "Apply safe fixes in place (stdin input: write the fixed stream to stdout), then report what is left.")
 	f.BoolVar(&o.Diff, "diff", false, "Print the fixes as a unified diff that git apply accepts; change nothing.")
 	f.BoolVar(&o.ShowSuppressed, "show-suppressed", false, "List suppressed findings with their reasons and where each suppression is written (JSON always lists them; SARIF adds them as results with suppressions).")
-	f.StringVar(&o.FixTo, "fix-to", "", "With --fix or --diff, where fixes of Kustomize builds go: overlay (a patch in the overlay) or source (the base file); default: overlay when the base is outside the overlay directory.")
+	f.StringVar(&o.FixTo, "fix-to", "", "With --fix or --diff, where fixes of Kustomize builds go: overlay (a patch in each overlay) or source (the base file); default: source for a base inside the overlay, and for a shared base the base for changes every overlay of the run needs, a patch in each overlay for the others.")
 	f.StringVar(&o.Repo, "repo", "", "Lint the named files as part of the repository in this directory (pre-commit: --repo .): a file a Kustomize tree there uses (a base resource, a patch, a kustomization) is linted through the builds of the top kustomizations that use it, not as an object of its own, and only findings in the named files are reported.")
 	f.BoolVar(&o.UnsafeFixes, "unsafe-fixes", false, "With --fix or --diff, also apply fixes that can stop a workload from starting (runAsNonRoot, drop ALL, read-only root).")
 	f.BoolVar(&o.IncludeHidden, "include-hidden", false, "Also lint hidden directories and node_modules, which a directory walk leaves out (kubectl apply -R reads them); .git and other version-control directories are never read.")

@@ -21,8 +21,10 @@ import (
 type FixTo string
 
 const (
-	// FixToAuto is FixToOverlay when the object's resource file lies outside the overlay
-	// directory (a shared base), FixToSource otherwise.
+	// FixToAuto is FixToSource when the object's resource file lies inside the overlay
+	// directory. For a shared base outside it, a change that every overlay of the run
+	// building the object needs goes to the base once (see Plan); others go to a patch in
+	// each overlay, as FixToOverlay.
 	FixToAuto FixTo = ""
 	// FixToOverlay writes a strategic-merge patch into the overlay and registers it in the
 	// overlay's kustomization; the base stays as it is.
@@ -60,6 +62,9 @@ type KustomizeWriter struct {
 	To     FixTo
 	builds map[string]buildResult // by directory: the last state built
 	trees  map[string]func(abs string) bool
+	// shared are the fixes Plan sends to the shared base, each with the objects the other
+	// overlays of the run build from the same base object (which the base edit reaches).
+	shared map[*finding.Fix][]*manifest.Object
 }
 
 type buildResult struct {
@@ -70,7 +75,130 @@ type buildResult struct {
 
 // NewKustomizeWriter returns a writer that puts fixes where to says.
 func NewKustomizeWriter(to FixTo) *KustomizeWriter {
-	return &KustomizeWriter{To: to, builds: map[string]buildResult{}, trees: map[string]func(string) bool{}}
+	return &KustomizeWriter{To: to, builds: map[string]buildResult{}, trees: map[string]func(string) bool{},
+		shared: map[*finding.Fix][]*manifest.Object{}}
+}
+
+// baseKey names one object of a resource file: what several overlays build from.
+type baseKey struct {
+	file       string
+	doc        int
+	kind, name string
+}
+
+// Plan implements OverlayPlanner. With --fix-to unset, a change that every overlay of the
+// run building an object of a shared base (a resource file outside the overlay) needs,
+// the same change at the same path, is made once, in the base, instead of once per
+// overlay: the built output of each overlay is then what its own patch would have given,
+// which FixOverlay verifies by building every one of them. A base used by one overlay of
+// the run, a change some overlays do not need, and a fix that adds an object (a policy
+// belongs to each deploy unit) keep per-overlay patches, as --fix-to overlay always does.
+func (w *KustomizeWriter) Plan(all []*manifest.Object, fixes map[*manifest.Object][]*finding.Fix) {
+	if w.To != FixToAuto {
+		return
+	}
+	users := map[baseKey][]*manifest.Object{}
+	var keys []baseKey
+	for _, obj := range all {
+		if obj.Overlay == "" || obj.Generator != "" {
+			continue
+		}
+		org, ok := kustomize.OriginOf(obj)
+		if !ok || org.Source == nil || within(org.Dir, org.File) {
+			continue
+		}
+		src := manifest.RefOf(org.Source)
+		k := baseKey{file: filepath.Clean(org.File), doc: org.Doc, kind: src.Kind, name: src.Name}
+		if users[k] == nil {
+			keys = append(keys, k)
+		}
+		users[k] = append(users[k], obj)
+	}
+	for _, k := range keys {
+		objs := users[k]
+		dirs := map[string]bool{}
+		for _, o := range objs {
+			dirs[o.Overlay] = true
+		}
+		if len(dirs) < 2 {
+			continue
+		}
+		// sig -> the fix of each object that carries it
+		bySig := map[string]map[*manifest.Object]*finding.Fix{}
+		for _, o := range objs {
+			for _, fx := range fixes[o] {
+				if sig, ok := changeSignature(fx); ok {
+					if bySig[sig] == nil {
+						bySig[sig] = map[*manifest.Object]*finding.Fix{}
+					}
+					bySig[sig][o] = fx
+				}
+			}
+		}
+		for _, of := range bySig {
+			if !everyUserNeeds(objs, of) {
+				continue // some overlay does not need it: a patch in each that does
+			}
+			for o, fx := range of {
+				var peers []*manifest.Object
+				for _, p := range objs {
+					if p != o {
+						peers = append(peers, p)
+					}
+				}
+				w.shared[fx] = peers
+			}
+		}
+	}
+}
+
+// everyUserNeeds reports whether every overlay's object built from one base object needs
+// the fix that the objects in of carry: it carries the fix itself; or it is the same object
+// (kind, namespace, name) as one that does, whose identical finding the engine reported
+// once; or the change is already in place in what it builds, so the base edit leaves it as
+// it is.
+func everyUserNeeds(objs []*manifest.Object, of map[*manifest.Object]*finding.Fix) bool {
+	var changes []finding.Change
+	refs := map[finding.ObjectRef]bool{}
+	for o, fx := range of {
+		changes = fx.Changes
+		refs[o.Ref] = true
+	}
+	for _, o := range objs {
+		if of[o] != nil || refs[o.Ref] {
+			continue
+		}
+		root := fieldpath.Deref(o.Root)
+		if root != nil && root.Kind == yaml.DocumentNode && len(root.Content) > 0 {
+			root = fieldpath.Deref(root.Content[0])
+		}
+		if root == nil {
+			return false
+		}
+		after := deepCopy(root)
+		for _, ch := range changes {
+			if applyNode(after, ch.Path, ch.Op, ch.Value) != nil {
+				return false
+			}
+		}
+		if !equalNodes(root, after) {
+			return false
+		}
+	}
+	return true
+}
+
+// changeSignature identifies what a fix changes, the same for every overlay that builds
+// the object; false for a fix that adds an object.
+func changeSignature(fx *finding.Fix) (string, bool) {
+	var b strings.Builder
+	for _, ch := range fx.Changes {
+		if ch.Op == finding.AddObject {
+			return "", false
+		}
+		fmt.Fprintf(&b, "%d %s %T %v\n", ch.Op, ch.Path, ch.Value, ch.Value)
+	}
+	return b.String(), b.Len() > 0
 }
 
 // overlayFix is the work on one object.
@@ -80,6 +208,27 @@ type overlayFix struct {
 	obj  *manifest.Object
 	org  kustomize.Origin
 	mode FixTo
+	// auto is the mode the object's fixes get; a fix Plan shared goes to the base
+	// (FixToSource) unless noShare says it was refused there.
+	auto    FixTo
+	noShare bool
+	// peers are the other overlays that build the shared base object, as they built
+	// before this object's fixes: a base edit must change them exactly as it changes this.
+	peers []peer
+}
+
+// peer is another overlay's object built from the same base object.
+type peer struct {
+	dir   string
+	start *expectation
+}
+
+// modeFor sets the mode for one fix: the base when Plan shared it.
+func (o *overlayFix) modeFor(fx *finding.Fix) {
+	o.mode = o.auto
+	if _, ok := o.w.shared[fx]; ok && !o.noShare {
+		o.mode = FixToSource
+	}
 }
 
 // FixOverlay implements OverlayWriter.
@@ -111,9 +260,29 @@ func (w *KustomizeWriter) FixOverlay(ws *Workspace, obj *manifest.Object, fixes 
 			o.mode = FixToSource
 		}
 	}
+	o.auto = o.mode
 	before, err := w.build(ws, org.Dir)
 	if err != nil {
 		return fail(fmt.Errorf("building %s before fixing: %w", org.Dir, err))
+	}
+	seen := map[string]bool{org.Dir: true}
+	for _, fx := range fixes {
+		for _, p := range w.shared[fx] {
+			if seen[p.Overlay] {
+				continue
+			}
+			seen[p.Overlay] = true
+			built, err := w.build(ws, p.Overlay)
+			var e *expectation
+			if err == nil {
+				e, err = newExpectation(built, p.Ref)
+			}
+			if err != nil {
+				o.noShare = true // the base edit cannot be checked there: patch each overlay
+				break
+			}
+			o.peers = append(o.peers, peer{dir: p.Overlay, start: e})
+		}
 	}
 	start, err := newExpectation(before, obj.Ref)
 	if err != nil {
@@ -128,6 +297,7 @@ func (w *KustomizeWriter) FixOverlay(ws *Workspace, obj *manifest.Object, fixes 
 	for i, fx := range fixes {
 		snap := ws.snapshot()
 		next := exp.clone()
+		o.modeFor(fx)
 		n, _, err := o.applyFix(fx, next, true)
 		if err != nil {
 			ws.restore(snap)
@@ -144,7 +314,11 @@ func (w *KustomizeWriter) FixOverlay(ws *Workspace, obj *manifest.Object, fixes 
 	exp = start.clone()
 	for _, i := range tried {
 		outs[i] = Outcome{}
-		for _, setterFirst := range []bool{true, false} {
+		o.modeFor(fixes[i])
+		shared := o.mode != o.auto
+		attempts := []bool{true, false}
+		for a := 0; a < len(attempts); a++ {
+			setterFirst := attempts[a]
 			snap := ws.snapshot()
 			next := exp.clone()
 			n, usedSetter, err := o.applyFix(fixes[i], next, setterFirst)
@@ -157,6 +331,12 @@ func (w *KustomizeWriter) FixOverlay(ws *Workspace, obj *manifest.Object, fixes 
 			}
 			ws.restore(snap)
 			outs[i].Err = o.explain(err, exp.node, fixes[i])
+			if shared {
+				// The base edit does not give every overlay what its own patch would:
+				// patch each overlay instead.
+				shared, o.mode, a = false, o.auto, -1
+				continue
+			}
 			if !usedSetter {
 				break
 			}
@@ -283,6 +463,9 @@ func (o *overlayFix) applyFix(fx *finding.Fix, e *expectation, setterFirst bool)
 		case o.mode == FixToSource:
 			path, _ = translate(ch.Path, pre, o.current(o.org.File, o.org.Doc, o.org.Source), o.schema())
 			changed, err = o.editDoc(o.org.File, o.org.Doc, o.org.Source, path, ch)
+			if o.mode != o.auto {
+				e.shared = append(e.shared, ch)
+			}
 		default:
 			changed, err = o.writePatch(pre, post, ch)
 		}
@@ -420,6 +603,27 @@ func (o *overlayFix) verify(e *expectation) error {
 	}
 	if err := e.check(after); err != nil {
 		return fmt.Errorf("edit refused: %w", err)
+	}
+	if len(e.shared) == 0 {
+		return nil
+	}
+	// A base edit reaches every overlay that builds the object: each must build what its
+	// own patch with the same changes would have built, and nothing else may move.
+	for _, p := range o.peers {
+		want := p.start.clone()
+		for _, ch := range e.shared {
+			if err := applyNode(want.node, ch.Path, ch.Op, ch.Value); err != nil {
+				return fmt.Errorf("edit refused in %s: %w", p.dir, err)
+			}
+		}
+		want.changes = append(want.changes, e.shared...)
+		built, err := o.w.build(o.ws, p.dir)
+		if err != nil {
+			return fmt.Errorf("%s no longer builds with the base edit: %w", p.dir, err)
+		}
+		if err := want.check(built); err != nil {
+			return fmt.Errorf("base edit refused for %s: %w", p.dir, err)
+		}
 	}
 	return nil
 }

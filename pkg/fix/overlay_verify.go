@@ -23,6 +23,8 @@ type expectation struct {
 	// object built from it: another variant of the same base may change too, by exactly
 	// these changes and nothing else.
 	changes []finding.Change
+	// shared are the changes made in a shared base, which reach the other overlays too.
+	shared []finding.Change
 }
 
 func refKey(r finding.ObjectRef) string {
@@ -53,6 +55,7 @@ func (e *expectation) clone() *expectation {
 	c.node = deepCopy(e.node)
 	c.added = append([]finding.ObjectRef(nil), e.added...)
 	c.changes = append([]finding.Change(nil), e.changes...)
+	c.shared = append([]finding.Change(nil), e.shared...)
 	return &c
 }
 

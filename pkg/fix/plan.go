@@ -95,10 +95,20 @@ type OverlayWriter interface {
 	FixOverlay(ws *Workspace, obj *manifest.Object, fixes []*finding.Fix) []Outcome
 }
 
+// OverlayPlanner is an OverlayWriter that sees every object's fixes before any is applied,
+// and every object of the run, so that it can tell a change every overlay of a shared base
+// needs (made once, in the base) from one some overlays need (a patch in each).
+type OverlayPlanner interface {
+	Plan(all []*manifest.Object, fixes map[*manifest.Object][]*finding.Fix)
+}
+
 // Options say which fixes to apply.
 type Options struct {
 	Unsafe  bool          // apply unsafe fixes too (--unsafe-fixes)
 	Overlay OverlayWriter // nil: fixes of objects built by Kustomize are skipped
+	// Objects are every object of the run (nil: those the findings name). The overlay
+	// writer learns from them which overlays build the same base.
+	Objects []*manifest.Object
 }
 
 // Reasons a fix is not attempted.
@@ -155,6 +165,40 @@ func (r *Result) Failed() []Outcome {
 
 // Fixable reports whether a finding carries changes that --fix could apply.
 func Fixable(f *finding.Finding) bool { return f.Fix != nil && len(f.Fix.Changes) > 0 }
+
+// AdviceCount is how many findings of one check offer advice only.
+type AdviceCount struct {
+	Check string
+	Count int
+}
+
+// AdviceOnly counts, by check, the findings whose fix is advice that no change applies.
+// A finding whose advice is carried out by a sibling's changes (the default-deny policy
+// that the first workload of a namespace adds for all of them: same check, same
+// description) is not counted: that fix is applied.
+func AdviceOnly(findings []finding.Finding) []AdviceCount {
+	type key struct{ check, desc string }
+	fixable := map[key]bool{}
+	for i := range findings {
+		if f := &findings[i]; Fixable(f) {
+			fixable[key{f.Check, f.Fix.Description}] = true
+		}
+	}
+	counts := map[string]int{}
+	for i := range findings {
+		f := &findings[i]
+		if f.Fix == nil || Fixable(f) || fixable[key{f.Check, f.Fix.Description}] {
+			continue
+		}
+		counts[f.Check]++
+	}
+	out := make([]AdviceCount, 0, len(counts))
+	for c, n := range counts {
+		out = append(out, AdviceCount{Check: c, Count: n})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Check < out[j].Check })
+	return out
+}
 
 type pending struct {
 	outcome *Outcome
@@ -221,6 +265,19 @@ func Apply(ws *Workspace, findings []finding.Finding, opts Options) *Result {
 				objs = append(objs, p.obj)
 			}
 			byObj[p.obj] = append(byObj[p.obj], p)
+		}
+		if planner, ok := opts.Overlay.(OverlayPlanner); ok {
+			all := opts.Objects
+			if all == nil {
+				all = objs
+			}
+			plan := make(map[*manifest.Object][]*finding.Fix, len(objs))
+			for _, obj := range objs {
+				for _, p := range byObj[obj] {
+					plan[obj] = append(plan[obj], p.fix)
+				}
+			}
+			planner.Plan(all, plan)
 		}
 		for _, obj := range objs {
 			ps := byObj[obj]

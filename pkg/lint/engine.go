@@ -3,10 +3,14 @@
 package lint
 
 import (
+	"fmt"
 	"slices"
 	"sync"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/kubectl-secure/kubectl-secure/pkg/check"
+	"github.com/kubectl-secure/kubectl-secure/pkg/fieldpath"
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
 	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
 )
@@ -139,6 +143,11 @@ func Locate(c *check.Check, d check.Diagnostic) finding.Finding {
 	if fix != nil {
 		withObject := *fix
 		withObject.Object = d.Object
+		if withObject.Safe && overridesWritten(d.Object, withObject.Changes) {
+			// The rule every check's fix is held to: changing or removing what the user
+			// wrote is never safe, whatever the check thought.
+			withObject.Safe = false
+		}
 		fix = &withObject
 	}
 	return finding.Finding{
@@ -172,4 +181,27 @@ func dedupe(fs []finding.Finding) []finding.Finding {
 func sameFinding(a, b finding.Finding) bool {
 	return a.Check == b.Check && a.File == b.File && a.Line == b.Line && a.Column == b.Column &&
 		a.Message == b.Message && a.Object == b.Object && a.Path == b.Path
+}
+
+// overridesWritten reports a change that removes a value written in obj, or sets one that
+// is written there to something else: such a fix is unsafe by definition (see
+// check.FixSafety). Adding a missing field, appending to a list, or adding an object is not.
+// A released object (cross-object checks) is not looked at: its tree is gone.
+func overridesWritten(obj *manifest.Object, changes []finding.Change) bool {
+	if obj == nil || obj.Root == nil {
+		return false
+	}
+	for _, ch := range changes {
+		if ch.Op != finding.Set && ch.Op != finding.Remove {
+			continue
+		}
+		n := fieldpath.Deref(fieldpath.Lookup(obj.Root, ch.Path))
+		if n == nil || n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+			continue
+		}
+		if ch.Op == finding.Remove || n.Kind != yaml.ScalarNode || n.Value != fmt.Sprint(ch.Value) {
+			return true
+		}
+	}
+	return false
 }

@@ -184,6 +184,7 @@ func parseAllowed(entries []string) []allowEntry {
 
 var pullPolicy = &check.Check{
 	ID:       "image-pull-policy",
+	AutoFix:  check.FixUnsafe,
 	Category: category,
 	Severity: finding.Low,
 	Doc: check.Doc{

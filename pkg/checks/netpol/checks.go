@@ -27,6 +27,7 @@ syntax. Dangling selectors and allow-all rules in policies you do commit are sti
 
 var noPolicy = &check.Check{
 	ID:       "namespace-without-network-policy",
+	AutoFix:  check.FixUnsafe,
 	Category: category,
 	Severity: finding.Medium,
 	Doc: check.Doc{
@@ -64,7 +65,7 @@ spec:
 				continue
 			}
 			// Unsafe: a default deny cuts every flow no policy allows yet.
-			fixes := denyFixes(ns, fmt.Sprintf("add a default-deny NetworkPolicy to namespace %q", ns.name))
+			fixes := denyFixes(ns, fmt.Sprintf("add default-deny ingress and egress NetworkPolicies (DNS kept) to namespace %q", ns.name))
 			for _, w := range ns.workloads {
 				p.Report(check.Diagnostic{Object: w.obj, Path: w.atPath, At: &w.at,
 					Message: fmt.Sprintf("namespace %q has no NetworkPolicy: %s %q accepts traffic from any pod; add a default-deny policy", ns.name, w.obj.Ref.Kind, w.obj.Ref.Name),
@@ -77,6 +78,7 @@ spec:
 func defaultDenyCheck(id, direction string, sev finding.Severity, covers func(*policy) bool) *check.Check {
 	return &check.Check{
 		ID:       id,
+		AutoFix:  check.FixUnsafe,
 		Category: category,
 		Severity: sev,
 		Doc: check.Doc{
@@ -114,14 +116,19 @@ spec:
 				}
 				if !denied {
 					obj, path, at := ns.anchor()
-					fx := &finding.Fix{Description: fmt.Sprintf("add a default-deny %s NetworkPolicy to namespace %q", lower(direction), ns.name), Safe: false}
+					desc := fmt.Sprintf("add a default-deny %s NetworkPolicy to namespace %q", lower(direction), ns.name)
+					if direction == "Egress" {
+						desc += " (DNS kept)"
+					}
+					fx := &finding.Fix{Description: desc, Safe: false}
+					target := obj.Ref.Namespace
+					if ns.nsObject != nil && obj == ns.nsObject.obj {
+						target = ns.name
+					}
 					if direction == "Ingress" {
-						// The egress deny stays advice: see denyIngress.
-						target := obj.Ref.Namespace
-						if ns.nsObject != nil && obj == ns.nsObject.obj {
-							target = ns.name
-						}
 						fx.Changes = []finding.Change{denyIngress(target)}
+					} else {
+						fx.Changes = []finding.Change{denyEgress(target)}
 					}
 					p.Report(check.Diagnostic{Object: obj, Path: path, At: &at,
 						Message: fmt.Sprintf("namespace %q has no default-deny %s NetworkPolicy (podSelector: {}, policyTypes: [%s])", ns.name, lower(direction), direction),

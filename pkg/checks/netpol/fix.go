@@ -14,25 +14,46 @@ import (
 // the Kustomize overlay that builds it (then also listed under its resources).
 const DenyFileName = "networkpolicy-default-deny.yaml"
 
-// denyName names the policy; the no-default-deny-ingress check's doc shows the same name,
-// so both checks' fixes add one object, not two.
-const denyName = "default-deny-ingress"
+// The policies the default-deny fixes add, one per direction, named as the checks' docs
+// show them, so that a fix found in place (same kind, namespace and name) adds nothing.
+const (
+	denyIngressName = "default-deny-ingress"
+	denyEgressName  = "default-deny-egress"
+)
 
-// denyIngress is the AddObject change of a default-deny fix. It denies ingress only: an
-// egress deny also cuts DNS and the API server, and the rules to allow them back depend on
-// the cluster, so that one stays a decision for a person. The policy takes the workload's
-// namespace as written; a workload without one is applied with `kubectl apply -n`, and a
-// namespace in the policy would then contradict it.
+// denyIngress is the AddObject change of a default-deny ingress fix. The policy takes the
+// workload's namespace as written; a workload without one is applied with `kubectl apply
+// -n`, and a namespace in the policy would then contradict it.
 func denyIngress(ns string) finding.Change {
+	return denyPolicy(ns, denyIngressName, "Ingress",
+		"# Denies all ingress to the pods of the namespace; add policies that allow the\n"+
+			"# traffic each workload needs. Written by kubectl-secure.\n", "")
+}
+
+// denyEgress is the AddObject change of a default-deny egress fix. It keeps DNS (port 53,
+// UDP and TCP, to any address): without it every lookup fails and the deny breaks even
+// workloads whose connections a later policy allows. A port-only rule is no allow-all, so
+// the policy counts as a default deny. Everything else (the API server, databases, other
+// services) is cut until a policy allows it, which is why the fix is unsafe.
+func denyEgress(ns string) finding.Change {
+	return denyPolicy(ns, denyEgressName, "Egress",
+		"# Denies all egress from the pods of the namespace but DNS; add policies that allow\n"+
+			"# the connections each workload makes. Written by kubectl-secure.\n",
+		"  egress:\n    - ports:\n        - protocol: UDP\n          port: 53\n        - protocol: TCP\n          port: 53\n")
+}
+
+// denyPolicy writes a policy that selects every pod of ns for direction, with rules (YAML
+// text under spec) when given. Both directions go to one file, DenyFileName.
+func denyPolicy(ns, name, direction, comment, rules string) finding.Change {
 	var b strings.Builder
-	b.WriteString("# Denies all ingress to the pods of the namespace; add policies that allow the\n")
-	b.WriteString("# traffic each workload needs. Written by kubectl-secure.\n")
+	b.WriteString(comment)
 	b.WriteString("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n")
-	b.WriteString("  name: " + denyName + "\n")
+	b.WriteString("  name: " + name + "\n")
 	if ns != "" {
 		fmt.Fprintf(&b, "  namespace: %s\n", yamlString(ns))
 	}
-	b.WriteString("spec:\n  podSelector: {}\n  policyTypes:\n    - Ingress\n")
+	b.WriteString("spec:\n  podSelector: {}\n  policyTypes:\n    - " + direction + "\n")
+	b.WriteString(rules)
 	return finding.Change{Op: finding.AddObject, Value: b.String(), FileName: DenyFileName}
 }
 
@@ -56,9 +77,12 @@ var (
 // so each needs its own; plain files share one.
 func deployUnit(o *manifest.Object) string { return o.Overlay }
 
-// denyFixes returns the fix of every workload of ns: the change that adds the policy rides on
-// one workload per deployment unit (the first, in file order), so that a namespace gets one
-// policy, not one per workload; the others carry the same advice without changes.
+// denyFixes returns the fix of every workload of ns: the changes that add the policies ride
+// on one workload per deployment unit (the first, in file order), so that a namespace gets
+// one policy per direction, not one per workload; the others carry the same advice without
+// changes. A namespace without any policy gets both directions denied: the ingress deny
+// alone would leave the namespace with a policy and no egress deny, which
+// no-default-deny-egress reports, so the fix would raise what it meant to settle.
 func denyFixes(ns *namespace, description string) map[*manifest.Object]*finding.Fix {
 	first := map[string]*workloadRef{}
 	for _, w := range ns.workloads {
@@ -71,7 +95,7 @@ func denyFixes(ns *namespace, description string) map[*manifest.Object]*finding.
 	for _, w := range ns.workloads {
 		fx := &finding.Fix{Description: description, Safe: false}
 		if first[deployUnit(w.obj)] == w {
-			fx.Changes = []finding.Change{denyIngress(w.obj.Ref.Namespace)}
+			fx.Changes = []finding.Change{denyIngress(w.obj.Ref.Namespace), denyEgress(w.obj.Ref.Namespace)}
 		}
 		out[w.obj] = fx
 	}

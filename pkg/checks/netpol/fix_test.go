@@ -39,13 +39,13 @@ func TestDefaultDenyFix(t *testing.T) {
 	}{
 		{name: "one policy per namespace, not per workload",
 			src: docs(deploy("a", "shop", "{app: a}"), deploy("b", "shop", "{app: b}"), deploy("c", "other", "{app: c}")),
-			ids: []string{"namespace-without-network-policy"}, want: []string{DenyFileName, "-", DenyFileName}},
+			ids: []string{"namespace-without-network-policy"}, want: []string{DenyFileName + "," + DenyFileName, "-", DenyFileName + "," + DenyFileName}},
 		{name: "ingress deny when policies exist", src: docs(deploy("a", "shop", "{app: a}"), onlyApp),
 			ids: []string{"no-default-deny-ingress"}, want: []string{DenyFileName}},
 		{name: "at the Namespace object", src: docs(ns, deploy("a", "shop", "{app: a}"), onlyApp),
 			ids: []string{"no-default-deny-ingress"}, want: []string{DenyFileName}},
-		{name: "egress deny stays advice", src: docs(deploy("a", "shop", "{app: a}"), onlyApp),
-			ids: []string{"no-default-deny-egress"}, want: []string{"-"}},
+		{name: "egress deny", src: docs(deploy("a", "shop", "{app: a}"), onlyApp),
+			ids: []string{"no-default-deny-egress"}, want: []string{DenyFileName}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -62,39 +62,57 @@ func TestDefaultDenyFix(t *testing.T) {
 	}
 }
 
-// TestDefaultDenyFixSilencesChecks adds the policy a fix carries to the input and lints
-// again: the namespace is then covered, for ingress, and the policy is well formed.
+// TestDefaultDenyFixSilencesChecks adds the policies a fix carries to the input and lints
+// again: the namespace is then covered in both directions (so the fix of a namespace
+// without policies raises no egress finding), and the policies are well formed.
 func TestDefaultDenyFixSilencesChecks(t *testing.T) {
 	for _, ns := range []string{"shop", "", "no", "Bad_Name"} {
 		t.Run(ns, func(t *testing.T) {
 			src := deploy("a", ns, "{app: a}")
 			fs := checktest.Run(t, src, "namespace-without-network-policy")
-			if len(fs) != 1 || len(fs[0].Fix.Changes) != 1 {
-				t.Fatalf("want one finding with a change, got %v", checktest.Short(fs))
+			if len(fs) != 1 || len(fs[0].Fix.Changes) != 2 {
+				t.Fatalf("want one finding with two changes, got %v", checktest.Short(fs))
 			}
-			ch := fs[0].Fix.Changes[0]
-			policy := ch.Value.(string)
-			res := manifest.Parse("policy.yaml", []byte(policy), manifest.DefaultLimits)
-			if res.Err != nil || len(res.Objects) != 1 {
-				t.Fatalf("policy does not parse: %v\n%s", res.Err, policy)
+			after := src
+			for _, ch := range fs[0].Fix.Changes {
+				policy := ch.Value.(string)
+				res := manifest.Parse("policy.yaml", []byte(policy), manifest.DefaultLimits)
+				if res.Err != nil || len(res.Objects) != 1 {
+					t.Fatalf("policy does not parse: %v\n%s", res.Err, policy)
+				}
+				if got := res.Objects[0].Ref.Namespace; got != ns {
+					t.Errorf("policy namespace %q, want the workload's %q", got, ns)
+				}
+				after = docs(after, policy)
 			}
-			if got := res.Objects[0].Ref.Namespace; got != ns {
-				t.Errorf("policy namespace %q, want the workload's %q", got, ns)
-			}
-			after := docs(src, policy)
 			objs := manifest.Parse("test.yaml", []byte(after), manifest.DefaultLimits).Objects
 			var cs []*check.Check
-			for _, id := range []string{"namespace-without-network-policy", "no-default-deny-ingress", "workload-without-network-policy", "network-policy-selects-nothing", "network-policy-allow-all"} {
+			for _, id := range []string{"namespace-without-network-policy", "no-default-deny-ingress", "no-default-deny-egress", "workload-without-network-policy", "network-policy-selects-nothing", "network-policy-allow-all"} {
 				cs = append(cs, check.Lookup(id))
 			}
 			if left := lint.RunChecks(cs, objs, nil); len(left) != 0 {
 				t.Errorf("after the fix: %v", checktest.Short(left))
 			}
-			// Egress stays open, on purpose, and says so.
-			if left := checktest.Run(t, after, "no-default-deny-egress"); len(left) != 1 || len(left[0].Fix.Changes) != 0 {
-				t.Errorf("egress: %v", checktest.Short(left))
-			}
 		})
+	}
+}
+
+// TestEgressDenyFixSilencesCheck: the egress fix of a namespace that has policies is
+// applied, and what it adds is a default deny for the check (DNS kept is no allow-all).
+func TestEgressDenyFixSilencesCheck(t *testing.T) {
+	onlyApp := netpolDoc("api", "shop", "  podSelector: {matchLabels: {app: a}}\n  ingress:\n    - from: [{podSelector: {matchLabels: {app: b}}}]\n")
+	src := docs(deploy("a", "shop", "{app: a}"), onlyApp)
+	fs := checktest.Run(t, src, "no-default-deny-egress")
+	if len(fs) != 1 || len(fs[0].Fix.Changes) != 1 {
+		t.Fatalf("want one finding with one change, got %v", checktest.Short(fs))
+	}
+	policy := fs[0].Fix.Changes[0].Value.(string)
+	if !strings.Contains(policy, "port: 53") || !strings.Contains(policy, "name: default-deny-egress") {
+		t.Errorf("policy:\n%s", policy)
+	}
+	after := docs(src, policy)
+	if left := checktest.Run(t, after, "no-default-deny-egress", "network-policy-allow-all"); len(left) != 0 {
+		t.Errorf("after the fix: %v", checktest.Short(left))
 	}
 }
 

@@ -19,6 +19,7 @@ const appArmorAnnotationPrefix = "container.apparmor.security.beta.kubernetes.io
 // annotations must be runtime/default or localhost/*.
 var appArmor = &check.Check{
 	ID:       "apparmor-unconfined",
+	AutoFix:  check.FixUnsafe,
 	Category: catSecurityContext,
 	Severity: finding.High,
 	PSS:      finding.PSSBaseline,

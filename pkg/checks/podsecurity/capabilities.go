@@ -30,6 +30,7 @@ func addedCapabilities(pod *workload.Pod, fn func(c workload.Container, path fie
 // capabilitiesAdded implements PSA "capabilities_baseline".
 var capabilitiesAdded = &check.Check{
 	ID:       "capabilities-added",
+	AutoFix:  check.FixUnsafe,
 	Category: catSecurityContext,
 	Severity: finding.High,
 	PSS:      finding.PSSBaseline,
@@ -67,6 +68,7 @@ FOWNER, FSETID, KILL, MKNOD, NET_BIND_SERVICE, SETFCAP, SETGID, SETPCAP, SETUID,
 // capabilities baseline allows: restricted allows only NET_BIND_SERVICE.
 var capabilitiesAddedRestricted = &check.Check{
 	ID:       "capabilities-added-restricted",
+	AutoFix:  check.FixUnsafe,
 	Category: catSecurityContext,
 	Severity: finding.Medium,
 	PSS:      finding.PSSRestricted,
@@ -106,6 +108,7 @@ are reported by capabilities-added instead.`,
 // capabilitiesNotDropped is the drop half of PSA "capabilities_restricted".
 var capabilitiesNotDropped = &check.Check{
 	ID:       "capabilities-not-dropped",
+	AutoFix:  check.FixUnsafe,
 	Category: catSecurityContext,
 	Severity: finding.Medium,
 	PSS:      finding.PSSRestricted,

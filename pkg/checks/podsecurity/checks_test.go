@@ -394,7 +394,7 @@ func TestHostPort(t *testing.T) {
 `),
 			want:  []string{"host-port@11:21 spec.containers[name=web].ports[1].hostPort"},
 			msgs:  []string{`container "web" binds host port 443`},
-			fixes: []string{"safe: remove spec.containers[name=web].ports[1].hostPort"}},
+			fixes: []string{"unsafe: remove spec.containers[name=web].ports[1].hostPort"}},
 		{name: "zero and null", src: pod(`  containers:
     - name: web
       ports:
@@ -697,7 +697,7 @@ func TestPrivilegeEscalationAllowed(t *testing.T) {
 			msgs: []string{`container "implicit" does not set`, `container "explicit" sets allowPrivilegeEscalation: true`},
 			fixes: []string{
 				"safe: set spec.containers[name=implicit].securityContext.allowPrivilegeEscalation=false",
-				"safe: set spec.containers[name=explicit].securityContext.allowPrivilegeEscalation=false",
+				"unsafe: set spec.containers[name=explicit].securityContext.allowPrivilegeEscalation=false",
 			}},
 		{name: "privileged or SYS_ADMIN: only with their removal", src: pod(`  containers:
     - name: priv

@@ -9,6 +9,7 @@ import (
 // hostNamespaces implements PSA "hostNamespaces": hostNetwork, hostPID and hostIPC.
 var hostNamespaces = &check.Check{
 	ID:       "host-namespaces",
+	AutoFix:  check.FixUnsafe,
 	Category: catHost,
 	Severity: finding.High,
 	PSS:      finding.PSSBaseline,

@@ -12,6 +12,7 @@ import (
 // hostPort implements PSA "hostPorts": any non-zero containers[].ports[].hostPort.
 var hostPort = &check.Check{
 	ID:       "host-port",
+	AutoFix:  check.FixUnsafe,
 	Category: catHost,
 	Severity: finding.Medium,
 	PSS:      finding.PSSBaseline,
@@ -37,11 +38,11 @@ that only see pod traffic, and limits scheduling to one such pod per node.`,
 						continue
 					}
 					path := c.Path.Keys("ports").Child(fieldpath.Index(i)).Keys("hostPort")
-					// Safe: a correctly written workload is reached through a Service, which
-					// does not use the host port.
+					// Unsafe: the user wrote the port; clients that reach the pod through the
+					// node's address (a DaemonSet ingress on 80/443) stop working.
 					p.Report(check.Diagnostic{Object: pod.Object, Path: path,
 						Message: fmt.Sprintf("%s binds host port %s on the node", c.Label(), hp.Value),
-						Fix:     fix("remove hostPort and expose the port through a Service", true, remove(path))})
+						Fix:     fix("remove hostPort and expose the port through a Service", false, remove(path))})
 				}
 			}
 		})

@@ -11,6 +11,7 @@ import (
 // of a non-Windows pod must set allowPrivilegeEscalation: false.
 var privilegeEscalation = &check.Check{
 	ID:       "privilege-escalation-allowed",
+	AutoFix:  check.FixSafeWhenMissing,
 	Category: catSecurityContext,
 	Severity: finding.High,
 	PSS:      finding.PSSRestricted,
@@ -44,7 +45,11 @@ old images, a planted one) turns code execution into root. The default is true.`
 					msg = c.Label() + " sets allowPrivilegeEscalation: true"
 				}
 				path := containerSC(c, "allowPrivilegeEscalation")
-				f := fix("set allowPrivilegeEscalation: false", true, setTo(path, false))
+				// Safe only where the field is absent: no_new_privs stops setuid binaries, which
+				// containers rarely rely on and which is what the field exists to stop, as
+				// the Restricted profile and most admission defaults have it. An explicit
+				// true is the user's decision: overriding it is unsafe.
+				f := fix("set allowPrivilegeEscalation: false", !set, setTo(path, false))
 				if needsEscalation(c) {
 					// The API rejects allowPrivilegeEscalation: false beside privileged or
 					// SYS_ADMIN, so the fix is valid only with their (unsafe) removal.

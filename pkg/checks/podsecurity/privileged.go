@@ -9,6 +9,7 @@ import (
 // privileged implements PSA "privileged": securityContext.privileged of every container.
 var privileged = &check.Check{
 	ID:       "privileged-container",
+	AutoFix:  check.FixUnsafe,
 	Category: catSecurityContext,
 	Severity: finding.Critical,
 	PSS:      finding.PSSBaseline,

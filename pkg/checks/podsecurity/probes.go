@@ -13,6 +13,7 @@ import (
 // handlers may not set httpGet.host or tcpSocket.host.
 var hostProbes = &check.Check{
 	ID:       "host-probe-or-lifecycle",
+	AutoFix:  check.FixUnsafe,
 	Category: catHost,
 	Severity: finding.Medium,
 	PSS:      finding.PSSBaseline,

@@ -13,6 +13,7 @@ import (
 // 1.35; restricted does not, so such a pod gets a finding tagged restricted.
 var procMount = &check.Check{
 	ID:       "proc-mount",
+	AutoFix:  check.FixUnsafe,
 	Category: catSecurityContext,
 	Severity: finding.High,
 	PSS:      finding.PSSBaseline,

@@ -10,6 +10,7 @@ import (
 // for it.
 var readOnlyRoot = &check.Check{
 	ID:       "read-only-root-filesystem",
+	AutoFix:  check.FixUnsafe,
 	Category: catSecurityContext,
 	Severity: finding.Medium,
 	Doc: check.Doc{

@@ -15,6 +15,7 @@ import (
 // is the group that owns most of a node's and an image's root-only files.
 var runAsRootGroup = &check.Check{
 	ID:       "run-as-root-group",
+	AutoFix:  check.FixUnsafe,
 	Category: catSecurityContext,
 	Severity: finding.Medium,
 	Doc: check.Doc{

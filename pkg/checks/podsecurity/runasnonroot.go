@@ -11,6 +11,7 @@ import (
 // runAsNonRoot: true, and none may set it false; pods with hostUsers: false are exempt.
 var runAsNonRoot = &check.Check{
 	ID:       "run-as-non-root",
+	AutoFix:  check.FixUnsafe,
 	Category: catSecurityContext,
 	Severity: finding.Medium,
 	PSS:      finding.PSSRestricted,

@@ -11,6 +11,7 @@ import (
 // any container; pods with hostUsers: false are exempt.
 var runAsRootUser = &check.Check{
 	ID:       "run-as-root-user",
+	AutoFix:  check.FixUnsafe,
 	Category: catSecurityContext,
 	Severity: finding.High,
 	PSS:      finding.PSSRestricted,

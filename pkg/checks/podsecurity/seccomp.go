@@ -17,6 +17,7 @@ func validSeccomp(t string) bool { return t == "RuntimeDefault" || t == "Localho
 // seccompProfile.type other than RuntimeDefault or Localhost, on the pod or a container.
 var seccompUnconfined = &check.Check{
 	ID:       "seccomp-unconfined",
+	AutoFix:  check.FixUnsafe,
 	Category: catSecurityContext,
 	Severity: finding.High,
 	PSS:      finding.PSSBaseline,
@@ -59,6 +60,7 @@ type: Unconfined turns that filter off.`,
 // must run with RuntimeDefault or Localhost, set on it or inherited from the pod.
 var seccompMissing = &check.Check{
 	ID:       "seccomp-profile-missing",
+	AutoFix:  check.FixSafe,
 	Category: catSecurityContext,
 	Severity: finding.Medium,
 	PSS:      finding.PSSRestricted,

@@ -15,6 +15,7 @@ var seLinuxTypes = map[string]bool{"": true, "container_t": true, "container_ini
 // seLinux implements PSA "seLinuxOptions": type from the allowed list, no user, no role.
 var seLinux = &check.Check{
 	ID:       "selinux-options",
+	AutoFix:  check.FixUnsafe,
 	Category: catSecurityContext,
 	Severity: finding.High,
 	PSS:      finding.PSSBaseline,

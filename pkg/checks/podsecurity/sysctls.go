@@ -23,6 +23,7 @@ var safeSysctls = map[string]bool{
 // unsafeSysctls implements PSA "sysctls".
 var unsafeSysctls = &check.Check{
 	ID:       "unsafe-sysctls",
+	AutoFix:  check.FixUnsafe,
 	Category: catSecurityContext,
 	Severity: finding.High,
 	PSS:      finding.PSSBaseline,

@@ -9,6 +9,7 @@ import (
 // windowsHostProcess implements PSA "windowsHostProcess".
 var windowsHostProcess = &check.Check{
 	ID:       "windows-host-process",
+	AutoFix:  check.FixUnsafe,
 	Category: catHost,
 	Severity: finding.Critical,
 	PSS:      finding.PSSBaseline,

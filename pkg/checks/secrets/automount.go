@@ -15,6 +15,7 @@ import (
 // need.
 var saTokenAutomount = &check.Check{
 	ID:       "service-account-token-automount",
+	AutoFix:  check.FixUnsafe,
 	Category: category,
 	Severity: finding.Medium,
 	Doc: check.Doc{
