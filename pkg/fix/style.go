@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"strconv"
-	"strings"
 
 	"gopkg.in/yaml.v3"
 
@@ -189,10 +188,7 @@ func scalarText(v any, quote byte, st style) (string, error) {
 		case '"':
 			return doubleQuote(v), nil
 		case '\'':
-			if strings.ContainsAny(v, "\n\r") {
-				return doubleQuote(v), nil
-			}
-			return "'" + strings.ReplaceAll(v, "'", "''") + "'", nil
+			return yamlquote.Single(v), nil
 		}
 		return v, nil
 	}

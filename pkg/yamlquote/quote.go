@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"regexp"
 	"strings"
+	"unicode"
 
 	"gopkg.in/yaml.v3"
 )
@@ -49,6 +50,18 @@ func Double(s string) string {
 	// JSON escapes U+2028 and U+2029 already; NEL is a line break to YAML 1.1 and would be
 	// folded into a space inside quotes.
 	return strings.ReplaceAll(out, "\u0085", `\u0085`)
+}
+
+// Single writes s as a single-quoted scalar, for a file whose strings are single-quoted.
+// Single quotes escape nothing but the quote itself, so a string with a line break (YAML
+// 1.1 counts NEL, LS and PS as ones) or another non-printable character is double-quoted.
+func Single(s string) string {
+	for _, r := range s {
+		if r == '\u0085' || r == '\u2028' || r == '\u2029' || r == '\ufeff' || !unicode.IsPrint(r) && r != ' ' {
+			return Double(s)
+		}
+	}
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
 }
 
 // Scalar renders s plain when that reads back as s, double-quoted otherwise.

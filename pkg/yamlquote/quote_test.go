@@ -90,3 +90,15 @@ func TestScalarReadsBack(t *testing.T) {
 		}
 	}
 }
+
+// TestSingleReadsBack: single-quoted rendering falls back to double quotes for what
+// single quotes cannot hold.
+func TestSingleReadsBack(t *testing.T) {
+	for _, in := range []string{"it's", "a: b", "#x", "line\nbreak", "cr\rx", "nel\u0085", "ls\u2028", "ps\u2029", "tab\tx", "bom\ufeff", "\x01", "ok"} {
+		got := Single(in)
+		var m map[string]any
+		if err := sigsyaml.Unmarshal([]byte("k: "+got+"\n"), &m); err != nil || len(m) != 1 || m["k"] != in {
+			t.Errorf("Single(%q) = %s reads %#v (%v)", in, got, m, err)
+		}
+	}
+}
