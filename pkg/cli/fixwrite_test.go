@@ -1,11 +1,15 @@
 package cli
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/kubectl-secure/kubectl-secure/pkg/fix"
 	"github.com/kubectl-secure/kubectl-secure/pkg/testtree"
 )
 
@@ -101,5 +105,16 @@ func TestFixKeepsModeAndHardLinks(t *testing.T) {
 	}
 	if fi.Mode().Perm() != 0o600 {
 		t.Errorf("mode %v, want 0600", fi.Mode().Perm())
+	}
+}
+
+// TestReportInterrupted: after Ctrl-C the run names what it wrote and what it did not.
+func TestReportInterrupted(t *testing.T) {
+	var errOut bytes.Buffer
+	o := &LintOptions{IOStreams: genericiooptions.IOStreams{ErrOut: &errOut}}
+	o.reportInterrupted(&fix.WriteReport{Interrupted: true, Written: []string{"a.yaml"}, NotWritten: []string{"b.yaml", "c.yaml"}})
+	want := "kubectl-secure: interrupted: 1 file written (a.yaml); 2 files not written (b.yaml, c.yaml)\n"
+	if errOut.String() != want {
+		t.Errorf("got %q\nwant %q", errOut.String(), want)
 	}
 }

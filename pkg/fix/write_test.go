@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 
 	sigsyaml "sigs.k8s.io/yaml"
@@ -212,8 +211,8 @@ func TestWriteKeepsModeAndOwner(t *testing.T) {
 	if fi.Mode().Perm() != 0o640 {
 		t.Errorf("mode = %v, want 0640", fi.Mode().Perm())
 	}
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok && root && (st.Uid != 4321 || st.Gid != 8765) {
-		t.Errorf("owner = %d:%d, want 4321:8765", st.Uid, st.Gid)
+	if uid, gid, ok := ownerOf(fi); ok && root && (uid != 4321 || gid != 8765) {
+		t.Errorf("owner = %d:%d, want 4321:8765", uid, gid)
 	}
 	if !root {
 		t.Log("not root: the owner is not checked")
