@@ -2,15 +2,21 @@ package cli
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
 	"github.com/kubectl-secure/kubectl-secure/pkg/fix"
+	"github.com/kubectl-secure/kubectl-secure/pkg/kustomize"
+	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
 	"github.com/kubectl-secure/kubectl-secure/pkg/report"
 )
 
@@ -50,11 +56,14 @@ func (o *LintOptions) runFix() error {
 	}
 	loaded, findings, errs := o.lintInputs()
 
+	// Fixes read and write only inside the tree the run was given, so that neither a diff
+	// nor a write goes through a symlink a pull request planted.
+	tree := o.fixTree(findings)
 	ws := fix.NewWorkspace(func(path string) ([]byte, error) {
 		if path == fix.Stdin {
 			return stdin, nil
 		}
-		return os.ReadFile(path)
+		return tree.ReadFile(path)
 	})
 	to, err := fix.ParseFixTo(o.FixTo)
 	if err != nil {
@@ -62,7 +71,7 @@ func (o *LintOptions) runFix() error {
 	}
 	res := fix.Apply(ws, findings, fix.Options{Unsafe: o.UnsafeFixes, Overlay: fix.NewKustomizeWriter(to), Objects: loaded.Objects})
 	changed := ws.Changed()
-	o.fixSummary(res, changed)
+	refused := o.fixSummary(res, changed)
 	o.adviceSummary(findings)
 
 	if o.Diff {
@@ -74,7 +83,7 @@ func (o *LintOptions) runFix() error {
 			return fmt.Errorf("writing the diff: %w", err)
 		}
 		switch {
-		case len(errs) > 0:
+		case len(errs) > 0 || refused:
 			return exitError{ExitError}
 		case failing(findings, o.failOn):
 			return exitError{ExitFindings}
@@ -82,9 +91,18 @@ func (o *LintOptions) runFix() error {
 		return nil
 	}
 
-	writeErrs := fix.WriteFiles(changed)
+	// Ctrl-C or a CI job's SIGTERM while writing: the file being written is left whole (no
+	// temporary file stays behind) and the run says which files were written.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	wrote := fix.Write(ctx, changed, fix.WriteOptions{Tree: tree})
+	stop()
+	writeErrs := wrote.Errors
 	for _, err := range writeErrs {
 		fmt.Fprintf(o.ErrOut, "kubectl-secure: error: %s\n", report.Sanitize(err.Error()))
+	}
+	if wrote.Interrupted {
+		o.reportInterrupted(wrote)
+		return exitError{ExitError}
 	}
 	again := *o
 	again.Fix = false
@@ -102,14 +120,73 @@ func (o *LintOptions) runFix() error {
 		again.Out = o.ErrOut
 	}
 	err = again.Run()
-	if len(writeErrs) > 0 {
+	if len(writeErrs) > 0 || refused {
 		return exitError{ExitError}
 	}
 	return err
 }
 
-// fixSummary tells on stderr what was fixed and what was not, and why.
-func (o *LintOptions) fixSummary(res *fix.Result, changed []*fix.File) {
+// reportInterrupted says, after a signal, which files were written and which were not.
+func (o *LintOptions) reportInterrupted(w *fix.WriteReport) {
+	list := func(files []string) string {
+		if len(files) == 0 {
+			return "none"
+		}
+		return report.Sanitize(strings.Join(files, ", "))
+	}
+	fmt.Fprintf(o.ErrOut, "kubectl-secure: interrupted: %s written (%s); %s not written (%s)\n",
+		plural(len(w.Written), "file"), list(w.Written), plural(len(w.NotWritten), "file"), list(w.NotWritten))
+}
+
+// fixTree is what the fixes may read and write: each directory named on the command line
+// (a file's directory for a file), the repository of --repo, and the kustomization
+// directories the builds of the objects being fixed read (Kustomize's own load
+// restrictions keep those to what the kustomizations name).
+func (o *LintOptions) fixTree(findings []finding.Finding) *fix.Tree {
+	var roots []string
+	add := func(p string) {
+		if p == "" || p == "-" {
+			return
+		}
+		if info, err := os.Stat(p); err == nil && !info.IsDir() {
+			p = filepath.Dir(p)
+		}
+		roots = append(roots, p)
+	}
+	for _, p := range o.paths {
+		add(p)
+	}
+	for _, p := range o.Filenames {
+		add(p)
+	}
+	add(o.Kustomize)
+	add(o.Repo)
+	for i := range findings {
+		fx := findings[i].Fix
+		if fx == nil {
+			continue
+		}
+		obj, _ := fx.Object.(*manifest.Object)
+		if obj == nil || obj.Overlay == "" {
+			continue
+		}
+		add(obj.Overlay)
+		if org, ok := kustomize.OriginOf(obj); ok {
+			add(org.Dir)
+			if org.File != "" {
+				add(filepath.Dir(org.File))
+			}
+			for _, p := range org.Patches {
+				add(filepath.Dir(p.File))
+			}
+		}
+	}
+	return fix.NewTree(roots...)
+}
+
+// fixSummary tells on stderr what was fixed and what was not, and why. It reports whether
+// a fix was refused for where it would write (an error: the exit status is 2).
+func (o *LintOptions) fixSummary(res *fix.Result, changed []*fix.File) (refused bool) {
 	fixes, changes := res.Fixed()
 	files := 0
 	for _, f := range changed {
@@ -144,9 +221,14 @@ func (o *LintOptions) fixSummary(res *fix.Result, changed []*fix.File) {
 		fmt.Fprintf(o.ErrOut, "kubectl-secure: %s not applied (%s)\n", plural(skipped[r], "fix", "fixes"), r)
 	}
 	for _, f := range res.Failed() {
-		fmt.Fprintf(o.ErrOut, "kubectl-secure: warning: %s:%d: %s: fix not applied: %s\n",
-			f.Finding.File, f.Finding.Line, f.Finding.Check, report.Sanitize(f.Err.Error()))
+		level := "warning"
+		if errors.Is(f.Err, fix.ErrUnsafePath) {
+			level, refused = "error", true
+		}
+		fmt.Fprintf(o.ErrOut, "kubectl-secure: %s: %s:%d: %s: fix not applied: %s\n",
+			level, f.Finding.File, f.Finding.Line, f.Finding.Check, report.Sanitize(f.Err.Error()))
 	}
+	return refused
 }
 
 // adviceSummary says which findings offer advice that no fix applies, so that every fix a

@@ -445,6 +445,9 @@ func newObjectRef(ch finding.Change) (finding.ObjectRef, error) {
 	if len(res.Objects) != 1 {
 		return finding.ObjectRef{}, fmt.Errorf("add object: value holds %d objects, want 1", len(res.Objects))
 	}
+	if err := checkNewObject(res.Objects[0].Ref); err != nil {
+		return finding.ObjectRef{}, err
+	}
 	return res.Objects[0].Ref, nil
 }
 

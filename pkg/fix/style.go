@@ -2,13 +2,12 @@ package fix
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
-	"regexp"
 	"strconv"
-	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/kubectl-secure/kubectl-secure/pkg/yamlquote"
 )
 
 // style is how a document is written, read from the document itself so that inserted
@@ -162,26 +161,9 @@ func keyQuote(m *yaml.Node) byte {
 	return q
 }
 
-var (
-	plainSafe = regexp.MustCompile(`^(-[A-Za-z_-]|[A-Za-z0-9_/])[A-Za-z0-9_./@+:=-]*$`)
-	// YAML 1.1 (sigs.k8s.io/yaml, hence kubectl) reads these as numbers, booleans, nulls
-	// or timestamps even where YAML 1.2 (yaml.v3) sees strings.
-	yaml11NonString = regexp.MustCompile(`^(?i:y|yes|n|no|true|false|on|off|null|~)$|^[-+]?[0-9._:]+([eE][-+]?[0-9]+)?$|^[-+]?0[xXbBoO]|^[-+]?\.|^[0-9]{4}-[0-9]`)
-)
-
 // needsQuotes reports whether s must be quoted to read back as the string s, in YAML 1.1
-// and 1.2 alike.
-func needsQuotes(s string) bool {
-	if !plainSafe.MatchString(s) || yaml11NonString.MatchString(s) || strings.HasSuffix(s, ":") {
-		return true
-	}
-	var n yaml.Node
-	if err := yaml.Unmarshal([]byte("k: "+s), &n); err != nil || len(n.Content) == 0 {
-		return true
-	}
-	v := n.Content[0].Content[1]
-	return v.Tag != "!!str" || v.Value != s
-}
+// and 1.2 alike. Every fix renders its scalars through yamlquote, one rule for all.
+func needsQuotes(s string) bool { return yamlquote.NeedsQuotes(s) }
 
 // scalarText renders a Change value. quote forces a quote style for strings; 0 quotes
 // only when needed. JSON documents always double-quote strings.
@@ -206,24 +188,15 @@ func scalarText(v any, quote byte, st style) (string, error) {
 		case '"':
 			return doubleQuote(v), nil
 		case '\'':
-			if strings.ContainsAny(v, "\n\r") {
-				return doubleQuote(v), nil
-			}
-			return "'" + strings.ReplaceAll(v, "'", "''") + "'", nil
+			return yamlquote.Single(v), nil
 		}
 		return v, nil
 	}
 	return "", fmt.Errorf("unsupported value %v (%T): a change sets a bool, an integer or a string", v, v)
 }
 
-// doubleQuote writes s as a JSON string, which is also a YAML double-quoted scalar.
-func doubleQuote(s string) string {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(s)
-	return strings.TrimSuffix(b.String(), "\n")
-}
+// doubleQuote writes s as a YAML double-quoted scalar.
+func doubleQuote(s string) string { return yamlquote.Double(s) }
 
 // keyText renders a new mapping key in the quote its siblings use.
 func keyText(k string, quote byte, st style) string {

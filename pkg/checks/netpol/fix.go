@@ -2,12 +2,11 @@ package netpol
 
 import (
 	"fmt"
-	"regexp"
-	"strconv"
 	"strings"
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
 	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
+	"github.com/kubectl-secure/kubectl-secure/pkg/yamlquote"
 )
 
 // DenyFileName is the file a default-deny fix writes: beside the workload's file, or into
@@ -48,29 +47,16 @@ func denyPolicy(ns, name, direction, comment, rules string) finding.Change {
 	var b strings.Builder
 	b.WriteString(comment)
 	b.WriteString("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n")
-	b.WriteString("  name: " + name + "\n")
+	b.WriteString("  name: " + yamlquote.Scalar(name) + "\n")
 	if ns != "" {
-		fmt.Fprintf(&b, "  namespace: %s\n", yamlString(ns))
+		// Quoted where needed, so that the namespace as written reads back as itself; a
+		// namespace that is not a DNS label is refused by the fix writer, never written.
+		fmt.Fprintf(&b, "  namespace: %s\n", yamlquote.Scalar(ns))
 	}
 	b.WriteString("spec:\n  podSelector: {}\n  policyTypes:\n    - " + direction + "\n")
 	b.WriteString(rules)
 	return finding.Change{Op: finding.AddObject, Value: b.String(), FileName: DenyFileName}
 }
-
-// yamlString writes a namespace plain when it is a DNS label, as valid ones are, and quoted
-// otherwise (and where YAML 1.1, which kubectl reads, would take it for a boolean or null)
-// so that the text always reads back as the same string.
-func yamlString(s string) string {
-	if dnsLabel.MatchString(s) && !yaml11Words[s] {
-		return s
-	}
-	return strconv.Quote(s)
-}
-
-var (
-	dnsLabel    = regexp.MustCompile(`^[a-z]([a-z0-9-]*[a-z0-9])?$`)
-	yaml11Words = map[string]bool{"y": true, "n": true, "yes": true, "no": true, "on": true, "off": true, "true": true, "false": true, "null": true}
-)
 
 // deployUnit is what is deployed together: a Kustomize overlay, or the plain files. A
 // policy added to one overlay is not deployed with another overlay of the same namespace,

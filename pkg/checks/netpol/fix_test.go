@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	sigsyaml "sigs.k8s.io/yaml"
+
 	"github.com/kubectl-secure/kubectl-secure/pkg/check"
 	"github.com/kubectl-secure/kubectl-secure/pkg/check/checktest"
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
@@ -146,6 +148,25 @@ func TestDefaultDenyFixPerOverlay(t *testing.T) {
 	for k := range want {
 		if !withChange[k] {
 			t.Errorf("no change on %s: %v", k, withChange)
+		}
+	}
+}
+
+// TestDenyIngressQuotesNamespace: whatever the workload's namespace holds, the generated
+// policy is one object whose namespace reads back as that string (the fix writer then
+// refuses the ones that are not DNS labels); it never becomes a key, a comment or a tag.
+func TestDenyIngressQuotesNamespace(t *testing.T) {
+	for _, ns := range []string{"shop", "yes", "0", "a: b", "x #c", "x\nspec: {}", "*a", "&a", "!!int", "- x", "{}", "'q'"} {
+		policy := denyIngress(ns).Value.(string)
+		res := manifest.Parse("policy.yaml", []byte(policy), manifest.DefaultLimits)
+		if res.Err != nil || len(res.Objects) != 1 || res.Objects[0].Ref.Namespace != ns || res.Objects[0].Ref.Name != denyIngressName {
+			t.Errorf("namespace %q: %v\n%s", ns, res.Err, policy)
+		}
+		var m map[string]any
+		if err := sigsyaml.Unmarshal([]byte(policy), &m); err != nil {
+			t.Errorf("namespace %q: sigs.k8s.io/yaml: %v", ns, err)
+		} else if md, _ := m["metadata"].(map[string]any); md["namespace"] != ns || len(md) != 2 || len(m) != 4 {
+			t.Errorf("namespace %q reads %#v", ns, m)
 		}
 	}
 }
