@@ -57,6 +57,8 @@ type LintOptions struct {
 	FixTo string
 	// ShowSuppressed lists suppressed findings in text output.
 	ShowSuppressed bool
+	// Suppressions says which suppressions are honoured: all, config or none.
+	Suppressions string
 
 	// Set by Complete.
 	config   *config.Config
@@ -70,12 +72,16 @@ type LintOptions struct {
 	// keepTrees keeps the objects' trees after the checks have read them, for callers
 	// that read the loaded objects (fixes are applied to them). Otherwise they are released.
 	keepTrees bool
+	// suppressionMode is Suppressions parsed; ignoredNote says what it set aside, "" when
+	// nothing.
+	suppressionMode suppress.Mode
+	ignoredNote     string
 }
 
 // defaultLintOptions holds the defaults of the lint flags; `checks --show-config` starts
 // from them too.
 func defaultLintOptions(streams genericiooptions.IOStreams) *LintOptions {
-	return &LintOptions{IOStreams: streams, Output: "text", Color: "auto", FailOn: "low", PSS: "restricted"}
+	return &LintOptions{IOStreams: streams, Output: "text", Color: "auto", FailOn: "low", PSS: "restricted", Suppressions: string(suppress.HonourAll)}
 }
 
 func newLintCommand(streams genericiooptions.IOStreams) *cobra.Command {
@@ -109,9 +115,13 @@ directory, source otherwise.
 A finding is suppressed, with a reason that is required, by a comment on its line or alone
 on the line above ("# kubectl-secure:ignore CHECK[,CHECK] reason"), by the annotation
 kubectl-secure.io/ignore: "CHECK[,CHECK]: reason" on the object or its pod template, or by
-an ignore entry in the config file. Suppressed findings do not fail the run; --show-suppressed
-lists them (in SARIF, as results that carry a suppression). A suppression that matches
-nothing is reported as stale-suppression.
+an ignore entry in the config file. An annotation or comment applies only to the object that
+carries it: that document of that file, or the objects built from it in each build whose
+object carries it. Suppressed findings do not fail the run; --show-suppressed lists them (in
+SARIF, as results that carry a suppression). A suppression that matches nothing is reported
+as stale-suppression. --suppressions config honours only the config file's ignore entries
+(for pull requests, whose authors write the annotations and comments: take the config from
+the base branch with --config), and --suppressions none honours nothing.
 
 Exit status: 0 no finding at or above --fail-on, 1 findings, 2 usage, configuration or
 input errors (even when findings were printed too).`,
@@ -147,6 +157,7 @@ input errors (even when findings were printed too).`,
 	f.BoolVar(&o.ShowSuppressed, "show-suppressed", false, "List suppressed findings with their reasons and where each suppression is written (JSON always lists them; SARIF adds them as results with suppressions).")
 	f.StringVar(&o.FixTo, "fix-to", "", "With --fix or --diff, where fixes of Kustomize builds go: overlay (a patch in the overlay) or source (the base file); default: overlay when the base is outside the overlay directory.")
 	f.StringVar(&o.Repo, "repo", "", "Lint the named files as part of the repository in this directory (pre-commit: --repo .): a file a Kustomize tree there uses (a base resource, a patch, a kustomization) is linted through the builds of the top kustomizations that use it, not as an object of its own, and only findings in the named files are reported.")
+	f.StringVar(&o.Suppressions, "suppressions", o.Suppressions, "Which suppressions to honour: all, config (only the config file's ignore entries, not annotations and comments a change brings) or none (config key: suppressions).")
 	f.BoolVar(&o.UnsafeFixes, "unsafe-fixes", false, "With --fix or --diff, also apply fixes that can stop a workload from starting (runAsNonRoot, drop ALL, read-only root).")
 	return cmd
 }
@@ -219,6 +230,11 @@ func (o *LintOptions) Validate() error {
 	if err := suppress.ValidateConfig(o.config); err != nil {
 		return err
 	}
+	mode, err := suppress.ParseMode(o.Suppressions)
+	if err != nil {
+		return err
+	}
+	o.suppressionMode = mode
 	switch o.PSS {
 	case "restricted":
 	case "baseline":
@@ -349,6 +365,9 @@ func (o *LintOptions) inNamed(findings []finding.Finding, suppressed []suppress.
 func (o *LintOptions) printNotes(notes []finding.InputError) {
 	for _, n := range notes {
 		fmt.Fprintf(o.ErrOut, "kubectl-secure: note: %s\n", report.Sanitize(n.Error()))
+	}
+	if o.ignoredNote != "" {
+		fmt.Fprintf(o.ErrOut, "kubectl-secure: note: %s\n", report.Sanitize(o.ignoredNote))
 	}
 }
 

@@ -42,6 +42,10 @@ type Config struct {
 	SkipPaths []string `yaml:"skipPaths,omitempty"`
 	// Ignore suppresses findings the project has decided to accept, each with its reason.
 	Ignore []Ignore `yaml:"ignore,omitempty"`
+	// Suppressions says which suppressions lint honours: all (annotations, inline comments
+	// and Ignore), config (Ignore only: what a pull request writes into its manifests
+	// cannot silence a finding) or none. --suppressions wins over it.
+	Suppressions string `yaml:"suppressions,omitempty"`
 }
 
 // Ignore is one suppression entry. A finding is suppressed when it matches every criterion
@@ -182,6 +186,11 @@ func Parse(data []byte) (*Config, error) {
 	}
 	if cfg.PSS != "" && cfg.PSS != finding.PSSBaseline && cfg.PSS != finding.PSSRestricted {
 		return nil, &lineError{line: keyLine(data, "pss"), msg: fmt.Sprintf("pss must be baseline or restricted, not %q", cfg.PSS)}
+	}
+	switch cfg.Suppressions {
+	case "", "all", "config", "none":
+	default:
+		return nil, &lineError{line: keyLine(data, "suppressions"), msg: fmt.Sprintf("suppressions must be all, config or none, not %q", cfg.Suppressions)}
 	}
 	if err := validateLists(cfg, data); err != nil {
 		return nil, err
