@@ -67,11 +67,12 @@ func newChecksCommand(streams genericiooptions.IOStreams) *cobra.Command {
 	f.StringVarP(&o.Namespace, "namespace", "n", "", "With --show-config: as lint --namespace.")
 	f.StringSliceVar(&o.AllowedRegistries, "allowed-registries", nil, "With --show-config: as lint --allowed-registries.")
 	f.StringSliceVar(&o.CoveredNamespaces, "covered-namespaces", nil, "With --show-config: as lint --covered-namespaces.")
+	f.StringVar(&o.Suppressions, "suppressions", o.Suppressions, "With --show-config: as lint --suppressions.")
 	return cmd
 }
 
 // settingsFlags are the lint settings `checks` accepts for --show-config.
-var settingsFlags = []string{"config", "enable", "disable", "fail-on", "pss", "namespace", "allowed-registries", "covered-namespaces"}
+var settingsFlags = []string{"config", "enable", "disable", "fail-on", "pss", "namespace", "allowed-registries", "covered-namespaces", "suppressions"}
 
 func listChecks(w io.Writer, cs []*check.Check) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)

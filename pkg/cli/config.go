@@ -70,6 +70,9 @@ func applyConfig(cmd *cobra.Command, o *LintOptions, cfg *config.Config) {
 	if unset("covered-namespaces") && len(cfg.NetworkPolicy.CoveredNamespaces) > 0 {
 		o.CoveredNamespaces = cfg.NetworkPolicy.CoveredNamespaces
 	}
+	if unset("suppressions") && cfg.Suppressions != "" {
+		o.Suppressions = cfg.Suppressions
+	}
 }
 
 // deployScope is the config's deployScope, check.ScopeUnit when it sets none.
@@ -131,7 +134,7 @@ func (o *LintOptions) skipInputs(inputs []discover.Input) []discover.Input {
 // and the severity overrides, so that a suppression of a finding those remove still
 // counts as used, and suppressed findings show the severity the user configured.
 func (o *LintOptions) applySuppressions(findings []finding.Finding, loaded load.Loaded, annotations []suppress.Annotation, errs []finding.InputError, stdin []byte) ([]finding.Finding, []finding.InputError) {
-	res := suppress.Apply(findings, loaded.Objects, suppress.Options{Annotations: annotations,
+	res := suppress.Apply(findings, loaded.Objects, suppress.Options{Annotations: annotations, Mode: o.suppressionMode,
 		Config: o.config, Checks: o.checks, Now: time.Now(), Namespace: o.Namespace, WholeProject: o.wholeProject(),
 		ReadFile: func(name string) ([]byte, error) {
 			if name == "-" {
@@ -145,6 +148,7 @@ func (o *LintOptions) applySuppressions(findings []finding.Finding, loaded load.
 			return os.ReadFile(name)
 		},
 	})
+	o.ignoredNote = ignoredNote(o.suppressionMode, res.Ignored)
 	kept := append(res.Kept, res.Extra...)
 	suppressed := res.Suppressed
 	if o.PSS == "baseline" {
@@ -167,6 +171,35 @@ func (o *LintOptions) applySuppressions(findings []finding.Finding, loaded load.
 	finding.Sort(kept)
 	o.suppressed = suppressed
 	return kept, append(errs, res.Errors...)
+}
+
+// ignoredNote says how many suppressions the mode set aside and how many findings they would
+// have hidden, so that a reader of a pull request's report knows why findings its author
+// suppressed are there; "" when the mode set nothing aside.
+func ignoredNote(mode suppress.Mode, ig suppress.Ignored) string {
+	if ig.Suppressions == 0 {
+		return ""
+	}
+	what := pluralCount(ig.Suppressions, "annotation or comment", "annotations or comments")
+	if mode == suppress.HonourNone {
+		what = pluralCount(ig.Suppressions, "suppression", "suppressions")
+	}
+	pronoun, verb := "they", "are"
+	if ig.Suppressions == 1 {
+		pronoun = "it"
+	}
+	if ig.Findings == 1 {
+		verb = "is"
+	}
+	return fmt.Sprintf("suppressions: %s: %s not honoured; %s %s would hide %s reported",
+		mode, what, pluralCount(ig.Findings, "finding", "findings"), pronoun, verb)
+}
+
+func pluralCount(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 // wholeProject reports whether the run walks the config file's whole directory, the only
@@ -221,9 +254,10 @@ type effectiveConfig struct {
 	NetworkPolicy     struct {
 		CoveredNamespaces []string `yaml:"coveredNamespaces"`
 	} `yaml:"networkPolicy"`
-	DeployScope string          `yaml:"deployScope"`
-	SkipPaths   []string        `yaml:"skipPaths"`
-	Ignore      []config.Ignore `yaml:"ignore"`
+	DeployScope  string          `yaml:"deployScope"`
+	SkipPaths    []string        `yaml:"skipPaths"`
+	Ignore       []config.Ignore `yaml:"ignore"`
+	Suppressions string          `yaml:"suppressions"`
 }
 
 // showConfig prints the configuration a lint run with the same flags would use.
@@ -249,7 +283,10 @@ func showConfig(w io.Writer, cmd *cobra.Command, o *LintOptions) error {
 	if err := suppress.ValidateConfig(cfg); err != nil {
 		return err
 	}
-	eff := effectiveConfig{Enable: o.Enable, Disable: o.Disable, Severity: cfg.Severity, FailOn: o.FailOn, PSS: o.PSS,
+	if _, err := suppress.ParseMode(o.Suppressions); err != nil {
+		return err
+	}
+	eff := effectiveConfig{Suppressions: o.Suppressions, Enable: o.Enable, Disable: o.Disable, Severity: cfg.Severity, FailOn: o.FailOn, PSS: o.PSS,
 		Namespace: o.Namespace, AllowedRegistries: o.AllowedRegistries, SkipPaths: cfg.SkipPaths, Ignore: cfg.Ignore}
 	eff.NetworkPolicy.CoveredNamespaces = o.CoveredNamespaces
 	eff.DeployScope = deployScope(cfg)

@@ -62,6 +62,8 @@ type LintOptions struct {
 	// Exclude are globs of files and directories a directory walk leaves out, matched as
 	// the config's skipPaths are.
 	Exclude []string
+	// Suppressions says which suppressions are honoured: all, config or none.
+	Suppressions string
 
 	// Set by Complete.
 	config   *config.Config
@@ -75,12 +77,16 @@ type LintOptions struct {
 	// keepTrees keeps the objects' trees after the checks have read them, for callers
 	// that read the loaded objects (fixes are applied to them). Otherwise they are released.
 	keepTrees bool
+	// suppressionMode is Suppressions parsed; ignoredNote says what it set aside, "" when
+	// nothing.
+	suppressionMode suppress.Mode
+	ignoredNote     string
 }
 
 // defaultLintOptions holds the defaults of the lint flags; `checks --show-config` starts
 // from them too.
 func defaultLintOptions(streams genericiooptions.IOStreams) *LintOptions {
-	return &LintOptions{IOStreams: streams, Output: "text", Color: "auto", FailOn: "low", PSS: "restricted"}
+	return &LintOptions{IOStreams: streams, Output: "text", Color: "auto", FailOn: "low", PSS: "restricted", Suppressions: string(suppress.HonourAll)}
 }
 
 func newLintCommand(streams genericiooptions.IOStreams) *cobra.Command {
@@ -121,9 +127,13 @@ base (each overlay rebuilt and checked), other changes in a patch of each overla
 A finding is suppressed, with a reason that is required, by a comment on its line or alone
 on the line above ("# kubectl-secure:ignore CHECK[,CHECK] reason"), by the annotation
 kubectl-secure.io/ignore: "CHECK[,CHECK]: reason" on the object or its pod template, or by
-an ignore entry in the config file. Suppressed findings do not fail the run; --show-suppressed
-lists them (in SARIF, as results that carry a suppression). A suppression that matches
-nothing is reported as stale-suppression.
+an ignore entry in the config file. An annotation or comment applies only to the object that
+carries it: that document of that file, or the objects built from it in each build whose
+object carries it. Suppressed findings do not fail the run; --show-suppressed lists them (in
+SARIF, as results that carry a suppression). A suppression that matches nothing is reported
+as stale-suppression. --suppressions config honours only the config file's ignore entries
+(for pull requests, whose authors write the annotations and comments: take the config from
+the base branch with --config), and --suppressions none honours nothing.
 
 Exit status: 0 no finding at or above --fail-on, 1 findings, 2 usage, configuration or
 input errors (even when findings were printed too).`,
@@ -159,6 +169,7 @@ input errors (even when findings were printed too).`,
 	f.BoolVar(&o.ShowSuppressed, "show-suppressed", false, "List suppressed findings with their reasons and where each suppression is written (JSON always lists them; SARIF adds them as results with suppressions).")
 	f.StringVar(&o.FixTo, "fix-to", "", "With --fix or --diff, where fixes of Kustomize builds go: overlay (a patch in each overlay) or source (the base file); default: source for a base inside the overlay, and for a shared base the base for changes every overlay of the run needs, a patch in each overlay for the others.")
 	f.StringVar(&o.Repo, "repo", "", "Lint the named files as part of the repository in this directory (pre-commit: --repo .): a file a Kustomize tree there uses (a base resource, a patch, a kustomization) is linted through the builds of the top kustomizations that use it, not as an object of its own, and only findings in the named files are reported.")
+	f.StringVar(&o.Suppressions, "suppressions", o.Suppressions, "Which suppressions to honour: all, config (only the config file's ignore entries, not annotations and comments a change brings) or none (config key: suppressions).")
 	f.BoolVar(&o.UnsafeFixes, "unsafe-fixes", false, "With --fix or --diff, also apply fixes that can stop a workload from starting (runAsNonRoot, drop ALL, read-only root).")
 	f.BoolVar(&o.IncludeHidden, "include-hidden", false, "Also lint hidden directories and node_modules, which a directory walk leaves out (kubectl apply -R reads them); .git and other version-control directories are never read.")
 	f.StringArrayVar(&o.Exclude, "exclude", nil, "Leave out files and directories a directory walk finds that match this glob (repeatable; ** for any number of directories; matched like the config's skipPaths, against the path as printed and relative to the directory named). A file named on the command line is linted anyway.")
@@ -237,6 +248,11 @@ func (o *LintOptions) Validate() error {
 	if err := suppress.ValidateConfig(o.config); err != nil {
 		return err
 	}
+	mode, err := suppress.ParseMode(o.Suppressions)
+	if err != nil {
+		return err
+	}
+	o.suppressionMode = mode
 	switch o.PSS {
 	case "restricted":
 	case "baseline":
@@ -374,6 +390,9 @@ func (o *LintOptions) printNotes(notes []finding.InputError) {
 			text = n.Message // about the run, not one file
 		}
 		fmt.Fprintf(o.ErrOut, "kubectl-secure: note: %s\n", report.Sanitize(text))
+	}
+	if o.ignoredNote != "" {
+		fmt.Fprintf(o.ErrOut, "kubectl-secure: note: %s\n", report.Sanitize(o.ignoredNote))
 	}
 }
 

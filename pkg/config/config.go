@@ -45,6 +45,10 @@ type Config struct {
 	SkipPaths []string `yaml:"skipPaths,omitempty"`
 	// Ignore suppresses findings the project has decided to accept, each with its reason.
 	Ignore []Ignore `yaml:"ignore,omitempty"`
+	// Suppressions says which suppressions lint honours: all (annotations, inline comments
+	// and Ignore), config (Ignore only: what a pull request writes into its manifests
+	// cannot silence a finding) or none. --suppressions wins over it.
+	Suppressions string `yaml:"suppressions,omitempty"`
 }
 
 // Ignore is one suppression entry. A finding is suppressed when it matches every criterion
@@ -188,6 +192,11 @@ func Parse(data []byte) (*Config, error) {
 	}
 	if cfg.DeployScope != "" && cfg.DeployScope != "unit" && cfg.DeployScope != "repository" {
 		return nil, &lineError{line: keyLine(data, "deployScope"), msg: fmt.Sprintf("deployScope must be unit or repository, not %q", cfg.DeployScope)}
+	}
+	switch cfg.Suppressions {
+	case "", "all", "config", "none":
+	default:
+		return nil, &lineError{line: keyLine(data, "suppressions"), msg: fmt.Sprintf("suppressions must be all, config or none, not %q", cfg.Suppressions)}
 	}
 	if err := validateLists(cfg, data); err != nil {
 		return nil, err

@@ -33,6 +33,10 @@ func TestParse(t *testing.T) {
 		{name: "bad glob in ignore", src: "ignore:\n- paths: ['a/[b']\n  reason: x\n", err: "line 2: ignore entry: bad pattern"},
 		{name: "bad glob in skipPaths", src: "skipPaths:\n- ok/**\n- 'a/[b'\n", err: "line 3: skipPaths: bad pattern"},
 		{name: "ignore not a list", src: "ignore:\n  checks: [x]\n", err: "line 2:"},
+		{name: "suppressions config", src: "suppressions: config\n"},
+		{name: "suppressions none", src: "suppressions: none\n"},
+		{name: "suppressions all", src: "suppressions: all\n"},
+		{name: "bad suppressions", src: "failOn: high\nsuppressions: false\n", err: `line 2: suppressions must be all, config or none, not "false"`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -69,6 +69,20 @@ func (o ObjectRef) String() string {
 	return s
 }
 
+// Instance identifies one loaded object: a document of a plain file, or one object of one
+// Kustomize build. Two overlays that build the same base document give two instances of
+// it, so what one build's object carries (a suppression annotation an overlay's patch adds)
+// is told apart from the other build's.
+type Instance struct {
+	// Build is the display path of the Kustomize directory that built the object; "" for a
+	// document of a plain file.
+	Build string
+	// File and Doc are the file the object came from and its 0-based document index.
+	File string
+	Doc  int
+	Ref  ObjectRef
+}
+
 // Fix describes the remedy a finding offers. Description and Safe are the contract shown
 // to users; Changes are what `--fix`/`--diff` apply.
 type Fix struct {
@@ -124,6 +138,10 @@ type Finding struct {
 	Object   ObjectRef `json:"object"`
 	Path     string    `json:"path"`
 	Fix      *Fix      `json:"fix,omitempty"`
+	// Instances are the loaded objects the finding is about: the one the check reported it
+	// for, and those of identical findings other builds reported, merged into this one.
+	// Suppressions written in the sources apply per instance. Not part of the JSON form.
+	Instances []Instance `json:"-"`
 }
 
 // Sort orders findings deterministically: file, line, column, check, then message.

@@ -162,15 +162,26 @@ func Locate(c *check.Check, d check.Diagnostic) finding.Finding {
 		Object:   d.Object.Ref,
 		Path:     d.Path.String(),
 		Fix:      fix,
+		// The object's identity, so that a suppression carried by one build's object does
+		// not hide the same finding of another build's.
+		Instances: []finding.Instance{d.Object.Instance()},
 	}
 }
 
 // dedupe drops identical findings: two overlays that include the same base report a base
-// problem once per object, but an object reached twice must not report twice.
+// problem once per object, but an object reached twice must not report twice. The finding
+// kept carries the instances of those it replaces, for the suppressions that apply to one
+// build only.
 func dedupe(fs []finding.Finding) []finding.Finding {
 	out := fs[:0]
 	for i, f := range fs {
 		if i > 0 && sameFinding(fs[i-1], f) {
+			kept := &out[len(out)-1]
+			for _, in := range f.Instances {
+				if !slices.Contains(kept.Instances, in) {
+					kept.Instances = append(kept.Instances, in)
+				}
+			}
 			continue
 		}
 		out = append(out, f)

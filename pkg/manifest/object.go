@@ -68,6 +68,12 @@ func (o *Object) Release() {
 // Released reports whether Release dropped the object's tree.
 func (o *Object) Released() bool { return o.released }
 
+// Instance identifies the object among everything a run loaded: its build, the document it
+// came from and its reference. It stays valid after Release.
+func (o *Object) Instance() finding.Instance {
+	return finding.Instance{Build: o.Overlay, File: o.File, Doc: o.Doc, Ref: o.Ref}
+}
+
 // StartLine is the line of File where the object's mapping starts, or 0 for an object
 // built by Kustomize, whose tree is not text of any one file.
 func (o *Object) StartLine() int {

@@ -19,9 +19,12 @@ const AnnotationKey = "kubectl-secure.io/ignore"
 // Annotation is one ignore annotation as an object carries it, read while the object's
 // tree is in memory: a lint run releases trees before it applies suppressions.
 type Annotation struct {
-	Object finding.ObjectRef
-	Path   fieldpath.Path
-	At     manifest.Position
+	// Instance is the object that carries the annotation: the annotation suppresses the
+	// findings of that object only, not of objects of other files or builds that share its
+	// kind, namespace and name.
+	Instance finding.Instance
+	Path     fieldpath.Path
+	At       manifest.Position
 	// Value is the annotation's text when Scalar; Literal says it is a literal block, whose
 	// lines are lines of the file.
 	Value           string
@@ -48,7 +51,7 @@ func ReadAnnotations(objs []*manifest.Object) []Annotation {
 			if n == nil {
 				continue
 			}
-			out = append(out, Annotation{Object: o.Ref, Path: p, At: o.Locate(p), Value: n.Value,
+			out = append(out, Annotation{Instance: o.Instance(), Path: p, At: o.Locate(p), Value: n.Value,
 				Scalar: n.Kind == yaml.ScalarNode, Literal: n.Style&yaml.LiteralStyle != 0})
 		}
 	}
@@ -57,7 +60,7 @@ func ReadAnnotations(objs []*manifest.Object) []Annotation {
 
 // collectAnnotations records the annotations read before and those of objs.
 func (a *applier) collectAnnotations(read []Annotation, objs []*manifest.Object) {
-	a.byRef = map[finding.ObjectRef][]*suppression{}
+	a.byInstance = map[finding.Instance][]*suppression{}
 	for _, an := range append(read, ReadAnnotations(objs)...) {
 		a.annotation(an)
 	}
@@ -65,8 +68,11 @@ func (a *applier) collectAnnotations(read []Annotation, objs []*manifest.Object)
 
 func (a *applier) annotation(an Annotation) {
 	pos := an.At
+	ignored := !a.opts.Mode.inSource()
 	if !an.Scalar {
-		a.fail(pos.File, pos.Line, "annotation %s must be a string \"check-id[,check-id]: reason\"", AnnotationKey)
+		if !ignored {
+			a.fail(pos.File, pos.Line, "annotation %s must be a string \"check-id[,check-id]: reason\"", AnnotationKey)
+		}
 		return
 	}
 	for i, entry := range strings.Split(an.Value, "\n") {
@@ -85,19 +91,26 @@ func (a *applier) annotation(an Annotation) {
 			}
 		}
 		if problem != "" {
-			a.fail(at.File, at.Line, "annotation %s: %s", AnnotationKey, problem)
+			// A suppression the mode does not honour cannot hide anything, well written
+			// or not.
+			if !ignored {
+				a.fail(at.File, at.Line, "annotation %s: %s", AnnotationKey, problem)
+			}
 			continue
 		}
+		// One place and text is one suppression, however many builds' objects carry it:
+		// a base annotation that two overlays build is used when either build's finding
+		// is, and reported stale once.
 		key := fmt.Sprintf("%s\x00%d\x00%d\x00%s", at.File, at.Line, at.Column, strings.TrimSpace(entry))
 		s := a.annotations[key]
 		if s == nil {
-			s = &suppression{source: FromAnnotation, file: at.File, line: at.Line, column: at.Column,
-				names: names, reason: reason, refs: map[finding.ObjectRef]bool{}, object: an.Object, path: an.Path.String()}
+			s = &suppression{source: FromAnnotation, file: at.File, line: at.Line, column: at.Column, ignored: ignored,
+				names: names, reason: reason, instances: map[finding.Instance]bool{}, object: an.Instance.Ref, path: an.Path.String()}
 			a.annotations[key] = s
 		}
-		if !s.refs[an.Object] {
-			s.refs[an.Object] = true
-			a.byRef[an.Object] = append(a.byRef[an.Object], s)
+		if !s.instances[an.Instance] {
+			s.instances[an.Instance] = true
+			a.byInstance[an.Instance] = append(a.byInstance[an.Instance], s)
 		}
 	}
 }

@@ -63,6 +63,10 @@ type Options struct {
 	// Annotations are the ignore annotations of objects released before Apply, read with
 	// ReadAnnotations; those of the objects Apply is given are read there.
 	Annotations []Annotation
+	// Mode says which suppressions are honoured; "" is HonourAll. A suppression the mode
+	// does not honour hides nothing and is never reported stale, expired or malformed; the
+	// findings it would have hidden are kept and counted in Result.Ignored.
+	Mode Mode
 }
 
 // Result is what Apply returns.
@@ -75,6 +79,9 @@ type Result struct {
 	Extra []finding.Finding
 	// Errors are unusable suppressions: no reason, no or unknown check names.
 	Errors []finding.InputError
+	// Ignored counts the suppressions the mode did not honour and the kept findings they
+	// would have hidden, so that a run can say so.
+	Ignored Ignored
 }
 
 // suppression is one place that suppresses findings.
@@ -87,15 +94,19 @@ type suppression struct {
 
 	// Comments apply to a line of a file.
 	target fileLine
-	// Annotations apply to the findings of the objects that carry them. Two overlays that
-	// build the same base object carry the same annotation, read once.
-	refs map[finding.ObjectRef]bool
+	// Annotations apply to the findings of the object instances that carry them: the
+	// document of a plain file, or the objects of the builds whose object has it. Two
+	// overlays that build the same base object carry the same annotation, read once.
+	instances map[finding.Instance]bool
 	// Config entries apply where their criteria match.
 	entry *config.Ignore
 
 	object finding.ObjectRef // the object the suppression is written in, for findings about it
 	path   string            // field path of the annotation
 	used   bool
+	// ignored says the mode does not honour the suppression: it hides nothing and is
+	// never stale, but the findings it matches are counted.
+	ignored bool
 }
 
 type fileLine struct {
@@ -119,14 +130,19 @@ func Apply(findings []finding.Finding, objs []*manifest.Object, opts Options) Re
 	// than matching them.
 	res := Result{Kept: make([]finding.Finding, 0, len(findings))}
 	for _, f := range findings {
-		if s := a.match(f); s != nil {
+		s, ignored := a.match(f)
+		if s != nil {
 			res.Suppressed = append(res.Suppressed, Suppressed{Finding: f, Reason: s.reason, Source: s.source, File: s.file, Line: s.line})
 			continue
+		}
+		if ignored {
+			res.Ignored.Findings++
 		}
 		res.Kept = append(res.Kept, f)
 	}
 	res.Extra = a.extra(findings, objs)
 	res.Errors = a.errs
+	res.Ignored.Suppressions = a.countIgnored()
 	finding.Sort(res.Extra)
 	finding.SortErrors(res.Errors)
 	return res
@@ -139,7 +155,7 @@ type applier struct {
 	comments    []*suppression
 	byTarget    map[fileLine][]*suppression
 	annotations map[string]*suppression // by place and text
-	byRef       map[finding.ObjectRef][]*suppression
+	byInstance  map[finding.Instance][]*suppression
 	entries     []*suppression // config entries in force
 	expired     []*suppression
 	errs        []finding.InputError
@@ -208,8 +224,12 @@ func (a *applier) collectComments(findings []finding.Finding, objs []*manifest.O
 		}()
 	}
 	wg.Wait()
+	ignored := !a.opts.Mode.inSource()
 	for i, file := range files {
 		for _, c := range scanned[i] {
+			if ignored && (c.problem != "" || validNames(c.names) != nil) {
+				continue // hides nothing whether well written or not
+			}
 			if c.problem != "" {
 				a.fail(file, c.line, "suppression comment %s", c.problem)
 				continue
@@ -218,7 +238,7 @@ func (a *applier) collectComments(findings []finding.Finding, objs []*manifest.O
 				a.fail(file, c.line, "suppression comment: %v", err)
 				continue
 			}
-			s := &suppression{source: FromComment, file: file, line: c.line, column: c.column, names: c.names,
+			s := &suppression{source: FromComment, file: file, line: c.line, column: c.column, names: c.names, ignored: ignored,
 				reason: c.reason, target: fileLine{file, c.target}, object: objectAt(objs, file, c.line)}
 			a.comments = append(a.comments, s)
 			if c.target > 0 {
@@ -252,6 +272,8 @@ func (a *applier) collectConfig() {
 	if cfg == nil {
 		return
 	}
+	// The config file is the owners' own: its errors are reported whatever the mode.
+	ignored := !a.opts.Mode.config()
 	for i := range cfg.Ignore {
 		e := &cfg.Ignore[i]
 		if strings.TrimSpace(e.Reason) == "" {
@@ -263,9 +285,11 @@ func (a *applier) collectConfig() {
 			continue
 		}
 		s := &suppression{source: FromConfig, file: cfg.Path, line: e.Line, column: max(e.Column, 1),
-			names: e.Checks, reason: strings.TrimSpace(e.Reason), entry: e}
+			names: e.Checks, reason: strings.TrimSpace(e.Reason), entry: e, ignored: ignored}
 		if e.Expires != nil && e.Expires.Expired(a.opts.Now) {
-			a.expired = append(a.expired, s)
+			if !ignored { // an expired entry hides nothing in any mode; reported only when honoured
+				a.expired = append(a.expired, s)
+			}
 			continue
 		}
 		a.entries = append(a.entries, s)
@@ -289,30 +313,85 @@ func ValidateConfig(cfg *config.Config) error {
 // match returns the suppression that hides f, the most specific first (the comment on its
 // line, then its object's annotation, then the config), and marks every suppression that
 // matches as used so that none of them is called stale.
-func (a *applier) match(f finding.Finding) *suppression {
-	var first *suppression
+//
+// A finding is hidden only when every object instance it is about is: a base line that two
+// overlays build is one finding, and an annotation only one overlay's patch adds leaves it
+// standing for the other. The suppressions that hide one instance are used all the same.
+// ignored reports a kept finding that the suppressions the mode sets aside would have
+// hidden.
+func (a *applier) match(f finding.Finding) (first *suppression, ignored bool) {
+	instances := f.Instances
+	if len(instances) == 0 {
+		// Not made by the lint engine: only what the finding itself says is known.
+		instances = []finding.Instance{{File: f.File, Ref: f.Object}}
+	}
+	all, covered := true, true
+	for i, in := range instances {
+		hidden, wouldHide := a.matchInstance(f, in)
+		if i == 0 {
+			first = hidden
+		}
+		all = all && hidden != nil
+		covered = covered && (hidden != nil || wouldHide)
+	}
+	if !all {
+		return nil, covered
+	}
+	return first, false
+}
+
+// matchInstance returns the first honoured suppression that hides f for one instance, and
+// whether a suppression the mode sets aside matches it.
+func (a *applier) matchInstance(f finding.Finding, in finding.Instance) (first *suppression, ignored bool) {
 	use := func(s *suppression) {
+		if s.ignored {
+			ignored = true
+			return
+		}
 		s.used = true
 		if first == nil {
 			first = s
 		}
 	}
+	// A comment is text of the file the finding points at: it applies to the findings
+	// located on its line, whichever build reached that line.
 	for _, s := range a.byTarget[fileLine{f.File, f.Line}] {
 		if namesMatch(s.names, f) {
 			use(s)
 		}
 	}
-	for _, s := range a.byRef[f.Object] {
+	for _, s := range a.byInstance[in] {
 		if namesMatch(s.names, f) {
 			use(s)
 		}
 	}
 	for _, s := range a.entries {
-		if namesMatch(s.names, f) && a.entryMatches(s.entry, f.File, f.Object) {
+		if namesMatch(s.names, f) && a.entryMatches(s.entry, f.File, in.Ref) {
 			use(s)
 		}
 	}
-	return first
+	return first, ignored
+}
+
+// countIgnored counts the suppressions the mode set aside.
+func (a *applier) countIgnored() int {
+	n := 0
+	for _, s := range a.comments {
+		if s.ignored {
+			n++
+		}
+	}
+	for _, s := range a.annotations {
+		if s.ignored {
+			n++
+		}
+	}
+	for _, s := range a.entries {
+		if s.ignored {
+			n++
+		}
+	}
+	return n
 }
 
 func namesMatch(names []string, f finding.Finding) bool {
@@ -381,7 +460,7 @@ func (a *applier) extra(findings []finding.Finding, objs []*manifest.Object) []f
 		all = append(all, sortedAnnotations(a.annotations)...)
 		all = append(all, a.entries...)
 		for _, s := range all {
-			if s.used || !a.allRan(s.names) {
+			if s.used || s.ignored || !a.allRan(s.names) {
 				continue
 			}
 			if s.source == FromConfig && !a.opts.WholeProject && !a.entryInScope(s.entry, findings, objs) {

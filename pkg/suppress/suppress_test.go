@@ -12,8 +12,10 @@ import (
 	_ "github.com/kubectl-secure/kubectl-secure/pkg/checks/all"
 	"github.com/kubectl-secure/kubectl-secure/pkg/config"
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
+	"github.com/kubectl-secure/kubectl-secure/pkg/kustomize"
 	"github.com/kubectl-secure/kubectl-secure/pkg/lint"
 	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
+	"github.com/kubectl-secure/kubectl-secure/pkg/testtree"
 )
 
 // plainPod has hostPID on line 7 and privileged on line 12.
@@ -60,6 +62,13 @@ type tcase struct {
 	ids    []string          // checks to run; default privileged-container, host-namespaces
 	whole  bool
 	want   []string
+	// builds, when set, are Kustomize directories (relative to the files, which are then
+	// written to disk) linted instead of the files as plain manifests.
+	builds []string
+	// mode is the suppressions mode; "" is all.
+	mode Mode
+	// namespace is --namespace.
+	namespace string
 }
 
 // run lints the files, applies suppressions and renders the result one line per item:
@@ -68,7 +77,28 @@ type tcase struct {
 func run(t *testing.T, tc tcase) []string {
 	t.Helper()
 	var objs []*manifest.Object
+	readFile := func(name string) ([]byte, error) {
+		if src, ok := tc.files[name]; ok {
+			return []byte(src), nil
+		}
+		return nil, os.ErrNotExist
+	}
+	if tc.builds != nil {
+		testtree.Enter(t, tc.files)
+		cache := kustomize.NewCache()
+		for _, dir := range tc.builds {
+			built, err := kustomize.Build(dir, cache)
+			if err != nil {
+				t.Fatalf("build %s: %v", dir, err)
+			}
+			objs = append(objs, built...)
+		}
+		readFile = os.ReadFile
+	}
 	for name, src := range tc.files {
+		if tc.builds != nil {
+			break
+		}
 		res := manifest.Parse(name, []byte(src), manifest.DefaultLimits)
 		if res.Err != nil {
 			t.Fatalf("parse %s: %v", name, res.Err)
@@ -98,12 +128,7 @@ func run(t *testing.T, tc tcase) []string {
 		cfg.Path = ".kubectl-secure.yaml"
 	}
 	res := Apply(findings, objs, Options{Config: cfg, Checks: cs, Now: fixedNow, WholeProject: tc.whole,
-		ReadFile: func(name string) ([]byte, error) {
-			if src, ok := tc.files[name]; ok {
-				return []byte(src), nil
-			}
-			return nil, os.ErrNotExist
-		}})
+		Mode: tc.mode, Namespace: tc.namespace, ReadFile: readFile})
 	var out []string
 	for _, f := range res.Kept {
 		out = append(out, fmt.Sprintf("kept %s@%s:%d", f.Check, f.File, f.Line))
@@ -116,6 +141,9 @@ func run(t *testing.T, tc tcase) []string {
 	}
 	for _, e := range res.Errors {
 		out = append(out, "error "+e.Error())
+	}
+	if res.Ignored != (Ignored{}) {
+		out = append(out, fmt.Sprintf("ignored %d suppressions, %d findings", res.Ignored.Suppressions, res.Ignored.Findings))
 	}
 	return out
 }

@@ -69,7 +69,7 @@ func TestGitHubActionsWorkflow(t *testing.T) {
 		switch {
 		case strings.Contains(s.Run, "go install") && strings.Contains(s.Run, "github.com/kubectl-secure/kubectl-secure/cmd/kubectl-secure@"):
 			install = s
-		case strings.Contains(s.Run, "kubectl secure lint . -o sarif > results.sarif"):
+		case strings.Contains(s.Run, "kubectl secure lint . ") && strings.Contains(s.Run, " -o sarif > results.sarif"):
 			lint = s
 		case strings.HasPrefix(s.Uses, "github/codeql-action/upload-sarif@"):
 			upload = s
@@ -79,12 +79,24 @@ func TestGitHubActionsWorkflow(t *testing.T) {
 	case install == nil:
 		t.Fatal("no step runs go install .../cmd/kubectl-secure@VERSION")
 	case lint == nil:
-		t.Fatal("no step runs kubectl secure lint . -o sarif > results.sarif")
+		t.Fatal("no step runs kubectl secure lint . ... -o sarif > results.sarif")
 	case upload == nil:
 		t.Fatal("no step uses github/codeql-action/upload-sarif")
 	}
 	if upload.Uses != "github/codeql-action/upload-sarif@v3" || upload.With["sarif_file"] != "results.sarif" {
 		t.Errorf("upload step uses %q with %v; want upload-sarif@v3 with sarif_file results.sarif", upload.Uses, upload.With)
+	}
+	// A pull request's annotations, comments and config file silence nothing: the config
+	// comes from the base branch and in-source suppressions are off.
+	if !strings.Contains(lint.Run, "--suppressions config") || !strings.Contains(lint.Run, "--config ") {
+		t.Errorf("lint step %q: want --config (the base branch's) and --suppressions config", lint.Run)
+	}
+	base := false
+	for _, s := range steps {
+		base = base || s.If == "github.event_name == 'pull_request'" && strings.Contains(s.Run, "git show \"FETCH_HEAD:.kubectl-secure.yaml\"")
+	}
+	if !base {
+		t.Error("no pull_request step takes .kubectl-secure.yaml from the base branch")
 	}
 	// Upload the files that loaded even when the lint step failed on a broken one.
 	if !strings.Contains(upload.If, "!cancelled()") {
@@ -133,6 +145,9 @@ func TestGitHubActionsLintStep(t *testing.T) {
 		extra    map[string]string // name -> content
 		exit     int
 		findings []string // SARIF ruleIds that must be there
+		// baseConfig, when set, is the base branch's config the pull_request step wrote
+		// to $RUNNER_TEMP.
+		baseConfig *string
 	}{
 		{name: "clean repository", files: []string{"good.yaml", "ci-workflow.yaml"}, exit: 0},
 		{name: "findings pass the step", files: []string{"good.yaml", "bad.yaml"}, exit: 0,
@@ -141,6 +156,12 @@ func TestGitHubActionsLintStep(t *testing.T) {
 			extra:    map[string]string{"broken.yaml": "apiVersion: v1\nkind: Pod\nmetadata: [unclosed\n"},
 			exit:     2,
 			findings: []string{"privileged-container"}},
+		{name: "a pull request's suppressions and config silence nothing", files: []string{"good.yaml"},
+			extra: map[string]string{
+				".kubectl-secure.yaml": "suppressions: all\nignore:\n- checks: [host-namespaces]\n  reason: trust me\n",
+				"pr.yaml": "apiVersion: v1\nkind: Pod\nmetadata:\n  name: pr\n  annotations: {kubectl-secure.io/ignore: \"privileged-container: trust me\"}\n" +
+					"spec:\n  hostPID: true # kubectl-secure:ignore host-namespaces trust me\n  containers:\n  - name: c\n    image: nginx:1.27\n    securityContext: {privileged: true}\n"},
+			baseConfig: new(string), exit: 0, findings: []string{"privileged-container", "host-namespaces"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -154,6 +175,14 @@ func TestGitHubActionsLintStep(t *testing.T) {
 				if err := os.WriteFile(filepath.Join(work, name), []byte(content), 0o644); err != nil {
 					t.Fatal(err)
 				}
+			}
+			env := env
+			if tc.baseConfig != nil {
+				temp := t.TempDir()
+				if err := os.WriteFile(filepath.Join(temp, "kubectl-secure.yaml"), []byte(*tc.baseConfig), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				env = append(env[:len(env):len(env)], "RUNNER_TEMP="+temp)
 			}
 			// GitHub's default shell for run steps.
 			out, code := command(t, 2*time.Minute, work, env, bash, "--noprofile", "--norc", "-eo", "pipefail", scriptFile)
