@@ -23,6 +23,9 @@ type StepIndex struct {
 	mu   sync.Mutex
 	seqs map[seqKey]map[string]int
 	maps map[*yaml.Node]*mapIndex
+	// examined counts the items and keys looked at, for the test that holds the
+	// lookups linear without timing them.
+	examined int
 }
 
 type seqKey struct {
@@ -91,14 +94,21 @@ func (x *StepIndex) SelectIndex(seq *yaml.Node, key, value string) int {
 		return -1
 	}
 	if x == nil || len(seq.Content) < indexMin {
+		if x != nil {
+			x.mu.Lock()
+			x.examined += len(seq.Content)
+			x.mu.Unlock()
+		}
 		return selectScan(seq, key, value)
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	x.examined++
 	k := seqKey{seq, key}
 	table, ok := x.seqs[k]
 	if !ok {
 		table = make(map[string]int, len(seq.Content))
+		x.examined += len(seq.Content)
 		for i, item := range seq.Content {
 			if v := MapGet(item, key); v != nil && v.Kind == yaml.ScalarNode {
 				if _, dup := table[v.Value]; !dup {
@@ -133,9 +143,11 @@ func (x *StepIndex) MapEntry(n *yaml.Node, key string) (k, v *yaml.Node) {
 		return MapEntry(n, key)
 	}
 	x.mu.Lock()
+	x.examined++
 	m, ok := x.maps[n]
 	if !ok {
 		m = &mapIndex{at: make(map[string]int, len(n.Content)/2)}
+		x.examined += len(n.Content) / 2
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			kn := n.Content[i]
 			if kn.Value == "<<" && kn.Tag == "!!merge" {
