@@ -57,6 +57,8 @@ type LintOptions struct {
 	FixTo string
 	// ShowSuppressed lists suppressed findings in text output.
 	ShowSuppressed bool
+	// LoadRestrictor is kustomize's --load-restrictor: rootOnly (default) or none.
+	LoadRestrictor string
 
 	// Set by Complete.
 	config   *config.Config
@@ -67,6 +69,8 @@ type LintOptions struct {
 	settings *check.Settings
 	// suppressed are the findings of the last lint the user's suppressions hid.
 	suppressed []suppress.Suppressed
+	// loadOutsideRoot is --load-restrictor none.
+	loadOutsideRoot bool
 	// keepTrees keeps the objects' trees after the checks have read them, for callers
 	// that read the loaded objects (fixes are applied to them). Otherwise they are released.
 	keepTrees bool
@@ -75,7 +79,7 @@ type LintOptions struct {
 // defaultLintOptions holds the defaults of the lint flags; `checks --show-config` starts
 // from them too.
 func defaultLintOptions(streams genericiooptions.IOStreams) *LintOptions {
-	return &LintOptions{IOStreams: streams, Output: "text", Color: "auto", FailOn: "low", PSS: "restricted"}
+	return &LintOptions{IOStreams: streams, Output: "text", Color: "auto", FailOn: "low", PSS: "restricted", LoadRestrictor: "rootOnly"}
 }
 
 func newLintCommand(streams genericiooptions.IOStreams) *cobra.Command {
@@ -147,6 +151,7 @@ input errors (even when findings were printed too).`,
 	f.BoolVar(&o.ShowSuppressed, "show-suppressed", false, "List suppressed findings with their reasons and where each suppression is written (JSON always lists them; SARIF adds them as results with suppressions).")
 	f.StringVar(&o.FixTo, "fix-to", "", "With --fix or --diff, where fixes of Kustomize builds go: overlay (a patch in the overlay) or source (the base file); default: overlay when the base is outside the overlay directory.")
 	f.StringVar(&o.Repo, "repo", "", "Lint the named files as part of the repository in this directory (pre-commit: --repo .): a file a Kustomize tree there uses (a base resource, a patch, a kustomization) is linted through the builds of the top kustomizations that use it, not as an object of its own, and only findings in the named files are reported.")
+	f.StringVar(&o.LoadRestrictor, "load-restrictor", o.LoadRestrictor, "As kustomize's: rootOnly lets a Kustomize build read files only inside its kustomization's directory; none lets it read any local file (what the build reads can show in findings and fixes; remote bases and plugins stay refused).")
 	f.BoolVar(&o.UnsafeFixes, "unsafe-fixes", false, "With --fix or --diff, also apply fixes that can stop a workload from starting (runAsNonRoot, drop ALL, read-only root).")
 	return cmd
 }
@@ -169,6 +174,14 @@ func (o *LintOptions) Complete(cmd *cobra.Command, args []string) error {
 	}
 	o.failOn = sev
 	o.settings = &check.Settings{Namespace: o.Namespace, AllowedRegistries: o.AllowedRegistries, CoveredNamespaces: o.CoveredNamespaces}
+	switch o.LoadRestrictor {
+	case "rootOnly", "LoadRestrictionsRootOnly":
+		o.loadOutsideRoot = false
+	case "none", "LoadRestrictionsNone":
+		o.loadOutsideRoot = true
+	default:
+		return fmt.Errorf("--load-restrictor must be rootOnly or none, not %q", o.LoadRestrictor)
+	}
 	switch o.Color {
 	case "always":
 		o.colorOn = true
@@ -295,7 +308,9 @@ func (o *LintOptions) lintInputs() (load.Loaded, []finding.Finding, []finding.In
 	stream := lint.NewStream(o.checks, o.settings, len(inputs))
 	release := !o.Fix && !o.Diff && !o.keepTrees
 	annotations := make([][]suppress.Annotation, len(inputs))
-	loaded := load.LoadEach(inputs, in, manifest.DefaultLimits, suppress.Marker, func(i int, objs []*manifest.Object) {
+	limits := manifest.DefaultLimits
+	limits.LoadOutsideRoot = o.loadOutsideRoot
+	loaded := load.LoadEach(inputs, in, limits, suppress.Marker, func(i int, objs []*manifest.Object) {
 		stream.Input(i, objs)
 		if release {
 			annotations[i] = suppress.ReadAnnotations(objs)
