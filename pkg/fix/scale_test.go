@@ -146,4 +146,3 @@ func firstDifference(a, b string) string {
 	lo := max(0, i-80)
 	return fmt.Sprintf("at byte %d:\n%q\nvs\n%q", i, a[lo:min(len(a), i+80)], b[lo:min(len(b), i+80)])
 }
-
