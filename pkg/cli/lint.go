@@ -64,6 +64,8 @@ type LintOptions struct {
 	Exclude []string
 	// Suppressions says which suppressions are honoured: all, config or none.
 	Suppressions string
+	// LoadRestrictor is kustomize's --load-restrictor: rootOnly (default) or none.
+	LoadRestrictor string
 
 	// Set by Complete.
 	config   *config.Config
@@ -74,6 +76,8 @@ type LintOptions struct {
 	settings *check.Settings
 	// suppressed are the findings of the last lint the user's suppressions hid.
 	suppressed []suppress.Suppressed
+	// loadOutsideRoot is --load-restrictor none.
+	loadOutsideRoot bool
 	// keepTrees keeps the objects' trees after the checks have read them, for callers
 	// that read the loaded objects (fixes are applied to them). Otherwise they are released.
 	keepTrees bool
@@ -86,7 +90,7 @@ type LintOptions struct {
 // defaultLintOptions holds the defaults of the lint flags; `checks --show-config` starts
 // from them too.
 func defaultLintOptions(streams genericiooptions.IOStreams) *LintOptions {
-	return &LintOptions{IOStreams: streams, Output: "text", Color: "auto", FailOn: "low", PSS: "restricted", Suppressions: string(suppress.HonourAll)}
+	return &LintOptions{IOStreams: streams, Output: "text", Color: "auto", FailOn: "low", PSS: "restricted", Suppressions: string(suppress.HonourAll), LoadRestrictor: "rootOnly"}
 }
 
 func newLintCommand(streams genericiooptions.IOStreams) *cobra.Command {
@@ -170,6 +174,7 @@ input errors (even when findings were printed too).`,
 	f.StringVar(&o.FixTo, "fix-to", "", "With --fix or --diff, where fixes of Kustomize builds go: overlay (a patch in each overlay) or source (the base file); default: source for a base inside the overlay, and for a shared base the base for changes every overlay of the run needs, a patch in each overlay for the others.")
 	f.StringVar(&o.Repo, "repo", "", "Lint the named files as part of the repository in this directory (pre-commit: --repo .): a file a Kustomize tree there uses (a base resource, a patch, a kustomization) is linted through the builds of the top kustomizations that use it, not as an object of its own, and only findings in the named files are reported.")
 	f.StringVar(&o.Suppressions, "suppressions", o.Suppressions, "Which suppressions to honour: all, config (only the config file's ignore entries, not annotations and comments a change brings) or none (config key: suppressions).")
+	f.StringVar(&o.LoadRestrictor, "load-restrictor", o.LoadRestrictor, "As kustomize's: rootOnly lets a Kustomize build read files only inside its kustomization's directory; none lets it read any local file (what the build reads can show in findings and fixes; remote bases and plugins stay refused).")
 	f.BoolVar(&o.UnsafeFixes, "unsafe-fixes", false, "With --fix or --diff, also apply fixes that can stop a workload from starting (runAsNonRoot, drop ALL, read-only root).")
 	f.BoolVar(&o.IncludeHidden, "include-hidden", false, "Also lint hidden directories and node_modules, which a directory walk leaves out (kubectl apply -R reads them); .git and other version-control directories are never read.")
 	f.StringArrayVar(&o.Exclude, "exclude", nil, "Leave out files and directories a directory walk finds that match this glob (repeatable; ** for any number of directories; matched like the config's skipPaths, against the path as printed and relative to the directory named). A file named on the command line is linted anyway.")
@@ -195,6 +200,14 @@ func (o *LintOptions) Complete(cmd *cobra.Command, args []string) error {
 	o.failOn = sev
 	o.settings = &check.Settings{Namespace: o.Namespace, AllowedRegistries: o.AllowedRegistries, CoveredNamespaces: o.CoveredNamespaces}
 	o.settings.DeployScope = deployScope(cfg)
+	switch o.LoadRestrictor {
+	case "rootOnly", "LoadRestrictionsRootOnly":
+		o.loadOutsideRoot = false
+	case "none", "LoadRestrictionsNone":
+		o.loadOutsideRoot = true
+	default:
+		return fmt.Errorf("--load-restrictor must be rootOnly or none, not %q", o.LoadRestrictor)
+	}
 	switch o.Color {
 	case "always":
 		o.colorOn = true
@@ -331,7 +344,9 @@ func (o *LintOptions) lintInputs() (load.Loaded, []finding.Finding, []finding.In
 	stream := lint.NewStream(o.checks, o.settings, len(inputs))
 	release := !o.Fix && !o.Diff && !o.keepTrees
 	annotations := make([][]suppress.Annotation, len(inputs))
-	loaded := load.LoadEach(inputs, in, manifest.DefaultLimits, suppress.Marker, func(i int, objs []*manifest.Object) {
+	limits := manifest.DefaultLimits
+	limits.LoadOutsideRoot = o.loadOutsideRoot
+	loaded := load.LoadEach(inputs, in, limits, suppress.Marker, func(i int, objs []*manifest.Object) {
 		stream.Input(i, objs)
 		if release {
 			annotations[i] = suppress.ReadAnnotations(objs)

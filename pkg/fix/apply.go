@@ -57,7 +57,8 @@ func (m indexMap) clone() indexMap {
 
 // resolve follows p from the object's root without looking through YAML merge keys or
 // aliases: text reached that way is shared with other places and must not be edited here.
-func resolve(root *yaml.Node, p fieldpath.Path, removed indexMap, shared map[string]bool) (*resolved, error) {
+// sx, when not nil, indexes root's large lists and mappings (the batch of a large object).
+func resolve(root *yaml.Node, p fieldpath.Path, removed indexMap, shared map[string]bool, sx *fieldpath.StepIndex) (*resolved, error) {
 	r := &resolved{nodes: []*yaml.Node{root}}
 	cur := root
 	for i, seg := range p {
@@ -97,15 +98,13 @@ func resolve(root *yaml.Node, p fieldpath.Path, removed indexMap, shared map[str
 			if cur.Kind != yaml.SequenceNode {
 				return r, nil
 			}
-			for j, item := range cur.Content {
-				if v := fieldpath.MapGet(item, seg.SelKey); v != nil && v.Kind == yaml.ScalarNode && v.Value == seg.SelValue {
-					if item.Kind == yaml.AliasNode {
-						return nil, fmt.Errorf("%s is the YAML alias *%s; edit the anchor instead", p[:i+1], item.Value)
-					}
-					next = item
-					st = step{index: j, isIndex: true}
-					break
+			if j := sx.SelectIndex(cur, seg.SelKey, seg.SelValue); j >= 0 {
+				item := cur.Content[j]
+				if item.Kind == yaml.AliasNode {
+					return nil, fmt.Errorf("%s is the YAML alias *%s; edit the anchor instead", p[:i+1], item.Value)
 				}
+				next = item
+				st = step{index: j, isIndex: true}
 			}
 		}
 		if next == nil {
@@ -163,12 +162,19 @@ func spaces(n int) string {
 // changeEdits computes the edits of ch on the object at root. It returns errNoop when the
 // change is already in place, and the concrete steps the change touches.
 func changeEdits(t *text, st style, root *yaml.Node, ch finding.Change, removed indexMap, shared map[string]bool) ([]TextEdit, []step, error) {
+	edits, steps, _, err := changeEditsAt(t, st, root, ch, removed, shared, nil)
+	return edits, steps, err
+}
+
+// changeEditsAt is changeEdits through idx, also returning the nodes the path went
+// through, for the batch to tell which changes touch the same text.
+func changeEditsAt(t *text, st style, root *yaml.Node, ch finding.Change, removed indexMap, shared map[string]bool, idx *fieldpath.StepIndex) ([]TextEdit, []step, *resolved, error) {
 	if len(ch.Path) == 0 {
-		return nil, nil, fmt.Errorf("change has an empty path")
+		return nil, nil, nil, fmt.Errorf("change has an empty path")
 	}
-	r, err := resolve(root, ch.Path, removed, shared)
+	r, err := resolve(root, ch.Path, removed, shared, idx)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	e := &editor{t: t, st: st}
 	full := r.depth == len(ch.Path)
@@ -176,13 +182,13 @@ func changeEdits(t *text, st style, root *yaml.Node, ch finding.Change, removed 
 	switch ch.Op {
 	case finding.Remove:
 		if !full {
-			return nil, nil, errNoop
+			return nil, nil, nil, errNoop
 		}
 		err = e.remove(r)
 	case finding.Set, finding.Append:
 		isSeq := ch.Op == finding.Append
 		if _, err := scalarText(ch.Value, 0, st); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		if full {
 			err = e.setExisting(r, ch.Value, isSeq)
@@ -191,19 +197,19 @@ func changeEdits(t *text, st style, root *yaml.Node, ch finding.Change, removed 
 		var keys []string
 		for _, s := range ch.Path[r.depth:] {
 			if !s.IsKey() {
-				return nil, nil, fmt.Errorf("%s does not exist: no element matches %s", ch.Path, ch.Path[:r.depth+1])
+				return nil, nil, nil, fmt.Errorf("%s does not exist: no element matches %s", ch.Path, ch.Path[:r.depth+1])
 			}
 			keys = append(keys, s.Key)
 			steps = append(steps, step{key: s.Key})
 		}
 		err = e.create(r, nested{keys: keys, leaf: ch.Value, seq: isSeq})
 	default:
-		return nil, nil, fmt.Errorf("change %v is not a text edit", ch.Op)
+		return nil, nil, nil, fmt.Errorf("change %v is not a text edit", ch.Op)
 	}
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return e.edits, steps, nil
+	return e.edits, steps, r, nil
 }
 
 // holder returns the collection that holds node i of the chain.

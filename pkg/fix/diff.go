@@ -28,9 +28,18 @@ func splitLines(data []byte) []string {
 	return lines
 }
 
-// diffLines computes a shortest edit script (Myers' O(ND) algorithm) and returns it as
-// hunks. Fixes touch few lines of large files, so the common prefix and suffix are trimmed
-// first and D stays small.
+// maxShortestD bounds the edit distance for which diffLines computes a shortest edit
+// script. Myers' algorithm costs O((N+M)·D) time and O(D²) memory, which a fix per
+// container of a 20,000-container pod (D in the tens of thousands) turns into minutes
+// and gigabytes; beyond the bound the diff is cut at anchor lines instead.
+const maxShortestD = 400
+
+// diffLines computes the edit script from a to b and returns it as hunks. Fixes touch few
+// lines of large files, so the common prefix and suffix are trimmed first and D stays
+// small; then a shortest edit script (Myers' O(ND) algorithm) is used when D is at most
+// maxShortestD. A larger diff is cut at the lines that occur once in a and once in b, in
+// the same order (as patience diff does), and each piece between two such anchors is
+// diffed the same way; that is linear in practice and still exact, if not always shortest.
 func diffLines(a, b []string) []hunk {
 	pre := 0
 	for pre < len(a) && pre < len(b) && a[pre] == b[pre] {
@@ -41,6 +50,105 @@ func diffLines(a, b []string) []hunk {
 		suf++
 	}
 	A, B := a[pre:len(a)-suf], b[pre:len(b)-suf]
+	hunks, ok := myers(A, B, pre, maxShortestD)
+	if ok {
+		return hunks
+	}
+	return anchored(A, B, pre, pre)
+}
+
+// anchored diffs A and B (which start at lines a0 and b0 of the files) piece by piece
+// between their unique common lines.
+func anchored(A, B []string, a0, b0 int) []hunk {
+	anchors := uniqueAnchors(A, B)
+	if len(anchors) == 0 {
+		if len(A) == 0 && len(B) == 0 {
+			return nil
+		}
+		return []hunk{{a0: a0, a1: a0 + len(A), b0: b0, b1: b0 + len(B)}}
+	}
+	var out []hunk
+	pa, pb := 0, 0
+	for _, an := range append(anchors, [2]int{len(A), len(B)}) {
+		for _, h := range diffLines(A[pa:an[0]], B[pb:an[1]]) {
+			h.a0 += a0 + pa
+			h.a1 += a0 + pa
+			h.b0 += b0 + pb
+			h.b1 += b0 + pb
+			// Pieces are diffed apart; a change that ends where the next starts is one hunk.
+			if n := len(out); n > 0 && out[n-1].a1 == h.a0 && out[n-1].b1 == h.b0 {
+				out[n-1].a1, out[n-1].b1 = h.a1, h.b1
+				continue
+			}
+			out = append(out, h)
+		}
+		pa, pb = an[0]+1, an[1]+1
+	}
+	return out
+}
+
+// uniqueAnchors returns pairs (i, j) with A[i] == B[j], each line occurring once in A and
+// once in B, as the longest run increasing in both i and j.
+func uniqueAnchors(A, B []string) [][2]int {
+	type seen struct{ inA, inB, ai, bj int }
+	count := make(map[string]*seen, len(A))
+	for i, l := range A {
+		s := count[l]
+		if s == nil {
+			s = &seen{}
+			count[l] = s
+		}
+		s.inA++
+		s.ai = i
+	}
+	for j, l := range B {
+		if s := count[l]; s != nil {
+			s.inB++
+			s.bj = j
+		}
+	}
+	var pairs [][2]int // in order of i
+	for i, l := range A {
+		if s := count[l]; s.inA == 1 && s.inB == 1 {
+			pairs = append(pairs, [2]int{i, s.bj})
+		}
+	}
+	// Longest increasing subsequence of the j's (patience sorting, O(k log k)).
+	var tails []int // index into pairs of the smallest tail of each length
+	prev := make([]int, len(pairs))
+	for k, p := range pairs {
+		lo, hi := 0, len(tails)
+		for lo < hi {
+			mid := (lo + hi) / 2
+			if pairs[tails[mid]][1] < p[1] {
+				lo = mid + 1
+			} else {
+				hi = mid
+			}
+		}
+		prev[k] = -1
+		if lo > 0 {
+			prev[k] = tails[lo-1]
+		}
+		if lo == len(tails) {
+			tails = append(tails, k)
+		} else {
+			tails[lo] = k
+		}
+	}
+	if len(tails) == 0 {
+		return nil
+	}
+	out := make([][2]int, len(tails))
+	for k, i := len(tails)-1, tails[len(tails)-1]; k >= 0; k, i = k-1, prev[i] {
+		out[k] = pairs[i]
+	}
+	return out
+}
+
+// myers returns the hunks of a shortest edit script from A to B (lines starting at pre of
+// both files), or false when that script is longer than maxD.
+func myers(A, B []string, pre, maxD int) ([]hunk, bool) {
 	const (
 		opEq = iota
 		opDel
@@ -49,7 +157,7 @@ func diffLines(a, b []string) []hunk {
 	n, m := len(A), len(B)
 	total := n + m
 	if total == 0 {
-		return nil
+		return nil, true
 	}
 	v := make([]int, 2*total+2)
 	var trace [][]int
@@ -67,6 +175,9 @@ func diffLines(a, b []string) []hunk {
 	}
 	done := false
 	for d := 0; d <= total && !done; d++ {
+		if d > maxD {
+			return nil, false
+		}
 		trace = append(trace, window(d))
 		for k := -d; k <= d; k += 2 {
 			var x int
@@ -140,7 +251,7 @@ func diffLines(a, b []string) []hunk {
 		h.a1, h.b1 = ai, bi
 		hunks = append(hunks, h)
 	}
-	return hunks
+	return hunks, true
 }
 
 // contextLines is how many unchanged lines a unified diff shows around a change.

@@ -254,6 +254,13 @@ func (fe *fileEditor) apply(tg *target, ch finding.Change) (bool, error) {
 		tg.u.text = old
 		return false, fmt.Errorf("internal error editing %s (edit refused): %w", tg.ref, err)
 	}
+	tg.recordRemoval(ch, steps)
+	return true, nil
+}
+
+// recordRemoval notes a list element that ch removed, so that later changes that name
+// elements of that list by index find them where they moved.
+func (tg *target) recordRemoval(ch finding.Change, steps []step) {
 	if ch.Op == finding.Remove && len(steps) > 0 && steps[len(steps)-1].isIndex {
 		key := ch.Path[:len(ch.Path)-1].String()
 		last := ch.Path[len(ch.Path)-1]
@@ -265,7 +272,6 @@ func (fe *fileEditor) apply(tg *target, ch finding.Change) (bool, error) {
 		}
 		tg.removed[key] = append(tg.removed[key], orig)
 	}
-	return true, nil
 }
 
 // originalIndex maps a current index back to the index before earlier removals.

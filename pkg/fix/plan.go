@@ -360,46 +360,55 @@ func applyFile(ws *Workspace, path string, ps []pending) (adds []pending) {
 		}
 		return a.Column > b.Column
 	})
-	for _, p := range order {
+	for i := 0; i < len(order); {
+		p := order[i]
 		if err := errs[p.obj]; err != nil {
 			p.outcome.Err = err
+			i++
 			continue
 		}
-		if err := validateAdds(p.fix); err != nil {
-			p.outcome.Err = err
-			continue
+		run := i + 1
+		for run < len(order) && order[run].obj == p.obj {
+			run++
 		}
-		tg := targets[p.obj]
-		saved, savedRemoved := tg.u.text, tg.removed.clone()
-		changes := 0
-		var ferr error
-		hasAdd := false
-		for _, ch := range p.fix.Changes {
-			if ch.Op == finding.AddObject {
-				hasAdd = true
-				continue
-			}
-			changed, err := fe.apply(tg, ch)
-			if err != nil {
-				ferr = fmt.Errorf("%s %s: %w", opName(ch.Op), ch.Path, err)
-				break
-			}
-			if changed {
-				changes++
-			}
-		}
-		if ferr != nil {
-			tg.u.text, tg.removed = saved, savedRemoved
-			p.outcome.Err = ferr
-			continue
-		}
-		p.outcome.Changes = changes
-		if hasAdd {
-			adds = append(adds, p)
-		}
+		adds = append(adds, fe.applyRun(targets[p.obj], order[i:run])...)
+		i = run
 	}
 	f.Data = fe.bytes()
 	return adds
+}
+
+// applyFix applies the changes of one fix one at a time, all or none, and reports whether
+// the fix also adds objects, for later.
+func (fe *fileEditor) applyFix(tg *target, p pending) (hasAdd bool) {
+	if err := validateAdds(p.fix); err != nil {
+		p.outcome.Err = err
+		return false
+	}
+	saved, savedRemoved := tg.u.text, tg.removed.clone()
+	changes := 0
+	var ferr error
+	for _, ch := range p.fix.Changes {
+		if ch.Op == finding.AddObject {
+			hasAdd = true
+			continue
+		}
+		changed, err := fe.apply(tg, ch)
+		if err != nil {
+			ferr = fmt.Errorf("%s %s: %w", opName(ch.Op), ch.Path, err)
+			break
+		}
+		if changed {
+			changes++
+		}
+	}
+	if ferr != nil {
+		tg.u.text, tg.removed = saved, savedRemoved
+		p.outcome.Err = ferr
+		return false
+	}
+	p.outcome.Changes = changes
+	return hasAdd
 }
 
 func opName(op finding.ChangeOp) string {

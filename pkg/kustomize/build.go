@@ -11,9 +11,11 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"gopkg.in/yaml.v3"
 	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/api/resmap"
 	"sigs.k8s.io/kustomize/api/resource"
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
@@ -63,6 +65,35 @@ func (c *Cache) file(abs string) *sourceFile {
 		f.docs, f.err = manifest.ParseDocuments(abs, data, manifest.DefaultLimits)
 	})
 	return f
+}
+
+var errDeadline = errors.New("deadline exceeded")
+
+// runWithDeadline runs build and returns its result, or errDeadline once max has passed
+// (max <= 0: no deadline). kustomize's library takes no context and cannot be stopped, so
+// a build past its deadline is abandoned: its goroutine runs on, read-only, until it ends
+// or the process exits, which the run does soon after reporting the error.
+func runWithDeadline(max time.Duration, build func() (resmap.ResMap, error)) (resmap.ResMap, error) {
+	if max <= 0 {
+		return build()
+	}
+	type result struct {
+		m   resmap.ResMap
+		err error
+	}
+	done := make(chan result, 1) // buffered: an abandoned build's send never blocks
+	go func() {
+		m, err := build()
+		done <- result{m, err}
+	}()
+	timer := time.NewTimer(max)
+	defer timer.Stop()
+	select {
+	case r := <-done:
+		return r.m, r.err
+	case <-timer.C:
+		return nil, errDeadline
+	}
 }
 
 // readLimited reads a regular file, refusing one over max bytes before reading it.
@@ -120,6 +151,13 @@ func unmatchedTarget(msg string) bool {
 // access or plugin execution, and returns the built objects, each located in the files
 // the user wrote. dir is used as given for display paths.
 func Build(dir string, cache *Cache) ([]*manifest.Object, error) {
+	return BuildLimited(dir, cache, manifest.DefaultLimits)
+}
+
+// BuildLimited is Build under limits: its MaxBuildTime and LoadOutsideRoot apply to the
+// build (file sizes are always manifest.DefaultLimits.MaxFileBytes, as for every file the
+// cache reads).
+func BuildLimited(dir string, cache *Cache, limits manifest.Limits) ([]*manifest.Object, error) {
 	if cache == nil {
 		cache = NewCache()
 	}
@@ -153,7 +191,7 @@ func Build(dir string, cache *Cache) ([]*manifest.Object, error) {
 	}
 	sort.Strings(files)
 	for _, f := range files {
-		if !ownedWithin(owners[f], f) {
+		if !limits.LoadOutsideRoot && !ownedWithin(owners[f], f) {
 			continue
 		}
 		if sf := cache.file(f); sf.err != nil {
@@ -168,7 +206,18 @@ func Build(dir string, cache *Cache) ([]*manifest.Object, error) {
 	opts := krusty.MakeDefaultOptions()
 	opts.PluginConfig = types.DisabledPluginConfig()
 	opts.LoadRestrictions = types.LoadRestrictionsRootOnly
-	resMap, err := krusty.MakeKustomizer(opts).Run(fs, g.root)
+	if limits.LoadOutsideRoot {
+		// Remote bases stay refused (readGraph) and plugins disabled (above): none
+		// widens what is read from this disk, nothing else.
+		opts.LoadRestrictions = types.LoadRestrictionsNone
+	}
+	resMap, err := runWithDeadline(limits.MaxBuildTime, func() (resmap.ResMap, error) {
+		return krusty.MakeKustomizer(opts).Run(fs, g.root)
+	})
+	if errors.Is(err, errDeadline) {
+		return nil, &finding.InputError{File: b.display(g.nodes[g.root].file), Message: fmt.Sprintf(
+			"kustomize build of %s did not finish within %s; abandoned", b.display(g.root), limits.MaxBuildTime)}
+	}
 	if err != nil {
 		msg := oneLine(err.Error())
 		file, line := b.blame(msg)
@@ -344,7 +393,9 @@ func newOriginFS(root string) (*originFS, error) {
 var errReadOnly = errors.New("kubectl-secure builds kustomizations read-only")
 
 func (f *originFS) ReadFile(path string) ([]byte, error) {
-	data, err := f.FileSystem.ReadFile(path)
+	// The same size limit as every manifest, also for generator inputs, which readGraph
+	// checks before the build; this holds it for a file that grew since.
+	data, err := readLimited(path, manifest.DefaultLimits.MaxFileBytes)
 	if err != nil || filepath.Dir(path) != f.rootDir || !isKustomizationName(filepath.Base(path)) {
 		return data, err
 	}

@@ -30,6 +30,9 @@ type locator struct {
 	names     []string // the object's name as written and as built
 	patches   []patchDoc
 	b         *builder
+	// sx indexes the lists and mappings of built, source and patches, so that locating
+	// a finding per container of a large pod is linear overall.
+	sx *fieldpath.StepIndex
 }
 
 // patchDoc is one document of a patch that applies to the object: a strategic-merge
@@ -53,7 +56,7 @@ type jsonOp struct {
 
 func (b *builder) locator(obj *manifest.Object, origin *resource.Origin) *locator {
 	g := b.graph
-	l := &locator{b: b, built: obj.Root, names: []string{obj.Ref.Name}}
+	l := &locator{b: b, built: obj.Root, names: []string{obj.Ref.Name}, sx: &fieldpath.StepIndex{}}
 	rootFile := g.nodes[g.root].file
 	l.file = b.display(rootFile)
 	var owners []string
@@ -229,7 +232,7 @@ func (l *locator) resolveSource(p fieldpath.Path) (node, deepest *yaml.Node, dep
 	}
 	deepest = cur
 	for i, seg := range p {
-		next := fieldpath.Step(cur, seg)
+		next := l.sx.Step(cur, seg)
 		if next == nil && seg.IsSelector() {
 			next = looseSelect(cur, seg)
 		}
@@ -264,7 +267,7 @@ func (l *locator) sourcePath(p fieldpath.Path) fieldpath.Path {
 	if !hasIndex {
 		return p
 	}
-	pointer := concrete(l.built, p)
+	pointer := concrete(l.built, p, l.sx)
 	for _, d := range l.patches {
 		for i := len(d.jsonOps) - 1; i >= 0; i-- {
 			op := d.jsonOps[i]
@@ -561,7 +564,7 @@ func (l *locator) Locate(p fieldpath.Path) manifest.Position {
 		_, best, depth = l.resolveSource(p)
 	}
 	for _, d := range l.patches {
-		if n, dd := d.resolve(l.built, p); n != nil && dd > depth {
+		if n, dd := d.resolve(l.built, p, l.sx); n != nil && dd > depth {
 			best, depth, bestFile = n, dd, d.file
 		}
 	}
@@ -576,7 +579,7 @@ func (l *locator) locatePatch(p fieldpath.Path) (manifest.Position, bool) {
 		return manifest.Position{}, false
 	}
 	for _, d := range l.patches {
-		n, depth := d.resolve(l.built, p)
+		n, depth := d.resolve(l.built, p, l.sx)
 		if depth != len(p) {
 			continue
 		}
@@ -607,18 +610,18 @@ var identity = map[string]bool{"apiVersion": true, "kind": true, "metadata.name"
 
 // resolve follows p in a patch and returns the deepest node there and how many segments
 // of p it covers.
-func (d patchDoc) resolve(built *yaml.Node, p fieldpath.Path) (*yaml.Node, int) {
+func (d patchDoc) resolve(built *yaml.Node, p fieldpath.Path, sx *fieldpath.StepIndex) (*yaml.Node, int) {
 	if !d.ops {
 		if identity[p.String()] {
 			return nil, 0
 		}
-		_, n, depth := fieldpath.Resolve(d.root, p)
+		_, n, depth := sx.Resolve(d.root, p)
 		if depth == 0 {
 			return nil, 0
 		}
 		return n, depth
 	}
-	pointer := concrete(built, p)
+	pointer := concrete(built, p, sx)
 	var best *yaml.Node
 	bestDepth := 0
 	// The last operation applied wins a tie.
@@ -631,7 +634,7 @@ func (d patchDoc) resolve(built *yaml.Node, p fieldpath.Path) (*yaml.Node, int) 
 		if len(tokens) == 0 || len(tokens) > len(pointer) || !prefix(tokens, pointer) {
 			continue
 		}
-		_, n, depth := fieldpath.Resolve(op.value, p[len(tokens):])
+		_, n, depth := sx.Resolve(op.value, p[len(tokens):])
 		if total := len(tokens) + depth; total > bestDepth {
 			best, bestDepth = n, total
 		}
@@ -641,7 +644,7 @@ func (d patchDoc) resolve(built *yaml.Node, p fieldpath.Path) (*yaml.Node, int) 
 
 // concrete turns p into JSON-pointer tokens for the built object, replacing selectors
 // by the index of the item they select. It stops where the built object does.
-func concrete(root *yaml.Node, p fieldpath.Path) []string {
+func concrete(root *yaml.Node, p fieldpath.Path, sx *fieldpath.StepIndex) []string {
 	var out []string
 	cur := root
 	for _, s := range p {
@@ -651,11 +654,15 @@ func concrete(root *yaml.Node, p fieldpath.Path) []string {
 		case s.IsIndex:
 			out = append(out, strconv.Itoa(s.Index))
 		default:
-			idx := -1
-			for i, item := range fieldpath.Items(cur) {
-				if v, _ := fieldpath.Str(fieldpath.MapGet(item, s.SelKey)); v == s.SelValue {
-					idx = i
-					break
+			idx := sx.SelectIndex(cur, s.SelKey, s.SelValue)
+			if s.SelValue == "" {
+				// An empty value also matches an item without the key, as it always has.
+				idx = -1
+				for i, item := range fieldpath.Items(cur) {
+					if v, _ := fieldpath.Str(fieldpath.MapGet(item, s.SelKey)); v == "" {
+						idx = i
+						break
+					}
 				}
 			}
 			if idx < 0 {
@@ -663,7 +670,7 @@ func concrete(root *yaml.Node, p fieldpath.Path) []string {
 			}
 			out = append(out, strconv.Itoa(idx))
 		}
-		if cur = fieldpath.Step(cur, s); cur == nil {
+		if cur = sx.Step(cur, s); cur == nil {
 			return out
 		}
 	}
@@ -693,7 +700,7 @@ func prefix(tokens, pointer []string) bool {
 // sourceValue is the scalar at p in the source as written, after the patches that set it.
 func (l *locator) sourceValue(p fieldpath.Path) (string, bool) {
 	for _, d := range l.patches {
-		if n, depth := d.resolve(l.built, p); len(p) > 0 && depth == len(p) {
+		if n, depth := d.resolve(l.built, p, l.sx); len(p) > 0 && depth == len(p) {
 			return fieldpath.Str(n)
 		}
 	}
@@ -705,7 +712,7 @@ func (l *locator) sourceValue(p fieldpath.Path) (string, bool) {
 // replicas:, labels, annotations and name prefixes. A field the build does not have, or
 // that holds what the source and its patches wrote, was not changed by any.
 func (l *locator) locateEntry(p fieldpath.Path) (manifest.Position, bool) {
-	builtNode := fieldpath.Lookup(l.built, p)
+	builtNode := l.sx.Lookup(l.built, p)
 	if builtNode == nil || len(p) == 0 {
 		return manifest.Position{}, false
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/fieldpath"
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
+	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
 )
 
 // Tree is what one kustomization reads, transitively: the files that belong to it (so a
@@ -140,6 +141,11 @@ func readGraph(dir string, cache *Cache) (*graph, error) {
 				dirEntry(r, realPath(p), include, component)
 			case !info.Mode().IsRegular():
 				g.errs = append(g.errs, &finding.InputError{File: k.file, Line: r.node.Line, Message: fmt.Sprintf("%q is not a regular file", r.value)})
+			case info.Size() > manifest.DefaultLimits.MaxFileBytes:
+				// kustomize reads a file whole (a resource, a generator input): the limit
+				// every manifest obeys holds before it reads it.
+				g.errs = append(g.errs, &finding.InputError{File: k.file, Line: r.node.Line, Message: fmt.Sprintf(
+					"%q is %d bytes, over the %d-byte limit for input files", r.value, info.Size(), manifest.DefaultLimits.MaxFileBytes)})
 			default:
 				p = realDir(p)
 				g.files[p] = true
@@ -186,6 +192,11 @@ func readGraph(dir string, cache *Cache) (*graph, error) {
 				g.missing(k, r, err)
 			case !info.Mode().IsRegular():
 				g.errs = append(g.errs, &finding.InputError{File: k.file, Line: r.node.Line, Message: fmt.Sprintf("%q is not a regular file", r.value)})
+			case info.Size() > manifest.DefaultLimits.MaxFileBytes:
+				// kustomize reads a file whole (a resource, a generator input): the limit
+				// every manifest obeys holds before it reads it.
+				g.errs = append(g.errs, &finding.InputError{File: k.file, Line: r.node.Line, Message: fmt.Sprintf(
+					"%q is %d bytes, over the %d-byte limit for input files", r.value, info.Size(), manifest.DefaultLimits.MaxFileBytes)})
 			default:
 				p = realDir(p)
 				g.files[p] = true

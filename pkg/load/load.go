@@ -150,7 +150,7 @@ func (r *result) loadPlain(path string, limits manifest.Limits, marker string) {
 // own because it patches objects it does not have is a note, and its own resources are
 // loaded instead.
 func (r *result) loadKustomize(in discover.Input, cache *kustomize.Cache, limits manifest.Limits, marker string) {
-	objs, err := kustomize.Build(in.Path, cache)
+	objs, err := kustomize.BuildLimited(in.Path, cache, limits)
 	if err == nil || !in.Optional || !errors.Is(err, kustomize.ErrUnmatchedTarget) {
 		r.add(objs, asInputError(in.Path, err))
 		return

@@ -43,6 +43,10 @@ type Object struct {
 
 	memoMu sync.Mutex
 	memo   map[any]any
+	// index makes Get and Locate on large lists and mappings constant time after one pass
+	// (see fieldpath.StepIndex); made on first use, dropped by Release.
+	index     *fieldpath.StepIndex
+	indexOnce sync.Once
 
 	// Set by Release: where the object starts, and its first line when it is text of File.
 	released  bool
@@ -61,7 +65,7 @@ func (o *Object) Release() {
 	}
 	o.at = o.Locate(nil)
 	o.startLine = o.StartLine()
-	o.Root, o.Locator, o.memo = nil, nil, nil
+	o.Root, o.Locator, o.memo, o.index = nil, nil, nil, nil
 	o.released = true
 }
 
@@ -103,8 +107,21 @@ func (o *Object) Memo(key any, compute func() any) any {
 	return v
 }
 
+// Index returns the object's step index over Root. Checks that select items by name in
+// loops (one finding per container) go through it, so that their cost stays linear.
+// It has its own once rather than memoMu, so that a Memo computation may use it. After
+// Release it is nil, which steps without memory.
+func (o *Object) Index() *fieldpath.StepIndex {
+	o.indexOnce.Do(func() {
+		if !o.released {
+			o.index = &fieldpath.StepIndex{}
+		}
+	})
+	return o.index
+}
+
 // Get returns the node at p, or nil.
-func (o *Object) Get(p fieldpath.Path) *yaml.Node { return fieldpath.Lookup(o.Root, p) }
+func (o *Object) Get(p fieldpath.Path) *yaml.Node { return o.Index().Lookup(o.Root, p) }
 
 // Field returns the node at the mapping keys below the root, or nil, without building a path.
 func (o *Object) Field(keys ...string) *yaml.Node { return fieldpath.LookupKeys(o.Root, keys...) }
@@ -117,17 +134,19 @@ func (o *Object) Locate(p fieldpath.Path) Position {
 	if o.Locator != nil {
 		return o.Locator.Locate(p)
 	}
-	return NodeLocator{File: o.File, Root: o.Root}.Locate(p)
+	return NodeLocator{File: o.File, Root: o.Root, Index: o.Index()}.Locate(p)
 }
 
 // NodeLocator locates fields in the same tree the checks read: plain files.
 type NodeLocator struct {
 	File string
 	Root *yaml.Node
+	// Index, when set, memoises the steps over Root (a nil Index scans).
+	Index *fieldpath.StepIndex
 }
 
 func (l NodeLocator) Locate(p fieldpath.Path) Position {
-	_, n, _ := fieldpath.Resolve(l.Root, p)
+	_, n, _ := l.Index.Resolve(l.Root, p)
 	return NodePosition(l.File, n)
 }
 

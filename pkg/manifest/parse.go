@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
@@ -28,6 +29,16 @@ type Limits struct {
 	// MaxLineBytes bounds one line; minified blobs longer than this are not manifests a
 	// person edits, and unbounded lines make every later step (messages, diffs) unbounded.
 	MaxLineBytes int
+	// MaxBuildTime bounds one Kustomize build (0: no bound). kustomize's library cannot be
+	// cancelled, so a build past it is reported as an error and abandoned. It guards
+	// against a build that never ends, not a slow one: wall time on a loaded shared runner
+	// is many times the CPU time (a large corpus build took over 60 s on a 2-core machine
+	// shared by eight jobs), so the default is generous.
+	MaxBuildTime time.Duration
+	// LoadOutsideRoot is --load-restrictor none: a Kustomize build may read files outside
+	// its kustomization's directory (kustomize's LoadRestrictionsNone). Off by default: a
+	// pull request could then make the build read any file of the CI machine.
+	LoadOutsideRoot bool
 }
 
 // DefaultLimits are generous for real manifests (the largest CRD bundles are a few MB,
@@ -38,6 +49,7 @@ var DefaultLimits = Limits{
 	MaxDocuments:      100000,
 	MaxAliasExpansion: 1000000,
 	MaxLineBytes:      8 << 20,
+	MaxBuildTime:      5 * time.Minute,
 }
 
 // Result is what parsing one file yields: its objects and at most one error. Objects of the

@@ -1,0 +1,269 @@
+package fix
+
+import (
+	"bytes"
+	"fmt"
+	"reflect"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/kubectl-secure/kubectl-secure/pkg/fieldpath"
+	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
+	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
+)
+
+// applyRun applies the fixes of ps, all of one target, in order. Applying them one change
+// at a time re-parses and re-checks the whole object per change, which is quadratic in the
+// object's size (a pod with 20,000 containers and a fix each). So the fixes are applied in
+// batches: a batch is the longest run of fixes whose changes touch separate parts of the
+// object (no change edits a node another one goes through or edits), so that the edits
+// computed on the one parse are the edits a one-by-one application would make. A batch
+// is parsed, applied and checked once. A fix whose own changes touch the same part, or
+// that the batch refuses, goes one change at a time as before, and so does a batch whose
+// check fails: the result is never other than the one-by-one result.
+func (fe *fileEditor) applyRun(tg *target, ps []pending) (adds []pending) {
+	for len(ps) > 0 {
+		n, a := fe.applyBatch(tg, ps)
+		adds = append(adds, a...)
+		ps = ps[n:]
+	}
+	return adds
+}
+
+// planned is one change of a batch, for the check.
+type planned struct {
+	ch    finding.Change
+	steps []step
+}
+
+type batched struct {
+	p       pending
+	changes int
+	hasAdd  bool
+	plan    []planned
+}
+
+// applyBatch applies a batch from the start of ps and returns how many fixes it handled.
+func (fe *fileEditor) applyBatch(tg *target, ps []pending) (int, []pending) {
+	one := func() (int, []pending) {
+		if fe.applyFix(tg, ps[0]) {
+			return 1, ps[:1]
+		}
+		return 1, nil
+	}
+	root, shared, err := fe.objectRoot(tg)
+	if err != nil {
+		return one()
+	}
+	t := newText(tg.u.text)
+	st := detectStyle(root, tg.u.text)
+	if !bytes.Contains(tg.u.text, []byte("\n")) {
+		st.crlf = bytes.Contains(fe.src, []byte("\r\n"))
+	}
+	sx := &fieldpath.StepIndex{}
+	batch := newTouched()
+	var edits []TextEdit
+	var done []batched
+	for _, p := range ps {
+		if err := validateAdds(p.fix); err != nil {
+			if len(done) > 0 {
+				break
+			}
+			return one()
+		}
+		b := batched{p: p}
+		own := newTouched()
+		var fixEdits []TextEdit
+		ok := true
+		for _, ch := range p.fix.Changes {
+			if ch.Op == finding.AddObject {
+				b.hasAdd = true
+				continue
+			}
+			e, steps, r, err := changeEditsAt(t, st, root, ch, tg.removed, shared, sx)
+			if err == errNoop || err == nil && len(e) == 0 {
+				continue
+			}
+			if err != nil {
+				ok = false
+				break
+			}
+			anchor, chain := touches(r, ch)
+			if batch.meets(anchor, chain) || own.meets(anchor, chain) {
+				ok = false
+				break
+			}
+			own.add(anchor, chain)
+			fixEdits = append(fixEdits, e...)
+			b.plan = append(b.plan, planned{ch: ch, steps: steps})
+			b.changes++
+		}
+		if !ok {
+			if len(done) > 0 {
+				break // this fix starts the next batch, or goes alone
+			}
+			return one()
+		}
+		batch.merge(own)
+		edits = append(edits, fixEdits...)
+		done = append(done, b)
+	}
+	if err := fe.commit(tg, root, edits, done); err != nil {
+		// Not what one-by-one would give: apply these fixes that way.
+		var adds []pending
+		for _, b := range done {
+			if fe.applyFix(tg, b.p) {
+				adds = append(adds, b.p)
+			}
+		}
+		return len(done), adds
+	}
+	var adds []pending
+	for _, b := range done {
+		b.p.outcome.Changes = b.changes
+		if b.hasAdd {
+			adds = append(adds, b.p)
+		}
+	}
+	return len(done), adds
+}
+
+// commit applies the edits of a batch and checks, as apply does per change, that the
+// object decodes after them as the changes say, and nothing else.
+func (fe *fileEditor) commit(tg *target, root *yaml.Node, edits []TextEdit, done []batched) error {
+	if len(edits) == 0 {
+		return nil
+	}
+	out, err := ApplyEdits(tg.u.text, edits)
+	if err != nil {
+		return err
+	}
+	var want any
+	if err := root.Decode(&want); err != nil {
+		return err
+	}
+	for _, b := range done {
+		for _, pl := range b.plan {
+			if want, err = transformInPlace(want, pl.steps, pl.ch.Op, pl.ch.Value); err != nil {
+				return err
+			}
+		}
+	}
+	old := tg.u.text
+	tg.u.text = out
+	newRoot, _, err := fe.objectRoot(tg)
+	if err == nil {
+		if got := manifest.RefOf(newRoot); got.Kind != tg.ref.Kind || got.Name != tg.ref.Name {
+			err = fmt.Errorf("object identity changed")
+		}
+	}
+	var after any
+	if err == nil {
+		err = newRoot.Decode(&after)
+	}
+	if err == nil && !reflect.DeepEqual(after, want) {
+		err = fmt.Errorf("the edits changed more than their paths")
+	}
+	if err != nil {
+		tg.u.text = old
+		return err
+	}
+	for _, b := range done {
+		for _, pl := range b.plan {
+			tg.recordRemoval(pl.ch, pl.steps)
+		}
+	}
+	return nil
+}
+
+// touched is the part of an object that the changes of a batch edit (their anchors) and
+// go through (the nodes on the way to them).
+type touched struct {
+	anchors, path map[*yaml.Node]bool
+}
+
+func newTouched() touched {
+	return touched{anchors: map[*yaml.Node]bool{}, path: map[*yaml.Node]bool{}}
+}
+
+// touches returns the node whose text a change edits and the nodes on the way to it. A
+// change of a field that exists edits the collection that holds it (removing the last
+// entry rewrites the collection); a creation edits the deepest node that exists.
+func touches(r *resolved, ch finding.Change) (*yaml.Node, []*yaml.Node) {
+	i := len(r.nodes) - 1
+	if r.depth == len(ch.Path) && i > 0 {
+		i--
+	}
+	return r.nodes[i], r.nodes[:i]
+}
+
+// meets reports whether a change at anchor through chain touches what t touches: it
+// edits a node t edits or goes through, or goes through a node t edits.
+func (t touched) meets(anchor *yaml.Node, chain []*yaml.Node) bool {
+	if t.anchors[anchor] || t.path[anchor] {
+		return true
+	}
+	for _, n := range chain {
+		if t.anchors[n] {
+			return true
+		}
+	}
+	return false
+}
+
+func (t touched) add(anchor *yaml.Node, chain []*yaml.Node) {
+	t.anchors[anchor] = true
+	for _, n := range chain {
+		t.path[n] = true
+	}
+}
+
+func (t touched) merge(o touched) {
+	for n := range o.anchors {
+		t.anchors[n] = true
+	}
+	for n := range o.path {
+		t.path[n] = true
+	}
+}
+
+// transformInPlace is transform on a value the caller owns: it edits maps and lists in
+// place, so a batch of n changes costs n path lengths, not n copies of the object.
+func transformInPlace(v any, steps []step, op finding.ChangeOp, val any) (any, error) {
+	if len(steps) == 0 {
+		return transform(v, steps, op, val)
+	}
+	s := steps[0]
+	if s.isIndex {
+		list, ok := v.([]any)
+		if !ok || s.index < 0 || s.index >= len(list) {
+			return nil, fmt.Errorf("index %d out of range", s.index)
+		}
+		if len(steps) == 1 && op == finding.Remove {
+			return append(list[:s.index], list[s.index+1:]...), nil
+		}
+		nv, err := transformInPlace(list[s.index], steps[1:], op, val)
+		if err != nil {
+			return nil, err
+		}
+		list[s.index] = nv
+		return list, nil
+	}
+	m, ok := v.(map[string]any)
+	if !ok && v != nil {
+		return nil, fmt.Errorf("%q: not a mapping with string keys", s.key)
+	}
+	if m == nil {
+		m = map[string]any{}
+	}
+	if len(steps) == 1 && op == finding.Remove {
+		delete(m, s.key)
+		return m, nil
+	}
+	nv, err := transformInPlace(m[s.key], steps[1:], op, val)
+	if err != nil {
+		return nil, err
+	}
+	m[s.key] = nv
+	return m, nil
+}
