@@ -206,7 +206,7 @@ func overridesWritten(obj *manifest.Object, changes []finding.Change) bool {
 		if ch.Op != finding.Set && ch.Op != finding.Remove {
 			continue
 		}
-		n := fieldpath.Deref(fieldpath.Lookup(obj.Root, ch.Path))
+		n := fieldpath.Deref(obj.Get(ch.Path))
 		if n == nil || n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 			continue
 		}
