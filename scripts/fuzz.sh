@@ -27,6 +27,7 @@ add() { # package, target
 add pkg/manifest FuzzParse
 add pkg/manifest FuzzValidBlockYAML
 add pkg/manifest FuzzBuildBlockYAML
+add pkg/manifest FuzzDecodeAgreesWithAPIServer
 add pkg/fieldpath FuzzLocate
 add pkg/lint FuzzChecks
 add pkg/report FuzzWriters
