@@ -156,8 +156,16 @@ func Build(dir string, cache *Cache) ([]*manifest.Object, error) {
 		if !ownedWithin(owners[f], f) {
 			continue
 		}
-		if sf := cache.file(f); sf.err != nil {
+		sf := cache.file(f)
+		if sf.err != nil {
 			return nil, b.relocate(sf.err)
+		}
+		// kubectl kustomize refuses a file with a duplicate key ("mapping key already
+		// defined"); the embedded kustomize would build it from one of the values.
+		for _, d := range sf.docs {
+			if d.Duplicate != nil {
+				return nil, b.relocate(d.Duplicate)
+			}
 		}
 	}
 

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 
@@ -37,13 +38,15 @@ import (
 type normalizer struct {
 	file string
 	errs []finding.InputError
+	dup  int // index in errs of the first duplicate key, or -1
 }
 
-// normalize rewrites root in place and returns the problems found, in document order.
-func normalize(file string, root *yaml.Node) []finding.InputError {
-	z := normalizer{file: file}
+// normalize rewrites root in place and returns the problems found, in document order, and
+// the index of the first duplicate key among them (-1 when there is none).
+func normalize(file string, root *yaml.Node) ([]finding.InputError, int) {
+	z := normalizer{file: file, dup: -1}
 	z.node(root, 0)
-	return z.errs
+	return z.errs, z.dup
 }
 
 func (z *normalizer) fail(n *yaml.Node, format string, args ...any) {
@@ -243,6 +246,9 @@ func (z *normalizer) dedupe(m *yaml.Node) {
 }
 
 func (z *normalizer) duplicate(k, first *yaml.Node) {
+	if z.dup < 0 {
+		z.dup = len(z.errs)
+	}
 	z.fail(k, "duplicate key %q (first at line %d); the API server keeps the last value", k.Value, first.Line)
 }
 
@@ -459,7 +465,7 @@ func resolveV2(tag, in string) (r v2Value, err string) {
 		if e != nil {
 			return r, fmt.Sprintf("!!binary value contains invalid base64 data")
 		}
-		return v2Value{kind: v2Str, str: string(b)}, ""
+		return v2Value{kind: v2Str, str: jsonString(b)}, ""
 	default:
 		// Other tags are kept as strings by go-yaml v2.
 		return v2Value{kind: v2Str, str: in}, ""
@@ -574,4 +580,23 @@ func parseTimestamp(s string) (time.Time, bool) {
 		}
 	}
 	return time.Time{}, false
+}
+
+// jsonString is b as a JSON string carries it: each byte that is not valid UTF-8 becomes
+// U+FFFD, as encoding/json writes it.
+func jsonString(b []byte) string {
+	if utf8.Valid(b) {
+		return string(b)
+	}
+	var out strings.Builder
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		if r == utf8.RuneError && size == 1 {
+			out.WriteString("\ufffd")
+		} else {
+			out.Write(b[:size])
+		}
+		b = b[size:]
+	}
+	return out.String()
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -70,8 +71,36 @@ func Parse(file string, data []byte, lim Limits) Result {
 		res.Errs = append(res.Errs, d.Errs...)
 		res.Objects, res.Errs = appendObjects(res.Objects, res.Errs, file, d.Index, d.Root)
 	}
+	if line, text := badSeparator(data); line > 0 {
+		res.Errs = append([]finding.InputError{{File: file, Line: line, Message: fmt.Sprintf(
+			"%q: kubectl splits documents at lines that are \"---\" alone (or with a comment) and refuses text after it", text)}}, res.Errs...)
+		sort.SliceStable(res.Errs, func(i, j int) bool { return res.Errs[i].Line < res.Errs[j].Line })
+	}
 	res.Err = err
 	return res
+}
+
+// badSeparator finds the first line that starts with "---" followed by text other than a
+// comment: kubectl's document reader refuses the stream there ("invalid Yaml document
+// separator"), whatever YAML makes of it ("---apiVersion: v1" is a key, "--- x" a value).
+func badSeparator(data []byte) (line int, text string) {
+	for off := 0; ; {
+		if bytes.HasPrefix(data[off:], []byte("---")) {
+			end := bytes.IndexByte(data[off:], '\n')
+			if end < 0 {
+				end = len(data) - off
+			}
+			rest := bytes.TrimSpace(data[off+3 : off+end])
+			if len(rest) > 0 && rest[0] != '#' {
+				return 1 + bytes.Count(data[:off], []byte("\n")), string(bytes.TrimSpace(data[off : off+end]))
+			}
+		}
+		i := bytes.Index(data[off:], []byte("\n---"))
+		if i < 0 {
+			return 0, ""
+		}
+		off += i + 1
+	}
 }
 
 // Document is one document of a stream: its 0-based index and its root node (never nil;
@@ -81,6 +110,19 @@ type Document struct {
 	Index int
 	Root  *yaml.Node
 	Errs  []finding.InputError
+	// Duplicate is the first duplicate key of the document (also in Errs), or nil:
+	// kustomize refuses such a document where plain kubectl reads its last value.
+	Duplicate *finding.InputError
+}
+
+// newDocument normalises root and makes its document.
+func newDocument(file string, index int, root *yaml.Node) Document {
+	errs, dup := normalize(file, root)
+	d := Document{Index: index, Root: root, Errs: errs}
+	if dup >= 0 {
+		d.Duplicate = &errs[dup]
+	}
+	return d
 }
 
 // ParseDocuments decodes every document of a stream within the limits, whatever it holds.
@@ -171,7 +213,7 @@ func parseStream(file string, data []byte, lim Limits) ([]Document, *finding.Inp
 				return fail(alias.Line, "document expands to more than %d nodes through YAML aliases", lim.MaxAliasExpansion)
 			}
 		}
-		docs = append(docs, Document{Index: doc, Root: root, Errs: normalize(file, root)})
+		docs = append(docs, newDocument(file, doc, root))
 	}
 }
 
@@ -196,15 +238,15 @@ func parseSegments(file string, segs []segment, lim Limits, tooDeep func(text []
 		valid := validBlockYAML(seg.text)
 		skim := valid && skimmable(seg.text)
 		root, st, err := segmentRoot(file, seg, lim, tooDeep, valid, skim)
-		var errs []finding.InputError
+		var doc Document
 		if st == segOK && root != nil {
-			errs = normalize(file, root)
+			doc = newDocument(file, i, root)
 			if skim && !skimmedRoot(root) {
 				// The kind the API server reads is not the one skimmable saw (a second
 				// kind key): the document is read whole.
 				root, st, err = segmentRoot(file, seg, lim, tooDeep, valid, false)
 				if st == segOK && root != nil {
-					errs = normalize(file, root)
+					doc = newDocument(file, i, root)
 				}
 			}
 		}
@@ -217,7 +259,7 @@ func parseSegments(file string, segs []segment, lim Limits, tooDeep func(text []
 			return nil, err, true
 		}
 		if root != nil {
-			docs = append(docs, Document{Index: i, Root: root, Errs: errs})
+			docs = append(docs, doc)
 		}
 	}
 	if n := len(segs); n > 0 {
@@ -313,13 +355,6 @@ func appendObject(out []*Object, errs []finding.InputError, file string, doc int
 			errs = fail(root, "an item of a list must be an object; kubectl refuses the list")
 		}
 		return out, errs
-	}
-	for i := 0; i+1 < len(root.Content); i += 2 {
-		if k := root.Content[i]; strings.HasPrefix(k.Value, "---") {
-			// kubectl splits documents at lines that are only "---": "---apiVersion: v1"
-			// is a key of the document before it.
-			return out, fail(k, "%q is read as a key: a document marker --- needs a line of its own", k.Value)
-		}
 	}
 	ref := RefOf(root)
 	if depth > 0 && ref.Kind == "" && ref.APIVersion == "" {
