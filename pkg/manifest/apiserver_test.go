@@ -66,6 +66,22 @@ func jsonValue(n *yaml.Node, depth int) any {
 	case yaml.MappingNode:
 		m := make(map[string]any, len(n.Content)/2)
 		for i := 0; i+1 < len(n.Content); i += 2 {
+			if isMergeKey(n.Content[i]) {
+				// go-yaml v2 applies a merge at its place; of a list, the last map first.
+				src := deref(n.Content[i+1])
+				srcs := []*yaml.Node{src}
+				if src != nil && src.Kind == yaml.SequenceNode {
+					srcs = src.Content
+				}
+				for j := len(srcs) - 1; j >= 0; j-- {
+					if sm, ok := jsonValue(srcs[j], depth+1).(map[string]any); ok {
+						for k, v := range sm {
+							m[k] = v
+						}
+					}
+				}
+				continue
+			}
 			m[n.Content[i].Value] = jsonValue(n.Content[i+1], depth+1)
 		}
 		return m

@@ -73,7 +73,8 @@ func TestDecodeAsAPIServer(t *testing.T) {
 			errs: []string{"10: spec.containers[0].securityContext.runAsUser: an integer is required, not a fractional number"}},
 		{name: "alias key", src: pod("      x: &k privileged\n      *k : true\n"), read: field("privileged"), want: "!!bool true"},
 		{name: "merge key overrides an earlier key", src: "base: &b {privileged: true}\n" + pod("      privileged: false\n      <<: *b\n"),
-			read: field("privileged"), want: "!!bool true"},
+			read: field("privileged"), want: "!!bool true",
+			errs: []string{`11: key "privileged" is replaced by the merge key (<<) at line 12; kubectl keeps the merged value`}},
 		{name: "explicit key after a merge wins, no duplicate", src: "base: &b {privileged: true}\n" + pod("      <<: *b\n      privileged: false\n"),
 			read: field("privileged"), want: "!!bool false"},
 		{name: "string tag", src: pod("      privileged: !!str yes\n"), read: field("privileged"), want: "!!str yes",
@@ -122,8 +123,8 @@ func TestDecodeAsAPIServer(t *testing.T) {
 				for _, e := range res.Errs {
 					msg := firstAtRE.ReplaceAllStringFunc(e.Message, func(m string) string {
 						var n int
-						fmt.Sscanf(m, "(first at line %d)", &n)
-						return fmt.Sprintf("(first at line %d)", n-shift)
+						fmt.Sscanf(m, "at line %d", &n)
+						return fmt.Sprintf("at line %d", n-shift)
 					})
 					got = append(got, fmt.Sprintf("%d: %s", e.Line-shift, msg))
 				}
@@ -162,7 +163,7 @@ func TestDecodeAsAPIServer(t *testing.T) {
 	}
 }
 
-var firstAtRE = regexp.MustCompile(`\(first at line \d+\)`)
+var firstAtRE = regexp.MustCompile(`at line \d+`)
 
 func bigData(n int) string {
 	var b strings.Builder

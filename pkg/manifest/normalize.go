@@ -12,6 +12,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/kubectl-secure/kubectl-secure/pkg/fieldpath"
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
 )
 
@@ -28,8 +29,8 @@ import (
 //     style stays as written, so readers that must tell a string apart look at the tag):
 //     `yes`/`on` and `!!bool "true"` are !!bool "true", `0.0`, `0e0`, `0x1F`, `!!int "0"`
 //     and `1_000` are !!int in decimal, `!!str 1` is a !!str; keys become JSON's strings;
-//   - alias keys are replaced by the scalar they stand for, and merge keys (`<<`) are
-//     expanded the way go-yaml v2 applies them (a merged value replaces an earlier key);
+//   - alias keys are replaced by the scalar they stand for; merge keys (`<<`) stay, and a
+//     key before a merge that replaces it (go-yaml v2 keeps the merged value) is an error;
 //   - what sigs.k8s.io/yaml refuses (a null or collection key, NaN or infinity, a value its
 //     tag cannot hold) is an error at its line.
 //
@@ -77,17 +78,28 @@ func (z *normalizer) node(n *yaml.Node, depth int) {
 	// Alias nodes stand for a node defined earlier in the document, normalised there.
 }
 
-// mapping normalises keys and values, expands merges and drops the earlier of duplicate keys.
+// mapping normalises keys and values, resolves alias keys and drops the earlier of
+// duplicate keys. Merge keys stay in the tree (fieldpath follows them, and the autofix
+// refuses to edit through them); where go-yaml v2 reads them differently from fieldpath (a
+// key before the merge that the merge replaces) the key is reported and dropped.
 func (z *normalizer) mapping(m *yaml.Node, depth int) {
-	rebuild := false
+	merges := false
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		k := m.Content[i]
 		switch {
 		case k.Kind == yaml.AliasNode:
-			rebuild = true
+			t := deref(k)
+			if t == nil || t.Kind != yaml.ScalarNode {
+				z.fail(k, "a mapping key must be a scalar; kubectl refuses an alias to a collection as a key")
+				break
+			}
+			c := *t // the key keeps the alias's position: that is where it is written
+			c.Line, c.Column, c.Anchor = k.Line, k.Column, ""
+			z.scalar(&c, true)
+			m.Content[i] = &c
 		case k.Kind == yaml.ScalarNode:
 			if isMergeKey(k) {
-				rebuild = true
+				merges = true
 			} else {
 				z.scalar(k, true)
 			}
@@ -96,9 +108,8 @@ func (z *normalizer) mapping(m *yaml.Node, depth int) {
 		}
 		z.node(m.Content[i+1], depth+1)
 	}
-	if rebuild {
-		z.expand(m) // finds the duplicates itself
-		return
+	if merges {
+		z.mergeOverrides(m)
 	}
 	z.dedupe(m)
 }
@@ -107,65 +118,55 @@ func isMergeKey(k *yaml.Node) bool {
 	return k.Kind == yaml.ScalarNode && k.Value == "<<" && (k.Tag == "!!merge" || k.Style == 0 && k.Tag == "")
 }
 
-// expand replaces alias keys by copies of the scalars they stand for and applies merge keys
-// as go-yaml v2 does: at its place, each merged pair is set, replacing a pair of the same
-// key before it; a sequence of maps is applied last to first, so its earlier maps win. Two
-// explicit pairs of one key are duplicates; a pair that replaces or is replaced by a merged
-// one is not (go-yaml reads merges that way on purpose).
-func (z *normalizer) expand(m *yaml.Node) {
-	out := make([]*yaml.Node, 0, len(m.Content))
-	fromMerge := map[*yaml.Node]bool{} // the key nodes of out that a merge brought
-	set := func(k, v *yaml.Node, merged bool) {
-		for j := 0; j+1 < len(out); j += 2 {
-			if out[j].Kind == yaml.ScalarNode && k.Kind == yaml.ScalarNode && out[j].Value == k.Value {
-				if !merged && !fromMerge[out[j]] {
-					z.duplicate(k, out[j])
-				}
-				out = append(out[:j], out[j+2:]...)
-				break
-			}
-		}
-		if merged {
-			fromMerge[k] = true
-		}
-		out = append(out, k, v)
-	}
-	mergeMap := func(src *yaml.Node, at *yaml.Node) {
-		src = deref(src)
-		if src == nil || src.Kind != yaml.MappingNode {
-			z.fail(at, "a merge key (<<) needs a mapping or a list of mappings; kubectl refuses it")
-			return
-		}
-		for j := 0; j+1 < len(src.Content); j += 2 {
-			set(src.Content[j], src.Content[j+1], true)
-		}
-	}
+// mergeOverrides handles keys written before a merge key that merges the same key: go-yaml
+// v2 applies a merge at its place, so the merged value replaces the earlier one, where
+// fieldpath (like yaml.v3) lets the explicit key win. Such a key is reported and dropped.
+func (z *normalizer) mergeOverrides(m *yaml.Node) {
+	var drop map[int]bool
 	for i := 0; i+1 < len(m.Content); i += 2 {
-		k, v := m.Content[i], m.Content[i+1]
-		switch {
-		case k.Kind == yaml.AliasNode:
-			t := deref(k)
-			if t == nil || t.Kind != yaml.ScalarNode {
-				z.fail(k, "a mapping key must be a scalar; kubectl refuses an alias to a collection as a key")
+		if !isMergeKey(m.Content[i]) {
+			continue
+		}
+		src := deref(m.Content[i+1])
+		srcs := []*yaml.Node{src}
+		if src != nil && src.Kind == yaml.SequenceNode {
+			srcs = src.Content
+		}
+		for _, s := range srcs {
+			if s = deref(s); s == nil || s.Kind != yaml.MappingNode {
+				z.fail(m.Content[i+1], "a merge key (<<) needs a mapping or a list of mappings; kubectl refuses it")
 				continue
 			}
-			c := *t // the key keeps the alias's position: that is where it is written
-			c.Line, c.Column, c.Anchor = k.Line, k.Column, ""
-			z.scalar(&c, true)
-			set(&c, v, false)
-		case isMergeKey(k):
-			if src := deref(v); src != nil && src.Kind == yaml.SequenceNode {
-				for j := len(src.Content) - 1; j >= 0; j-- {
-					mergeMap(src.Content[j], v)
+			for j := 0; j < i; j += 2 {
+				k := m.Content[j]
+				if isMergeKey(k) || drop[j] {
+					continue
 				}
-			} else {
-				mergeMap(v, v)
+				if _, v := mapEntry(s, k.Value); v != nil {
+					z.fail(k, "key %q is replaced by the merge key (<<) at line %d; kubectl keeps the merged value", k.Value, m.Content[i].Line)
+					if drop == nil {
+						drop = map[int]bool{}
+					}
+					drop[j] = true
+				}
 			}
-		default:
-			set(k, v, false)
+		}
+	}
+	if drop == nil {
+		return
+	}
+	out := make([]*yaml.Node, 0, len(m.Content))
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if !drop[i] {
+			out = append(out, m.Content[i], m.Content[i+1])
 		}
 	}
 	m.Content = out
+}
+
+// mapEntry finds key in mapping m, following its merge keys.
+func mapEntry(m *yaml.Node, key string) (k, v *yaml.Node) {
+	return fieldpath.MapEntry(m, key)
 }
 
 func deref(n *yaml.Node) *yaml.Node {
@@ -189,7 +190,7 @@ func (z *normalizer) dedupe(m *yaml.Node) {
 	if n <= dedupeQuadratic {
 		for i := 1; i < n; i++ {
 			ki := m.Content[2*i]
-			if ki.Kind != yaml.ScalarNode {
+			if ki.Kind != yaml.ScalarNode || isMergeKey(ki) {
 				continue
 			}
 			first, last := -1, -1
@@ -211,7 +212,7 @@ func (z *normalizer) dedupe(m *yaml.Node) {
 		var first map[string]int        // key -> its first pair, for keys seen twice
 		for i := 0; i < n; i++ {
 			k := m.Content[2*i]
-			if k.Kind != yaml.ScalarNode {
+			if k.Kind != yaml.ScalarNode || isMergeKey(k) {
 				continue
 			}
 			if j, ok := seen[k.Value]; ok {
