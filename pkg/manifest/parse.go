@@ -163,7 +163,19 @@ func ParseDocuments(file string, data []byte, lim Limits) ([]Document, *finding.
 		orig := data
 		data = append(data[:n:n], '\n')
 		docs, err := parseData(file, data, lim, tooDeep)
-		clampToEnd(docs, orig, 0) // positions stay within the file as written
+		// Positions stay within the file as written.
+		clampToEnd(docs, orig, 0)
+		last := bytes.Count(orig, []byte("\n")) + 1
+		if err != nil && err.Line > last {
+			err.Line = last
+		}
+		for i := range docs {
+			for j := range docs[i].Errs {
+				if e := &docs[i].Errs[j]; e.Line > last {
+					e.Line = last
+				}
+			}
+		}
 		return docs, err
 	}
 	return parseData(file, data, lim, tooDeep)
