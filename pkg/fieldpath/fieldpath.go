@@ -223,7 +223,12 @@ func Bool(n *yaml.Node) (value, set bool) {
 	if !ok {
 		return false, false
 	}
-	if n := Deref(n); n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0 {
+	n = Deref(n)
+	switch {
+	case n.Tag == "!!bool":
+		// Parsed manifests are normalised to what the API server reads: true or false.
+	case n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.TaggedStyle) != 0:
+		// A quoted or explicitly tagged string is not a boolean, whatever it says.
 		return false, false
 	}
 	switch s {

@@ -203,7 +203,7 @@ func reasonOf(msg string) string {
 		return "no-match"
 	case strings.Contains(msg, "not a mapping"), strings.Contains(msg, "not a list"), strings.Contains(msg, "not a scalar"):
 		return "wrong-kind"
-	case strings.Contains(msg, "already defined"):
+	case strings.Contains(msg, "already defined"), strings.Contains(msg, "duplicate key"):
 		return "duplicate-keys"
 	}
 	if len(msg) > 60 {

@@ -395,3 +395,21 @@ func TestApplyChanges(t *testing.T) {
 		t.Errorf("edits = %+v, want one insertion at the end", edits)
 	}
 }
+
+// TestRefusesDuplicateKeys: the parser drops the earlier of two equal keys (the API server
+// keeps the last), but a file with duplicate keys is never edited: which value a person
+// meant is not known, and the text holds both.
+func TestRefusesDuplicateKeys(t *testing.T) {
+	for _, src := range []string{
+		strings.Replace(podSrc, "    image: app:1\n", "    image: app:1\n    securityContext:\n      privileged: true\n      privileged: false\n", 1),
+		strings.Replace(podSrc, "  name: p\n", "  name: p\n  name: p\n", 1),
+	} {
+		obj := parseOne(t, "p.yaml", src)
+		out, _, err := ApplyChanges([]byte(src), obj, []finding.Change{
+			set("spec.containers[name=app].securityContext.runAsNonRoot", true),
+		})
+		if err == nil || !strings.Contains(err.Error(), "duplicate key") && !strings.Contains(err.Error(), "already defined") {
+			t.Errorf("ApplyChanges = %v, %q; want a refusal naming the duplicate key", err, out)
+		}
+	}
+}

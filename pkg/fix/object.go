@@ -148,6 +148,13 @@ func (fe *fileEditor) docRoot(tg *target) (*yaml.Node, map[string]bool, error) {
 	if perr != nil {
 		return nil, nil, fmt.Errorf("parsing %s: %s", fe.path, perr.Message)
 	}
+	// The parser keeps the last of two equal keys, as the API server does, but the text
+	// holds both and which one a person meant is unknown: such a file is not edited.
+	for _, d := range docs {
+		if d.Duplicate != nil {
+			return nil, nil, fmt.Errorf("%s: %s; remove the duplicate by hand first", fe.path, d.Duplicate.Message)
+		}
+	}
 	var root *yaml.Node
 	for _, d := range docs {
 		if tg.doc >= 0 {

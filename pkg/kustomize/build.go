@@ -194,8 +194,16 @@ func BuildLimited(dir string, cache *Cache, limits manifest.Limits) ([]*manifest
 		if !limits.LoadOutsideRoot && !ownedWithin(owners[f], f) {
 			continue
 		}
-		if sf := cache.file(f); sf.err != nil {
+		sf := cache.file(f)
+		if sf.err != nil {
 			return nil, b.relocate(sf.err)
+		}
+		// kubectl kustomize refuses a file with a duplicate key ("mapping key already
+		// defined"); the embedded kustomize would build it from one of the values.
+		for _, d := range sf.docs {
+			if d.Duplicate != nil {
+				return nil, b.relocate(d.Duplicate)
+			}
 		}
 	}
 

@@ -476,3 +476,37 @@ func annotations(o *manifest.Object) map[string]string {
 	})
 	return out
 }
+
+// TestBuildRefusesDuplicateKeys: kubectl kustomize refuses a resource or patch with a
+// duplicate mapping key (kyaml decodes it strictly); the build is refused at the file and
+// line of the duplicate, never built from a tree that reads the first value.
+func TestBuildRefusesDuplicateKeys(t *testing.T) {
+	dup := strings.Replace(deployment, "image:", "image: nginx:1\n          image:", 1)
+	for _, tc := range []struct {
+		name  string
+		files map[string]string
+		file  string
+	}{
+		{"resource", map[string]string{
+			"kustomization.yaml": "resources:\n  - deployment.yaml\n",
+			"deployment.yaml":    dup,
+		}, "deployment.yaml"},
+		{"patch", map[string]string{
+			"kustomization.yaml": "resources:\n  - deployment.yaml\npatches:\n  - path: patch.yaml\n",
+			"deployment.yaml":    deployment,
+			"patch.yaml":         "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  name: web\nspec:\n  replicas: 2\n",
+		}, "patch.yaml"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := testtree.Write(t, tc.files)
+			_, err := Build(root, NewCache())
+			var ie *finding.InputError
+			if !errors.As(err, &ie) {
+				t.Fatalf("Build = %v, want an input error", err)
+			}
+			if !strings.HasSuffix(ie.File, tc.file) || ie.Line == 0 || !strings.Contains(ie.Message, "duplicate key") {
+				t.Errorf("error %+v, want a duplicate key in %s at its line", ie, tc.file)
+			}
+		})
+	}
+}

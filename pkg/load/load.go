@@ -54,7 +54,8 @@ func LoadEach(inputs []discover.Input, stdin io.Reader, limits manifest.Limits, 
 	for i, in := range inputs {
 		if in.Kind == discover.Stdin {
 			// stdin is read on this goroutine: it can only be read once, and in order.
-			objs, err := loadStdin(stdin, limits)
+			objs, errs, err := loadStdin(stdin, limits)
+			results[i].errs = append(results[i].errs, errs...)
 			results[i].add(objs, err)
 			results[i].files = append(results[i].files, "-")
 			if each != nil {
@@ -127,7 +128,8 @@ func (r *result) load(in discover.Input, cache *kustomize.Cache, limits manifest
 }
 
 func (r *result) loadPlain(path string, limits manifest.Limits, marker string) {
-	objs, data, err := loadFile(path, limits)
+	objs, data, errs, err := loadFile(path, limits)
+	r.errs = append(r.errs, errs...)
 	if len(objs) == 0 && manifest.IsSyntaxError(err) {
 		if why, ok := notManifest(path, data); ok {
 			r.notes = append(r.notes, finding.InputError{File: err.File, Line: err.Line,
@@ -177,13 +179,16 @@ func (r *result) loadKustomize(in discover.Input, cache *kustomize.Cache, limits
 	}
 }
 
-func loadFile(path string, limits manifest.Limits) ([]*manifest.Object, []byte, *finding.InputError) {
+// loadFile reads and parses one file: errs are the errors of documents whose objects are
+// still returned (a duplicate key: the checks run on the value the API server keeps), err
+// the one that stopped the parse.
+func loadFile(path string, limits manifest.Limits) (objs []*manifest.Object, data []byte, errs []finding.InputError, err *finding.InputError) {
 	data, ierr := readRegularFile(path, limits.MaxFileBytes)
 	if ierr != nil {
-		return nil, nil, ierr
+		return nil, nil, nil, ierr
 	}
 	res := manifest.Parse(path, data, limits)
-	return res.Objects, data, res.Err
+	return res.Objects, data, res.Errs, res.Err
 }
 
 // readPortable reads a regular file of at most max bytes (no limit when max <= 0) with
@@ -210,9 +215,9 @@ func tooLarge(path string, size, max int64) *finding.InputError {
 	return &finding.InputError{File: path, Message: fmt.Sprintf("file is %d bytes, over the %d-byte limit", size, max)}
 }
 
-func loadStdin(r io.Reader, limits manifest.Limits) ([]*manifest.Object, *finding.InputError) {
+func loadStdin(r io.Reader, limits manifest.Limits) ([]*manifest.Object, []finding.InputError, *finding.InputError) {
 	if r == nil {
-		return nil, &finding.InputError{File: "-", Message: "standard input is not available"}
+		return nil, nil, &finding.InputError{File: "-", Message: "standard input is not available"}
 	}
 	max := limits.MaxFileBytes
 	if max <= 0 {
@@ -220,13 +225,13 @@ func loadStdin(r io.Reader, limits manifest.Limits) ([]*manifest.Object, *findin
 	}
 	data, err := io.ReadAll(io.LimitReader(r, max+1))
 	if err != nil {
-		return nil, &finding.InputError{File: "-", Message: "reading standard input: " + err.Error()}
+		return nil, nil, &finding.InputError{File: "-", Message: "reading standard input: " + err.Error()}
 	}
 	if int64(len(data)) > max {
-		return nil, &finding.InputError{File: "-", Message: fmt.Sprintf("standard input is over the %d-byte limit", max)}
+		return nil, nil, &finding.InputError{File: "-", Message: fmt.Sprintf("standard input is over the %d-byte limit", max)}
 	}
 	res := manifest.Parse("-", data, limits)
-	return res.Objects, res.Err
+	return res.Objects, res.Errs, res.Err
 }
 
 func asInputError(path string, err error) *finding.InputError {

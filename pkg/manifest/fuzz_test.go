@@ -183,7 +183,9 @@ func sourceLines(data []byte) [][]rune {
 // anchor in front of it) is written at its position as its first word. It returns the first
 // node that is not, with the text found there.
 func checkPlainScalars(n *yaml.Node, src [][]rune) (*yaml.Node, string) {
-	if n.Kind == yaml.ScalarNode && n.Style == 0 && n.Anchor == "" && n.Value != "" {
+	// Booleans and numbers are normalised to their JSON form ("yes" is "true"); strings
+	// keep their text.
+	if n.Kind == yaml.ScalarNode && n.Style == 0 && n.Anchor == "" && n.Value != "" && n.Tag == "!!str" {
 		word := n.Value
 		if i := strings.IndexAny(word, " \t\n\r\u0085\u2028\u2029"); i >= 0 {
 			word = word[:i]

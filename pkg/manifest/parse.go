@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -52,11 +53,24 @@ var DefaultLimits = Limits{
 	MaxBuildTime:      5 * time.Minute,
 }
 
-// Result is what parsing one file yields: its objects and at most one error. Objects of the
-// documents before a syntax error are kept; a bad document never hides the good ones.
+// Result is what parsing one file yields: its objects, at most one error that stopped the
+// parse, and the errors of documents that were still read. Objects of the documents before
+// a syntax error are kept; a bad document never hides the good ones. A document kubectl
+// reads differently from what it says (a duplicate key, a wrong type) yields an error in
+// Errs and its objects as the API server would receive them, so their findings show too.
 type Result struct {
 	Objects []*Object
 	Err     *finding.InputError
+	Errs    []finding.InputError
+}
+
+// All returns every error of the result, in file order.
+func (r Result) All() []finding.InputError {
+	out := append([]finding.InputError(nil), r.Errs...)
+	if r.Err != nil {
+		out = append(out, *r.Err)
+	}
+	return out
 }
 
 // Parse decodes a YAML or JSON stream. Documents that are not Kubernetes objects (no kind or
@@ -66,17 +80,61 @@ func Parse(file string, data []byte, lim Limits) Result {
 	var res Result
 	docs, err := ParseDocuments(file, data, lim)
 	for _, d := range docs {
-		res.Objects = appendObjects(res.Objects, file, d.Index, d.Root)
+		res.Errs = append(res.Errs, d.Errs...)
+		res.Objects, res.Errs = appendObjects(res.Objects, res.Errs, file, d.Index, d.Root)
+	}
+	if line, text := badSeparator(data); line > 0 {
+		res.Errs = append([]finding.InputError{{File: file, Line: line, Message: fmt.Sprintf(
+			"%q: kubectl splits documents at lines that are \"---\" alone (or with a comment) and refuses text after it", text)}}, res.Errs...)
+		sort.SliceStable(res.Errs, func(i, j int) bool { return res.Errs[i].Line < res.Errs[j].Line })
 	}
 	res.Err = err
 	return res
 }
 
+// badSeparator finds the first line that starts with "---" followed by text other than a
+// comment: kubectl's document reader refuses the stream there ("invalid Yaml document
+// separator"), whatever YAML makes of it ("---apiVersion: v1" is a key, "--- x" a value).
+func badSeparator(data []byte) (line int, text string) {
+	for off := 0; ; {
+		if bytes.HasPrefix(data[off:], []byte("---")) {
+			end := bytes.IndexByte(data[off:], '\n')
+			if end < 0 {
+				end = len(data) - off
+			}
+			rest := bytes.TrimSpace(data[off+3 : off+end])
+			if len(rest) > 0 && rest[0] != '#' {
+				return 1 + bytes.Count(data[:off], []byte("\n")), string(bytes.TrimSpace(data[off : off+end]))
+			}
+		}
+		i := bytes.Index(data[off:], []byte("\n---"))
+		if i < 0 {
+			return 0, ""
+		}
+		off += i + 1
+	}
+}
+
 // Document is one document of a stream: its 0-based index and its root node (never nil;
-// empty documents are left out).
+// empty documents are left out). Root is normalised to what the API server receives (see
+// normalize); Errs are the problems found doing so.
 type Document struct {
 	Index int
 	Root  *yaml.Node
+	Errs  []finding.InputError
+	// Duplicate is the first duplicate key of the document (also in Errs), or nil:
+	// kustomize refuses such a document where plain kubectl reads its last value.
+	Duplicate *finding.InputError
+}
+
+// newDocument normalises root and makes its document.
+func newDocument(file string, index int, root *yaml.Node) Document {
+	errs, dup := normalize(file, root)
+	d := Document{Index: index, Root: root, Errs: errs}
+	if dup >= 0 {
+		d.Duplicate = &errs[dup]
+	}
+	return d
 }
 
 // ParseDocuments decodes every document of a stream within the limits, whatever it holds.
@@ -110,6 +168,32 @@ func ParseDocuments(file string, data []byte, lim Limits) ([]Document, *finding.
 		}
 		return nil
 	}
+	if n := len(data); n > 0 && data[n-1] != '\n' && data[n-1] != '\r' {
+		// go-yaml v2, which kubectl reads with, ends the last line with a break when the
+		// file does not (a block scalar at the end then keeps its final newline); yaml.v3
+		// does not. A copy of such a file with the break reads as kubectl reads it.
+		orig := data
+		data = append(data[:n:n], '\n')
+		docs, err := parseData(file, data, lim, tooDeep)
+		// Positions stay within the file as written.
+		clampToEnd(docs, orig, 0)
+		last := bytes.Count(orig, []byte("\n")) + 1
+		if err != nil && err.Line > last {
+			err.Line = last
+		}
+		for i := range docs {
+			for j := range docs[i].Errs {
+				if e := &docs[i].Errs[j]; e.Line > last {
+					e.Line = last
+				}
+			}
+		}
+		return docs, err
+	}
+	return parseData(file, data, lim, tooDeep)
+}
+
+func parseData(file string, data []byte, lim Limits, tooDeep func(text []byte, firstLine int) *finding.InputError) ([]Document, *finding.InputError) {
 	if segs := splitDocuments(data); segs != nil {
 		if docs, err, ok := parseSegments(file, segs, lim, tooDeep); ok {
 			return docs, err
@@ -153,7 +237,7 @@ func parseStream(file string, data []byte, lim Limits) ([]Document, *finding.Inp
 				return fail(alias.Line, "document expands to more than %d nodes through YAML aliases", lim.MaxAliasExpansion)
 			}
 		}
-		docs = append(docs, Document{Index: doc, Root: root})
+		docs = append(docs, newDocument(file, doc, root))
 	}
 }
 
@@ -175,57 +259,92 @@ func parseSegments(file string, segs []segment, lim Limits, tooDeep func(text []
 		if lim.MaxDocuments > 0 && i >= lim.MaxDocuments {
 			return fail(0, "more than %d documents in one stream", lim.MaxDocuments)
 		}
-		text := seg.text
-		if validBlockYAML(text) {
-			skim := skimmable(text)
-			if root, built := buildBlockYAML(text, seg.startLine, skim); built {
-				if root != nil {
-					docs = append(docs, Document{Index: i, Root: root})
+		valid := validBlockYAML(seg.text)
+		skim := valid && skimmable(seg.text)
+		root, st, err := segmentRoot(file, seg, lim, tooDeep, valid, skim)
+		var doc Document
+		if st == segOK && root != nil {
+			doc = newDocument(file, i, root)
+			if skim && !skimmedRoot(root) {
+				// The kind the API server reads is not the one skimmable saw (a second
+				// kind key): the document is read whole.
+				root, st, err = segmentRoot(file, seg, lim, tooDeep, valid, false)
+				if st == segOK && root != nil {
+					doc = newDocument(file, i, root)
 				}
-				continue
-			}
-			if skim {
-				text = withoutFields(text)
 			}
 		}
-		if tooDeep != nil {
-			if err := tooDeep(seg.text, seg.startLine); err != nil {
-				return nil, err, true
-			}
-		}
-		var n yaml.Node
-		dec := yaml.NewDecoder(bytes.NewReader(text))
-		err := dec.Decode(&n)
-		if errors.Is(err, io.EOF) {
-			continue
-		}
-		if err != nil {
+		switch st {
+		case segWhole:
 			return nil, nil, false
+		case segFailed:
+			return docs, err, true
+		case segFatal:
+			return nil, err, true
 		}
-		// The segment must hold one document: text after it is an error, and a second
-		// document means the split was wrong.
-		var extra yaml.Node
-		if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
-			return nil, nil, false
+		if root != nil {
+			docs = append(docs, doc)
 		}
-		lines := newLineMap(text)
-		if n.Kind != yaml.DocumentNode || len(n.Content) == 0 {
-			continue
-		}
-		lines.apply(&n)
-		shiftLines(&n, seg.startLine)
-		root := n.Content[0]
-		if alias := firstAlias(root); lim.MaxAliasExpansion > 0 && alias != nil {
-			if expanded(root, lim.MaxAliasExpansion) > lim.MaxAliasExpansion {
-				return fail(alias.Line, "document expands to more than %d nodes through YAML aliases", lim.MaxAliasExpansion)
-			}
-		}
-		docs = append(docs, Document{Index: i, Root: root})
 	}
 	if n := len(segs); n > 0 {
 		clampToEnd(docs, segs[n-1].text, segs[n-1].startLine)
 	}
 	return docs, nil, true
+}
+
+type segStatus int
+
+const (
+	segOK     segStatus = iota
+	segWhole            // the stream must be parsed whole
+	segFailed           // an error after the documents read so far
+	segFatal            // an error that fails the whole file
+)
+
+// segmentRoot parses one segment; root is nil for a document without content.
+func segmentRoot(file string, seg segment, lim Limits, tooDeep func(text []byte, firstLine int) *finding.InputError, valid, skim bool) (*yaml.Node, segStatus, *finding.InputError) {
+	text := seg.text
+	if valid {
+		if root, built := buildBlockYAML(text, seg.startLine, skim); built {
+			return root, segOK, nil
+		}
+		if skim {
+			text = withoutFields(text)
+		}
+	}
+	if tooDeep != nil {
+		if err := tooDeep(seg.text, seg.startLine); err != nil {
+			return nil, segFatal, err
+		}
+	}
+	var n yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(text))
+	err := dec.Decode(&n)
+	if errors.Is(err, io.EOF) {
+		return nil, segOK, nil
+	}
+	if err != nil {
+		return nil, segWhole, nil
+	}
+	// The segment must hold one document: text after it is an error, and a second
+	// document means the split was wrong.
+	var extra yaml.Node
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		return nil, segWhole, nil
+	}
+	lines := newLineMap(text)
+	if n.Kind != yaml.DocumentNode || len(n.Content) == 0 {
+		return nil, segOK, nil
+	}
+	lines.apply(&n)
+	shiftLines(&n, seg.startLine)
+	root := n.Content[0]
+	if alias := firstAlias(root); lim.MaxAliasExpansion > 0 && alias != nil {
+		if expanded(root, lim.MaxAliasExpansion) > lim.MaxAliasExpansion {
+			return nil, segFailed, &finding.InputError{File: file, Line: alias.Line, Message: fmt.Sprintf("document expands to more than %d nodes through YAML aliases", lim.MaxAliasExpansion)}
+		}
+	}
+	return root, segOK, nil
 }
 
 // shiftLines moves a document parsed on its own to its place in the file.
@@ -239,22 +358,59 @@ func shiftLines(n *yaml.Node, by int) {
 	}
 }
 
-func appendObjects(out []*Object, file string, doc int, root *yaml.Node) []*Object {
+// maxListDepth bounds lists nested in list items.
+const maxListDepth = 16
+
+// appendObjects appends the objects of a document's root, and errors for what kubectl
+// refuses in them. Any object with a top-level items field is a list to kubectl, whatever
+// its kind: its items are applied, not the list; an item without kind and apiVersion takes
+// the list's apiVersion and its kind less "List", as kubectl's decoder does.
+func appendObjects(out []*Object, errs []finding.InputError, file string, doc int, root *yaml.Node) ([]*Object, []finding.InputError) {
+	return appendObject(out, errs, file, doc, root, finding.ObjectRef{}, 0)
+}
+
+func appendObject(out []*Object, errs []finding.InputError, file string, doc int, root *yaml.Node, list finding.ObjectRef, depth int) ([]*Object, []finding.InputError) {
 	root = fieldpath.Deref(root)
+	fail := func(n *yaml.Node, format string, args ...any) []finding.InputError {
+		return append(errs, finding.InputError{File: file, Line: n.Line, Message: fmt.Sprintf(format, args...)})
+	}
 	if root == nil || root.Kind != yaml.MappingNode {
-		return out
+		if depth > 0 && root != nil && !(root.Kind == yaml.ScalarNode && root.Tag == "!!null") {
+			errs = fail(root, "an item of a list must be an object; kubectl refuses the list")
+		}
+		return out, errs
 	}
 	ref := RefOf(root)
+	if depth > 0 && ref.Kind == "" && ref.APIVersion == "" {
+		ref.APIVersion, ref.Kind = list.APIVersion, strings.TrimSuffix(list.Kind, "List")
+	}
 	if ref.Kind == "" || ref.APIVersion == "" {
-		return out
-	}
-	if ref.Kind == "List" || strings.HasSuffix(ref.Kind, "List") && fieldpath.MapGet(root, "items") != nil {
-		for _, item := range fieldpath.Items(fieldpath.MapGet(root, "items")) {
-			out = appendObjects(out, file, doc, item)
+		if depth > 0 || (ref.Kind != "" || ref.APIVersion != "") && fieldpath.MapGet(root, "metadata") != nil {
+			missing := "apiVersion"
+			if ref.Kind == "" {
+				missing = "kind"
+			}
+			errs = fail(root, "an object without %s; kubectl refuses it", missing)
 		}
-		return out
+		return out, errs
 	}
-	return append(out, &Object{Ref: ref, File: file, Doc: doc, Root: root})
+	if _, items := fieldpath.MapEntry(root, "items"); items != nil {
+		switch {
+		case items.Kind == yaml.SequenceNode:
+			if depth >= maxListDepth {
+				return out, fail(items, "lists nested deeper than %d levels", maxListDepth)
+			}
+			for _, item := range items.Content {
+				out, errs = appendObject(out, errs, file, doc, item, ref, depth+1)
+			}
+		case items.Kind == yaml.ScalarNode && items.Tag == "!!null":
+		default:
+			errs = fail(items, "items must be a list: kubectl reads an object with items as a list of objects and refuses this")
+		}
+		return out, errs
+	}
+	errs = shapeErrors(errs, file, ref, root)
+	return append(out, &Object{Ref: ref, File: file, Doc: doc, Root: root}), errs
 }
 
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)

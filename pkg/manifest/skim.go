@@ -1,8 +1,11 @@
 package manifest
 
 import (
+	"gopkg.in/yaml.v3"
+
 	"bytes"
 	"encoding/binary"
+	"github.com/kubectl-secure/kubectl-secure/pkg/fieldpath"
 	"unicode/utf8"
 )
 
@@ -656,4 +659,21 @@ func simpleEscape(c byte) (byte, bool) {
 		return 0x0b, true
 	}
 	return 0, false
+}
+
+// skimmedRoot reports whether a document's normalised root has one of skimmedKinds: the
+// kind the API server reads, which skimmable guessed from the first kind line.
+func skimmedRoot(root *yaml.Node) bool {
+	k, _ := fieldpath.Str(fieldpath.MapGet(root, "kind"))
+	return skimmedKind(k)
+}
+
+// skimmedKind reports whether kind is one of skimmedKinds.
+func skimmedKind(k string) bool {
+	for _, s := range skimmedKinds {
+		if string(s) == k {
+			return true
+		}
+	}
+	return false
 }

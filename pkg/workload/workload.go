@@ -35,23 +35,6 @@ type Container struct {
 // ContainerLists are the pod spec fields that hold containers, in the order PSA visits them.
 var ContainerLists = []string{"initContainers", "containers", "ephemeralContainers"}
 
-var builtinTemplates = map[string][]string{
-	"Pod":                   {"spec"},
-	"PodTemplate":           {"template", "spec"},
-	"Deployment":            {"spec", "template", "spec"},
-	"StatefulSet":           {"spec", "template", "spec"},
-	"DaemonSet":             {"spec", "template", "spec"},
-	"ReplicaSet":            {"spec", "template", "spec"},
-	"ReplicationController": {"spec", "template", "spec"},
-	"Job":                   {"spec", "template", "spec"},
-	"CronJob":               {"spec", "jobTemplate", "spec", "template", "spec"},
-}
-
-// builtinGroups are the API groups whose kinds above are the real workload kinds; a custom
-// resource that happens to be called "Deployment" is searched by shape instead.
-var builtinGroups = map[string]bool{"v1": true, "apps/v1": true, "batch/v1": true, "batch/v1beta1": true,
-	"apps/v1beta1": true, "apps/v1beta2": true, "extensions/v1beta1": true}
-
 // notWorkloads never hold a live pod template, however their schema looks.
 var notWorkloads = map[string]bool{"CustomResourceDefinition": true, "ConfigMap": true, "Secret": true}
 
@@ -67,7 +50,7 @@ func Pods(obj *manifest.Object) []*Pod {
 type podsKey struct{}
 
 func findPods(obj *manifest.Object) []*Pod {
-	if keys, ok := builtinTemplates[obj.Ref.Kind]; ok && builtinGroups[obj.Ref.APIVersion] {
+	if keys, ok := manifest.BuiltinPodSpec(obj.Ref); ok {
 		specPath := fieldpath.New(keys...)
 		spec := obj.Get(specPath)
 		if spec == nil || spec.Kind != yaml.MappingNode {

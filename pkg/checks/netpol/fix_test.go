@@ -70,7 +70,12 @@ func TestDefaultDenyFix(t *testing.T) {
 func TestDefaultDenyFixSilencesChecks(t *testing.T) {
 	for _, ns := range []string{"shop", "", "no", "Bad_Name"} {
 		t.Run(ns, func(t *testing.T) {
-			src := deploy("a", ns, "{app: a}")
+			nsText := ns
+			if ns == "no" {
+				// Quoted: kubectl reads a plain no as the boolean false (YAML 1.1).
+				nsText = `"no"`
+			}
+			src := deploy("a", nsText, "{app: a}")
 			fs := checktest.Run(t, src, "namespace-without-network-policy")
 			if len(fs) != 1 || len(fs[0].Fix.Changes) != 2 {
 				t.Fatalf("want one finding with two changes, got %v", checktest.Short(fs))

@@ -1,0 +1,278 @@
+package manifest
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/kubectl-secure/kubectl-secure/pkg/fieldpath"
+	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
+)
+
+// The API server decodes an object's JSON into typed Go structs: a value of the wrong JSON
+// type (a list where an object is required, `privileged: "true"`, `runAsUser: "0"`) makes
+// kubectl refuse the object. A check reading such a value would see "not set" and pass in
+// silence; instead, for the fields the checks read, a value of the wrong type is an input
+// error at its line. Null stands for "not set" everywhere, as it does in JSON.
+
+type valueType uint8
+
+const (
+	anyType valueType = iota
+	objectType
+	listType
+	stringType
+	boolType
+	intType
+	floatType
+)
+
+func (t valueType) String() string {
+	switch t {
+	case objectType:
+		return "an object"
+	case listType:
+		return "a list"
+	case stringType:
+		return "a string"
+	case boolType:
+		return "a boolean"
+	case intType:
+		return "an integer"
+	case floatType:
+		return "a fractional number"
+	}
+	return "a value"
+}
+
+// shape is what a field must hold: its type, the shapes of the fields of an object, or the
+// shape of the items of a list (or of the values of a map, with values set).
+type shape struct {
+	typ    valueType
+	fields map[string]*shape
+	items  *shape
+	values *shape
+}
+
+var (
+	str     = &shape{typ: stringType}
+	boolean = &shape{typ: boolType}
+	integer = &shape{typ: intType}
+	strList = &shape{typ: listType, items: str}
+	strMap  = &shape{typ: objectType, values: str}
+)
+
+var securityContextShape = &shape{typ: objectType, fields: map[string]*shape{
+	"privileged":               boolean,
+	"allowPrivilegeEscalation": boolean,
+	"readOnlyRootFilesystem":   boolean,
+	"runAsNonRoot":             boolean,
+	"runAsUser":                integer,
+	"runAsGroup":               integer,
+	"procMount":                str,
+	"capabilities":             {typ: objectType, fields: map[string]*shape{"add": strList, "drop": strList}},
+	"seccompProfile":           {typ: objectType, fields: map[string]*shape{"type": str, "localhostProfile": str}},
+	"appArmorProfile":          {typ: objectType, fields: map[string]*shape{"type": str, "localhostProfile": str}},
+	"seLinuxOptions":           {typ: objectType},
+	"windowsOptions":           {typ: objectType, fields: map[string]*shape{"hostProcess": boolean}},
+}}
+
+var containerShape = &shape{typ: objectType, fields: map[string]*shape{
+	"name":            str,
+	"image":           str,
+	"imagePullPolicy": str,
+	"command":         strList,
+	"args":            strList,
+	"securityContext": securityContextShape,
+	"env": {typ: listType, items: &shape{typ: objectType, fields: map[string]*shape{
+		"name": str, "value": str, "valueFrom": {typ: objectType}}}},
+	"envFrom":        {typ: listType, items: &shape{typ: objectType}},
+	"ports":          {typ: listType, items: &shape{typ: objectType, fields: map[string]*shape{"hostPort": integer, "containerPort": integer}}},
+	"resources":      {typ: objectType, fields: map[string]*shape{"limits": {typ: objectType}, "requests": {typ: objectType}}},
+	"volumeMounts":   {typ: listType, items: &shape{typ: objectType}},
+	"livenessProbe":  {typ: objectType},
+	"readinessProbe": {typ: objectType},
+	"startupProbe":   {typ: objectType},
+}}
+
+var podSecurityContextShape = &shape{typ: objectType, fields: map[string]*shape{
+	"runAsNonRoot":        boolean,
+	"runAsUser":           integer,
+	"runAsGroup":          integer,
+	"fsGroup":             integer,
+	"supplementalGroups":  {typ: listType, items: integer},
+	"seccompProfile":      securityContextShape.fields["seccompProfile"],
+	"appArmorProfile":     securityContextShape.fields["appArmorProfile"],
+	"seLinuxOptions":      {typ: objectType},
+	"windowsOptions":      securityContextShape.fields["windowsOptions"],
+	"sysctls":             {typ: listType, items: &shape{typ: objectType, fields: map[string]*shape{"name": str, "value": str}}},
+	"fsGroupChangePolicy": str,
+}}
+
+var podSpecShape = &shape{typ: objectType, fields: map[string]*shape{
+	"containers":                   {typ: listType, items: containerShape},
+	"initContainers":               {typ: listType, items: containerShape},
+	"ephemeralContainers":          {typ: listType, items: containerShape},
+	"securityContext":              podSecurityContextShape,
+	"hostNetwork":                  boolean,
+	"hostPID":                      boolean,
+	"hostIPC":                      boolean,
+	"hostUsers":                    boolean,
+	"shareProcessNamespace":        boolean,
+	"automountServiceAccountToken": boolean,
+	"serviceAccountName":           str,
+	"serviceAccount":               str,
+	"volumes":                      {typ: listType, items: &shape{typ: objectType}},
+	"nodeName":                     str,
+}}
+
+var metadataShape = &shape{typ: objectType, fields: map[string]*shape{
+	"name":         str,
+	"generateName": str,
+	"namespace":    str,
+	"labels":       strMap,
+	"annotations":  strMap,
+}}
+
+// builtinPodSpecs are the paths of the pod spec in the built-in workload kinds.
+var builtinPodSpecs = map[string][]string{
+	"Pod":                   {"spec"},
+	"PodTemplate":           {"template", "spec"},
+	"Deployment":            {"spec", "template", "spec"},
+	"StatefulSet":           {"spec", "template", "spec"},
+	"DaemonSet":             {"spec", "template", "spec"},
+	"ReplicaSet":            {"spec", "template", "spec"},
+	"ReplicationController": {"spec", "template", "spec"},
+	"Job":                   {"spec", "template", "spec"},
+	"CronJob":               {"spec", "jobTemplate", "spec", "template", "spec"},
+}
+
+// builtinGroups are the API groups whose kinds above are the real workload kinds; a custom
+// resource that happens to be called "Deployment" is searched by shape instead.
+var builtinGroups = map[string]bool{"v1": true, "apps/v1": true, "batch/v1": true, "batch/v1beta1": true,
+	"apps/v1beta1": true, "apps/v1beta2": true, "extensions/v1beta1": true}
+
+// BuiltinPodSpec returns the keys of the pod spec of a built-in workload kind.
+func BuiltinPodSpec(ref finding.ObjectRef) ([]string, bool) {
+	keys, ok := builtinPodSpecs[ref.Kind]
+	return keys, ok && builtinGroups[ref.APIVersion]
+}
+
+// objectShapes are the shapes of whole objects of the built-in workload kinds: the pod
+// spec at its path, with objects on the way to it (and the template's metadata).
+var objectShapes = func() map[string]*shape {
+	m := map[string]*shape{}
+	for kind, keys := range builtinPodSpecs {
+		s := podSpecShape
+		for i := len(keys) - 1; i >= 0; i-- {
+			fields := map[string]*shape{keys[i]: s}
+			if i > 0 && keys[i] == "spec" {
+				fields["metadata"] = metadataShape // a template's metadata
+			}
+			s = &shape{typ: objectType, fields: fields}
+		}
+		s.fields["metadata"] = metadataShape
+		m[kind] = s
+	}
+	return m
+}()
+
+// genericShape is what every object must hold.
+var genericShape = &shape{typ: objectType, fields: map[string]*shape{"metadata": metadataShape}}
+
+// shapeErrors appends an error for each field the checks read whose value has the wrong
+// JSON type for the object's kind.
+func shapeErrors(errs []finding.InputError, file string, ref finding.ObjectRef, root *yaml.Node) []finding.InputError {
+	s := genericShape
+	if _, ok := BuiltinPodSpec(ref); ok {
+		s = objectShapes[ref.Kind]
+	}
+	v := shapeVisitor{file: file, errs: errs}
+	v.visit(s, root, 0)
+	return v.errs
+}
+
+type shapeVisitor struct {
+	file string
+	errs []finding.InputError
+	path []fieldpath.Segment // where the walk is, to name the field in an error
+}
+
+func (v *shapeVisitor) visit(s *shape, n *yaml.Node, depth int) {
+	n = fieldpath.Deref(n)
+	if n == nil || depth > 64 || n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return
+	}
+	if got := typeOf(n); s.typ != anyType && got != anyType && got != s.typ {
+		v.errs = append(v.errs, finding.InputError{File: v.file, Line: n.Line, Message: fmt.Sprintf(
+			"%s: %s is required, not %s; kubectl refuses the object", v.where(), s.typ, got)})
+		return
+	}
+	switch n.Kind {
+	case yaml.MappingNode:
+		if s.fields == nil && s.values == nil {
+			return
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			key := n.Content[i].Value
+			fs := s.values
+			if s.fields != nil {
+				fs = s.fields[key]
+			}
+			if fs == nil {
+				continue
+			}
+			v.path = append(v.path, fieldpath.Key(key))
+			v.visit(fs, n.Content[i+1], depth+1)
+			v.path = v.path[:len(v.path)-1]
+		}
+	case yaml.SequenceNode:
+		if s.items == nil {
+			return
+		}
+		for i, c := range n.Content {
+			v.path = append(v.path, fieldpath.Index(i))
+			v.visit(s.items, c, depth+1)
+			v.path = v.path[:len(v.path)-1]
+		}
+	}
+}
+
+// where names the current field; an error is rare, so the path is built only then.
+func (v *shapeVisitor) where() string {
+	var b strings.Builder
+	for i, s := range v.path {
+		if s.IsIndex {
+			b.WriteString("[" + strconv.Itoa(s.Index) + "]")
+			continue
+		}
+		if i > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(s.Key)
+	}
+	return b.String()
+}
+
+// typeOf is the JSON type of a normalised node.
+func typeOf(n *yaml.Node) valueType {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return objectType
+	case yaml.SequenceNode:
+		return listType
+	}
+	switch n.Tag {
+	case "!!bool":
+		return boolType
+	case "!!int":
+		return intType
+	case "!!str":
+		return stringType
+	case "!!float":
+		return floatType
+	}
+	return anyType // refused already (invalidTag) // JSON's number with a fraction, which no field read here may hold
+}
