@@ -160,7 +160,7 @@ func ResolveAll(req Request) Resolution {
 	}
 	if req.Kustomize != "" {
 		if _, ok := kustomize.KustomizationFile(req.Kustomize); !ok {
-			fail(req.Kustomize, "no kustomization.yaml, kustomization.yml or Kustomization in this directory")
+			fail(req.Kustomize, kustomize.NoKustomization)
 		} else {
 			add(Input{Kind: Kustomize, Path: req.Kustomize})
 		}

@@ -21,7 +21,7 @@ func walkRepository(root string, includeHidden bool) walk {
 	repo, errs := scanRepository(root, includeHidden)
 	inputs := repo.tops()
 	for _, f := range repo.files {
-		if repo.members[repo.abs(f)] || isKustomizationFile(f) || repo.isChartFile(f) {
+		if repo.members[repo.abs(f)] || kustomize.IsKustomizationFile(f) || repo.isChartFile(f) {
 			continue
 		}
 		inputs = append(inputs, Input{Kind: File, Path: f})
@@ -89,7 +89,7 @@ func scanRepository(root string, includeHidden bool) (*repository, []finding.Inp
 		}
 		// A directory is a kustomization when its listing, which the walk reads anyway,
 		// has a kustomization file: no stat of the three names in every directory.
-		if isKustomizationFile(p) && !isKDir[filepath.Dir(p)] && isRegularFile(p, d) {
+		if kustomize.IsKustomizationFile(p) && !isKDir[filepath.Dir(p)] && isRegularFile(p, d) {
 			isKDir[filepath.Dir(p)] = true
 			kdirs = append(kdirs, filepath.Dir(p))
 		}
@@ -175,7 +175,7 @@ func inContext(root string, named []string, includeHidden bool) []Input {
 		owners := readBy[real]
 		switch {
 		case len(owners) > 0:
-		case isKustomizationFile(f):
+		case kustomize.IsKustomizationFile(f):
 			// Its tree could not be read: the build says why, at the line to fix.
 			inputs = append(inputs, Input{Kind: Kustomize, Path: filepath.Dir(f)})
 			continue
@@ -345,14 +345,6 @@ func chartName(dir string) string {
 		return ""
 	}
 	return chart.Name
-}
-
-func isKustomizationFile(p string) bool {
-	switch filepath.Base(p) {
-	case "kustomization.yaml", "kustomization.yml", "Kustomization":
-		return true
-	}
-	return false
 }
 
 // absFunc returns filepath.Abs with the working directory read once; a path it cannot

@@ -351,7 +351,7 @@ func (o *overlayFix) explain(err error, built *yaml.Node, fx *finding.Fix) error
 		if ch.Op == finding.AddObject {
 			continue
 		}
-		if pos := o.obj.Locate(ch.Path); isKustomization(pos.File) && fieldpath.Lookup(built, ch.Path) != nil {
+		if pos := o.obj.Locate(ch.Path); kustomize.IsKustomizationFile(pos.File) && fieldpath.Lookup(built, ch.Path) != nil {
 			if !o.inPatch(pos.File, built, ch) {
 				return fmt.Errorf("%w; the entry at %s:%d sets it, after every patch: fix it there", err, pos.File, pos.Line)
 			}
@@ -379,15 +379,6 @@ func (o *overlayFix) explain(err error, built *yaml.Node, fx *finding.Fix) error
 		}
 	}
 	return err
-}
-
-// isKustomization reports a kustomization file by its name.
-func isKustomization(file string) bool {
-	switch filepath.Base(file) {
-	case "kustomization.yaml", "kustomization.yml", "Kustomization":
-		return true
-	}
-	return false
 }
 
 // inPatch reports whether an inline patch of file sets the field: then the locator points
@@ -670,27 +661,18 @@ func (w *KustomizeWriter) relevance(dir string) func(abs string) bool {
 	if tree, err := kustomize.ReadTree(dir); err == nil {
 		files, dirs := map[string]bool{}, map[string]bool{}
 		for _, f := range tree.Files {
-			files[realPath(f)] = true
+			files[kustomize.ResolveDirLinks(f)] = true
 		}
 		for _, d := range tree.Kustomizations {
-			dirs[filepath.Dir(realPath(filepath.Join(d, "kustomization.yaml")))] = true
+			dirs[filepath.Dir(kustomize.ResolveDirLinks(filepath.Join(d, "kustomization.yaml")))] = true
 		}
 		r = func(abs string) bool {
-			real := realPath(abs)
+			real := kustomize.ResolveDirLinks(abs)
 			return files[real] || dirs[filepath.Dir(real)]
 		}
 	}
 	w.trees[dir] = r
 	return r
-}
-
-// realPath resolves the symbolic links of p's directory; p itself need not exist.
-func realPath(p string) string {
-	p = filepath.Clean(p)
-	if d, err := filepath.EvalSymlinks(filepath.Dir(p)); err == nil {
-		return filepath.Join(d, filepath.Base(p))
-	}
-	return p
 }
 
 // within reports whether file lies in or below dir.

@@ -256,10 +256,10 @@ type builder struct {
 func newBuilder(dir string, cache *Cache) *builder {
 	b := &builder{dir: dir, cache: cache}
 	if abs, err := filepath.Abs(dir); err == nil {
-		b.root = realPath(abs)
+		b.root = resolveLinks(abs)
 	}
 	if wd, err := os.Getwd(); err == nil {
-		b.wd = realPath(wd)
+		b.wd = resolveLinks(wd)
 	}
 	return b
 }
@@ -404,7 +404,7 @@ func (f *originFS) ReadFile(path string) ([]byte, error) {
 	// The same size limit as every manifest, also for generator inputs, which readGraph
 	// checks before the build; this holds it for a file that grew since.
 	data, err := readLimited(path, manifest.DefaultLimits.MaxFileBytes)
-	if err != nil || filepath.Dir(path) != f.rootDir || !isKustomizationName(filepath.Base(path)) {
+	if err != nil || filepath.Dir(path) != f.rootDir || !IsKustomizationFile(path) {
 		return data, err
 	}
 	out, added, err := withOriginAnnotations(data)
@@ -419,15 +419,6 @@ func (f *originFS) Mkdir(string) error                  { return errReadOnly }
 func (f *originFS) MkdirAll(string) error               { return errReadOnly }
 func (f *originFS) RemoveAll(string) error              { return errReadOnly }
 func (f *originFS) WriteFile(string, []byte) error      { return errReadOnly }
-
-func isKustomizationName(name string) bool {
-	for _, n := range fileNames {
-		if n == name {
-			return true
-		}
-	}
-	return false
-}
 
 // withOriginAnnotations adds originAnnotations to buildMetadata, keeping what is there,
 // and says whether it had to.

@@ -142,7 +142,7 @@ func checkLocations(t *testing.T, objs []*manifest.Object) locationCheck {
 				c.entries++ // kustomization files, and env and data files of generators
 				return
 			}
-			if isKustomizationName(filepath.Base(pos.File)) {
+			if IsKustomizationFile(pos.File) {
 				c.entries++
 				return
 			}

@@ -10,16 +10,27 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+	"sigs.k8s.io/kustomize/api/konfig"
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/fieldpath"
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
 )
 
 // fileNames are the names kustomize accepts for a kustomization, in its order of preference.
-var fileNames = []string{"kustomization.yaml", "kustomization.yml", "Kustomization"}
+var fileNames = konfig.RecognizedKustomizationFileNames()
+
+// NoKustomization is the message for a directory that holds none of the kustomization
+// file names.
+const NoKustomization = "no kustomization.yaml, kustomization.yml or Kustomization in this directory"
+
+// IsKustomizationFile reports whether path names a kustomization file, by its base name.
+func IsKustomizationFile(path string) bool {
+	return slices.Contains(fileNames, filepath.Base(path))
+}
 
 // KustomizationFile returns the kustomization file in dir, if there is one.
 func KustomizationFile(dir string) (string, bool) {
@@ -46,12 +57,10 @@ type ref struct {
 	node  *yaml.Node
 }
 
-const noKustomization = "no kustomization.yaml, kustomization.yml or Kustomization in this directory"
-
 func readKustomization(dir string, cache *Cache) (*kustomization, error) {
 	file, ok := KustomizationFile(dir)
 	if !ok {
-		return nil, &finding.InputError{File: dir, Message: noKustomization}
+		return nil, &finding.InputError{File: dir, Message: NoKustomization}
 	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {
@@ -59,7 +68,7 @@ func readKustomization(dir string, cache *Cache) (*kustomization, error) {
 	}
 	// kustomize's loader resolves symbolic links before it joins relative paths; so do
 	// we, or ../base from a linked overlay would lead elsewhere.
-	abs = realPath(abs)
+	abs = resolveLinks(abs)
 	absFile := filepath.Join(abs, filepath.Base(file))
 	sf := cache.file(absFile)
 	if sf.err != nil {

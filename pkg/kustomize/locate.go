@@ -40,14 +40,14 @@ func (b *builder) locator(obj *manifest.Object, origin *resource.Origin) *locato
 	case origin == nil:
 		owners = []string{g.root}
 	case origin.ConfiguredIn != "":
-		kfile := realDir(filepath.Join(g.root, origin.ConfiguredIn))
+		kfile := ResolveDirLinks(filepath.Join(g.root, origin.ConfiguredIn))
 		owners = []string{filepath.Dir(kfile)}
 		l.file = b.display(kfile)
 		if k := g.nodes[filepath.Dir(kfile)]; k != nil {
 			l.generatorEntry(k, origin.ConfiguredBy.Kind, obj.Ref.Name)
 		}
 	case origin.Path != "":
-		abs := realDir(filepath.Join(g.root, origin.Path))
+		abs := ResolveDirLinks(filepath.Join(g.root, origin.Path))
 		owners = g.owners[abs]
 		l.file = b.display(abs)
 		sf := b.cache.file(abs)

@@ -36,7 +36,7 @@ func Rebuild(dir string, files map[string][]byte) ([]Built, error) {
 	// them with symbolic links resolved.
 	byReal := map[string][]byte{}
 	for f, data := range files {
-		byReal[fixRealPath(f)] = data
+		byReal[ResolveDirLinks(f)] = data
 	}
 	fs := &overrideFS{FileSystem: filesys.MakeFsOnDisk(), files: byReal}
 	opts := krusty.MakeDefaultOptions()
@@ -100,15 +100,6 @@ func fingerprint(n *kyaml.Node) [32]byte {
 	return sum
 }
 
-// fixRealPath resolves the symbolic links of p's directory; p itself need not exist.
-func fixRealPath(p string) string {
-	p = filepath.Clean(p)
-	if d, err := filepath.EvalSymlinks(filepath.Dir(p)); err == nil {
-		return filepath.Join(d, filepath.Base(p))
-	}
-	return p
-}
-
 // overrideFS is the disk, read-only, with some files replaced or added.
 type overrideFS struct {
 	filesys.FileSystem
@@ -120,7 +111,7 @@ func (f *overrideFS) lookup(p string) (string, []byte, bool) {
 	if err != nil {
 		return "", nil, false
 	}
-	real := fixRealPath(abs)
+	real := ResolveDirLinks(abs)
 	data, ok := f.files[real]
 	return real, data, ok
 }

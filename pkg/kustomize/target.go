@@ -44,7 +44,7 @@ func (l *locator) collectPatches(obj *manifest.Object) {
 
 func (l *locator) patchDocs(k *kustomization, p patch) []patchDoc {
 	if p.path.value != "" {
-		abs := realDir(k.abs(p.path.value))
+		abs := ResolveDirLinks(k.abs(p.path.value))
 		display := l.b.display(abs)
 		sf := l.b.cache.file(abs)
 		var out []patchDoc

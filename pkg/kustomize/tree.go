@@ -109,7 +109,7 @@ func readGraph(dir string, cache *Cache) (*graph, error) {
 			}
 			if _, ok := KustomizationFile(p); !ok {
 				// Point at the entry naming the directory: that is what needs a fix.
-				g.errs = append(g.errs, &finding.InputError{File: k.file, Line: r.node.Line, Message: fmt.Sprintf("%q: %s", r.value, noKustomization)})
+				g.errs = append(g.errs, &finding.InputError{File: k.file, Line: r.node.Line, Message: fmt.Sprintf("%q: %s", r.value, NoKustomization)})
 				g.nodes[p] = nil
 				return
 			}
@@ -136,9 +136,9 @@ func readGraph(dir string, cache *Cache) (*graph, error) {
 				g.missing(k, r, err)
 			case info.IsDir():
 				if k.dir == g.root && include && !component {
-					g.rootResources = append(g.rootResources, realPath(p))
+					g.rootResources = append(g.rootResources, resolveLinks(p))
 				}
-				dirEntry(r, realPath(p), include, component)
+				dirEntry(r, resolveLinks(p), include, component)
 			case !info.Mode().IsRegular():
 				g.errs = append(g.errs, &finding.InputError{File: k.file, Line: r.node.Line, Message: fmt.Sprintf("%q is not a regular file", r.value)})
 			case info.Size() > manifest.DefaultLimits.MaxFileBytes:
@@ -147,7 +147,7 @@ func readGraph(dir string, cache *Cache) (*graph, error) {
 				g.errs = append(g.errs, &finding.InputError{File: k.file, Line: r.node.Line, Message: fmt.Sprintf(
 					"%q is %d bytes, over the %d-byte limit for input files", r.value, info.Size(), manifest.DefaultLimits.MaxFileBytes)})
 			default:
-				p = realDir(p)
+				p = ResolveDirLinks(p)
 				g.files[p] = true
 				if include {
 					g.owners[p] = append(g.owners[p], k.dir)
@@ -198,7 +198,7 @@ func readGraph(dir string, cache *Cache) (*graph, error) {
 				g.errs = append(g.errs, &finding.InputError{File: k.file, Line: r.node.Line, Message: fmt.Sprintf(
 					"%q is %d bytes, over the %d-byte limit for input files", r.value, info.Size(), manifest.DefaultLimits.MaxFileBytes)})
 			default:
-				p = realDir(p)
+				p = ResolveDirLinks(p)
 				g.files[p] = true
 				if i < len(patches) {
 					g.patchFiles[p] = append(g.patchFiles[p], k.dir)
@@ -296,20 +296,22 @@ func within(dir, file string) bool {
 	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
-// realPath resolves the symbolic links of a path that exists, as kustomize's loader does
-// for the directories it builds.
-func realPath(p string) string {
+// resolveLinks resolves the symbolic links of a path that exists, as kustomize's loader
+// does for the directories it builds; a path it cannot resolve stays as it is.
+func resolveLinks(p string) string {
 	if real, err := filepath.EvalSymlinks(p); err == nil {
 		return real
 	}
 	return p
 }
 
-// realDir resolves the symbolic links of a file's directory, not of the file itself: the
-// path by which kustomize's load restrictor checks, and the key under which the graph
-// knows a file whichever way a kustomization or kustomize's origin annotation names it.
-func realDir(p string) string {
-	return filepath.Join(realPath(filepath.Dir(p)), filepath.Base(p))
+// ResolveDirLinks resolves the symbolic links of a file's directory, not of the file
+// itself, which need not exist: the path by which kustomize's load restrictor checks, and
+// the key under which the graph knows a file whichever way a kustomization or kustomize's
+// origin annotation names it. The fix writer matches the files it writes by it.
+func ResolveDirLinks(p string) string {
+	p = filepath.Clean(p)
+	return filepath.Join(resolveLinks(filepath.Dir(p)), filepath.Base(p))
 }
 
 func relOrAbs(base, p string) string {
