@@ -44,22 +44,18 @@ func OriginOf(obj *manifest.Object) (Origin, bool) {
 	if l.generator == "" && l.source != nil {
 		o.File, o.Doc, o.Source = l.file, l.doc, l.source
 	}
-	for _, k := range l.chain {
+	for ki, k := range l.chain {
 		ps := k.patches()
 		for i := len(ps) - 1; i >= 0; i-- {
 			p := ps[i]
 			docs := l.indexedPatchDocs(k, p)
 			for j := len(docs) - 1; j >= 0; j-- {
 				d := docs[j]
-				d.JSON = fieldpath.Deref(d.Root).Kind == yaml.SequenceNode
-				if p.target != nil {
-					if !l.matchesTarget(obj, p.target) {
-						continue
-					}
-					d.Targeted = true
-				} else if d.JSON || !l.matchesPatch(obj, d.Root) {
+				if !l.applies(obj, ki, p, d.Root) {
 					continue
 				}
+				d.JSON = fieldpath.Deref(d.Root).Kind == yaml.SequenceNode
+				d.Targeted = p.target != nil
 				o.Patches = append(o.Patches, d)
 			}
 		}

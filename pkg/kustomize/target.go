@@ -5,11 +5,13 @@ package kustomize
 
 import (
 	"bytes"
-	"regexp"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 	"k8s.io/apimachinery/pkg/labels"
+	"sigs.k8s.io/kustomize/api/types"
+	"sigs.k8s.io/kustomize/kyaml/resid"
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/fieldpath"
 	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
@@ -19,22 +21,17 @@ import (
 // order in which a later one wins: the root's first, and within a kustomization the
 // last patch first.
 func (l *locator) collectPatches(obj *manifest.Object) {
-	for _, k := range l.chain {
+	for ki, k := range l.chain {
 		ps := k.patches()
 		for i := len(ps) - 1; i >= 0; i-- {
 			p := ps[i]
 			docs := l.patchDocs(k, p)
 			for j := len(docs) - 1; j >= 0; j-- {
 				d := docs[j]
-				ops := fieldpath.Deref(d.root).Kind == yaml.SequenceNode
-				if p.target != nil {
-					if !l.matchesTarget(obj, p.target) {
-						continue
-					}
-				} else if ops || !l.matchesPatch(obj, d.root) {
+				if !l.applies(obj, ki, p, d.root) {
 					continue
 				}
-				d.ops = ops
+				d.ops = fieldpath.Deref(d.root).Kind == yaml.SequenceNode
 				l.patches = append(l.patches, d)
 			}
 		}
@@ -113,17 +110,11 @@ func shift(n, scalar *yaml.Node, line, col int) {
 // patch may name the object as it was when the patch ran: after the prefixes and suffixes
 // of the kustomizations below, before those above. That name lies between the name as
 // written and the name as built.
-func (l *locator) nameMatches(name string, re bool) bool {
-	for _, n := range l.names {
-		if re {
-			if matchRegex(name, n) {
-				return true
-			}
-		} else if n == name {
-			return true
-		}
+func (l *locator) nameMatches(name string) bool {
+	if slices.Contains(l.names, name) {
+		return true
 	}
-	if re || name == "" || !strings.Contains(l.names[0], name) {
+	if name == "" || !strings.Contains(l.names[0], name) {
 		return false
 	}
 	for _, n := range l.names[1:] {
@@ -134,62 +125,97 @@ func (l *locator) nameMatches(name string, re bool) bool {
 	return false
 }
 
-func (l *locator) matchesPatch(obj *manifest.Object, root *yaml.Node) bool {
+// applies reports whether document root of patch p of l.chain[ki] applies to obj: a patch
+// with a target applies to the objects the target selects; one without names its object in
+// the document, as a strategic-merge patch does (a JSON 6902 list without a target applies
+// to none).
+func (l *locator) applies(obj *manifest.Object, ki int, p patch, root *yaml.Node) bool {
+	if p.target != nil {
+		return l.matchesTarget(obj, ki, p.target)
+	}
+	if fieldpath.Deref(root).Kind == yaml.SequenceNode {
+		return false
+	}
 	ref := manifest.RefOf(fieldpath.Deref(root))
-	return ref.Kind == obj.Ref.Kind && l.nameMatches(ref.Name, false)
+	return ref.Kind == obj.Ref.Kind && l.nameMatches(ref.Name)
 }
 
-// matchesTarget applies a kustomize target selector; its string fields are anchored
-// regular expressions.
-func (l *locator) matchesTarget(obj *manifest.Object, t *yaml.Node) bool {
-	get := func(k string) string { s, _ := fieldpath.Str(fieldpath.MapGet(t, k)); return s }
-	group, version := splitAPIVersion(obj.Ref.APIVersion)
-	if k := get("kind"); k != "" && !matchRegex(k, obj.Ref.Kind) {
-		return false
-	}
-	if n := get("name"); n != "" && !l.nameMatches(n, true) {
-		return false
-	}
-	if ns := get("namespace"); ns != "" && !matchRegex(ns, obj.Ref.Namespace) {
-		return false
-	}
-	if gr := get("group"); gr != "" && !matchRegex(gr, group) {
-		return false
-	}
-	if v := get("version"); v != "" && !matchRegex(v, version) {
-		return false
-	}
-	for field, meta := range map[string]string{"labelSelector": "labels", "annotationSelector": "annotations"} {
-		s := get(field)
-		if s == "" {
-			continue
-		}
-		sel, err := labels.Parse(s)
-		if err != nil {
-			return false
-		}
-		set := labels.Set{}
-		fieldpath.Pairs(fieldpath.LookupKeys(l.built, "metadata", meta), func(k string, _, v *yaml.Node) {
-			set[k], _ = fieldpath.Str(v)
-		})
-		if !sel.Matches(set) {
-			return false
-		}
-	}
-	return true
-}
-
-func matchRegex(pattern, s string) bool {
-	re, err := regexp.Compile("^(?:" + pattern + ")$")
+// matchesTarget reports whether the target of a patch of l.chain[ki] selects the object, as
+// kustomize's resmap Select does, with its own matching (types.SelectorRegex: group,
+// version, kind, name and namespace are anchored regular expressions). As there, the name
+// and namespace may match the object as written or as the patch saw it (kustomize's
+// EffectiveNamespace: "default" when unset; a cluster-scoped object is in no namespace).
+// The name the patch saw lies among l.names; the namespace is the one the last
+// kustomization applied before set. The label and annotation selectors are matched
+// against the built object.
+func (l *locator) matchesTarget(obj *manifest.Object, ki int, t *yaml.Node) bool {
+	sel := targetSelector(t)
+	re, err := types.NewSelectorRegex(&sel)
 	if err != nil {
-		return pattern == s
+		return false // kustomize refuses such a target: the build failed before locating
 	}
-	return re.MatchString(s)
+	group, version := resid.ParseGroupVersion(obj.Ref.APIVersion)
+	gvk := resid.Gvk{Group: group, Version: version, Kind: obj.Ref.Kind}
+	written := resid.ResId{Gvk: gvk, Namespace: l.writtenNamespace()}
+	seen := resid.ResId{Gvk: gvk, Namespace: l.namespaceBefore(ki, written.Namespace)}
+	if !re.MatchGvk(gvk) || !slices.ContainsFunc(l.names, re.MatchName) ||
+		!re.MatchNamespace(written.EffectiveNamespace()) && !re.MatchNamespace(seen.EffectiveNamespace()) {
+		return false
+	}
+	return matchesLabels(sel.LabelSelector, fieldpath.LookupKeys(l.built, "metadata", "labels")) &&
+		matchesLabels(sel.AnnotationSelector, fieldpath.LookupKeys(l.built, "metadata", "annotations"))
 }
 
-func splitAPIVersion(av string) (group, version string) {
-	if i := strings.LastIndex(av, "/"); i >= 0 {
-		return av[:i], av[i+1:]
+// targetSelector reads a patch target the way kustomize's types.Patch does.
+func targetSelector(t *yaml.Node) types.Selector {
+	get := func(k string) string { s, _ := fieldpath.Str(fieldpath.MapGet(t, k)); return s }
+	return types.Selector{
+		ResId: resid.ResId{
+			Gvk:       resid.Gvk{Group: get("group"), Version: get("version"), Kind: get("kind")},
+			Name:      get("name"),
+			Namespace: get("namespace"),
+		},
+		LabelSelector:      get("labelSelector"),
+		AnnotationSelector: get("annotationSelector"),
 	}
-	return "", av
+}
+
+// writtenNamespace is the object's namespace as its source wrote it: the resource's
+// metadata.namespace, or a generator entry's namespace.
+func (l *locator) writtenNamespace() string {
+	n := fieldpath.LookupKeys(l.source, "metadata", "namespace")
+	if l.generator != "" {
+		n = fieldpath.MapGet(l.source, "namespace")
+	}
+	s, _ := fieldpath.Str(n)
+	return s
+}
+
+// namespaceBefore is the object's namespace when the patches of l.chain[ki] ran: the one
+// set by the nearest kustomization applied before it (later in the chain), else written.
+// A kustomization's own namespace: applies after its patches.
+func (l *locator) namespaceBefore(ki int, written string) string {
+	for _, k := range l.chain[ki+1:] {
+		if ns, _ := fieldpath.Str(fieldpath.MapGet(k.root, "namespace")); ns != "" {
+			return ns
+		}
+	}
+	return written
+}
+
+// matchesLabels applies a label selector, as kustomize's MatchesLabelSelector does, to the
+// labels or annotations in meta; an empty selector matches everything.
+func matchesLabels(selector string, meta *yaml.Node) bool {
+	if selector == "" {
+		return true
+	}
+	sel, err := labels.Parse(selector)
+	if err != nil {
+		return false
+	}
+	set := labels.Set{}
+	fieldpath.Pairs(meta, func(k string, _, v *yaml.Node) {
+		set[k], _ = fieldpath.Str(v)
+	})
+	return sel.Matches(set)
 }

@@ -41,7 +41,7 @@ func (l *locator) locateEntry(p fieldpath.Path) (manifest.Position, bool) {
 	case p.String() == "spec.replicas":
 		return l.firstEntry(func(k *kustomization) *yaml.Node {
 			for _, item := range fieldpath.Items(fieldpath.MapGet(k.root, "replicas")) {
-				if n, _ := fieldpath.Str(fieldpath.MapGet(item, "name")); l.nameMatches(n, false) {
+				if n, _ := fieldpath.Str(fieldpath.MapGet(item, "name")); l.nameMatches(n) {
 					return fieldpath.MapGet(item, "count")
 				}
 			}
