@@ -156,11 +156,15 @@ func (l *locator) matchesTarget(obj *manifest.Object, ki int, t *yaml.Node) bool
 	}
 	group, version := resid.ParseGroupVersion(obj.Ref.APIVersion)
 	gvk := resid.Gvk{Group: group, Version: version, Kind: obj.Ref.Kind}
-	written := resid.ResId{Gvk: gvk, Namespace: l.writtenNamespace()}
-	seen := resid.ResId{Gvk: gvk, Namespace: l.namespaceBefore(ki, written.Namespace)}
-	if !re.MatchGvk(gvk) || !slices.ContainsFunc(l.names, re.MatchName) ||
-		!re.MatchNamespace(written.EffectiveNamespace()) && !re.MatchNamespace(seen.EffectiveNamespace()) {
+	if !re.MatchGvk(gvk) || !slices.ContainsFunc(l.names, re.MatchName) {
 		return false
+	}
+	if sel.Namespace != "" {
+		written := resid.ResId{Gvk: gvk, Namespace: l.writtenNamespace()}
+		seen := resid.ResId{Gvk: gvk, Namespace: l.namespaceBefore(ki, written.Namespace)}
+		if !re.MatchNamespace(written.EffectiveNamespace()) && !re.MatchNamespace(seen.EffectiveNamespace()) {
+			return false
+		}
 	}
 	return matchesLabels(sel.LabelSelector, fieldpath.LookupKeys(l.built, "metadata", "labels")) &&
 		matchesLabels(sel.AnnotationSelector, fieldpath.LookupKeys(l.built, "metadata", "annotations"))
@@ -192,11 +196,13 @@ func (l *locator) writtenNamespace() string {
 }
 
 // namespaceBefore is the object's namespace when the patches of l.chain[ki] ran: the one
-// set by the nearest kustomization applied before it (later in the chain), else written.
-// A kustomization's own namespace: applies after its patches.
+// set by the last kustomization it includes (directly or through others) that was applied
+// before it, else written. A kustomization's own namespace: applies after its patches; one
+// that includes the same base beside it (later in the chain too) does not apply to it.
 func (l *locator) namespaceBefore(ki int, written string) string {
+	below := l.b.graph.includedBy(l.chain[ki].dir)
 	for _, k := range l.chain[ki+1:] {
-		if ns, _ := fieldpath.Str(fieldpath.MapGet(k.root, "namespace")); ns != "" {
+		if ns, _ := fieldpath.Str(fieldpath.MapGet(k.root, "namespace")); ns != "" && below[k.dir] {
 			return ns
 		}
 	}

@@ -96,3 +96,34 @@ spec:
 		})
 	}
 }
+
+// Where two overlays include the same base, a patch of one selects by the namespace its
+// own bases gave the object, not by the namespace the other overlay (applied in between)
+// or the build gave it.
+func TestLocateTargetNamespaceBesideOverlay(t *testing.T) {
+	root := testtree.Write(t, map[string]string{
+		"base/kustomization.yaml": "resources: [deployment.yaml]\n",
+		"base/deployment.yaml":    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      hostNetwork: false\n",
+		"one/kustomization.yaml":  "resources: [../base]\nnamePrefix: one-\nnamespace: one\n",
+		"two/kustomization.yaml":  "resources: [../base]\nnamePrefix: two-\nnamespace: two\npatches:\n- path: hn.yaml\n  target: {namespace: one}\n",
+		"two/hn.yaml":             "- op: replace\n  path: /spec/template/spec/hostNetwork\n  value: true\n",
+		"kustomization.yaml":      "resources: [one, two]\n",
+	})
+	objs, err := Build(root, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := podSpec.Keys("hostNetwork")
+	for _, name := range []string{"one-web", "two-web"} {
+		o := find(objs, "Deployment", name)
+		if o == nil {
+			t.Fatalf("no %s in %v", name, refs(objs))
+		}
+		if v, _ := fp.Str(fp.Lookup(o.Root, p)); v != "false" {
+			t.Errorf("kustomize built %s %s: %s", name, p, v)
+		}
+		if got, want := strings.TrimPrefix(posString(o.Locate(p)), root+"/"), "base/deployment.yaml:7:20"; got != want {
+			t.Errorf("%s: Locate(%s) = %s, want %s", name, p, got, want)
+		}
+	}
+}

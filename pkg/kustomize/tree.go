@@ -281,6 +281,23 @@ func (g *graph) chain(owners []string) []*kustomization {
 	return out
 }
 
+// includedBy returns the kustomizations dir includes as resources or components, directly
+// or through others.
+func (g *graph) includedBy(dir string) map[string]bool {
+	in := map[string]bool{}
+	var walk func(string)
+	walk = func(d string) {
+		for _, c := range g.children[d] {
+			if !in[c] {
+				in[c] = true
+				walk(c)
+			}
+		}
+	}
+	walk(dir)
+	return in
+}
+
 // within reports whether file lies in or below dir once symbolic links are resolved, as
 // kustomize's load restrictor requires of every file a kustomization reads.
 func within(dir, file string) bool {
