@@ -58,7 +58,7 @@ func (c *Cache) file(abs string) *sourceFile {
 		c.parsed.Add(1)
 		data, err := readLimited(abs, manifest.DefaultLimits.MaxFileBytes)
 		if err != nil {
-			f.err = &finding.InputError{File: abs, Message: describe(err)}
+			f.err = &finding.InputError{File: abs, Message: pathErrorText(err)}
 			return
 		}
 		f.data = data
@@ -164,11 +164,11 @@ func BuildLimited(dir string, cache *Cache, limits manifest.Limits) ([]*manifest
 	b := newBuilder(dir, cache)
 	g, err := readGraph(dir, cache)
 	if err != nil {
-		return nil, b.relocate(err)
+		return nil, b.displayError(err)
 	}
 	b.graph = g
 	if len(g.errs) > 0 {
-		return nil, b.relocate(g.errs[0])
+		return nil, b.displayError(g.errs[0])
 	}
 	if len(g.remote) > 0 {
 		r := g.remote[0]
@@ -196,13 +196,13 @@ func BuildLimited(dir string, cache *Cache, limits manifest.Limits) ([]*manifest
 		}
 		sf := cache.file(f)
 		if sf.err != nil {
-			return nil, b.relocate(sf.err)
+			return nil, b.displayError(sf.err)
 		}
 		// kubectl kustomize refuses a file with a duplicate key ("mapping key already
 		// defined"); the embedded kustomize would build it from one of the values.
 		for _, d := range sf.docs {
 			if d.Duplicate != nil {
-				return nil, b.relocate(d.Duplicate)
+				return nil, b.displayError(d.Duplicate)
 			}
 		}
 	}
@@ -228,8 +228,8 @@ func BuildLimited(dir string, cache *Cache, limits manifest.Limits) ([]*manifest
 	}
 	if err != nil {
 		msg := oneLine(err.Error())
-		file, line := b.blame(msg)
-		ie := &finding.InputError{File: b.display(file), Line: line, Message: "kustomize build failed: " + b.shorten(msg, fs.rootDir)}
+		file, line := b.quotedEntry(msg)
+		ie := &finding.InputError{File: b.display(file), Line: line, Message: "kustomize build failed: " + b.displayMessage(msg, fs.rootDir)}
 		return nil, &buildError{InputError: ie, unmatched: unmatchedTarget(msg)}
 	}
 	var objs []*manifest.Object
@@ -285,8 +285,8 @@ func (b *builder) display(abs string) string {
 	return filepath.Join(b.dir, relOrAbs(b.root, abs))
 }
 
-// relocate shows the absolute path of an input error the way the user gave dir.
-func (b *builder) relocate(err error) error {
+// displayError shows the absolute path of an input error the way the user gave dir.
+func (b *builder) displayError(err error) error {
 	var ie *finding.InputError
 	if !errors.As(err, &ie) || !filepath.IsAbs(ie.File) {
 		return err
@@ -296,16 +296,16 @@ func (b *builder) relocate(err error) error {
 	return &c
 }
 
-// blame finds the kustomization entry a kustomize error quotes, so that the error points
+// quotedEntry finds the kustomization entry a kustomize error quotes, so that the error points
 // at its line; the root kustomization when none is quoted.
-func (b *builder) blame(msg string) (string, int) {
+func (b *builder) quotedEntry(msg string) (string, int) {
 	g := b.graph
 	for _, dir := range g.order {
 		k := g.nodes[dir]
 		if k == nil {
 			continue
 		}
-		refs := append(k.resources(), k.strings("components")...)
+		refs := append(k.resources(), k.stringList("components")...)
 		for _, p := range k.patches() {
 			if p.path.value != "" {
 				refs = append(refs, p.path)
@@ -322,9 +322,9 @@ func (b *builder) blame(msg string) (string, int) {
 	return g.nodes[g.root].file, 0
 }
 
-// shorten rewrites the resolved absolute paths kustomize puts in its messages the way the
+// displayMessage rewrites the resolved absolute paths kustomize puts in its messages the way the
 // user gave the directory: relative to the working directory when dir is relative.
-func (b *builder) shorten(msg, realRoot string) string {
+func (b *builder) displayMessage(msg, realRoot string) string {
 	if filepath.IsAbs(b.dir) {
 		return msg
 	}

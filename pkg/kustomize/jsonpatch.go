@@ -68,12 +68,12 @@ func (l *locator) sourcePath(p fieldpath.Path) fieldpath.Path {
 	if !hasIndex {
 		return p
 	}
-	pointer := concrete(l.built, p, l.sx)
+	pointer := pointerTokens(l.built, p, l.sx)
 	for _, d := range l.patches {
 		for i := len(d.jsonOps) - 1; i >= 0; i-- {
 			op := d.jsonOps[i]
 			n := len(op.orig)
-			if n == 0 || n > len(pointer) || !prefix(op.orig[:n-1], pointer) {
+			if n == 0 || n > len(pointer) || !hasTokenPrefix(op.orig[:n-1], pointer) {
 				continue
 			}
 			k, err1 := strconv.Atoi(op.orig[n-1])
@@ -187,9 +187,9 @@ func subsumes(built, patch *yaml.Node) bool {
 	return built.Kind == yaml.ScalarNode && built.Value == patch.Value
 }
 
-// concrete turns p into JSON-pointer tokens for the built object, replacing selectors
+// pointerTokens turns p into JSON-pointer tokens for the built object, replacing selectors
 // by the index of the item they select. It stops where the built object does.
-func concrete(root *yaml.Node, p fieldpath.Path, sx *fieldpath.StepIndex) []string {
+func pointerTokens(root *yaml.Node, p fieldpath.Path, sx *fieldpath.StepIndex) []string {
 	var out []string
 	cur := root
 	for _, s := range p {
@@ -233,7 +233,8 @@ func splitPointer(p string) []string {
 	return parts
 }
 
-func prefix(tokens, pointer []string) bool {
+// hasTokenPrefix reports whether pointer starts with tokens; pointer is at least as long.
+func hasTokenPrefix(tokens, pointer []string) bool {
 	for i, t := range tokens {
 		if t != pointer[i] {
 			return false

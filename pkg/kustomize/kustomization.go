@@ -85,8 +85,8 @@ func readKustomization(dir string, cache *Cache) (*kustomization, error) {
 	return &kustomization{dir: abs, file: absFile, data: sf.data, root: fieldpath.Deref(docs[0].Root)}, nil
 }
 
-// strings returns the string items of a list field.
-func (k *kustomization) strings(field string) []ref {
+// stringList returns the string items of a list field.
+func (k *kustomization) stringList(field string) []ref {
 	var out []ref
 	for _, item := range fieldpath.Items(fieldpath.MapGet(k.root, field)) {
 		if s, ok := fieldpath.Str(item); ok && s != "" {
@@ -98,7 +98,7 @@ func (k *kustomization) strings(field string) []ref {
 
 // resources lists resources and the deprecated bases.
 func (k *kustomization) resources() []ref {
-	return append(k.strings("resources"), k.strings("bases")...)
+	return append(k.stringList("resources"), k.stringList("bases")...)
 }
 
 // patch is one patch entry: a file or inline text, with an optional target.
@@ -174,7 +174,7 @@ func (k *kustomization) generatorInputs() []ref {
 func (k *kustomization) otherFiles() []ref {
 	var out []ref
 	for _, field := range []string{"configurations", "crds"} {
-		out = append(out, k.strings(field)...)
+		out = append(out, k.stringList(field)...)
 	}
 	for _, item := range fieldpath.Items(fieldpath.MapGet(k.root, "replacements")) {
 		if n := fieldpath.MapGet(item, "path"); n != nil {
@@ -256,7 +256,9 @@ func isInline(s string) bool {
 	return strings.ContainsAny(s, "\n{") || strings.Contains(s, ": ")
 }
 
-func describe(err error) string {
+// pathErrorText is an error's text without the path an *os.PathError repeats: the
+// finding names the file already.
+func pathErrorText(err error) string {
 	var pe *os.PathError
 	if errors.As(err, &pe) {
 		return pe.Err.Error()

@@ -32,7 +32,7 @@ func (l *locator) locatePatch(p fieldpath.Path) (manifest.Position, bool) {
 		if depth != len(p) {
 			continue
 		}
-		if src, _, _ := l.resolveSource(p); !d.ops && merges(n) && src != nil {
+		if src, _, _ := l.resolveSource(p); !d.ops && mergesIntoSource(n) && src != nil {
 			continue
 		}
 		return manifest.NodePosition(d.file, n), true
@@ -40,7 +40,9 @@ func (l *locator) locatePatch(p fieldpath.Path) (manifest.Position, bool) {
 	return manifest.Position{}, false
 }
 
-func merges(n *yaml.Node) bool {
+// mergesIntoSource reports whether a strategic-merge patch node merges into what the
+// source has rather than replacing it: a mapping, or a list of mappings (merged by key).
+func mergesIntoSource(n *yaml.Node) bool {
 	n = fieldpath.Deref(n)
 	switch {
 	case n == nil:
@@ -53,15 +55,15 @@ func merges(n *yaml.Node) bool {
 	return false
 }
 
-// identity lists the fields by which a strategic-merge patch selects its object: they
+// smpSelectors lists the fields by which a strategic-merge patch selects its object: they
 // are in the patch but do not set anything.
-var identity = map[string]bool{"apiVersion": true, "kind": true, "metadata.name": true, "metadata.namespace": true}
+var smpSelectors = map[string]bool{"apiVersion": true, "kind": true, "metadata.name": true, "metadata.namespace": true}
 
 // resolve follows p in a patch and returns the deepest node there and how many segments
 // of p it covers.
 func (d patchDoc) resolve(built *yaml.Node, p fieldpath.Path, sx *fieldpath.StepIndex) (*yaml.Node, int) {
 	if !d.ops {
-		if identity[p.String()] {
+		if smpSelectors[p.String()] {
 			return nil, 0
 		}
 		_, n, depth := sx.Resolve(d.root, p)
@@ -70,7 +72,7 @@ func (d patchDoc) resolve(built *yaml.Node, p fieldpath.Path, sx *fieldpath.Step
 		}
 		return n, depth
 	}
-	pointer := concrete(built, p, sx)
+	pointer := pointerTokens(built, p, sx)
 	var best *yaml.Node
 	bestDepth := 0
 	// The last operation applied wins a tie.
@@ -80,7 +82,7 @@ func (d patchDoc) resolve(built *yaml.Node, p fieldpath.Path, sx *fieldpath.Step
 			continue
 		}
 		tokens := op.tokens
-		if len(tokens) == 0 || len(tokens) > len(pointer) || !prefix(tokens, pointer) {
+		if len(tokens) == 0 || len(tokens) > len(pointer) || !hasTokenPrefix(tokens, pointer) {
 			continue
 		}
 		_, n, depth := sx.Resolve(op.value, p[len(tokens):])

@@ -59,7 +59,7 @@ func (l *locator) patchDocs(k *kustomization, p patch) []patchDoc {
 	display := l.b.display(k.file)
 	var out []patchDoc
 	for _, d := range docs {
-		shift(d.Root, p.inline, line, col)
+		shiftInline(d.Root, p.inline, line, col)
 		out = append(out, patchDoc{file: display, root: d.Root})
 	}
 	return out
@@ -82,9 +82,9 @@ func inlineOrigin(data []byte, n *yaml.Node) (line, col int) {
 	return n.Line, n.Column
 }
 
-// shift moves the positions of a parsed inline patch into the kustomization file. A
+// shiftInline moves the positions of a parsed inline patch into the kustomization file. A
 // quoted or plain scalar cannot be mapped line by line; all of it points at the scalar.
-func shift(n, scalar *yaml.Node, line, col int) {
+func shiftInline(n, scalar *yaml.Node, line, col int) {
 	block := scalar.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0
 	var walk func(*yaml.Node)
 	seen := map[*yaml.Node]bool{}

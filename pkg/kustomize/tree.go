@@ -133,7 +133,7 @@ func readGraph(dir string, cache *Cache) (*graph, error) {
 			info, err := os.Stat(p)
 			switch {
 			case err != nil:
-				g.missing(k, r, err)
+				g.recordMissing(k, r, err)
 			case info.IsDir():
 				if k.dir == g.root && include && !component {
 					g.rootResources = append(g.rootResources, resolveLinks(p))
@@ -160,11 +160,11 @@ func readGraph(dir string, cache *Cache) (*graph, error) {
 		for _, r := range k.resources() {
 			visit(r, true, false)
 		}
-		for _, r := range k.strings("components") {
+		for _, r := range k.stringList("components") {
 			visit(r, true, true)
 		}
 		for _, field := range []string{"generators", "transformers", "validators"} {
-			for _, r := range k.strings(field) {
+			for _, r := range k.stringList(field) {
 				if !isInline(r.value) {
 					visit(r, false, false)
 				}
@@ -189,7 +189,7 @@ func readGraph(dir string, cache *Cache) (*graph, error) {
 			info, err := os.Stat(p)
 			switch {
 			case err != nil:
-				g.missing(k, r, err)
+				g.recordMissing(k, r, err)
 			case !info.Mode().IsRegular():
 				g.errs = append(g.errs, &finding.InputError{File: k.file, Line: r.node.Line, Message: fmt.Sprintf("%q is not a regular file", r.value)})
 			case info.Size() > manifest.DefaultLimits.MaxFileBytes:
@@ -210,15 +210,15 @@ func readGraph(dir string, cache *Cache) (*graph, error) {
 	return g, nil
 }
 
-// missing records an entry naming nothing on disk: a remote reference when it looks like
+// recordMissing records an entry naming nothing on disk: a remote reference when it looks like
 // one (kustomize would try the network), otherwise a clear error at the entry, before
 // kustomize reports it inside a long chain of wrapped errors.
-func (g *graph) missing(k *kustomization, r ref, err error) {
+func (g *graph) recordMissing(k *kustomization, r ref, err error) {
 	if isRemote(r.value) {
 		g.remote = append(g.remote, Remote{File: k.file, Line: r.node.Line, Ref: r.value})
 		return
 	}
-	g.errs = append(g.errs, &finding.InputError{File: k.file, Line: r.node.Line, Message: fmt.Sprintf("%q: %s", r.value, describe(err))})
+	g.errs = append(g.errs, &finding.InputError{File: k.file, Line: r.node.Line, Message: fmt.Sprintf("%q: %s", r.value, pathErrorText(err))})
 }
 
 // applyOrder lists the kustomizations in the order kustomize runs their transformers:
