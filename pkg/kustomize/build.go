@@ -18,14 +18,10 @@ import (
 	"sigs.k8s.io/kustomize/api/resmap"
 	"sigs.k8s.io/kustomize/api/resource"
 	"sigs.k8s.io/kustomize/api/types"
-	"sigs.k8s.io/kustomize/kyaml/filesys"
-	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
 	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
 )
-
-const originAnnotation = "config.kubernetes.io/origin"
 
 // Cache holds the parsed source files of kustomizations, so that a base shared by several
 // overlays is read and parsed once per run. It is safe for concurrent use.
@@ -175,36 +171,8 @@ func BuildLimited(dir string, cache *Cache, limits manifest.Limits) ([]*manifest
 		return nil, &finding.InputError{File: b.display(r.File), Line: r.Line, Message: fmt.Sprintf(
 			"remote reference %q: kubectl-secure builds offline; vendor the base into the repository or lint its rendered output", r.Ref)}
 	}
-	// Parse every local resource and patch file first: a syntax error is then reported
-	// with its own file and line rather than inside kustomize's long message. A file
-	// outside its kustomization's directory is not read: kustomize's load restrictor
-	// refuses it with its own message.
-	owners := map[string][]string{}
-	for _, m := range []map[string][]string{g.owners, g.patchFiles} {
-		for f, dirs := range m {
-			owners[f] = append(owners[f], dirs...)
-		}
-	}
-	files := make([]string, 0, len(owners))
-	for f := range owners {
-		files = append(files, f)
-	}
-	sort.Strings(files)
-	for _, f := range files {
-		if !limits.LoadOutsideRoot && !ownedWithin(owners[f], f) {
-			continue
-		}
-		sf := cache.file(f)
-		if sf.err != nil {
-			return nil, b.displayError(sf.err)
-		}
-		// kubectl kustomize refuses a file with a duplicate key ("mapping key already
-		// defined"); the embedded kustomize would build it from one of the values.
-		for _, d := range sf.docs {
-			if d.Duplicate != nil {
-				return nil, b.displayError(d.Duplicate)
-			}
-		}
+	if err := b.parseInputs(limits); err != nil {
+		return nil, err
 	}
 
 	fs, err := newOriginFS(g.root)
@@ -243,6 +211,42 @@ func BuildLimited(dir string, cache *Cache, limits manifest.Limits) ([]*manifest
 		}
 	}
 	return objs, nil
+}
+
+// parseInputs parses every local resource and patch file of the graph before kustomize
+// runs: a syntax error is then reported with its own file and line rather than inside
+// kustomize's long message. A file outside its kustomization's directory is not read:
+// kustomize's load restrictor refuses it with its own message.
+func (b *builder) parseInputs(limits manifest.Limits) error {
+	g := b.graph
+	owners := map[string][]string{}
+	for _, m := range []map[string][]string{g.owners, g.patchFiles} {
+		for f, dirs := range m {
+			owners[f] = append(owners[f], dirs...)
+		}
+	}
+	files := make([]string, 0, len(owners))
+	for f := range owners {
+		files = append(files, f)
+	}
+	sort.Strings(files)
+	for _, f := range files {
+		if !limits.LoadOutsideRoot && !ownedWithin(owners[f], f) {
+			continue
+		}
+		sf := b.cache.file(f)
+		if sf.err != nil {
+			return b.displayError(sf.err)
+		}
+		// kubectl kustomize refuses a file with a duplicate key ("mapping key already
+		// defined"); the embedded kustomize would build it from one of the values.
+		for _, d := range sf.docs {
+			if d.Duplicate != nil {
+				return b.displayError(d.Duplicate)
+			}
+		}
+	}
+	return nil
 }
 
 type builder struct {
@@ -371,77 +375,6 @@ func (b *builder) object(r *resource.Resource, strip bool) (*manifest.Object, er
 	obj.File, obj.Doc, obj.Generator = loc.file, loc.doc, loc.generator
 	obj.Locator = loc
 	return obj, nil
-}
-
-func stripOrigin(r *resource.Resource) error {
-	ann := r.GetAnnotations()
-	if _, ok := ann[originAnnotation]; !ok {
-		return nil
-	}
-	delete(ann, originAnnotation)
-	return r.SetAnnotations(ann)
-}
-
-// originFS is the disk, read-only, with the root kustomization read as if it asked for
-// origin annotations. The user's file is never written.
-type originFS struct {
-	filesys.FileSystem
-	rootDir  string      // symlink-free absolute directory, as kustomize's loader sees it
-	injected atomic.Bool // the root kustomization did not ask for origin annotations itself
-}
-
-func newOriginFS(root string) (*originFS, error) {
-	real, err := filepath.EvalSymlinks(root)
-	if err != nil {
-		return nil, err
-	}
-	return &originFS{FileSystem: filesys.MakeFsOnDisk(), rootDir: real}, nil
-}
-
-var errReadOnly = errors.New("kubectl-secure builds kustomizations read-only")
-
-func (f *originFS) ReadFile(path string) ([]byte, error) {
-	// The same size limit as every manifest, also for generator inputs, which readGraph
-	// checks before the build; this holds it for a file that grew since.
-	data, err := readLimited(path, manifest.DefaultLimits.MaxFileBytes)
-	if err != nil || filepath.Dir(path) != f.rootDir || !IsKustomizationFile(path) {
-		return data, err
-	}
-	out, added, err := withOriginAnnotations(data)
-	if added {
-		f.injected.Store(true)
-	}
-	return out, err
-}
-
-func (f *originFS) Create(string) (filesys.File, error) { return nil, errReadOnly }
-func (f *originFS) Mkdir(string) error                  { return errReadOnly }
-func (f *originFS) MkdirAll(string) error               { return errReadOnly }
-func (f *originFS) RemoveAll(string) error              { return errReadOnly }
-func (f *originFS) WriteFile(string, []byte) error      { return errReadOnly }
-
-// withOriginAnnotations adds originAnnotations to buildMetadata, keeping what is there,
-// and says whether it had to.
-func withOriginAnnotations(data []byte) ([]byte, bool, error) {
-	node, err := kyaml.Parse(string(data))
-	if err != nil {
-		return nil, false, fmt.Errorf("reading kustomization: %w", err)
-	}
-	list, err := node.Pipe(kyaml.LookupCreate(kyaml.SequenceNode, "buildMetadata"))
-	if err != nil {
-		return nil, false, fmt.Errorf("reading buildMetadata: %w", err)
-	}
-	for _, e := range list.YNode().Content {
-		if e.Value == types.OriginAnnotations {
-			return data, false, nil
-		}
-	}
-	list.YNode().Style = 0
-	if err := list.PipeE(kyaml.Append(&kyaml.Node{Kind: kyaml.ScalarNode, Value: types.OriginAnnotations})); err != nil {
-		return nil, false, fmt.Errorf("setting buildMetadata: %w", err)
-	}
-	out, err := node.String()
-	return []byte(out), true, err
 }
 
 // oneLine flattens kustomize's multi-line, nested error messages.

@@ -87,127 +87,156 @@ func readGraph(dir string, cache *Cache) (*graph, error) {
 		patchFiles: map[string][]string{},
 		files:      map[string]bool{},
 	}
-	queue := []*kustomization{root}
-	for len(queue) > 0 {
-		k := queue[0]
-		queue = queue[1:]
+	w := &graphWalk{g: g, cache: cache, queue: []*kustomization{root}}
+	for len(w.queue) > 0 {
+		k := w.queue[0]
+		w.queue = w.queue[1:]
 		g.order = append(g.order, k.dir)
 		g.files[k.file] = true
-		// kustomize loads a directory entry as a kustomization (resources, components,
-		// generators, transformers, validators); include says whether its objects end up
-		// in the build.
-		dirEntry := func(r ref, p string, include, component bool) {
-			if include {
-				if component {
-					g.components[k.dir] = append(g.components[k.dir], p)
-				}
-				g.children[k.dir] = append(g.children[k.dir], p)
-				g.parents[p] = append(g.parents[p], k.dir)
-			}
-			if _, seen := g.nodes[p]; seen {
-				return
-			}
-			if _, ok := KustomizationFile(p); !ok {
-				// Point at the entry naming the directory: that is what needs a fix.
-				g.errs = append(g.errs, &finding.InputError{File: k.file, Line: r.node.Line, Message: fmt.Sprintf("%q: %s", r.value, NoKustomization)})
-				g.nodes[p] = nil
-				return
-			}
-			child, err := readKustomization(p, cache)
-			if err != nil {
-				g.errs = append(g.errs, err)
-				g.nodes[p] = nil
-				return
-			}
-			g.nodes[p] = child
-			queue = append(queue, child)
-		}
-		// visit follows an entry that kustomize resolves as a file or else a kustomization
-		// directory; git URLs win over local paths, as in kustomize's loader.
-		visit := func(r ref, include, component bool) {
-			if isGitRemote(r.value) {
-				g.remote = append(g.remote, Remote{File: k.file, Line: r.node.Line, Ref: r.value})
-				return
-			}
-			p := k.abs(r.value)
-			info, err := os.Stat(p)
-			switch {
-			case err != nil:
-				g.recordMissing(k, r, err)
-			case info.IsDir():
-				if k.dir == g.root && include && !component {
-					g.rootResources = append(g.rootResources, resolveLinks(p))
-				}
-				dirEntry(r, resolveLinks(p), include, component)
-			case !info.Mode().IsRegular():
-				g.errs = append(g.errs, &finding.InputError{File: k.file, Line: r.node.Line, Message: fmt.Sprintf("%q is not a regular file", r.value)})
-			case info.Size() > manifest.DefaultLimits.MaxFileBytes:
-				// kustomize reads a file whole (a resource, a generator input): the limit
-				// every manifest obeys holds before it reads it.
-				g.errs = append(g.errs, &finding.InputError{File: k.file, Line: r.node.Line, Message: fmt.Sprintf(
-					"%q is %d bytes, over the %d-byte limit for input files", r.value, info.Size(), manifest.DefaultLimits.MaxFileBytes)})
-			default:
-				p = ResolveDirLinks(p)
-				g.files[p] = true
-				if include {
-					g.owners[p] = append(g.owners[p], k.dir)
-				}
-				if k.dir == g.root && include && !component {
-					g.rootResources = append(g.rootResources, p)
-				}
-			}
-		}
-		for _, r := range k.resources() {
-			visit(r, true, false)
-		}
-		for _, r := range k.stringList("components") {
-			visit(r, true, true)
-		}
-		for _, field := range []string{"generators", "transformers", "validators"} {
-			for _, r := range k.stringList(field) {
-				if !isInline(r.value) {
-					visit(r, false, false)
-				}
-			}
-		}
-		var refs, patches []ref
-		for _, p := range k.patches() {
-			if p.path.value != "" {
-				patches = append(patches, p.path)
-			}
-		}
-		refs = append(refs, patches...)
-		refs = append(refs, k.generatorInputs()...)
-		refs = append(refs, k.otherFiles()...)
-		for i, r := range refs {
-			// kustomize's file loader fetches http(s) URLs before it looks at the disk.
-			if isHTTP(r.value) {
-				g.remote = append(g.remote, Remote{File: k.file, Line: r.node.Line, Ref: r.value})
-				continue
-			}
-			p := k.abs(r.value)
-			info, err := os.Stat(p)
-			switch {
-			case err != nil:
-				g.recordMissing(k, r, err)
-			case !info.Mode().IsRegular():
-				g.errs = append(g.errs, &finding.InputError{File: k.file, Line: r.node.Line, Message: fmt.Sprintf("%q is not a regular file", r.value)})
-			case info.Size() > manifest.DefaultLimits.MaxFileBytes:
-				// kustomize reads a file whole (a resource, a generator input): the limit
-				// every manifest obeys holds before it reads it.
-				g.errs = append(g.errs, &finding.InputError{File: k.file, Line: r.node.Line, Message: fmt.Sprintf(
-					"%q is %d bytes, over the %d-byte limit for input files", r.value, info.Size(), manifest.DefaultLimits.MaxFileBytes)})
-			default:
-				p = ResolveDirLinks(p)
-				g.files[p] = true
-				if i < len(patches) {
-					g.patchFiles[p] = append(g.patchFiles[p], k.dir)
-				}
-			}
-		}
+		w.visitEntries(k)
 	}
 	g.applied = g.applyOrder()
 	return g, nil
+}
+
+// graphWalk reads the kustomizations of a graph breadth first from the root.
+type graphWalk struct {
+	g     *graph
+	cache *Cache
+	queue []*kustomization // read, their entries not visited yet
+}
+
+// visitEntries follows the entries of k: resources and components, generator,
+// transformer and validator configurations, then the files k reads (patches, generator
+// inputs and the rest).
+func (w *graphWalk) visitEntries(k *kustomization) {
+	for _, r := range k.resources() {
+		w.visit(k, r, true, false)
+	}
+	for _, r := range k.stringList("components") {
+		w.visit(k, r, true, true)
+	}
+	for _, field := range []string{"generators", "transformers", "validators"} {
+		for _, r := range k.stringList(field) {
+			if !isInline(r.value) {
+				w.visit(k, r, false, false)
+			}
+		}
+	}
+	var refs, patches []ref
+	for _, p := range k.patches() {
+		if p.path.value != "" {
+			patches = append(patches, p.path)
+		}
+	}
+	refs = append(refs, patches...)
+	refs = append(refs, k.generatorInputs()...)
+	refs = append(refs, k.otherFiles()...)
+	for i, r := range refs {
+		w.visitFile(k, r, i < len(patches))
+	}
+}
+
+// visit follows an entry of k that kustomize resolves as a file or else a kustomization
+// directory; git URLs win over local paths, as in kustomize's loader. include says
+// whether its objects end up in the build.
+func (w *graphWalk) visit(k *kustomization, r ref, include, component bool) {
+	g := w.g
+	if isGitRemote(r.value) {
+		g.remote = append(g.remote, Remote{File: k.file, Line: r.node.Line, Ref: r.value})
+		return
+	}
+	p := k.abs(r.value)
+	info, err := os.Stat(p)
+	switch {
+	case err != nil:
+		g.recordMissing(k, r, err)
+	case info.IsDir():
+		if k.dir == g.root && include && !component {
+			g.rootResources = append(g.rootResources, resolveLinks(p))
+		}
+		w.dirEntry(k, r, resolveLinks(p), include, component)
+	case g.readable(k, r, info):
+		p = ResolveDirLinks(p)
+		g.files[p] = true
+		if include {
+			g.owners[p] = append(g.owners[p], k.dir)
+		}
+		if k.dir == g.root && include && !component {
+			g.rootResources = append(g.rootResources, p)
+		}
+	}
+}
+
+// visitFile follows an entry of k that kustomize reads as a file: a patch, a generator
+// input or another file kustomization reads.
+func (w *graphWalk) visitFile(k *kustomization, r ref, patch bool) {
+	g := w.g
+	// kustomize's file loader fetches http(s) URLs before it looks at the disk.
+	if isHTTP(r.value) {
+		g.remote = append(g.remote, Remote{File: k.file, Line: r.node.Line, Ref: r.value})
+		return
+	}
+	p := k.abs(r.value)
+	info, err := os.Stat(p)
+	switch {
+	case err != nil:
+		g.recordMissing(k, r, err)
+	case g.readable(k, r, info):
+		p = ResolveDirLinks(p)
+		g.files[p] = true
+		if patch {
+			g.patchFiles[p] = append(g.patchFiles[p], k.dir)
+		}
+	}
+}
+
+// dirEntry reads the kustomization in directory p, which entry r of k names: kustomize
+// loads a directory entry as a kustomization (resources, components, generators,
+// transformers, validators).
+func (w *graphWalk) dirEntry(k *kustomization, r ref, p string, include, component bool) {
+	g := w.g
+	if include {
+		if component {
+			g.components[k.dir] = append(g.components[k.dir], p)
+		}
+		g.children[k.dir] = append(g.children[k.dir], p)
+		g.parents[p] = append(g.parents[p], k.dir)
+	}
+	if _, seen := g.nodes[p]; seen {
+		return
+	}
+	if _, ok := KustomizationFile(p); !ok {
+		// Point at the entry naming the directory: that is what needs a fix.
+		g.errs = append(g.errs, &finding.InputError{File: k.file, Line: r.node.Line, Message: fmt.Sprintf("%q: %s", r.value, NoKustomization)})
+		g.nodes[p] = nil
+		return
+	}
+	child, err := readKustomization(p, w.cache)
+	if err != nil {
+		g.errs = append(g.errs, err)
+		g.nodes[p] = nil
+		return
+	}
+	g.nodes[p] = child
+	w.queue = append(w.queue, child)
+}
+
+// readable reports whether the file entry r of k names (info, not a directory) can be
+// read, and records at the entry why not otherwise: it is not a regular file, or it is
+// over the size limit. kustomize reads a file whole (a resource, a generator input): the
+// limit every manifest obeys holds before it reads it.
+func (g *graph) readable(k *kustomization, r ref, info os.FileInfo) bool {
+	switch {
+	case !info.Mode().IsRegular():
+		g.errs = append(g.errs, &finding.InputError{File: k.file, Line: r.node.Line, Message: fmt.Sprintf("%q is not a regular file", r.value)})
+		return false
+	case info.Size() > manifest.DefaultLimits.MaxFileBytes:
+		g.errs = append(g.errs, &finding.InputError{File: k.file, Line: r.node.Line, Message: fmt.Sprintf(
+			"%q is %d bytes, over the %d-byte limit for input files", r.value, info.Size(), manifest.DefaultLimits.MaxFileBytes)})
+		return false
+	}
+	return true
 }
 
 // recordMissing records an entry naming nothing on disk: a remote reference when it looks like
