@@ -52,22 +52,7 @@ func (l *locator) locateEntry(p fieldpath.Path) (manifest.Position, bool) {
 		if srcSet {
 			names = append(names, imageName(srcValue))
 		}
-		return l.firstEntry(func(k *kustomization) *yaml.Node {
-			for _, item := range fieldpath.Items(fieldpath.MapGet(k.root, "images")) {
-				n, _ := fieldpath.Str(fieldpath.MapGet(item, "name"))
-				nn, _ := fieldpath.Str(fieldpath.MapGet(item, "newName"))
-				for _, want := range names {
-					if n == want || nn == want {
-						for _, f := range []string{"digest", "newTag", "newName", "name"} {
-							if v := fieldpath.MapGet(item, f); v != nil {
-								return v
-							}
-						}
-					}
-				}
-			}
-			return nil
-		})
+		return l.firstEntry(func(k *kustomization) *yaml.Node { return imageEntry(k, names) })
 	}
 	if len(p) >= 2 {
 		switch p[len(p)-2].Key {
@@ -92,6 +77,26 @@ func (l *locator) locateEntry(p fieldpath.Path) (manifest.Position, bool) {
 	return manifest.Position{}, false
 }
 
+// imageEntry is the images: entry of k that rewrote an image named one of names (as built
+// or as written): its digest, newTag, newName or name, the first it has.
+func imageEntry(k *kustomization, names []string) *yaml.Node {
+	for _, item := range fieldpath.Items(fieldpath.MapGet(k.root, "images")) {
+		n, _ := fieldpath.Str(fieldpath.MapGet(item, "name"))
+		nn, _ := fieldpath.Str(fieldpath.MapGet(item, "newName"))
+		for _, want := range names {
+			if n == want || nn == want {
+				for _, f := range []string{"digest", "newTag", "newName", "name"} {
+					if v := fieldpath.MapGet(item, f); v != nil {
+						return v
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// firstEntry is the entry find picks in the kustomization applied last that has one.
 func (l *locator) firstEntry(find func(*kustomization) *yaml.Node) (manifest.Position, bool) {
 	for _, k := range l.chain {
 		if n := find(k); n != nil {
