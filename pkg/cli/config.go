@@ -17,6 +17,7 @@ import (
 	"github.com/kubectl-secure/kubectl-secure/pkg/config"
 	"github.com/kubectl-secure/kubectl-secure/pkg/discover"
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
+	"github.com/kubectl-secure/kubectl-secure/pkg/lint"
 	"github.com/kubectl-secure/kubectl-secure/pkg/report"
 	"github.com/kubectl-secure/kubectl-secure/pkg/suppress"
 )
@@ -197,6 +198,40 @@ func (o *LintOptions) wholeProject() bool {
 		}
 	}
 	return false
+}
+
+// mergeSuppressed merges suppressed findings as lint.Merge merges findings, when the same
+// suppression (kind, place and reason) hides them: a comment in a base used by three
+// overlays hides one finding, listed once. The first of each group keeps its place.
+func mergeSuppressed(ss []suppress.Suppressed) []suppress.Suppressed {
+	type key struct {
+		check, file, path, reason, by string
+		line, col, byLine             int
+		bySource                      suppress.Source
+	}
+	groups := map[key][]finding.Finding{}
+	var order []key
+	var firsts []suppress.Suppressed
+	for _, s := range ss {
+		f := s.Finding
+		k := key{f.Check, f.File, f.Path, s.Reason, s.File, f.Line, f.Column, s.Line, s.Source}
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+			firsts = append(firsts, s)
+		}
+		groups[k] = append(groups[k], f)
+	}
+	if len(order) == len(ss) {
+		return ss
+	}
+	out := make([]suppress.Suppressed, len(order))
+	for i, k := range order {
+		fs := groups[k]
+		finding.Sort(fs)
+		out[i] = firsts[i]
+		out[i].Finding = lint.Merge(fs)[0]
+	}
+	return out
 }
 
 func reportSuppressed(ss []suppress.Suppressed) []report.Suppressed {

@@ -122,8 +122,30 @@ type Finding struct {
 	Line     int       `json:"line"`
 	Column   int       `json:"column"`
 	Object   ObjectRef `json:"object"`
-	Path     string    `json:"path"`
-	Fix      *Fix      `json:"fix,omitempty"`
+	// Objects lists every object the finding reaches when more than one does: a base used
+	// by several overlays is one place to edit, reported once (lint.Merge). Object is the
+	// first of them. Nil, and absent from JSON, when the finding reaches one object.
+	Objects []Reached `json:"objects,omitempty"`
+	Path    string    `json:"path"`
+	Fix     *Fix      `json:"fix,omitempty"`
+	// Overlay is the display path of the Kustomize directory that built Object, or "";
+	// JSON shows it only in Objects, where it tells the reached objects apart.
+	Overlay string `json:"-"`
+}
+
+// Reached is one object a finding reaches and the Kustomize build (overlay directory) it
+// came from, "" for an object read from a plain file.
+type Reached struct {
+	ObjectRef
+	Overlay string `json:"overlay,omitempty"`
+}
+
+// Reaches is every object f reaches: Objects when set, else Object alone.
+func (f *Finding) Reaches() []Reached {
+	if len(f.Objects) > 0 {
+		return f.Objects
+	}
+	return []Reached{{ObjectRef: f.Object, Overlay: f.Overlay}}
 }
 
 // Sort orders findings deterministically: file, line, column, check, then message.

@@ -96,7 +96,7 @@ func writeFinding(b *strings.Builder, p palette, f finding.Finding, note string)
 	sev := sevColor.Sprintf("%-8s", f.Severity)
 	fmt.Fprintf(b, "  %s  %s  %s  %s\n", loc, sev, p.check.Sprint(Sanitize(f.Check)), Sanitize(f.Message))
 	var details []string
-	if o := objectLabel(f.Object); o != "" {
+	if o := reachLabel(f); o != "" {
 		details = append(details, o)
 	}
 	if f.Path != "" {
@@ -128,6 +128,40 @@ func objectLabel(o finding.ObjectRef) string {
 		s += Sanitize(o.Namespace) + "/"
 	}
 	return s + Sanitize(o.Name)
+}
+
+// reachLabel names the object of a finding and, when the finding reaches several objects
+// (a base used by several overlays), where each was built: "Deployment app in overlays/a
+// (ns-a), overlays/b (ns-b)". An object whose kind or name differs from the first is named
+// in full in its parentheses; one not built by Kustomize is named by its object alone.
+func reachLabel(f finding.Finding) string {
+	label := objectLabel(f.Object)
+	if len(f.Objects) < 2 || label == "" {
+		return label
+	}
+	first := f.Objects[0]
+	label = Sanitize(first.Kind) + " " + Sanitize(first.Name) + " in "
+	for i, r := range f.Objects {
+		if i > 0 {
+			label += ", "
+		}
+		var what string
+		switch {
+		case r.Kind != first.Kind || r.Name != first.Name:
+			what = objectLabel(r.ObjectRef)
+		case r.Namespace != "":
+			what = Sanitize(r.Namespace)
+		}
+		switch {
+		case r.Overlay == "":
+			label += objectLabel(r.ObjectRef)
+		case what == "":
+			label += Sanitize(r.Overlay)
+		default:
+			label += Sanitize(r.Overlay) + " (" + what + ")"
+		}
+	}
+	return label
 }
 
 func summaryLine(r Report, p palette) string {
