@@ -69,3 +69,15 @@ func TestMergedFindingEveryFormat(t *testing.T) {
 		}
 	}
 }
+
+// TestReachLabelManyObjects holds the text label of a finding that different objects reach
+// (every object an overlay puts in a namespace): the first few named, the rest counted.
+func TestReachLabelManyObjects(t *testing.T) {
+	f := finding.Finding{Object: finding.ObjectRef{Kind: "CronJob", Namespace: "dev", Name: "a"}}
+	for _, n := range []string{"a", "b", "c", "d", "e"} {
+		f.Objects = append(f.Objects, finding.Reached{ObjectRef: finding.ObjectRef{Kind: "CronJob", Namespace: "dev", Name: n}, Overlay: "overlays/dev"})
+	}
+	if got, want := reachLabel(f), "CronJob dev/a, CronJob dev/b, CronJob dev/c and 2 more in overlays/dev"; got != want {
+		t.Errorf("reachLabel = %q, want %q", got, want)
+	}
+}
