@@ -21,7 +21,7 @@ func TestCorpusRepos(t *testing.T) {
 		t.Skip("-short: lints the whole repositories of the corpus")
 	}
 	corpus := testenv.CorpusDir(t)
-	golden := filepath.Join(testenv.RepoRoot(t), "pkg", "cli", "testdata", "golden", "corpus-repos-errors.golden")
+	golden := filepath.Join(testenv.RepoRoot(t), "testdata", "golden", "corpus-repos-errors.golden")
 	repos, _ := filepath.Glob(filepath.Join(corpus, "repos", "*"))
 	sort.Strings(repos)
 	if len(repos) == 0 {

@@ -38,7 +38,7 @@ spec:
 // build is one finding naming both objects, in text (golden) and JSON, and that summary
 // counts and the exit status follow the merged findings.
 func TestBaseSharedByOverlaysReportedOnce(t *testing.T) {
-	golden := filepath.Join(testenv.RepoRoot(t), "pkg", "cli", "testdata", "golden", "shared-base.golden")
+	golden := filepath.Join(testenv.RepoRoot(t), "testdata", "golden", "shared-base.golden")
 	testtree.Enter(t, sharedBase)
 	text, code := run(t, "", "lint", "--color", "never", ".")
 	if code != ExitFindings {
@@ -124,5 +124,35 @@ func TestFixSharedBaseOnce(t *testing.T) {
 				t.Errorf("--fix-to %s: %d findings before, %d after", to, b, a)
 			}
 		})
+	}
+}
+
+// TestSuppressedInSharedBaseListedOnce holds that a comment suppression in a base that two
+// overlays build hides one finding, listed once among the suppressed.
+func TestSuppressedInSharedBaseListedOnce(t *testing.T) {
+	files := map[string]string{}
+	for k, v := range sharedBase {
+		files[k] = v
+	}
+	files["base/deploy.yaml"] = strings.Replace(sharedBase["base/deploy.yaml"], "      containers:\n",
+		"      containers:\n      # kubectl-secure:ignore read-only-root-filesystem the app writes its cache to /\n", 1)
+	testtree.Enter(t, files)
+	out, errOut, code := runRaw("", "lint", "-o", "json", ".")
+	if code == ExitError {
+		t.Fatalf("exit 2: %s", errOut)
+	}
+	var rep struct {
+		Suppressed []struct {
+			Finding struct {
+				Check   string
+				Objects []json.RawMessage
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Suppressed) != 1 || len(rep.Suppressed[0].Finding.Objects) != 2 {
+		t.Errorf("want one suppressed finding reaching two objects, got %+v", rep.Suppressed)
 	}
 }

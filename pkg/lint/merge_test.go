@@ -39,11 +39,11 @@ func TestMerge(t *testing.T) {
 			}()},
 		},
 		{name: "other checks at the same place stay apart",
-			in: []finding.Finding{at("a-check", "overlays/a", "ns-a", "m", finding.Low), other},
+			in:   []finding.Finding{at("a-check", "overlays/a", "ns-a", "m", finding.Low), other},
 			want: []finding.Finding{at("a-check", "overlays/a", "ns-a", "m", finding.Low), other}},
 		{
 			name: "same object twice is one object",
-			in: []finding.Finding{at("c", "overlays/a", "ns-a", "m", finding.Low), at("c", "overlays/a", "ns-a", "m2", finding.Low)},
+			in:   []finding.Finding{at("c", "overlays/a", "ns-a", "m", finding.Low), at("c", "overlays/a", "ns-a", "m2", finding.Low)},
 			want: []finding.Finding{at("c", "overlays/a", "ns-a", "m", finding.Low)},
 		},
 	}
