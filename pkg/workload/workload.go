@@ -52,6 +52,14 @@ var builtinTemplates = map[string][]string{
 var builtinGroups = map[string]bool{"v1": true, "apps/v1": true, "batch/v1": true, "batch/v1beta1": true,
 	"apps/v1beta1": true, "apps/v1beta2": true, "extensions/v1beta1": true}
 
+// openshiftTemplates are OpenShift's workload kinds, which hold a pod template at the same
+// place as a Deployment. A legacy DeploymentConfig is still written as `apiVersion: v1`
+// (OpenShift 3 served it from the core group), where the shape search below never looks.
+var openshiftTemplates = map[string][]string{"DeploymentConfig": {"spec", "template", "spec"}}
+
+// openshiftGroups are the apiVersions OpenShift serves those kinds from.
+var openshiftGroups = map[string]bool{"v1": true, "apps.openshift.io/v1": true}
+
 // notWorkloads never hold a live pod template, however their schema looks.
 var notWorkloads = map[string]bool{"CustomResourceDefinition": true, "ConfigMap": true, "Secret": true}
 
@@ -67,7 +75,13 @@ func Pods(obj *manifest.Object) []*Pod {
 type podsKey struct{}
 
 func findPods(obj *manifest.Object) []*Pod {
-	if keys, ok := builtinTemplates[obj.Ref.Kind]; ok && builtinGroups[obj.Ref.APIVersion] {
+	keys, ok := builtinTemplates[obj.Ref.Kind]
+	ok = ok && builtinGroups[obj.Ref.APIVersion]
+	if !ok {
+		keys, ok = openshiftTemplates[obj.Ref.Kind]
+		ok = ok && openshiftGroups[obj.Ref.APIVersion]
+	}
+	if ok {
 		specPath := fieldpath.New(keys...)
 		spec := obj.Get(specPath)
 		if spec == nil || spec.Kind != yaml.MappingNode {
