@@ -25,8 +25,8 @@ func TestPods(t *testing.T) {
 	template := "  template:\n    metadata:\n      labels: {app: a}\n    spec:\n" + indent(podSpec, 6)
 	cases := []struct {
 		name, apiVersion, kind, body string
-		want                          []string // pod spec paths; empty: not a workload
-		wantMeta                      string   // metadata path of the first pod
+		want                         []string // pod spec paths; empty: not a workload
+		wantMeta                     string   // metadata path of the first pod
 	}{
 		{"pod", "v1", "Pod", "spec:\n" + indent(podSpec, 2), []string{"spec"}, "metadata"},
 		{"pod template", "v1", "PodTemplate", "template:\n  metadata: {}\n  spec:\n" + indent(podSpec, 4),
