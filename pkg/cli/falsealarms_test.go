@@ -50,3 +50,45 @@ spec:
 }
 
 var _ = strings.Contains
+
+// rbac-anonymous-binding rates the bound role found in another file of the input; the
+// config file's severity for the check still overrides every finding of it.
+func TestAnonymousBindingSeverityAcrossFiles(t *testing.T) {
+	files := map[string]string{
+		"role.yaml": `apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: cfg-reader, namespace: app}
+rules:
+- apiGroups: [""]
+  resources: [configmaps]
+  resourceNames: [public-config]
+  verbs: [get]
+`,
+		"binding.yaml": `apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: everyone-reads, namespace: app}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: cfg-reader}
+subjects:
+- kind: Group
+  name: system:authenticated
+  apiGroup: rbac.authorization.k8s.io
+`,
+	}
+	sev := func(out string) string {
+		i := strings.Index(out, `"severity": "`)
+		if i < 0 {
+			t.Fatalf("no finding\n%s", out)
+		}
+		rest := out[i+len(`"severity": "`):]
+		return rest[:strings.IndexByte(rest, '"')]
+	}
+	got, out := lintTree(t, files, "--enable", "rbac-anonymous-binding")
+	if !slices.Equal(got, []string{"binding.yaml:6 rbac-anonymous-binding"}) || sev(out) != "low" {
+		t.Errorf("want one low finding at binding.yaml:6, got %q\n%s", got, out)
+	}
+	files[".kubectl-secure.yaml"] = "severity:\n  rbac-anonymous-binding: critical\n"
+	_, out = lintTree(t, files, "--enable", "rbac-anonymous-binding")
+	if sev(out) != "critical" {
+		t.Errorf("the config's severity must win\n%s", out)
+	}
+}
