@@ -92,3 +92,30 @@ subjects:
 		t.Errorf("the config's severity must win\n%s", out)
 	}
 }
+
+// An overlay's JSON 6902 `op: remove` that deletes allowPrivilegeEscalation: false is where
+// privilege-escalation-allowed is reported: it is the line to change.
+func TestJSONPatchRemovalIsReportedAtTheOperation(t *testing.T) {
+	got, out := lintTree(t, map[string]string{
+		"base/kustomization.yaml": "resources: [deployment.yaml]\n",
+		"base/deployment.yaml": `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: app
+        image: app:1.0
+        securityContext:
+          allowPrivilegeEscalation: false
+`,
+		"overlay/kustomization.yaml": "resources: [../base]\npatches:\n- path: debug.yaml\n  target: {kind: Deployment, name: web}\n",
+		"overlay/debug.yaml":         "- op: remove\n  path: /spec/template/spec/containers/0/securityContext/allowPrivilegeEscalation\n",
+	}, "--enable", "privilege-escalation-allowed")
+	if !slices.Equal(got, []string{"overlay/debug.yaml:1 privilege-escalation-allowed"}) {
+		t.Errorf("findings %q, want one at overlay/debug.yaml:1\n%s", got, out)
+	}
+}
