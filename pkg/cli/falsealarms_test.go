@@ -49,7 +49,6 @@ spec:
 	}
 }
 
-var _ = strings.Contains
 
 // rbac-anonymous-binding rates the bound role found in another file of the input; the
 // config file's severity for the check still overrides every finding of it.
@@ -117,5 +116,63 @@ spec:
 	}, "--enable", "privilege-escalation-allowed")
 	if !slices.Equal(got, []string{"overlay/debug.yaml:1 privilege-escalation-allowed"}) {
 		t.Errorf("findings %q, want one at overlay/debug.yaml:1\n%s", got, out)
+	}
+}
+
+// Kubebuilder's layout keeps patches a kustomization lists commented out; in repository
+// mode such a file is a patch fragment, not a Deployment: not linted, named in one note.
+// A whole object no kustomization uses, and a fragment outside any Kustomize tree, are
+// linted as before.
+func TestUnusedPatchFragmentsAreNotLinted(t *testing.T) {
+	manager := `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: controller-manager, namespace: system}
+spec:
+  selector: {matchLabels: {control-plane: controller-manager}}
+  template:
+    metadata: {labels: {control-plane: controller-manager}}
+    spec:
+      securityContext: {runAsNonRoot: true}
+      containers:
+      - name: manager
+        image: controller:1.0
+        securityContext: {privileged: true}
+`
+	proxyPatch := `# This patch injects a sidecar container which is an HTTP proxy for the manager.
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: controller-manager, namespace: system}
+spec:
+  template:
+    spec:
+      containers:
+      - name: kube-rbac-proxy
+        image: gcr.io/kubebuilder/kube-rbac-proxy:v0.4.0
+        securityContext: {privileged: true}
+      - name: manager
+        args: ["--metrics-addr=127.0.0.1:8080"]
+`
+	stray := strings.Replace(manager, "controller-manager}", "stray}", 1)
+	testtree.Enter(t, map[string]string{
+		"config/default/kustomization.yaml":            "resources: [../manager]\npatchesStrategicMerge:\n# - manager_auth_proxy_patch.yaml\n",
+		"config/default/manager_auth_proxy_patch.yaml": proxyPatch,
+		"config/default/extra.yaml":                    stray,
+		"config/manager/kustomization.yaml":            "resources: [manager.yaml]\n",
+		"config/manager/manager.yaml":                  manager,
+		"hack/proxy_patch.yaml":                        proxyPatch,
+	})
+	out, code := run(t, "", "lint", ".", "-o", "json", "--enable", "privileged-container")
+	if code != 1 {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	got := findingLines(t, out)
+	want := []string{"config/default/extra.yaml:13 privileged-container", "config/manager/manager.yaml:13 privileged-container",
+		"hack/proxy_patch.yaml:11 privileged-container"}
+	if !slices.Equal(got, want) {
+		t.Errorf("findings %q, want %q\n%s", got, want, out)
+	}
+	note := "kubectl-secure: note: not linted: a file that holds only patch fragments (a workload without a selector, a pod template or a container image) in a Kustomize tree that no kustomization uses: config/default/manager_auth_proxy_patch.yaml\n"
+	if !strings.Contains(stderrOf(out), note) {
+		t.Errorf("want the note %q\n%s", note, out)
 	}
 }

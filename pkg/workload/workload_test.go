@@ -88,3 +88,39 @@ func TestPods(t *testing.T) {
 		})
 	}
 }
+
+// TestFragment: built-in workloads that cannot be whole objects are patch fragments; whole
+// workloads and other kinds are not.
+func TestFragment(t *testing.T) {
+	template := "  template:\n    spec:\n      containers:\n      - name: app\n        image: app:1.0\n"
+	noImage := "  template:\n    spec:\n      containers:\n      - name: manager\n        args: [--metrics]\n"
+	cases := []struct {
+		name, apiVersion, kind, body, want string
+	}{
+		{"whole deployment", "apps/v1", "Deployment", "spec:\n  selector: {matchLabels: {a: b}}\n" + template, ""},
+		{"deployment without selector", "apps/v1", "Deployment", "spec:\n" + template, "Deployment without spec.selector"},
+		{"container without image", "apps/v1", "Deployment", "spec:\n  selector: {matchLabels: {a: b}}\n" + noImage, `container "manager" without an image`},
+		{"null image", "apps/v1", "StatefulSet", "spec:\n  selector: {}\n  template:\n    spec:\n      containers: [{name: a, image: null}]\n", `container "a" without an image`},
+		{"replicas only", "apps/v1", "Deployment", "spec:\n  selector: {}\n  replicas: 3\n", "Deployment without a pod template"},
+		{"no containers", "v1", "Pod", "spec:\n  hostNetwork: true\n", "Pod without containers"},
+		{"pod needs no selector", "v1", "Pod", "spec:\n  containers: [{name: a, image: a:1}]\n", ""},
+		{"job needs no selector", "batch/v1", "Job", "spec:\n" + template, ""},
+		{"job container without image", "batch/v1", "Job", "spec:\n" + noImage, `container "manager" without an image`},
+		{"daemonset without selector", "apps/v1", "DaemonSet", "spec:\n" + template, "DaemonSet without spec.selector"},
+		{"deploymentconfig needs no selector", "apps.openshift.io/v1", "DeploymentConfig", "spec:\n" + template, ""},
+		{"custom resource", "argoproj.io/v1alpha1", "Rollout", "spec:\n" + noImage, ""},
+		{"service", "v1", "Service", "spec:\n  ports: [{port: 80}]\n", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			src := "apiVersion: " + tc.apiVersion + "\nkind: " + tc.kind + "\nmetadata:\n  name: x\n" + tc.body
+			res := manifest.Parse("w.yaml", []byte(src), manifest.DefaultLimits)
+			if res.Err != nil || len(res.Objects) != 1 {
+				t.Fatalf("parse: %v\n%s", res.Err, src)
+			}
+			if got := Fragment(res.Objects[0]); got != tc.want {
+				t.Errorf("Fragment = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
