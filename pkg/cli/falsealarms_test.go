@@ -49,7 +49,6 @@ spec:
 	}
 }
 
-
 // rbac-anonymous-binding rates the bound role found in another file of the input; the
 // config file's severity for the check still overrides every finding of it.
 func TestAnonymousBindingSeverityAcrossFiles(t *testing.T) {
