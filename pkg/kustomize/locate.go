@@ -51,7 +51,8 @@ type jsonOp struct {
 	orig   []string // path as JSON-pointer tokens, as written
 	tokens []string // the same, array indices as in the built object
 	value  *yaml.Node
-	dead   bool // a later operation removed what this one set
+	item   *yaml.Node // the operation as written (`- op: remove` ...), where a removal is reported
+	dead   bool       // a later operation removed what this one set
 }
 
 func (b *builder) locator(obj *manifest.Object, origin *resource.Origin) *locator {
@@ -199,7 +200,8 @@ func (l *locator) translateOps() {
 			kind, _ := fieldpath.Str(fieldpath.MapGet(item, "op"))
 			path, _ := fieldpath.Str(fieldpath.MapGet(item, "path"))
 			tokens := splitPointer(path)
-			d.jsonOps = append(d.jsonOps, jsonOp{op: kind, orig: tokens, tokens: slices.Clone(tokens), value: fieldpath.MapGet(item, "value")})
+			d.jsonOps = append(d.jsonOps, jsonOp{op: kind, orig: tokens, tokens: slices.Clone(tokens),
+				value: fieldpath.MapGet(item, "value"), item: fieldpath.Deref(item)})
 		}
 		for j := range d.jsonOps {
 			ops = append(ops, &d.jsonOps[j])
@@ -556,6 +558,9 @@ func (l *locator) Locate(p fieldpath.Path) manifest.Position {
 	if pos, ok := l.locatePatch(p); ok {
 		return pos
 	}
+	if pos, ok := l.locateRemoval(p); ok {
+		return pos
+	}
 	// Otherwise the deepest existing parent, the source file on a tie: it is where the
 	// object is defined.
 	best, depth := l.source, -1
@@ -589,6 +594,46 @@ func (l *locator) locatePatch(p fieldpath.Path) (manifest.Position, bool) {
 		return manifest.NodePosition(d.file, n), true
 	}
 	return manifest.Position{}, false
+}
+
+// locateRemoval finds the JSON 6902 `op: remove` that removed a field the built object
+// lacks, or one of its parents: the overlay that deletes `allowPrivilegeEscalation: false`
+// is what the user edits, not the base line that still sets it. The last applied wins. A
+// removal counts only when what it names is missing from the built object, so a remove of
+// a list item whose index a later item now fills is not taken for the field's.
+func (l *locator) locateRemoval(p fieldpath.Path) (manifest.Position, bool) {
+	if len(p) == 0 {
+		return manifest.Position{}, false
+	}
+	if _, _, depth := fieldpath.Resolve(l.built, p); depth == len(p) {
+		return manifest.Position{}, false
+	}
+	pointer := concrete(l.built, p, l.sx)
+	for _, d := range l.patches {
+		for i := len(d.jsonOps) - 1; i >= 0; i-- {
+			op := d.jsonOps[i]
+			tokens := op.tokens
+			if op.op != "remove" || op.item == nil || len(tokens) == 0 || len(tokens) > len(pointer) || !prefix(tokens, pointer) {
+				continue
+			}
+			if existsAt(l.built, tokens) {
+				continue
+			}
+			return manifest.NodePosition(d.file, op.item), true
+		}
+	}
+	return manifest.Position{}, false
+}
+
+// existsAt reports whether the JSON pointer tokens name a node of n.
+func existsAt(n *yaml.Node, tokens []string) bool {
+	n = fieldpath.Deref(n)
+	for _, t := range tokens {
+		if n = stepPointer(n, t); n == nil {
+			return false
+		}
+	}
+	return true
 }
 
 func merges(n *yaml.Node) bool {
