@@ -120,7 +120,7 @@ spec:
 					if direction == "Egress" {
 						desc += " (DNS kept)"
 					}
-					fx := &finding.Fix{Description: desc, Safe: false}
+					fx := check.NewFix(desc, false)
 					target := obj.Ref.Namespace
 					if ns.nsObject != nil && obj == ns.nsObject.obj {
 						target = ns.name

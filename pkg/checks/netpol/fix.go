@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/kubectl-secure/kubectl-secure/pkg/check"
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
 	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
 	"github.com/kubectl-secure/kubectl-secure/pkg/yamlquote"
@@ -79,7 +80,7 @@ func denyFixes(ns *namespace, description string) map[*manifest.Object]*finding.
 	}
 	out := map[*manifest.Object]*finding.Fix{}
 	for _, w := range ns.workloads {
-		fx := &finding.Fix{Description: description, Safe: false}
+		fx := check.NewFix(description, false)
 		if first[deployUnit(w.obj)] == w {
 			fx.Changes = []finding.Change{denyIngress(w.obj.Ref.Namespace), denyEgress(w.obj.Ref.Namespace)}
 		}
