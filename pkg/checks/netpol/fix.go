@@ -74,7 +74,7 @@ func denyFixes(ns *namespace, description string) map[*manifest.Object]*finding.
 	first := map[string]*workloadRef{}
 	for _, w := range ns.workloads {
 		u := deployUnit(w.obj)
-		if f, ok := first[u]; !ok || before(w, f) {
+		if f, ok := first[u]; !ok || listedBefore(w, f) {
 			first[u] = w
 		}
 	}
@@ -89,8 +89,8 @@ func denyFixes(ns *namespace, description string) map[*manifest.Object]*finding.
 	return out
 }
 
-// before orders workloads by file, then position: the order findings are listed in.
-func before(a, b *workloadRef) bool {
+// listedBefore orders workloads by file, then position: the order findings are listed in.
+func listedBefore(a, b *workloadRef) bool {
 	if a.obj.File != b.obj.File {
 		return a.obj.File < b.obj.File
 	}
