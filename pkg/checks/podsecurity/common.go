@@ -5,6 +5,11 @@
 //
 // Where PSA reports a pod as a whole ("containers a, b must ..."), these checks report each
 // offending field at its own line, so a developer sees exactly what to edit.
+//
+// What a control reads of a pod (containers with their paths, the pod's and containers'
+// security contexts, the effective value of a field) comes from pkg/workload, and the fixes
+// it offers are built with pkg/check's NewFix, SetTo, Remove and AppendTo: a check of
+// another package reads pods the same way.
 package podsecurity
 
 import (
