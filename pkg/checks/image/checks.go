@@ -239,12 +239,8 @@ are still cached, so Always costs only a manifest request per start.`,
 				return
 			}
 			p.Report(check.Diagnostic{Object: u.obj, Path: pp, Message: msg,
-				Fix: &finding.Fix{
-					Description: "set imagePullPolicy: Always (or pin the image by digest)",
-					Safe:        false,
-					Changes: []finding.Change{{Op: finding.Set,
-						Path: u.container.Path.Keys("imagePullPolicy"), Value: "Always"}},
-				}})
+				Fix: check.NewFix("set imagePullPolicy: Always (or pin the image by digest)", false,
+					check.SetTo(u.container.Path.Keys("imagePullPolicy"), "Always"))})
 		})
 	},
 }
