@@ -11,6 +11,7 @@ import (
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/fieldpath"
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
+	"github.com/kubectl-secure/kubectl-secure/pkg/fix/yamledit"
 	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
 	"github.com/kubectl-secure/kubectl-secure/pkg/testenv"
 )
@@ -189,14 +190,14 @@ func TestEditsReproduceTheResult(t *testing.T) {
 	before := []byte("a: 1\nb: 2\nc: 3\nd: 4\n")
 	after := []byte("a: 1\nb: 20\nc: 3\nd: 4\ne: 5")
 	edits := Edits(before, after)
-	got, err := ApplyEdits(before, edits)
+	got, err := yamledit.Apply(before, edits)
 	if err != nil || !bytes.Equal(got, after) {
-		t.Errorf("ApplyEdits(Edits) = %q, %v", got, err)
+		t.Errorf("yamledit.Apply(Edits) = %q, %v", got, err)
 	}
 	if len(edits) != 2 {
 		t.Errorf("want 2 edits, got %+v", edits)
 	}
-	if _, err := ApplyEdits(before, []TextEdit{{Pos: 0, End: 3}, {Pos: 2, End: 4}}); err == nil {
+	if _, err := yamledit.Apply(before, []yamledit.TextEdit{{Pos: 0, End: 3}, {Pos: 2, End: 4}}); err == nil {
 		t.Errorf("overlapping edits accepted")
 	}
 }

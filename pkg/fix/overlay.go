@@ -13,8 +13,10 @@ import (
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/fieldpath"
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
+	"github.com/kubectl-secure/kubectl-secure/pkg/fix/yamledit"
 	"github.com/kubectl-secure/kubectl-secure/pkg/kustomize"
 	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
+	"github.com/kubectl-secure/kubectl-secure/pkg/yamlquote"
 )
 
 // FixTo says where the fixes of objects built by Kustomize go.
@@ -175,7 +177,7 @@ func everyUserNeeds(objs []*manifest.Object, of map[*manifest.Object]*finding.Fi
 		if root == nil {
 			return false
 		}
-		after := deepCopy(root)
+		after := yamledit.CopyNode(root)
 		for _, ch := range changes {
 			if applyNode(after, ch.Path, ch.Op, ch.Value) != nil {
 				return false
@@ -441,7 +443,7 @@ func (o *overlayFix) applyFix(fx *finding.Fix, e *expectation, setterFirst bool)
 			continue
 		}
 		pre := e.node
-		post := deepCopy(pre)
+		post := yamledit.CopyNode(pre)
 		if err := applyNode(post, ch.Path, ch.Op, ch.Value); err != nil {
 			return 0, usedSetter, fmt.Errorf("%s %s: %w", opName(ch.Op), ch.Path, err)
 		}
@@ -756,7 +758,7 @@ func (o *overlayFix) addResource(ch finding.Change) (bool, error) {
 		return false, err
 	}
 	if !registered {
-		if _, err := ensureInDoc(kfile, 0, nil, []pstep{{key: "resources"}, {scalar: strNode(ch.FileName)}}, nil); err != nil {
+		if _, err := ensureInDoc(kfile, 0, nil, []yamledit.PatchStep{{Key: "resources"}, {Scalar: yamledit.StrNode(ch.FileName)}}, nil); err != nil {
 			return false, fmt.Errorf("listing %s in %s: %w", ch.FileName, kfile.Path, err)
 		}
 		changed = true
@@ -809,8 +811,8 @@ func (o *overlayFix) writePatch(pre, post *yaml.Node, ch finding.Change) (bool, 
 		return false, fmt.Errorf("%s: %w", pf.Path, err)
 	}
 	if !registered {
-		item := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: []*yaml.Node{strNode("path"), strNode(PatchFileName)}}
-		if _, err := ensureInDoc(kfile, 0, nil, []pstep{{key: "patches"}, {item: item, match: []string{"path"}}}, nil); err != nil {
+		item := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: []*yaml.Node{yamledit.StrNode("path"), yamledit.StrNode(PatchFileName)}}
+		if _, err := ensureInDoc(kfile, 0, nil, []yamledit.PatchStep{{Key: "patches"}, {Item: item, Match: []string{"path"}}}, nil); err != nil {
 			return false, fmt.Errorf("registering %s in %s: %w", PatchFileName, kfile.Path, err)
 		}
 	}
@@ -880,8 +882,7 @@ func patchDoc(pf *File, id finding.ObjectRef) (int, error) {
 
 // appendDoc adds a document naming id to the patch file.
 func appendDoc(pf *File, id finding.ObjectRef) error {
-	st := style{indent: 2, seqIndent: 2}
-	q := func(s string) string { t, _ := scalarText(s, 0, st); return t }
+	q := yamlquote.Scalar
 	var b strings.Builder
 	if len(pf.Data) == 0 {
 		b.WriteString(patchFileHeader)

@@ -14,6 +14,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
+	"github.com/kubectl-secure/kubectl-secure/pkg/fix/yamledit"
 	"github.com/kubectl-secure/kubectl-secure/pkg/kustomize"
 	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
 )
@@ -274,35 +275,35 @@ func TestParseFixTo(t *testing.T) {
 func TestPatchStepsAndEnsure(t *testing.T) {
 	cases := []struct {
 		name, src string
-		steps     []pstep
+		steps     []yamledit.PatchStep
 		leaf      string
 		want      string
 	}{
 		{name: "new key at the end", src: "a: 1\nb:\n  c: 2\n",
-			steps: []pstep{{key: "b"}, {key: "d"}, {key: "e"}}, leaf: "true",
+			steps: []yamledit.PatchStep{{Key: "b"}, {Key: "d"}, {Key: "e"}}, leaf: "true",
 			want: "a: 1\nb:\n  c: 2\n  d:\n    e: true\n"},
 		{name: "new list item, flush sequences", src: "spec:\n  containers:\n  - name: a\n    image: x\n",
-			steps: []pstep{{key: "spec"}, {key: "containers"}, {item: mapOf("name", "b"), match: []string{"name"}}, {key: "imagePullPolicy"}}, leaf: "Always",
+			steps: []yamledit.PatchStep{{Key: "spec"}, {Key: "containers"}, {Item: mapOf("name", "b"), Match: []string{"name"}}, {Key: "imagePullPolicy"}}, leaf: "Always",
 			want: "spec:\n  containers:\n  - name: a\n    image: x\n  - name: b\n    imagePullPolicy: Always\n"},
 		{name: "built order kept", src: "c:\n  - name: b\n    x: 1\n",
-			steps: []pstep{{key: "c"}, {item: mapOf("name", "c"), match: []string{"name"}, ordered: true,
-				before: []pstep{{item: mapOf("name", "a"), match: []string{"name"}}, {item: mapOf("name", "b"), match: []string{"name"}}}}, {key: "z"}}, leaf: "2",
+			steps: []yamledit.PatchStep{{Key: "c"}, {Item: mapOf("name", "c"), Match: []string{"name"}, Ordered: true,
+				Before: []yamledit.PatchStep{{Item: mapOf("name", "a"), Match: []string{"name"}}, {Item: mapOf("name", "b"), Match: []string{"name"}}}}, {Key: "z"}}, leaf: "2",
 			want: "c:\n  - name: a\n  - name: b\n    x: 1\n  - name: c\n    z: 2\n"},
 		{name: "first in the built order", src: "c:\n  - name: b\n",
-			steps: []pstep{{key: "c"}, {item: mapOf("name", "a"), match: []string{"name"}, ordered: true}, {key: "z"}}, leaf: "2",
+			steps: []yamledit.PatchStep{{Key: "c"}, {Item: mapOf("name", "a"), Match: []string{"name"}, Ordered: true}, {Key: "z"}}, leaf: "2",
 			want: "c:\n  - name: a\n    z: 2\n  - name: b\n"},
 		{name: "into a flow list", src: "resources: [a.yaml] # keep\n",
-			steps: []pstep{{key: "resources"}, {scalar: strNode("b.yaml")}},
+			steps: []yamledit.PatchStep{{Key: "resources"}, {Scalar: yamledit.StrNode("b.yaml")}},
 			want:  "resources: [a.yaml, b.yaml] # keep\n"},
 		{name: "fill an empty key", src: "patches:\nkind: K\n",
-			steps: []pstep{{key: "patches"}, {item: mapOf("path", "p.yaml"), match: []string{"path"}}},
+			steps: []yamledit.PatchStep{{Key: "patches"}, {Item: mapOf("path", "p.yaml"), Match: []string{"path"}}},
 			want:  "patches:\n  - path: p.yaml\nkind: K\n"},
 		{name: "replace a list", src: "drop: [NET_RAW] # why\nx: 1\n",
-			steps: []pstep{{key: "drop"}}, leaf: "[NET_RAW, ALL]",
+			steps: []yamledit.PatchStep{{Key: "drop"}}, leaf: "[NET_RAW, ALL]",
 			want: "drop:\n  - NET_RAW\n  - ALL # why\nx: 1\n"},
-		{name: "null", src: "hostPID: true\n", steps: []pstep{{key: "hostPID"}}, leaf: "null", want: "hostPID: null\n"},
-		{name: "already there", src: "a:\n  b: null\n", steps: []pstep{{key: "a"}, {key: "b"}}, leaf: "null", want: "a:\n  b: null\n"},
-		{name: "crlf", src: "a:\r\n  b: 1\r\n", steps: []pstep{{key: "a"}, {key: "c"}}, leaf: "2", want: "a:\r\n  b: 1\r\n  c: 2\r\n"},
+		{name: "null", src: "hostPID: true\n", steps: []yamledit.PatchStep{{Key: "hostPID"}}, leaf: "null", want: "hostPID: null\n"},
+		{name: "already there", src: "a:\n  b: null\n", steps: []yamledit.PatchStep{{Key: "a"}, {Key: "b"}}, leaf: "null", want: "a:\n  b: null\n"},
+		{name: "crlf", src: "a:\r\n  b: 1\r\n", steps: []yamledit.PatchStep{{Key: "a"}, {Key: "c"}}, leaf: "2", want: "a:\r\n  b: 1\r\n  c: 2\r\n"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -328,7 +329,7 @@ func TestPatchStepsAndEnsure(t *testing.T) {
 func mapOf(kv ...string) *yaml.Node {
 	m := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
 	for i := 0; i+1 < len(kv); i += 2 {
-		m.Content = append(m.Content, strNode(kv[i]), strNode(kv[i+1]))
+		m.Content = append(m.Content, yamledit.StrNode(kv[i]), yamledit.StrNode(kv[i+1]))
 	}
 	return m
 }

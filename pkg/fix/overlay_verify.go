@@ -9,6 +9,7 @@ import (
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/fieldpath"
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
+	"github.com/kubectl-secure/kubectl-secure/pkg/fix/yamledit"
 	"github.com/kubectl-secure/kubectl-secure/pkg/kustomize"
 )
 
@@ -52,7 +53,7 @@ func newExpectation(built []kustomize.Built, ref finding.ObjectRef) (*expectatio
 
 func (e *expectation) clone() *expectation {
 	c := *e
-	c.node = deepCopy(e.node)
+	c.node = yamledit.CopyNode(e.node)
 	c.added = append([]finding.ObjectRef(nil), e.added...)
 	c.changes = append([]finding.Change(nil), e.changes...)
 	c.shared = append([]finding.Change(nil), e.shared...)
@@ -133,7 +134,7 @@ func (e *expectation) check(built []kustomize.Built) error {
 
 // sameChange reports whether after is before with the fixes' changes applied.
 func (e *expectation) sameChange(before, after *yaml.Node) bool {
-	want := deepCopy(before)
+	want := yamledit.CopyNode(before)
 	for _, ch := range e.changes {
 		if applyNode(want, ch.Path, ch.Op, ch.Value) != nil {
 			return false
@@ -246,26 +247,6 @@ func equalNodes(a, b *yaml.Node) bool {
 	return same
 }
 
-func deepCopy(n *yaml.Node) *yaml.Node {
-	if n == nil {
-		return nil
-	}
-	c := *n
-	c.Content = make([]*yaml.Node, len(n.Content))
-	for i, x := range n.Content {
-		c.Content[i] = deepCopy(x)
-	}
-	return &c
-}
-
-func strNode(s string) *yaml.Node {
-	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s}
-}
-
-func nullNode() *yaml.Node {
-	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: "null"}
-}
-
 // valueNode turns a Change value into a node.
 func valueNode(v any) (*yaml.Node, error) {
 	switch x := v.(type) {
@@ -274,7 +255,7 @@ func valueNode(v any) (*yaml.Node, error) {
 	case int, int32, int64:
 		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: fmt.Sprint(x)}, nil
 	case string:
-		return strNode(x), nil
+		return yamledit.StrNode(x), nil
 	}
 	return nil, fmt.Errorf("unsupported value %v (%T): a change sets a bool, an integer or a string", v, v)
 }
@@ -318,14 +299,14 @@ func applyAt(n *yaml.Node, p fieldpath.Path, op finding.ChangeOp, v any) (*yaml.
 			if err != nil {
 				return nil, err
 			}
-			if n == nil || isNull(n) {
+			if n == nil || yamledit.IsNull(n) {
 				return &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: []*yaml.Node{val}}, nil
 			}
 			if n.Kind != yaml.SequenceNode {
 				return nil, fmt.Errorf("not a list")
 			}
 			for _, item := range n.Content {
-				if scalarEquals(item, v) {
+				if yamledit.ScalarEquals(item, v) {
 					return n, nil
 				}
 			}
@@ -336,7 +317,7 @@ func applyAt(n *yaml.Node, p fieldpath.Path, op finding.ChangeOp, v any) (*yaml.
 	}
 	seg := p[0]
 	if seg.IsKey() {
-		if n == nil || isNull(n) {
+		if n == nil || yamledit.IsNull(n) {
 			if op == finding.Remove {
 				return n, nil
 			}
@@ -367,7 +348,7 @@ func applyAt(n *yaml.Node, p fieldpath.Path, op finding.ChangeOp, v any) (*yaml.
 		if err != nil {
 			return nil, err
 		}
-		n.Content = append(n.Content, strNode(seg.Key), c)
+		n.Content = append(n.Content, yamledit.StrNode(seg.Key), c)
 		return n, nil
 	}
 	i := pick(n, seg)

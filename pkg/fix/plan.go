@@ -12,6 +12,8 @@ import (
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
 	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
+
+	"github.com/kubectl-secure/kubectl-secure/pkg/fix/yamledit"
 )
 
 // Stdin is the path findings give objects read from standard input.
@@ -385,7 +387,7 @@ func (fe *fileEditor) applyFix(tg *target, p pending) (hasAdd bool) {
 		p.outcome.Err = err
 		return false
 	}
-	saved, savedRemoved := tg.u.text, tg.removed.clone()
+	saved, savedRemoved := tg.u.text, tg.removed.Clone()
 	changes := 0
 	var ferr error
 	for _, ch := range p.fix.Changes {
@@ -509,7 +511,7 @@ func addObject(ws *Workspace, obj *manifest.Object, ch finding.Change) (bool, er
 // ApplyChanges applies changes to obj inside src, the text of obj.File, and returns the new
 // text with the edits that turn src into it. It is the building block for writers that
 // edit files other than the one a finding points at (a Kustomize base or patch).
-func ApplyChanges(src []byte, obj *manifest.Object, changes []finding.Change) ([]byte, []TextEdit, error) {
+func ApplyChanges(src []byte, obj *manifest.Object, changes []finding.Change) ([]byte, []yamledit.TextEdit, error) {
 	var fe *fileEditor
 	var tg *target
 	var err error

@@ -1,4 +1,4 @@
-package fix
+package yamledit
 
 import (
 	"errors"
@@ -11,30 +11,23 @@ import (
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
 )
 
-// errNoop says a change is already in place: the value is set, the item present, the
+// ErrNoop says a change is already in place: the value is set, the item present, the
 // field absent. Applying a fix twice must change nothing the second time.
-var errNoop = errors.New("already applied")
+var ErrNoop = errors.New("already applied")
 
 // resolved is a path followed as far as it exists in a document.
 type resolved struct {
-	nodes []*yaml.Node // nodes[0] is the object; nodes[i+1] is reached by segment i
-	keys  []*yaml.Node // keys[i] is the mapping key of segment i (nil for sequence steps)
-	steps []step       // concrete steps taken (keys and indices), for the semantic check
-	depth int          // how many segments exist
+	nodes []*yaml.Node   // nodes[0] is the object; nodes[i+1] is reached by segment i
+	keys  []*yaml.Node   // keys[i] is the mapping key of segment i (nil for sequence steps)
+	steps fieldpath.Path // concrete steps taken (keys and indices), for the semantic check
+	depth int            // how many segments exist
 }
 
-// step is a concrete path step: a key, or an index into a sequence.
-type step struct {
-	key     string
-	index   int
-	isIndex bool
-}
-
-// indexMap maps an index as the finding saw it to the index in the edited text: removing
+// Removals maps an index as the finding saw it to the index in the edited text: removing
 // a sequence element shifts the ones after it, and several fixes may name them by index.
-type indexMap map[string][]int
+type Removals map[string][]int
 
-func (m indexMap) current(seqKey string, i int) (int, bool) {
+func (m Removals) current(seqKey string, i int) (int, bool) {
 	shift := 0
 	for _, r := range m[seqKey] {
 		switch {
@@ -47,8 +40,9 @@ func (m indexMap) current(seqKey string, i int) (int, bool) {
 	return i - shift, true
 }
 
-func (m indexMap) clone() indexMap {
-	out := make(indexMap, len(m))
+// Clone returns a copy, to restore when a fix is undone.
+func (m Removals) Clone() Removals {
+	out := make(Removals, len(m))
 	for k, v := range m {
 		out[k] = append([]int(nil), v...)
 	}
@@ -58,7 +52,7 @@ func (m indexMap) clone() indexMap {
 // resolve follows p from the object's root without looking through YAML merge keys or
 // aliases: text reached that way is shared with other places and must not be edited here.
 // sx, when not nil, indexes root's large lists and mappings (the batch of a large object).
-func resolve(root *yaml.Node, p fieldpath.Path, removed indexMap, shared map[string]bool, sx *fieldpath.StepIndex) (*resolved, error) {
+func resolve(root *yaml.Node, p fieldpath.Path, removed Removals, shared map[string]bool, sx *fieldpath.StepIndex) (*resolved, error) {
 	r := &resolved{nodes: []*yaml.Node{root}}
 	cur := root
 	for i, seg := range p {
@@ -69,7 +63,7 @@ func resolve(root *yaml.Node, p fieldpath.Path, removed indexMap, shared map[str
 			return nil, fmt.Errorf("%s is the YAML anchor &%s, shared with other places", p[:i], cur.Anchor)
 		}
 		var next, key *yaml.Node
-		var st step
+		var st fieldpath.Segment
 		switch {
 		case seg.IsKey():
 			if cur.Kind != yaml.MappingNode {
@@ -84,7 +78,7 @@ func resolve(root *yaml.Node, p fieldpath.Path, removed indexMap, shared map[str
 			if next == nil && fieldpath.MapGet(cur, seg.Key) != nil {
 				return nil, fmt.Errorf("%s comes from a YAML merge key (<<); edit the merged mapping instead", p[:i+1])
 			}
-			st = step{key: seg.Key}
+			st = fieldpath.Key(seg.Key)
 		case seg.IsIndex:
 			if cur.Kind != yaml.SequenceNode {
 				return r, nil
@@ -93,7 +87,7 @@ func resolve(root *yaml.Node, p fieldpath.Path, removed indexMap, shared map[str
 			if ok && idx >= 0 && idx < len(cur.Content) {
 				next = cur.Content[idx]
 			}
-			st = step{index: idx, isIndex: true}
+			st = fieldpath.Index(idx)
 		default: // selector
 			if cur.Kind != yaml.SequenceNode {
 				return r, nil
@@ -104,7 +98,7 @@ func resolve(root *yaml.Node, p fieldpath.Path, removed indexMap, shared map[str
 					return nil, fmt.Errorf("%s is the YAML alias *%s; edit the anchor instead", p[:i+1], item.Value)
 				}
 				next = item
-				st = step{index: j, isIndex: true}
+				st = fieldpath.Index(j)
 			}
 		}
 		if next == nil {
@@ -159,16 +153,11 @@ func spaces(n int) string {
 	return strings.Repeat(" ", n)
 }
 
-// changeEdits computes the edits of ch on the object at root. It returns errNoop when the
-// change is already in place, and the concrete steps the change touches.
-func changeEdits(t *text, st style, root *yaml.Node, ch finding.Change, removed indexMap, shared map[string]bool) ([]TextEdit, []step, error) {
-	edits, steps, _, err := changeEditsAt(t, st, root, ch, removed, shared, nil)
-	return edits, steps, err
-}
-
-// changeEditsAt is changeEdits through idx, also returning the nodes the path went
-// through, for the batch to tell which changes touch the same text.
-func changeEditsAt(t *text, st style, root *yaml.Node, ch finding.Change, removed indexMap, shared map[string]bool, idx *fieldpath.StepIndex) ([]TextEdit, []step, *resolved, error) {
+// changeEditsAt computes the edits of ch on the object at root, through idx when not nil.
+// It returns ErrNoop when the change is already in place, the concrete steps the change
+// touches and the nodes the path went through, for a batch to tell which changes touch
+// the same text.
+func changeEditsAt(t *text, st style, root *yaml.Node, ch finding.Change, removed Removals, shared map[string]bool, idx *fieldpath.StepIndex) ([]TextEdit, fieldpath.Path, *resolved, error) {
 	if len(ch.Path) == 0 {
 		return nil, nil, nil, fmt.Errorf("change has an empty path")
 	}
@@ -182,7 +171,7 @@ func changeEditsAt(t *text, st style, root *yaml.Node, ch finding.Change, remove
 	switch ch.Op {
 	case finding.Remove:
 		if !full {
-			return nil, nil, nil, errNoop
+			return nil, nil, nil, ErrNoop
 		}
 		err = e.remove(r)
 	case finding.Set, finding.Append:
@@ -200,7 +189,7 @@ func changeEditsAt(t *text, st style, root *yaml.Node, ch finding.Change, remove
 				return nil, nil, nil, fmt.Errorf("%s does not exist: no element matches %s", ch.Path, ch.Path[:r.depth+1])
 			}
 			keys = append(keys, s.Key)
-			steps = append(steps, step{key: s.Key})
+			steps = append(steps, fieldpath.Key(s.Key))
 		}
 		err = e.create(r, nested{keys: keys, leaf: ch.Value, seq: isSeq})
 	default:
@@ -239,8 +228,8 @@ func (e *editor) setExisting(r *resolved, v any, isSeq bool) error {
 		switch {
 		case n.Kind == yaml.SequenceNode:
 			for _, item := range n.Content {
-				if scalarEquals(item, v) {
-					return errNoop
+				if ScalarEquals(item, v) {
+					return ErrNoop
 				}
 			}
 			return e.appendItem(r, i, v)
@@ -251,8 +240,8 @@ func (e *editor) setExisting(r *resolved, v any, isSeq bool) error {
 	}
 	switch {
 	case n.Kind == yaml.AliasNode || n.Kind == yaml.ScalarNode && !isNull(n):
-		if scalarEquals(fieldpath.Deref(n), v) {
-			return errNoop
+		if ScalarEquals(fieldpath.Deref(n), v) {
+			return ErrNoop
 		}
 		quote := byte(0)
 		if n.Kind == yaml.ScalarNode && n.Tag == "!!str" {
@@ -303,17 +292,15 @@ func (e *editor) create(r *resolved, nv nested) error {
 func pathOf(r *resolved) string {
 	var p fieldpath.Path
 	for i, s := range r.steps {
-		if s.isIndex {
+		if s.IsIndex {
 			if k := r.nodes[i+1]; k != nil {
 				if name := fieldpath.MapGet(k, "name"); name != nil {
 					p = append(p, fieldpath.Select("name", name.Value))
 					continue
 				}
 			}
-			p = append(p, fieldpath.Index(s.index))
-		} else {
-			p = append(p, fieldpath.Key(s.key))
 		}
+		p = append(p, s)
 	}
 	if len(p) == 0 {
 		return "the object"
@@ -338,8 +325,8 @@ func kindName(n *yaml.Node) string {
 
 func isNull(n *yaml.Node) bool { return n.Kind == yaml.ScalarNode && n.Tag == "!!null" }
 
-// scalarEquals compares a node with a change value the way Kubernetes would read it.
-func scalarEquals(n *yaml.Node, v any) bool {
+// ScalarEquals compares a node with a change value the way Kubernetes would read it.
+func ScalarEquals(n *yaml.Node, v any) bool {
 	if n == nil || n.Kind != yaml.ScalarNode {
 		return false
 	}
