@@ -10,6 +10,7 @@ import (
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/check"
 	"github.com/kubectl-secure/kubectl-secure/pkg/check/checktest"
+	"github.com/kubectl-secure/kubectl-secure/pkg/fix/internal/fixtest"
 	"github.com/kubectl-secure/kubectl-secure/pkg/kustomize"
 	"github.com/kubectl-secure/kubectl-secure/pkg/lint"
 	"github.com/kubectl-secure/kubectl-secure/pkg/testenv"
@@ -48,7 +49,7 @@ func TestCorpusOverlayFixes(t *testing.T) {
 		}
 		repo := filepath.Join(parts[0], parts[1])
 		root := t.TempDir()
-		if err := copyTree(filepath.Join(corpus, repo), filepath.Join(root, repo)); err != nil {
+		if err := fixtest.CopyTree(filepath.Join(corpus, repo), filepath.Join(root, repo)); err != nil {
 			t.Fatal(err)
 		}
 		dir := filepath.Join(root, d)

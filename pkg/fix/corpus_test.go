@@ -2,8 +2,6 @@ package fix
 
 import (
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -15,6 +13,7 @@ import (
 	"github.com/kubectl-secure/kubectl-secure/pkg/discover"
 	"github.com/kubectl-secure/kubectl-secure/pkg/fieldpath"
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
+	"github.com/kubectl-secure/kubectl-secure/pkg/fix/internal/fixtest"
 	"github.com/kubectl-secure/kubectl-secure/pkg/lint"
 	"github.com/kubectl-secure/kubectl-secure/pkg/load"
 	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
@@ -34,7 +33,7 @@ func TestCorpusFixesAreSafe(t *testing.T) {
 	src := filepath.Join(checktest.CorpusDir(t), "manifests")
 	dir := t.TempDir()
 	start := time.Now()
-	if err := copyTree(src, dir); err != nil {
+	if err := fixtest.CopyTree(src, dir); err != nil {
 		t.Fatal(err)
 	}
 	inputs, _ := discover.Resolve(discover.Request{Paths: []string{dir}})
@@ -214,27 +213,6 @@ func reasonOf(msg string) string {
 
 func objKey(file string, ref finding.ObjectRef) string {
 	return filepath.Clean(file) + "|" + ref.Kind + "/" + ref.Name
-}
-
-func copyTree(src, dst string) error {
-	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		target := filepath.Join(dst, rel)
-		if d.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		if !d.Type().IsRegular() {
-			return nil
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(target, data, 0o644)
-	})
 }
 
 func checkFixedFile(t *testing.T, f *File, applied map[string][]finding.Change) {

@@ -14,6 +14,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
+	"github.com/kubectl-secure/kubectl-secure/pkg/fix/internal/fixtest"
 	"github.com/kubectl-secure/kubectl-secure/pkg/fix/yamledit"
 	"github.com/kubectl-secure/kubectl-secure/pkg/kustomize"
 	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
@@ -76,7 +77,7 @@ func loadOverlayCase(t *testing.T, dir string) overlayCase {
 				ol.changes = append(ol.changes, finding.Change{Op: finding.AddObject, FileName: f[1], Value: string(value)})
 				continue
 			}
-			ch, err := parseChange(part)
+			ch, err := fixtest.ParseChange(part)
 			if err != nil {
 				t.Fatalf("%s/fixes.txt:%d: %v", dir, i+1, err)
 			}
@@ -156,7 +157,7 @@ func TestOverlayGolden(t *testing.T) {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
 			oc := loadOverlayCase(t, dir)
 			root := t.TempDir()
-			if err := copyTree(filepath.Join(dir, "in"), root); err != nil {
+			if err := fixtest.CopyTree(filepath.Join(dir, "in"), root); err != nil {
 				t.Fatal(err)
 			}
 			before := readTree(t, root)
@@ -165,7 +166,7 @@ func TestOverlayGolden(t *testing.T) {
 
 			var b strings.Builder
 			b.WriteString("=== outcomes\n")
-			b.WriteString(strings.ReplaceAll(outcomesText(res), root+string(filepath.Separator), ""))
+			b.WriteString(strings.ReplaceAll(res.Log(), root+string(filepath.Separator), ""))
 			var names []string
 			for name := range after {
 				if after[name] != before[name] {
@@ -194,7 +195,7 @@ func TestOverlayGolden(t *testing.T) {
 			again := oc
 			again.lines = nil
 			for _, l := range oc.lines {
-				if !removesByIndex(changeLine{changes: l.changes}) {
+				if !fixtest.RemovesByIndex(l.changes) {
 					again.lines = append(again.lines, l)
 				}
 			}
@@ -203,7 +204,7 @@ func TestOverlayGolden(t *testing.T) {
 				t.Errorf("a second run changed files")
 			}
 			for _, o := range res2.Outcomes {
-				first := outcomeOf(res, o.Finding.Check)
+				first := res.OutcomeOf(o.Finding.Check)
 				if o.Changes != 0 {
 					t.Errorf("second run of %s made %d changes", o.Finding.Check, o.Changes)
 				}
@@ -233,7 +234,7 @@ func TestOverlayWorkspaceIsWhatIsWritten(t *testing.T) {
 	dir := filepath.Join("testdata", "overlay", "new-patch")
 	oc := loadOverlayCase(t, dir)
 	root := t.TempDir()
-	if err := copyTree(filepath.Join(dir, "in"), root); err != nil {
+	if err := fixtest.CopyTree(filepath.Join(dir, "in"), root); err != nil {
 		t.Fatal(err)
 	}
 	ws := NewWorkspace(nil)

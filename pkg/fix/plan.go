@@ -165,6 +165,33 @@ func (r *Result) Failed() []Outcome {
 	return out
 }
 
+// Log is one line per outcome, in order: "check: ok, N changes", "check: skipped: why"
+// or "check: error: why". The fix goldens pin it.
+func (r *Result) Log() string {
+	var b strings.Builder
+	for _, o := range r.Outcomes {
+		switch {
+		case o.Err != nil:
+			fmt.Fprintf(&b, "%s: error: %v\n", o.Finding.Check, o.Err)
+		case o.Skipped != "":
+			fmt.Fprintf(&b, "%s: skipped: %s\n", o.Finding.Check, o.Skipped)
+		default:
+			fmt.Fprintf(&b, "%s: ok, %d changes\n", o.Finding.Check, o.Changes)
+		}
+	}
+	return b.String()
+}
+
+// OutcomeOf returns the outcome of the finding of check, or the zero Outcome.
+func (r *Result) OutcomeOf(check string) Outcome {
+	for _, o := range r.Outcomes {
+		if o.Finding.Check == check {
+			return o
+		}
+	}
+	return Outcome{}
+}
+
 // Fixable reports whether a finding carries changes that --fix could apply.
 func Fixable(f *finding.Finding) bool { return f.Fix != nil && len(f.Fix.Changes) > 0 }
 

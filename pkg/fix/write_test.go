@@ -348,7 +348,7 @@ func TestAddObjectRefusesInvalidNames(t *testing.T) {
 		res := Apply(ws, []finding.Finding{findingFor(obj, true, add)}, Options{})
 		failed := res.Failed()
 		if len(failed) != 1 || !strings.Contains(failed[0].Err.Error(), tc.want) {
-			t.Errorf("ns %s name %s: outcomes %s", tc.ns, tc.name, outcomesText(res))
+			t.Errorf("ns %s name %s: outcomes %s", tc.ns, tc.name, res.Log())
 		}
 		if len(ws.Changed()) != 0 {
 			t.Errorf("ns %s name %s: a file was generated", tc.ns, tc.name)
@@ -358,6 +358,6 @@ func TestAddObjectRefusesInvalidNames(t *testing.T) {
 	ws := NewWorkspace(memReader(map[string][]byte{"app/p.yaml": []byte(podSrc)}))
 	res := Apply(ws, []finding.Finding{findingFor(obj, true, finding.Change{Op: finding.AddObject, Value: policy("prod-1", "deny.ingress"), FileName: "networkpolicy.yaml"})}, Options{})
 	if len(res.Failed()) != 0 || len(ws.Changed()) != 1 {
-		t.Errorf("a valid object: %s", outcomesText(res))
+		t.Errorf("a valid object: %s", res.Log())
 	}
 }
