@@ -61,7 +61,7 @@ func (fe *fileEditor) applyBatch(tg *target, ps []pending) (int, []pending) {
 	var edits []yamledit.TextEdit
 	var done []batched
 	for _, p := range ps {
-		if err := validateAdds(p.fix); err != nil {
+		if err := ValidateAdds(p.fix); err != nil {
 			if len(done) > 0 {
 				break
 			}

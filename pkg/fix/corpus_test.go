@@ -2,8 +2,10 @@ package fix
 
 import (
 	"fmt"
+	"maps"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -88,7 +90,7 @@ func TestCorpusFixesAreSafe(t *testing.T) {
 	opCount := map[string]int{}
 	for _, o := range res.Outcomes {
 		for _, c := range o.Finding.Fix.Changes {
-			opCount[opName(c.Op)]++
+			opCount[OpName(c.Op)]++
 		}
 	}
 	t.Logf("changes offered by op: %v", opCount)
@@ -303,7 +305,9 @@ func semanticDiff(a, b any, p semPath) []semPath {
 	mb, okB := b.(map[string]any)
 	if okA && okB {
 		var out []semPath
-		for _, k := range unionKeys(ma, mb) {
+		keys := maps.Clone(ma)
+		maps.Copy(keys, mb)
+		for _, k := range slices.Sorted(maps.Keys(keys)) {
 			out = append(out, semanticDiff(ma[k], mb[k], append(append(semPath{}, p...), k))...)
 		}
 		return out
@@ -388,7 +392,7 @@ func pathEqual(a, b semPath) bool {
 func changesString(cs []finding.Change) string {
 	var s []string
 	for _, c := range cs {
-		s = append(s, fmt.Sprintf("%s %s %v", opName(c.Op), c.Path, c.Value))
+		s = append(s, fmt.Sprintf("%s %s %v", OpName(c.Op), c.Path, c.Value))
 	}
 	return strings.Join(s, "; ")
 }

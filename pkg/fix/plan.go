@@ -1,12 +1,7 @@
 package fix
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 
@@ -15,80 +10,6 @@ import (
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/fix/yamledit"
 )
-
-// Stdin is the path findings give objects read from standard input.
-const Stdin = "-"
-
-// File is one file as the fixes see it: what was read and what it becomes.
-type File struct {
-	Path    string // as findings name it; Stdin for standard input
-	Orig    []byte // nil when Created
-	Data    []byte
-	Created bool // the file does not exist yet (AddObject writes it)
-}
-
-// Changed reports whether the fixes changed the file.
-func (f *File) Changed() bool { return f.Created || !bytes.Equal(f.Orig, f.Data) }
-
-// Workspace holds files being fixed in memory, so that every fix is computed before
-// anything is written and --diff and --fix share one code path.
-type Workspace struct {
-	read  func(path string) ([]byte, error)
-	files map[string]*File
-}
-
-// NewWorkspace reads files with read (os.ReadFile when nil).
-func NewWorkspace(read func(path string) ([]byte, error)) *Workspace {
-	if read == nil {
-		read = os.ReadFile
-	}
-	return &Workspace{read: read, files: map[string]*File{}}
-}
-
-func cleanPath(p string) string {
-	if p == Stdin {
-		return p
-	}
-	return filepath.Clean(p)
-}
-
-// Open returns the file at path, reading it on first use.
-func (w *Workspace) Open(path string) (*File, error) {
-	path = cleanPath(path)
-	if f := w.files[path]; f != nil {
-		return f, nil
-	}
-	data, err := w.read(path)
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", path, err)
-	}
-	f := &File{Path: path, Orig: data, Data: append([]byte(nil), data...)}
-	w.files[path] = f
-	return f, nil
-}
-
-// OpenOrCreate returns the file at path, or a new empty one when it does not exist.
-func (w *Workspace) OpenOrCreate(path string) (*File, error) {
-	f, err := w.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		f = &File{Path: cleanPath(path), Created: true}
-		w.files[f.Path] = f
-		return f, nil
-	}
-	return f, err
-}
-
-// Changed returns the files the fixes changed, sorted by path.
-func (w *Workspace) Changed() []*File {
-	var out []*File
-	for _, f := range w.files {
-		if f.Changed() {
-			out = append(out, f)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
-	return out
-}
 
 // OverlayWriter applies the fixes of objects built by Kustomize, whose text is not a file
 // of its own: it writes patches into the overlay (or edits the base) through the
@@ -331,7 +252,7 @@ func Apply(ws *Workspace, findings []finding.Finding, opts Options) *Result {
 			if ch.Op != finding.AddObject {
 				continue
 			}
-			changed, err := addObject(ws, p.obj, ch)
+			changed, err := AddObject(ws, p.obj, ch)
 			if err != nil {
 				p.outcome.Err = err
 				break
@@ -410,7 +331,7 @@ func applyFile(ws *Workspace, path string, ps []pending) (adds []pending) {
 // applyFix applies the changes of one fix one at a time, all or none, and reports whether
 // the fix also adds objects, for later.
 func (fe *fileEditor) applyFix(tg *target, p pending) (hasAdd bool) {
-	if err := validateAdds(p.fix); err != nil {
+	if err := ValidateAdds(p.fix); err != nil {
 		p.outcome.Err = err
 		return false
 	}
@@ -424,7 +345,7 @@ func (fe *fileEditor) applyFix(tg *target, p pending) (hasAdd bool) {
 		}
 		changed, err := fe.apply(tg, ch)
 		if err != nil {
-			ferr = fmt.Errorf("%s %s: %w", opName(ch.Op), ch.Path, err)
+			ferr = fmt.Errorf("%s %s: %w", OpName(ch.Op), ch.Path, err)
 			break
 		}
 		if changed {
@@ -440,7 +361,8 @@ func (fe *fileEditor) applyFix(tg *target, p pending) (hasAdd bool) {
 	return hasAdd
 }
 
-func opName(op finding.ChangeOp) string {
+// OpName is how errors name a change's operation ("set", "append to", ...).
+func OpName(op finding.ChangeOp) string {
 	switch op {
 	case finding.Set:
 		return "set"
@@ -454,100 +376,11 @@ func opName(op finding.ChangeOp) string {
 	return fmt.Sprintf("op %d", op)
 }
 
-// validateAdds checks the AddObject changes of a fix before anything of it is applied.
-func validateAdds(fx *finding.Fix) error {
-	for _, ch := range fx.Changes {
-		if ch.Op != finding.AddObject {
-			continue
-		}
-		if _, err := newObjectRef(ch); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func newObjectRef(ch finding.Change) (finding.ObjectRef, error) {
-	name := ch.FileName
-	if name == "" || name != filepath.Base(name) || name == "." || name == ".." || strings.ContainsAny(name, `/\`) {
-		return finding.ObjectRef{}, fmt.Errorf("add object: %q is not a file name", name)
-	}
-	src, ok := ch.Value.(string)
-	if !ok {
-		return finding.ObjectRef{}, fmt.Errorf("add object: value is %T, not YAML text", ch.Value)
-	}
-	res := manifest.Parse(name, []byte(src), manifest.DefaultLimits)
-	if res.Err != nil {
-		return finding.ObjectRef{}, fmt.Errorf("add object: %s", res.Err.Message)
-	}
-	if len(res.Objects) != 1 {
-		return finding.ObjectRef{}, fmt.Errorf("add object: value holds %d objects, want 1", len(res.Objects))
-	}
-	if err := checkNewObject(res.Objects[0].Ref); err != nil {
-		return finding.ObjectRef{}, err
-	}
-	return res.Objects[0].Ref, nil
-}
-
-// addObject writes a new object into ch.FileName beside obj's file, as a further document
-// when that file exists. An object of the same kind, namespace and name already there
-// means the fix is in place.
-func addObject(ws *Workspace, obj *manifest.Object, ch finding.Change) (bool, error) {
-	ref, err := newObjectRef(ch)
-	if err != nil {
-		return false, err
-	}
-	path := Stdin
-	if obj.File != Stdin {
-		path = filepath.Join(filepath.Dir(obj.File), ch.FileName)
-	}
-	f, err := ws.OpenOrCreate(path)
-	if err != nil {
-		return false, err
-	}
-	for _, o := range manifest.Parse(path, f.Data, manifest.DefaultLimits).Objects {
-		if o.Ref.Kind == ref.Kind && o.Ref.Name == ref.Name && o.Ref.Namespace == ref.Namespace {
-			return false, nil
-		}
-	}
-	doc := strings.TrimLeft(ch.Value.(string), "\n")
-	doc = strings.TrimPrefix(doc, "---\n")
-	if !strings.HasSuffix(doc, "\n") {
-		doc += "\n"
-	}
-	var b bytes.Buffer
-	b.Write(f.Data)
-	if len(bytes.TrimSpace(f.Data)) > 0 {
-		if !bytes.HasSuffix(f.Data, []byte("\n")) {
-			b.WriteString("\n")
-		}
-		b.WriteString("---\n")
-	}
-	b.WriteString(doc)
-	out := b.Bytes()
-	if bytes.Contains(f.Data, []byte("\r\n")) {
-		// Only the appended part: the existing text keeps its bytes.
-		tail := out[len(f.Data):]
-		tail = bytes.ReplaceAll(bytes.ReplaceAll(tail, []byte("\r\n"), []byte("\n")), []byte("\n"), []byte("\r\n"))
-		out = append(append([]byte(nil), f.Data...), tail...)
-	}
-	f.Data = out
-	return true, nil
-}
-
 // ApplyChanges applies changes to obj inside src, the text of obj.File, and returns the new
 // text with the edits that turn src into it. It is the building block for writers that
 // edit files other than the one a finding points at (a Kustomize base or patch).
 func ApplyChanges(src []byte, obj *manifest.Object, changes []finding.Change) ([]byte, []yamledit.TextEdit, error) {
-	var fe *fileEditor
-	var tg *target
-	var err error
-	for _, whole := range []bool{false, true} {
-		fe = newFileEditor(obj.File, src, whole)
-		if tg, err = fe.target(obj); err == nil {
-			break
-		}
-	}
+	fe, tg, err := openObject(obj.File, src, obj)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -556,9 +389,38 @@ func ApplyChanges(src []byte, obj *manifest.Object, changes []finding.Change) ([
 			return nil, nil, fmt.Errorf("add object: not an edit of %s", obj.Ref)
 		}
 		if _, err := fe.apply(tg, ch); err != nil {
-			return nil, nil, fmt.Errorf("%s %s: %w", opName(ch.Op), ch.Path, err)
+			return nil, nil, fmt.Errorf("%s %s: %w", OpName(ch.Op), ch.Path, err)
 		}
 	}
 	out := fe.bytes()
 	return out, Edits(src, out), nil
+}
+
+// EditObject applies ch to obj, an object of f, as Apply applies a change to a file of its
+// own, and reports whether the text changed. The overlay writer edits bases and patches
+// with it.
+func EditObject(f *File, obj *manifest.Object, ch finding.Change) (bool, error) {
+	fe, tg, err := openObject(f.Path, f.Data, obj)
+	if err != nil {
+		return false, err
+	}
+	changed, err := fe.apply(tg, ch)
+	if err != nil {
+		return false, fmt.Errorf("%s: %w", f.Path, err)
+	}
+	f.Data = fe.bytes()
+	return changed, nil
+}
+
+// openObject finds obj in the file, cut into its documents when that is safe, else whole.
+func openObject(path string, src []byte, obj *manifest.Object) (*fileEditor, *target, error) {
+	var err error
+	for _, whole := range []bool{false, true} {
+		fe := newFileEditor(path, src, whole)
+		var tg *target
+		if tg, err = fe.target(obj); err == nil {
+			return fe, tg, nil
+		}
+	}
+	return nil, nil, err
 }

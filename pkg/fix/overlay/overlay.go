@@ -1,4 +1,4 @@
-package fix
+package overlay
 
 import (
 	"crypto/sha256"
@@ -13,6 +13,7 @@ import (
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/fieldpath"
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
+	"github.com/kubectl-secure/kubectl-secure/pkg/fix"
 	"github.com/kubectl-secure/kubectl-secure/pkg/fix/yamledit"
 	"github.com/kubectl-secure/kubectl-secure/pkg/kustomize"
 	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
@@ -88,7 +89,7 @@ type baseKey struct {
 	kind, name string
 }
 
-// Plan implements OverlayPlanner. With --fix-to unset, a change that every overlay of the
+// Plan implements fix.OverlayPlanner. With --fix-to unset, a change that every overlay of the
 // run building an object of a shared base (a resource file outside the overlay) needs,
 // the same change at the same path, is made once, in the base, instead of once per
 // overlay: the built output of each overlay is then what its own patch would have given,
@@ -206,7 +207,7 @@ func changeSignature(fx *finding.Fix) (string, bool) {
 // overlayFix is the work on one object.
 type overlayFix struct {
 	w    *KustomizeWriter
-	ws   *Workspace
+	ws   *fix.Workspace
 	obj  *manifest.Object
 	org  kustomize.Origin
 	mode FixTo
@@ -233,10 +234,10 @@ func (o *overlayFix) modeFor(fx *finding.Fix) {
 	}
 }
 
-// FixOverlay implements OverlayWriter.
-func (w *KustomizeWriter) FixOverlay(ws *Workspace, obj *manifest.Object, fixes []*finding.Fix) []Outcome {
-	outs := make([]Outcome, len(fixes))
-	fail := func(err error) []Outcome {
+// FixOverlay implements fix.OverlayWriter.
+func (w *KustomizeWriter) FixOverlay(ws *fix.Workspace, obj *manifest.Object, fixes []*finding.Fix) []fix.Outcome {
+	outs := make([]fix.Outcome, len(fixes))
+	fail := func(err error) []fix.Outcome {
 		for i := range outs {
 			outs[i].Err = err
 		}
@@ -293,16 +294,16 @@ func (w *KustomizeWriter) FixOverlay(ws *Workspace, obj *manifest.Object, fixes 
 
 	// All fixes at once, checked with one build; when that fails, one by one, to find the
 	// fix at fault and to try the other place for its changes.
-	base := ws.snapshot()
+	base := ws.Snapshot()
 	exp := start.clone()
 	var tried []int
 	for i, fx := range fixes {
-		snap := ws.snapshot()
+		snap := ws.Snapshot()
 		next := exp.clone()
 		o.modeFor(fx)
 		n, _, err := o.applyFix(fx, next, true)
 		if err != nil {
-			ws.restore(snap)
+			ws.Restore(snap)
 			outs[i].Err = err
 			continue
 		}
@@ -312,16 +313,16 @@ func (w *KustomizeWriter) FixOverlay(ws *Workspace, obj *manifest.Object, fixes 
 	if len(tried) == 0 || o.verify(exp) == nil {
 		return outs
 	}
-	ws.restore(base)
+	ws.Restore(base)
 	exp = start.clone()
 	for _, i := range tried {
-		outs[i] = Outcome{}
+		outs[i] = fix.Outcome{}
 		o.modeFor(fixes[i])
 		shared := o.mode != o.auto
 		attempts := []bool{true, false}
 		for a := 0; a < len(attempts); a++ {
 			setterFirst := attempts[a]
-			snap := ws.snapshot()
+			snap := ws.Snapshot()
 			next := exp.clone()
 			n, usedSetter, err := o.applyFix(fixes[i], next, setterFirst)
 			if err == nil {
@@ -331,7 +332,7 @@ func (w *KustomizeWriter) FixOverlay(ws *Workspace, obj *manifest.Object, fixes 
 				outs[i].Changes, outs[i].Err, exp = n, nil, next
 				break
 			}
-			ws.restore(snap)
+			ws.Restore(snap)
 			outs[i].Err = o.explain(err, exp.node, fixes[i])
 			if shared {
 				// The base edit does not give every overlay what its own patch would:
@@ -426,7 +427,7 @@ func jsonPointer(built *yaml.Node, p fieldpath.Path) string {
 // applyFix applies the changes of one fix to the workspace and to e. setterFirst sends a
 // change to the patch of the overlay that sets the field, when there is one.
 func (o *overlayFix) applyFix(fx *finding.Fix, e *expectation, setterFirst bool) (changes int, usedSetter bool, err error) {
-	if err := validateAdds(fx); err != nil {
+	if err := fix.ValidateAdds(fx); err != nil {
 		return 0, false, err
 	}
 	for _, ch := range fx.Changes {
@@ -435,7 +436,7 @@ func (o *overlayFix) applyFix(fx *finding.Fix, e *expectation, setterFirst bool)
 			if err != nil {
 				return 0, usedSetter, err
 			}
-			ref, _ := newObjectRef(ch)
+			ref, _ := fix.NewObjectRef(ch)
 			e.added = append(e.added, ref)
 			if changed {
 				changes++
@@ -445,7 +446,7 @@ func (o *overlayFix) applyFix(fx *finding.Fix, e *expectation, setterFirst bool)
 		pre := e.node
 		post := yamledit.CopyNode(pre)
 		if err := applyNode(post, ch.Path, ch.Op, ch.Value); err != nil {
-			return 0, usedSetter, fmt.Errorf("%s %s: %w", opName(ch.Op), ch.Path, err)
+			return 0, usedSetter, fmt.Errorf("%s %s: %w", fix.OpName(ch.Op), ch.Path, err)
 		}
 		if equalNodes(pre, post) {
 			continue // already in place in what the overlay builds
@@ -472,7 +473,7 @@ func (o *overlayFix) applyFix(fx *finding.Fix, e *expectation, setterFirst bool)
 			changed, err = o.writePatch(pre, post, ch)
 		}
 		if err != nil {
-			return 0, usedSetter, fmt.Errorf("%s %s: %w", opName(ch.Op), ch.Path, err)
+			return 0, usedSetter, fmt.Errorf("%s %s: %w", fix.OpName(ch.Op), ch.Path, err)
 		}
 		if changed {
 			changes++
@@ -536,7 +537,7 @@ func (o *overlayFix) current(file string, doc int, like *yaml.Node) *yaml.Node {
 
 // findObjectIn finds in f the object of document doc that was written as like: the
 // document itself, or the item of a List document of the same kind and name.
-func findObjectIn(f *File, doc int, like *yaml.Node) (*yaml.Node, error) {
+func findObjectIn(f *fix.File, doc int, like *yaml.Node) (*yaml.Node, error) {
 	docs, perr := manifest.ParseDocuments(f.Path, f.Data, manifest.DefaultLimits)
 	if perr != nil {
 		return nil, fmt.Errorf("parsing %s: %s", f.Path, perr.Message)
@@ -576,25 +577,9 @@ func (o *overlayFix) editDoc(file string, doc int, like *yaml.Node, path fieldpa
 		return false, err
 	}
 	obj := &manifest.Object{Ref: manifest.RefOf(root), File: f.Path, Doc: doc, Root: root}
-	var fe *fileEditor
-	var tg *target
-	for _, whole := range []bool{false, true} {
-		fe = newFileEditor(f.Path, f.Data, whole)
-		if tg, err = fe.target(obj); err == nil {
-			break
-		}
-	}
-	if err != nil {
-		return false, err
-	}
 	c := ch
 	c.Path = path
-	changed, err := fe.apply(tg, c)
-	if err != nil {
-		return false, fmt.Errorf("%s: %w", f.Path, err)
-	}
-	f.Data = fe.bytes()
-	return changed, nil
+	return fix.EditObject(f, obj, c)
 }
 
 // verify builds the overlay with the workspace's edits and compares with e.
@@ -634,12 +619,12 @@ func (o *overlayFix) verify(e *expectation) error {
 // changed files the kustomization tree reads, so that the state one object's fixes leave
 // is not built again as the starting point of the next object's; one state per directory
 // is kept.
-func (w *KustomizeWriter) build(ws *Workspace, dir string) ([]kustomize.Built, error) {
+func (w *KustomizeWriter) build(ws *fix.Workspace, dir string) ([]kustomize.Built, error) {
 	rel := w.relevance(dir)
 	files := map[string][]byte{}
 	h := sha256.New()
 	for _, f := range ws.Changed() {
-		if f.Path == Stdin {
+		if f.Path == fix.Stdin {
 			continue
 		}
 		abs, err := filepath.Abs(f.Path)
@@ -712,28 +697,6 @@ func within(dir, file string) bool {
 	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
-// snapshot and restore let a fix that fails part-way leave the workspace as it was.
-type wsSnapshot map[string]File
-
-func (w *Workspace) snapshot() wsSnapshot {
-	s := wsSnapshot{}
-	for p, f := range w.files {
-		s[p] = File{Path: f.Path, Orig: f.Orig, Data: append([]byte(nil), f.Data...), Created: f.Created}
-	}
-	return s
-}
-
-func (w *Workspace) restore(s wsSnapshot) {
-	for p, f := range w.files {
-		saved, ok := s[p]
-		if !ok {
-			delete(w.files, p)
-			continue
-		}
-		f.Data = append([]byte(nil), saved.Data...)
-	}
-}
-
 // addResource writes a new object into the overlay and lists its file under resources.
 func (o *overlayFix) addResource(ch finding.Change) (bool, error) {
 	kfile, err := o.ws.Open(o.org.Kustomization)
@@ -753,7 +716,7 @@ func (o *overlayFix) addResource(ch finding.Change) (bool, error) {
 			return false, err
 		}
 	}
-	changed, err := addObject(o.ws, &manifest.Object{File: filepath.Join(o.org.Dir, "kustomization.yaml")}, ch)
+	changed, err := fix.AddObject(o.ws, &manifest.Object{File: filepath.Join(o.org.Dir, "kustomization.yaml")}, ch)
 	if err != nil {
 		return false, err
 	}
@@ -838,7 +801,7 @@ func (o *overlayFix) schema() schemaFor {
 }
 
 // kustomizationRoot parses a kustomization file as the workspace holds it.
-func kustomizationRoot(f *File) (*yaml.Node, error) {
+func kustomizationRoot(f *fix.File) (*yaml.Node, error) {
 	docs, perr := manifest.ParseDocuments(f.Path, f.Data, manifest.DefaultLimits)
 	if perr != nil {
 		return nil, fmt.Errorf("parsing %s: %s", f.Path, perr.Message)
@@ -867,7 +830,7 @@ func listsFile(root *yaml.Node, name string, fields ...string) bool {
 }
 
 // patchDoc returns the index of the document of pf that patches id, or -1.
-func patchDoc(pf *File, id finding.ObjectRef) (int, error) {
+func patchDoc(pf *fix.File, id finding.ObjectRef) (int, error) {
 	docs, perr := manifest.ParseDocuments(pf.Path, pf.Data, manifest.DefaultLimits)
 	if perr != nil {
 		return -1, fmt.Errorf("parsing %s: %s", pf.Path, perr.Message)
@@ -881,7 +844,7 @@ func patchDoc(pf *File, id finding.ObjectRef) (int, error) {
 }
 
 // appendDoc adds a document naming id to the patch file.
-func appendDoc(pf *File, id finding.ObjectRef) error {
+func appendDoc(pf *fix.File, id finding.ObjectRef) error {
 	q := yamlquote.Scalar
 	var b strings.Builder
 	if len(pf.Data) == 0 {

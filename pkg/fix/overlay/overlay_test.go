@@ -1,7 +1,8 @@
-package fix
+package overlay
 
 import (
 	"bytes"
+	"flag"
 	"fmt"
 	"io/fs"
 	"os"
@@ -14,11 +15,15 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
+	"github.com/kubectl-secure/kubectl-secure/pkg/fix"
 	"github.com/kubectl-secure/kubectl-secure/pkg/fix/internal/fixtest"
 	"github.com/kubectl-secure/kubectl-secure/pkg/fix/yamledit"
 	"github.com/kubectl-secure/kubectl-secure/pkg/kustomize"
 	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
+	"github.com/kubectl-secure/kubectl-secure/pkg/testenv"
 )
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/overlay")
 
 // An overlay case is a directory of testdata/overlay: in/ is a tree of kustomizations,
 // fixes.txt the fixes, one per line:
@@ -138,11 +143,11 @@ func readTree(t *testing.T, root string) map[string]string {
 	return out
 }
 
-func (oc overlayCase) apply(t *testing.T, root string) (*Result, *Workspace) {
+func (oc overlayCase) apply(t *testing.T, root string) (*fix.Result, *fix.Workspace) {
 	t.Helper()
-	ws := NewWorkspace(nil)
-	res := Apply(ws, oc.findings(t, root), Options{Unsafe: true, Overlay: NewKustomizeWriter(oc.to)})
-	for _, err := range WriteFiles(ws.Changed()) {
+	ws := fix.NewWorkspace(nil)
+	res := fix.Apply(ws, oc.findings(t, root), fix.Options{Unsafe: true, Overlay: NewKustomizeWriter(oc.to)})
+	for _, err := range fix.WriteFiles(ws.Changed()) {
 		t.Fatal(err)
 	}
 	return res, ws
@@ -184,7 +189,7 @@ func TestOverlayGolden(t *testing.T) {
 					b.WriteString("\n")
 				}
 			}
-			compareGolden(t, filepath.Join(dir, "want.txt"), []byte(b.String()))
+			testenv.Golden(t, filepath.Join(dir, "want.txt"), []byte(b.String()), *update)
 
 			// Every fix that went in builds; the same fixes again change nothing.
 			for name := range before {
@@ -237,21 +242,21 @@ func TestOverlayWorkspaceIsWhatIsWritten(t *testing.T) {
 	if err := fixtest.CopyTree(filepath.Join(dir, "in"), root); err != nil {
 		t.Fatal(err)
 	}
-	ws := NewWorkspace(nil)
-	Apply(ws, oc.findings(t, root), Options{Unsafe: true, Overlay: NewKustomizeWriter(oc.to)})
+	ws := fix.NewWorkspace(nil)
+	fix.Apply(ws, oc.findings(t, root), fix.Options{Unsafe: true, Overlay: NewKustomizeWriter(oc.to)})
 	changed := ws.Changed()
 	if len(changed) == 0 {
 		t.Fatal("nothing changed")
 	}
 	var diff bytes.Buffer
-	if err := WriteDiff(&diff, changed); err != nil {
+	if err := fix.WriteDiff(&diff, changed); err != nil {
 		t.Fatal(err)
 	}
 	for _, f := range changed {
 		if !within(filepath.Join(root, "overlays"), f.Path) {
 			t.Errorf("overlay mode changed %s, outside the overlay", f.Path)
 		}
-		if f.Created && !strings.Contains(diff.String(), "+++ b/"+diffPath(f.Path)) {
+		if f.Created && !strings.Contains(diff.String(), "+++ b/"+filepath.ToSlash(f.Path)) {
 			t.Errorf("the diff does not create %s", f.Path)
 		}
 	}
@@ -308,7 +313,7 @@ func TestPatchStepsAndEnsure(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			f := &File{Path: "k.yaml", Data: []byte(tc.src)}
+			f := &fix.File{Path: "k.yaml", Data: []byte(tc.src)}
 			var leaf *yaml.Node
 			if tc.leaf != "" {
 				var doc yaml.Node

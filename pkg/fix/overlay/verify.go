@@ -1,4 +1,4 @@
-package fix
+package overlay
 
 import (
 	"fmt"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/fieldpath"
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
+	"github.com/kubectl-secure/kubectl-secure/pkg/fix"
 	"github.com/kubectl-secure/kubectl-secure/pkg/fix/yamledit"
 	"github.com/kubectl-secure/kubectl-secure/pkg/kustomize"
 )
@@ -235,7 +236,13 @@ func normalize2(v any) any {
 		}
 		return out
 	}
-	return normalize(v)
+	switch x := v.(type) { // the integer types a Change value may hold
+	case int32:
+		return int(x)
+	case int64:
+		return int(x)
+	}
+	return v
 }
 
 func equalNodes(a, b *yaml.Node) bool {
@@ -313,7 +320,7 @@ func applyAt(n *yaml.Node, p fieldpath.Path, op finding.ChangeOp, v any) (*yaml.
 			n.Content = append(n.Content, val)
 			return n, nil
 		}
-		return nil, fmt.Errorf("cannot apply %s to a whole value", opName(op))
+		return nil, fmt.Errorf("cannot apply %s to a whole value", fix.OpName(op))
 	}
 	seg := p[0]
 	if seg.IsKey() {

@@ -1,4 +1,4 @@
-package fix
+package overlay
 
 import (
 	"fmt"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/fieldpath"
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
+	"github.com/kubectl-secure/kubectl-secure/pkg/fix"
 	"github.com/kubectl-secure/kubectl-secure/pkg/fix/yamledit"
 	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
 )
@@ -14,7 +15,7 @@ import (
 // ensureInDoc edits document doc of f (the object written like like, for List
 // documents; nil: the document) so that steps lead to leaf, or at least exist when leaf is
 // nil. Missing mappings and list items are created, in the style of the document.
-func ensureInDoc(f *File, doc int, like *yaml.Node, steps []yamledit.PatchStep, leaf *yaml.Node) (bool, error) {
+func ensureInDoc(f *fix.File, doc int, like *yaml.Node, steps []yamledit.PatchStep, leaf *yaml.Node) (bool, error) {
 	root, err := findObjectIn(f, doc, like)
 	if err != nil {
 		return false, err
@@ -37,7 +38,7 @@ func ensureInDoc(f *File, doc int, like *yaml.Node, steps []yamledit.PatchStep, 
 	if err != nil {
 		return false, err
 	}
-	nf := &File{Path: f.Path, Data: out}
+	nf := &fix.File{Path: f.Path, Data: out}
 	got, err := findObjectIn(nf, doc, like)
 	if err != nil {
 		return false, fmt.Errorf("internal error (edit refused): %w", err)
@@ -78,7 +79,7 @@ func sameScalar(n, leaf *yaml.Node) bool {
 }
 
 // fileStyle votes over every document of f, so a new document looks like the others.
-func fileStyle(f *File) yamledit.Style {
+func fileStyle(f *fix.File) yamledit.Style {
 	docs, _ := manifest.ParseDocuments(f.Path, f.Data, manifest.DefaultLimits)
 	roots := make([]*yaml.Node, 0, len(docs))
 	for _, d := range docs {
