@@ -139,7 +139,7 @@ func (fe *fileEditor) commit(tg *target, root *yaml.Node, edits []yamledit.TextE
 	}
 	for _, b := range done {
 		for _, pl := range b.plan {
-			if want, err = transformInPlace(want, pl.steps, pl.ch.Op, pl.ch.Value); err != nil {
+			if want, err = applyDecoded(want, pl.steps, pl.ch.Op, pl.ch.Value); err != nil {
 				return err
 			}
 		}
@@ -209,45 +209,4 @@ func (t touched) merge(o touched) {
 	for n := range o.path {
 		t.path[n] = true
 	}
-}
-
-// transformInPlace is transform on a value the caller owns: it edits maps and lists in
-// place, so a batch of n changes costs n path lengths, not n copies of the object.
-func transformInPlace(v any, steps fieldpath.Path, op finding.ChangeOp, val any) (any, error) {
-	if len(steps) == 0 {
-		return transform(v, steps, op, val)
-	}
-	s := steps[0]
-	if s.IsIndex {
-		list, ok := v.([]any)
-		if !ok || s.Index < 0 || s.Index >= len(list) {
-			return nil, fmt.Errorf("index %d out of range", s.Index)
-		}
-		if len(steps) == 1 && op == finding.Remove {
-			return append(list[:s.Index], list[s.Index+1:]...), nil
-		}
-		nv, err := transformInPlace(list[s.Index], steps[1:], op, val)
-		if err != nil {
-			return nil, err
-		}
-		list[s.Index] = nv
-		return list, nil
-	}
-	m, ok := v.(map[string]any)
-	if !ok && v != nil {
-		return nil, fmt.Errorf("%q: not a mapping with string keys", s.Key)
-	}
-	if m == nil {
-		m = map[string]any{}
-	}
-	if len(steps) == 1 && op == finding.Remove {
-		delete(m, s.Key)
-		return m, nil
-	}
-	nv, err := transformInPlace(m[s.Key], steps[1:], op, val)
-	if err != nil {
-		return nil, err
-	}
-	m[s.Key] = nv
-	return m, nil
 }

@@ -215,7 +215,7 @@ func (fe *fileEditor) apply(tg *target, ch finding.Change) (bool, error) {
 	if err := root.Decode(&before); err != nil {
 		return false, fmt.Errorf("%s does not decode, so no edit of it can be checked: %w", tg.ref, err)
 	}
-	want, err := transform(before, steps, ch.Op, ch.Value)
+	want, err := applyDecoded(before, steps, ch.Op, ch.Value)
 	if err != nil {
 		return false, fmt.Errorf("internal error: %w", err)
 	}
@@ -283,68 +283,4 @@ func originalIndex(removed []int, cur int) int {
 			return i
 		}
 	}
-}
-
-// transform applies a change to a decoded object: the expected result of the text edit.
-func transform(v any, steps fieldpath.Path, op finding.ChangeOp, val any) (any, error) {
-	if len(steps) == 0 {
-		switch op {
-		case finding.Set:
-			return normalize(val), nil
-		case finding.Append:
-			list, _ := v.([]any)
-			for _, x := range list {
-				if x == normalize(val) {
-					return v, nil
-				}
-			}
-			return append(append([]any{}, list...), normalize(val)), nil
-		}
-		return nil, fmt.Errorf("cannot apply %v to a whole value", op)
-	}
-	s := steps[0]
-	if s.IsIndex {
-		list, ok := v.([]any)
-		if !ok || s.Index < 0 || s.Index >= len(list) {
-			return nil, fmt.Errorf("index %d out of range", s.Index)
-		}
-		out := append([]any{}, list...)
-		if len(steps) == 1 && op == finding.Remove {
-			return append(out[:s.Index], out[s.Index+1:]...), nil
-		}
-		nv, err := transform(list[s.Index], steps[1:], op, val)
-		if err != nil {
-			return nil, err
-		}
-		out[s.Index] = nv
-		return out, nil
-	}
-	m, ok := v.(map[string]any)
-	if !ok && v != nil {
-		return nil, fmt.Errorf("%q: not a mapping with string keys", s.Key)
-	}
-	out := make(map[string]any, len(m)+1)
-	for k, x := range m {
-		out[k] = x
-	}
-	if len(steps) == 1 && op == finding.Remove {
-		delete(out, s.Key)
-		return out, nil
-	}
-	nv, err := transform(m[s.Key], steps[1:], op, val)
-	if err != nil {
-		return nil, err
-	}
-	out[s.Key] = nv
-	return out, nil
-}
-
-func normalize(v any) any {
-	switch v := v.(type) {
-	case int32:
-		return int(v)
-	case int64:
-		return int(v)
-	}
-	return v
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/check"
 	"github.com/kubectl-secure/kubectl-secure/pkg/check/checktest"
+	_ "github.com/kubectl-secure/kubectl-secure/pkg/checks/all" // the checks whose fixes the corpus test applies
 	"github.com/kubectl-secure/kubectl-secure/pkg/fix"
 	"github.com/kubectl-secure/kubectl-secure/pkg/fix/internal/fixtest"
 	"github.com/kubectl-secure/kubectl-secure/pkg/kustomize"

@@ -1,23 +1,16 @@
+// Package overlay writes the fixes of objects built by Kustomize, whose text is not a file
+// of their own: into a strategic-merge patch of the overlay, into the overlay's patch that
+// set the offending value, or into the resource file of the base. Every fix is verified by
+// building the overlay again, in memory, before anything of it is kept.
 package overlay
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"errors"
 	"fmt"
-	"io/fs"
-	"path/filepath"
-	"strings"
 
-	"gopkg.in/yaml.v3"
-
-	"github.com/kubectl-secure/kubectl-secure/pkg/fieldpath"
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
 	"github.com/kubectl-secure/kubectl-secure/pkg/fix"
-	"github.com/kubectl-secure/kubectl-secure/pkg/fix/yamledit"
 	"github.com/kubectl-secure/kubectl-secure/pkg/kustomize"
 	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
-	"github.com/kubectl-secure/kubectl-secure/pkg/yamlquote"
 )
 
 // FixTo says where the fixes of objects built by Kustomize go.
@@ -80,128 +73,6 @@ type buildResult struct {
 func NewKustomizeWriter(to FixTo) *KustomizeWriter {
 	return &KustomizeWriter{To: to, builds: map[string]buildResult{}, trees: map[string]func(string) bool{},
 		shared: map[*finding.Fix][]*manifest.Object{}}
-}
-
-// baseKey names one object of a resource file: what several overlays build from.
-type baseKey struct {
-	file       string
-	doc        int
-	kind, name string
-}
-
-// Plan implements fix.OverlayPlanner. With --fix-to unset, a change that every overlay of the
-// run building an object of a shared base (a resource file outside the overlay) needs,
-// the same change at the same path, is made once, in the base, instead of once per
-// overlay: the built output of each overlay is then what its own patch would have given,
-// which FixOverlay verifies by building every one of them. A base used by one overlay of
-// the run, a change some overlays do not need, and a fix that adds an object (a policy
-// belongs to each deploy unit) keep per-overlay patches, as --fix-to overlay always does.
-func (w *KustomizeWriter) Plan(all []*manifest.Object, fixes map[*manifest.Object][]*finding.Fix) {
-	if w.To != FixToAuto {
-		return
-	}
-	users := map[baseKey][]*manifest.Object{}
-	var keys []baseKey
-	for _, obj := range all {
-		if obj.Overlay == "" || obj.Generator != "" {
-			continue
-		}
-		org, ok := kustomize.OriginOf(obj)
-		if !ok || org.Source == nil || within(org.Dir, org.File) {
-			continue
-		}
-		src := manifest.RefOf(org.Source)
-		k := baseKey{file: filepath.Clean(org.File), doc: org.Doc, kind: src.Kind, name: src.Name}
-		if users[k] == nil {
-			keys = append(keys, k)
-		}
-		users[k] = append(users[k], obj)
-	}
-	for _, k := range keys {
-		objs := users[k]
-		dirs := map[string]bool{}
-		for _, o := range objs {
-			dirs[o.Overlay] = true
-		}
-		if len(dirs) < 2 {
-			continue
-		}
-		// sig -> the fix of each object that carries it
-		bySig := map[string]map[*manifest.Object]*finding.Fix{}
-		for _, o := range objs {
-			for _, fx := range fixes[o] {
-				if sig, ok := changeSignature(fx); ok {
-					if bySig[sig] == nil {
-						bySig[sig] = map[*manifest.Object]*finding.Fix{}
-					}
-					bySig[sig][o] = fx
-				}
-			}
-		}
-		for _, of := range bySig {
-			if !everyUserNeeds(objs, of) {
-				continue // some overlay does not need it: a patch in each that does
-			}
-			for o, fx := range of {
-				var peers []*manifest.Object
-				for _, p := range objs {
-					if p != o {
-						peers = append(peers, p)
-					}
-				}
-				w.shared[fx] = peers
-			}
-		}
-	}
-}
-
-// everyUserNeeds reports whether every overlay's object built from one base object needs
-// the fix that the objects in of carry: it carries the fix itself; or it is the same object
-// (kind, namespace, name) as one that does, whose identical finding the engine reported
-// once; or the change is already in place in what it builds, so the base edit leaves it as
-// it is.
-func everyUserNeeds(objs []*manifest.Object, of map[*manifest.Object]*finding.Fix) bool {
-	var changes []finding.Change
-	refs := map[finding.ObjectRef]bool{}
-	for o, fx := range of {
-		changes = fx.Changes
-		refs[o.Ref] = true
-	}
-	for _, o := range objs {
-		if of[o] != nil || refs[o.Ref] {
-			continue
-		}
-		root := fieldpath.Deref(o.Root)
-		if root != nil && root.Kind == yaml.DocumentNode && len(root.Content) > 0 {
-			root = fieldpath.Deref(root.Content[0])
-		}
-		if root == nil {
-			return false
-		}
-		after := yamledit.CopyNode(root)
-		for _, ch := range changes {
-			if applyNode(after, ch.Path, ch.Op, ch.Value) != nil {
-				return false
-			}
-		}
-		if !equalNodes(root, after) {
-			return false
-		}
-	}
-	return true
-}
-
-// changeSignature identifies what a fix changes, the same for every overlay that builds
-// the object; false for a fix that adds an object.
-func changeSignature(fx *finding.Fix) (string, bool) {
-	var b strings.Builder
-	for _, ch := range fx.Changes {
-		if ch.Op == finding.AddObject {
-			return "", false
-		}
-		fmt.Fprintf(&b, "%d %s %T %v\n", ch.Op, ch.Path, ch.Value, ch.Value)
-	}
-	return b.String(), b.Len() > 0
 }
 
 // overlayFix is the work on one object.
@@ -268,14 +139,34 @@ func (w *KustomizeWriter) FixOverlay(ws *fix.Workspace, obj *manifest.Object, fi
 	if err != nil {
 		return fail(fmt.Errorf("building %s before fixing: %w", org.Dir, err))
 	}
-	seen := map[string]bool{org.Dir: true}
+	o.findPeers(fixes)
+	start, err := newExpectation(before, obj.Ref)
+	if err != nil {
+		return fail(err)
+	}
+	// All fixes at once, checked with one build; when that fails, one by one, to find the
+	// fix at fault and to try the other place for its changes.
+	base := ws.Snapshot()
+	tried := o.applyAll(fixes, start, outs)
+	if tried == nil {
+		return outs
+	}
+	ws.Restore(base)
+	o.applyOneByOne(fixes, tried, start, outs)
+	return outs
+}
+
+// findPeers builds the other overlays of the run that build the base objects the fixes
+// Plan shared: a base edit must leave each as its own patch would.
+func (o *overlayFix) findPeers(fixes []*finding.Fix) {
+	seen := map[string]bool{o.org.Dir: true}
 	for _, fx := range fixes {
-		for _, p := range w.shared[fx] {
+		for _, p := range o.w.shared[fx] {
 			if seen[p.Overlay] {
 				continue
 			}
 			seen[p.Overlay] = true
-			built, err := w.build(ws, p.Overlay)
+			built, err := o.w.build(o.ws, p.Overlay)
 			var e *expectation
 			if err == nil {
 				e, err = newExpectation(built, p.Ref)
@@ -287,23 +178,21 @@ func (w *KustomizeWriter) FixOverlay(ws *fix.Workspace, obj *manifest.Object, fi
 			o.peers = append(o.peers, peer{dir: p.Overlay, start: e})
 		}
 	}
-	start, err := newExpectation(before, obj.Ref)
-	if err != nil {
-		return fail(err)
-	}
+}
 
-	// All fixes at once, checked with one build; when that fails, one by one, to find the
-	// fix at fault and to try the other place for its changes.
-	base := ws.Snapshot()
+// applyAll applies every fix and verifies them with one build. It returns nil when that
+// is done (every fix applied, or refused on its own), else the fixes it tried, to be
+// applied again one by one.
+func (o *overlayFix) applyAll(fixes []*finding.Fix, start *expectation, outs []fix.Outcome) []int {
 	exp := start.clone()
 	var tried []int
 	for i, fx := range fixes {
-		snap := ws.Snapshot()
+		snap := o.ws.Snapshot()
 		next := exp.clone()
 		o.modeFor(fx)
 		n, _, err := o.applyFix(fx, next, true)
 		if err != nil {
-			ws.Restore(snap)
+			o.ws.Restore(snap)
 			outs[i].Err = err
 			continue
 		}
@@ -311,10 +200,16 @@ func (w *KustomizeWriter) FixOverlay(ws *fix.Workspace, obj *manifest.Object, fi
 		tried = append(tried, i)
 	}
 	if len(tried) == 0 || o.verify(exp) == nil {
-		return outs
+		return nil
 	}
-	ws.Restore(base)
-	exp = start.clone()
+	return tried
+}
+
+// applyOneByOne applies the fixes tried, each verified on its own build. A fix refused
+// in the shared base goes to a patch of each overlay; one refused in the patch that set
+// the field goes to the overlay's own patch.
+func (o *overlayFix) applyOneByOne(fixes []*finding.Fix, tried []int, start *expectation, outs []fix.Outcome) {
+	exp := start.clone()
 	for _, i := range tried {
 		outs[i] = fix.Outcome{}
 		o.modeFor(fixes[i])
@@ -322,7 +217,7 @@ func (w *KustomizeWriter) FixOverlay(ws *fix.Workspace, obj *manifest.Object, fi
 		attempts := []bool{true, false}
 		for a := 0; a < len(attempts); a++ {
 			setterFirst := attempts[a]
-			snap := ws.Snapshot()
+			snap := o.ws.Snapshot()
 			next := exp.clone()
 			n, usedSetter, err := o.applyFix(fixes[i], next, setterFirst)
 			if err == nil {
@@ -332,7 +227,7 @@ func (w *KustomizeWriter) FixOverlay(ws *fix.Workspace, obj *manifest.Object, fi
 				outs[i].Changes, outs[i].Err, exp = n, nil, next
 				break
 			}
-			ws.Restore(snap)
+			o.ws.Restore(snap)
 			outs[i].Err = o.explain(err, exp.node, fixes[i])
 			if shared {
 				// The base edit does not give every overlay what its own patch would:
@@ -345,241 +240,6 @@ func (w *KustomizeWriter) FixOverlay(ws *fix.Workspace, obj *manifest.Object, fi
 			}
 		}
 	}
-	return outs
-}
-
-// explain names the patch a fix cannot override or edit, when one sets a field it changes.
-func (o *overlayFix) explain(err error, built *yaml.Node, fx *finding.Fix) error {
-	for _, ch := range fx.Changes {
-		if ch.Op == finding.AddObject {
-			continue
-		}
-		if pos := o.obj.Locate(ch.Path); isKustomization(pos.File) && fieldpath.Lookup(built, ch.Path) != nil {
-			if !o.inPatch(pos.File, built, ch) {
-				return fmt.Errorf("%w; the entry at %s:%d sets it, after every patch: fix it there", err, pos.File, pos.Line)
-			}
-		}
-		pointer := jsonPointer(built, ch.Path)
-		for _, p := range o.org.Patches {
-			switch {
-			case p.JSON:
-				for _, op := range fieldpath.Items(p.Root) {
-					kind, _ := fieldpath.Str(fieldpath.MapGet(op, "op"))
-					path, _ := fieldpath.Str(fieldpath.MapGet(op, "path"))
-					if (kind == "add" || kind == "replace") && path != "" && (pointer == path || strings.HasPrefix(pointer, path+"/")) {
-						return fmt.Errorf("%w; the JSON 6902 patch %s sets it, and applies last: fix it there", err, p.File)
-					}
-				}
-			case p.Inline || p.Targeted:
-				if _, depth := translate(ch.Path, built, fieldpath.Deref(p.Root), o.schema()); depth == len(ch.Path) {
-					what := "an inline patch in"
-					if p.Targeted {
-						what = "a patch that selects objects by target, so edits would reach others too:"
-					}
-					return fmt.Errorf("%w; %s %s sets it: fix it there", err, what, p.File)
-				}
-			}
-		}
-	}
-	return err
-}
-
-// isKustomization reports a kustomization file by its name.
-func isKustomization(file string) bool {
-	switch filepath.Base(file) {
-	case "kustomization.yaml", "kustomization.yml", "Kustomization":
-		return true
-	}
-	return false
-}
-
-// inPatch reports whether an inline patch of file sets the field: then the locator points
-// at the patch, not at an entry such as images:.
-func (o *overlayFix) inPatch(file string, built *yaml.Node, ch finding.Change) bool {
-	for _, p := range o.org.Patches {
-		if p.Inline && p.File == file {
-			if _, depth := translate(ch.Path, built, fieldpath.Deref(p.Root), o.schema()); depth == len(ch.Path) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// jsonPointer writes a path of the built object as a JSON pointer, selectors as indices.
-func jsonPointer(built *yaml.Node, p fieldpath.Path) string {
-	var b strings.Builder
-	cur := built
-	for _, seg := range p {
-		b.WriteString("/")
-		if seg.IsKey() {
-			b.WriteString(strings.ReplaceAll(strings.ReplaceAll(seg.Key, "~", "~0"), "/", "~1"))
-			cur = fieldpath.MapGet(cur, seg.Key)
-			continue
-		}
-		i := pick(cur, seg)
-		fmt.Fprintf(&b, "%d", i)
-		cur = itemAt(cur, i)
-	}
-	return b.String()
-}
-
-// applyFix applies the changes of one fix to the workspace and to e. setterFirst sends a
-// change to the patch of the overlay that sets the field, when there is one.
-func (o *overlayFix) applyFix(fx *finding.Fix, e *expectation, setterFirst bool) (changes int, usedSetter bool, err error) {
-	if err := fix.ValidateAdds(fx); err != nil {
-		return 0, false, err
-	}
-	for _, ch := range fx.Changes {
-		if ch.Op == finding.AddObject {
-			changed, err := o.addResource(ch)
-			if err != nil {
-				return 0, usedSetter, err
-			}
-			ref, _ := fix.NewObjectRef(ch)
-			e.added = append(e.added, ref)
-			if changed {
-				changes++
-			}
-			continue
-		}
-		pre := e.node
-		post := yamledit.CopyNode(pre)
-		if err := applyNode(post, ch.Path, ch.Op, ch.Value); err != nil {
-			return 0, usedSetter, fmt.Errorf("%s %s: %w", fix.OpName(ch.Op), ch.Path, err)
-		}
-		if equalNodes(pre, post) {
-			continue // already in place in what the overlay builds
-		}
-		e.node = post
-		e.changes = append(e.changes, ch)
-		var p kustomize.Patch
-		var path fieldpath.Path
-		var toSetter, changed bool
-		if setterFirst {
-			p, path, toSetter = o.setter(pre, ch)
-		}
-		switch {
-		case toSetter:
-			usedSetter = true
-			changed, err = o.editDoc(p.File, p.Doc, nil, path, ch)
-		case o.mode == FixToSource:
-			path, _ = translate(ch.Path, pre, o.current(o.org.File, o.org.Doc, o.org.Source), o.schema())
-			changed, err = o.editDoc(o.org.File, o.org.Doc, o.org.Source, path, ch)
-			if o.mode != o.auto {
-				e.shared = append(e.shared, ch)
-			}
-		default:
-			changed, err = o.writePatch(pre, post, ch)
-		}
-		if err != nil {
-			return 0, usedSetter, fmt.Errorf("%s %s: %w", fix.OpName(ch.Op), ch.Path, err)
-		}
-		if changed {
-			changes++
-		}
-	}
-	return changes, usedSetter, nil
-}
-
-// setter returns the patch that sets the field the change edits, when the change belongs
-// there: a strategic-merge patch file (in overlay mode, one of the overlay's own) that
-// applies to this object only. In source mode a field to create goes where its nearest
-// parent is written: into the patch that adds a container the resource does not have.
-func (o *overlayFix) setter(built *yaml.Node, ch finding.Change) (kustomize.Patch, fieldpath.Path, bool) {
-	editable := func(p kustomize.Patch) bool {
-		return !p.Inline && !p.Targeted && (o.mode == FixToSource || within(o.org.Dir, p.File))
-	}
-	var deepest kustomize.Patch
-	var deepestPath fieldpath.Path
-	best := 0
-	for _, p := range o.org.Patches {
-		if p.JSON {
-			continue
-		}
-		doc := fieldpath.Deref(p.Root)
-		if !p.Inline {
-			doc = o.current(p.File, p.Doc, nil) // an earlier fix may have edited it
-		}
-		path, depth := translate(ch.Path, built, doc, o.schema())
-		if depth == len(ch.Path) {
-			// The last patch applied that sets the field wins: it is this one or none.
-			if !editable(p) {
-				return kustomize.Patch{}, nil, false
-			}
-			return p, path, true
-		}
-		if depth > best && editable(p) {
-			deepest, deepestPath, best = p, path, depth
-		}
-	}
-	if o.mode == FixToSource && ch.Op != finding.Remove && best > 0 {
-		if _, inSource := translate(ch.Path, built, o.current(o.org.File, o.org.Doc, o.org.Source), o.schema()); best > inSource {
-			return deepest, deepestPath, true
-		}
-	}
-	return kustomize.Patch{}, nil, false
-}
-
-// current is document doc of file (the object written like like, in a List) as the
-// workspace holds it now, or nil.
-func (o *overlayFix) current(file string, doc int, like *yaml.Node) *yaml.Node {
-	f, err := o.ws.Open(file)
-	if err != nil {
-		return nil
-	}
-	n, err := findObjectIn(f, doc, like)
-	if err != nil {
-		return nil
-	}
-	return n
-}
-
-// findObjectIn finds in f the object of document doc that was written as like: the
-// document itself, or the item of a List document of the same kind and name.
-func findObjectIn(f *fix.File, doc int, like *yaml.Node) (*yaml.Node, error) {
-	docs, perr := manifest.ParseDocuments(f.Path, f.Data, manifest.DefaultLimits)
-	if perr != nil {
-		return nil, fmt.Errorf("parsing %s: %s", f.Path, perr.Message)
-	}
-	for _, d := range docs {
-		if d.Index != doc {
-			continue
-		}
-		root := fieldpath.Deref(d.Root)
-		if like == nil {
-			return root, nil
-		}
-		want := manifest.RefOf(like)
-		if got := manifest.RefOf(root); got.Kind == want.Kind && got.Name == want.Name {
-			return root, nil
-		}
-		for _, item := range fieldpath.Items(fieldpath.MapGet(root, "items")) {
-			item = fieldpath.Deref(item)
-			if got := manifest.RefOf(item); got.Kind == want.Kind && got.Name == want.Name {
-				return item, nil
-			}
-		}
-		return nil, fmt.Errorf("%s: %s is no longer in document %d", f.Path, want, doc+1)
-	}
-	return nil, fmt.Errorf("%s: document %d is gone", f.Path, doc+1)
-}
-
-// editDoc applies ch, at path, to the object in document doc of file (the item written
-// like like, for List documents), with the editor plain files get.
-func (o *overlayFix) editDoc(file string, doc int, like *yaml.Node, path fieldpath.Path, ch finding.Change) (bool, error) {
-	f, err := o.ws.Open(file)
-	if err != nil {
-		return false, err
-	}
-	root, err := findObjectIn(f, doc, like)
-	if err != nil {
-		return false, err
-	}
-	obj := &manifest.Object{Ref: manifest.RefOf(root), File: f.Path, Doc: doc, Root: root}
-	c := ch
-	c.Path = path
-	return fix.EditObject(f, obj, c)
 }
 
 // verify builds the overlay with the workspace's edits and compares with e.
@@ -612,257 +272,5 @@ func (o *overlayFix) verify(e *expectation) error {
 			return fmt.Errorf("base edit refused for %s: %w", p.dir, err)
 		}
 	}
-	return nil
-}
-
-// build builds dir with the workspace's changes. Builds are cached by the content of the
-// changed files the kustomization tree reads, so that the state one object's fixes leave
-// is not built again as the starting point of the next object's; one state per directory
-// is kept.
-func (w *KustomizeWriter) build(ws *fix.Workspace, dir string) ([]kustomize.Built, error) {
-	rel := w.relevance(dir)
-	files := map[string][]byte{}
-	h := sha256.New()
-	for _, f := range ws.Changed() {
-		if f.Path == fix.Stdin {
-			continue
-		}
-		abs, err := filepath.Abs(f.Path)
-		if err != nil {
-			return nil, err
-		}
-		files[abs] = f.Data
-		if rel != nil && !rel(abs) {
-			continue
-		}
-		fmt.Fprintf(h, "%s\x00%d\x00", abs, len(f.Data))
-		h.Write(f.Data)
-	}
-	key := hex.EncodeToString(h.Sum(nil))
-	if r, ok := w.builds[dir]; ok && r.key == key {
-		return r.objs, r.err
-	}
-	objs, err := kustomize.Rebuild(dir, files)
-	w.builds[dir] = buildResult{key: key, objs: objs, err: err}
-	return objs, err
-}
-
-// relevance returns whether a file can change what dir builds: one of the files its tree
-// reads, or a new file in one of its kustomizations' directories. nil: any file can.
-func (w *KustomizeWriter) relevance(dir string) func(abs string) bool {
-	if r, ok := w.trees[dir]; ok {
-		return r
-	}
-	var r func(string) bool
-	if tree, err := kustomize.ReadTree(dir); err == nil {
-		files, dirs := map[string]bool{}, map[string]bool{}
-		for _, f := range tree.Files {
-			files[realPath(f)] = true
-		}
-		for _, d := range tree.Kustomizations {
-			dirs[filepath.Dir(realPath(filepath.Join(d, "kustomization.yaml")))] = true
-		}
-		r = func(abs string) bool {
-			real := realPath(abs)
-			return files[real] || dirs[filepath.Dir(real)]
-		}
-	}
-	w.trees[dir] = r
-	return r
-}
-
-// realPath resolves the symbolic links of p's directory; p itself need not exist.
-func realPath(p string) string {
-	p = filepath.Clean(p)
-	if d, err := filepath.EvalSymlinks(filepath.Dir(p)); err == nil {
-		return filepath.Join(d, filepath.Base(p))
-	}
-	return p
-}
-
-// within reports whether file lies in or below dir.
-func within(dir, file string) bool {
-	d, err1 := filepath.Abs(dir)
-	f, err2 := filepath.Abs(file)
-	if err1 != nil || err2 != nil {
-		return false
-	}
-	if r, err := filepath.EvalSymlinks(d); err == nil {
-		d = r
-	}
-	if r, err := filepath.EvalSymlinks(filepath.Dir(f)); err == nil {
-		f = filepath.Join(r, filepath.Base(f))
-	}
-	rel, err := filepath.Rel(d, f)
-	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
-}
-
-// addResource writes a new object into the overlay and lists its file under resources.
-func (o *overlayFix) addResource(ch finding.Change) (bool, error) {
-	kfile, err := o.ws.Open(o.org.Kustomization)
-	if err != nil {
-		return false, err
-	}
-	kroot, err := kustomizationRoot(kfile)
-	if err != nil {
-		return false, err
-	}
-	path := filepath.Join(o.org.Dir, ch.FileName)
-	registered := listsFile(kroot, ch.FileName, "resources", "bases")
-	if !registered {
-		if _, err := o.ws.Open(path); err == nil {
-			return false, fmt.Errorf("%s exists but is not a resource of %s; list it or move it away", path, o.org.Kustomization)
-		} else if !errors.Is(err, fs.ErrNotExist) {
-			return false, err
-		}
-	}
-	changed, err := fix.AddObject(o.ws, &manifest.Object{File: filepath.Join(o.org.Dir, "kustomization.yaml")}, ch)
-	if err != nil {
-		return false, err
-	}
-	if !registered {
-		if _, err := ensureInDoc(kfile, 0, nil, []yamledit.PatchStep{{Key: "resources"}, {Scalar: yamledit.StrNode(ch.FileName)}}, nil); err != nil {
-			return false, fmt.Errorf("listing %s in %s: %w", ch.FileName, kfile.Path, err)
-		}
-		changed = true
-	}
-	return changed, nil
-}
-
-// writePatch puts a change into the overlay's patch file: the document of the object,
-// created when missing, and the file registered under patches: when new.
-func (o *overlayFix) writePatch(pre, post *yaml.Node, ch finding.Change) (bool, error) {
-	steps, leaf, err := patchSteps(pre, post, ch, o.schema())
-	if err != nil {
-		return false, err
-	}
-	kfile, err := o.ws.Open(o.org.Kustomization)
-	if err != nil {
-		return false, err
-	}
-	kroot, err := kustomizationRoot(kfile)
-	if err != nil {
-		return false, err
-	}
-	path := filepath.Join(o.org.Dir, PatchFileName)
-	registered := listsFile(kroot, PatchFileName, "patches", "patchesStrategicMerge")
-	if listsFile(kroot, PatchFileName, "resources", "bases") {
-		return false, fmt.Errorf("%s lists %s as a resource, not a patch", kfile.Path, PatchFileName)
-	}
-	pf, err := o.ws.OpenOrCreate(path)
-	if err != nil {
-		return false, err
-	}
-	if !registered && !pf.Created {
-		return false, fmt.Errorf("%s exists but is not listed under patches in %s; list it or move it away", path, kfile.Path)
-	}
-	id := o.patchIdentity()
-	doc, err := patchDoc(pf, id)
-	if err != nil {
-		return false, err
-	}
-	if doc < 0 {
-		if err := appendDoc(pf, id); err != nil {
-			return false, err
-		}
-		if doc, err = patchDoc(pf, id); err != nil || doc < 0 {
-			return false, fmt.Errorf("%s: the new document does not read back: %v", pf.Path, err)
-		}
-	}
-	changed, err := ensureInDoc(pf, doc, nil, steps, leaf)
-	if err != nil {
-		return false, fmt.Errorf("%s: %w", pf.Path, err)
-	}
-	if !registered {
-		item := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: []*yaml.Node{yamledit.StrNode("path"), yamledit.StrNode(PatchFileName)}}
-		if _, err := ensureInDoc(kfile, 0, nil, []yamledit.PatchStep{{Key: "patches"}, {Item: item, Match: []string{"path"}}}, nil); err != nil {
-			return false, fmt.Errorf("registering %s in %s: %w", PatchFileName, kfile.Path, err)
-		}
-	}
-	return changed, nil
-}
-
-// patchIdentity is how the patch names the object: as its resource file does, before the
-// overlay's namePrefix, nameSuffix and namespace; kustomize matches a patch against every
-// name an object had.
-func (o *overlayFix) patchIdentity() finding.ObjectRef {
-	src := manifest.RefOf(o.org.Source)
-	if src.APIVersion == "" {
-		src.APIVersion = o.obj.Ref.APIVersion
-	}
-	if src.Kind == "" {
-		src.Kind = o.obj.Ref.Kind
-	}
-	return src
-}
-
-func (o *overlayFix) schema() schemaFor {
-	return schemaFor{apiVersion: o.obj.Ref.APIVersion, kind: o.obj.Ref.Kind}
-}
-
-// kustomizationRoot parses a kustomization file as the workspace holds it.
-func kustomizationRoot(f *fix.File) (*yaml.Node, error) {
-	docs, perr := manifest.ParseDocuments(f.Path, f.Data, manifest.DefaultLimits)
-	if perr != nil {
-		return nil, fmt.Errorf("parsing %s: %s", f.Path, perr.Message)
-	}
-	if len(docs) != 1 || fieldpath.Deref(docs[0].Root).Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("%s: a kustomization must be a single YAML mapping", f.Path)
-	}
-	return fieldpath.Deref(docs[0].Root), nil
-}
-
-// listsFile reports whether one of the kustomization's fields lists name (a plain entry,
-// or a patch entry's path).
-func listsFile(root *yaml.Node, name string, fields ...string) bool {
-	for _, field := range fields {
-		for _, item := range fieldpath.Items(fieldpath.MapGet(root, field)) {
-			s, _ := fieldpath.Str(item)
-			if p := fieldpath.MapGet(item, "path"); p != nil {
-				s, _ = fieldpath.Str(p)
-			}
-			if s != "" && filepath.Clean(s) == name {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// patchDoc returns the index of the document of pf that patches id, or -1.
-func patchDoc(pf *fix.File, id finding.ObjectRef) (int, error) {
-	docs, perr := manifest.ParseDocuments(pf.Path, pf.Data, manifest.DefaultLimits)
-	if perr != nil {
-		return -1, fmt.Errorf("parsing %s: %s", pf.Path, perr.Message)
-	}
-	for _, d := range docs {
-		if manifest.RefOf(fieldpath.Deref(d.Root)) == id {
-			return d.Index, nil
-		}
-	}
-	return -1, nil
-}
-
-// appendDoc adds a document naming id to the patch file.
-func appendDoc(pf *fix.File, id finding.ObjectRef) error {
-	q := yamlquote.Scalar
-	var b strings.Builder
-	if len(pf.Data) == 0 {
-		b.WriteString(patchFileHeader)
-	} else {
-		if pf.Data[len(pf.Data)-1] != '\n' {
-			b.WriteString("\n")
-		}
-		b.WriteString("---\n")
-	}
-	fmt.Fprintf(&b, "apiVersion: %s\nkind: %s\nmetadata:\n  name: %s\n", q(id.APIVersion), q(id.Kind), q(id.Name))
-	if id.Namespace != "" {
-		fmt.Fprintf(&b, "  namespace: %s\n", q(id.Namespace))
-	}
-	s := b.String()
-	if strings.Contains(string(pf.Data), "\r\n") {
-		s = strings.ReplaceAll(s, "\n", "\r\n")
-	}
-	pf.Data = append(pf.Data, s...)
 	return nil
 }
