@@ -159,6 +159,39 @@ type pending struct {
 // Apply applies the fixes of findings to the files in ws. Fixes are applied one by one,
 // each completely or not at all; a fix whose change is already in place changes nothing.
 func Apply(ws *Workspace, findings []finding.Finding, opts Options) *Result {
+	res, work := triage(findings, opts)
+
+	// Plain files, one at a time, objects in the order they are written.
+	byFile := map[string][]pending{}
+	var files []string
+	var overlays []pending
+	for _, p := range work {
+		if p.obj.Overlay != "" || p.obj.Generator != "" {
+			overlays = append(overlays, p)
+			continue
+		}
+		path := cleanPath(p.obj.File)
+		if byFile[path] == nil {
+			files = append(files, path)
+		}
+		byFile[path] = append(byFile[path], p)
+	}
+	var adds []pending
+	for _, path := range files {
+		adds = append(adds, applyFile(ws, path, byFile[path])...)
+	}
+	if len(overlays) > 0 {
+		applyOverlays(ws, overlays, opts)
+	}
+	// New objects last: the files they append to are then final.
+	applyAdds(ws, adds)
+	return res
+}
+
+// triage gives every fixable finding an outcome, in order, and returns the fixes to
+// attempt; the others are skipped (unsafe, or built by Kustomize with no overlay writer)
+// or fail (no object).
+func triage(findings []finding.Finding, opts Options) (*Result, []pending) {
 	res := &Result{}
 	var work []pending
 	for _, f := range findings {
@@ -186,67 +219,52 @@ func Apply(ws *Workspace, findings []finding.Finding, opts Options) *Result {
 			work = append(work, pending{outcome: o, fix: f.Fix, obj: obj})
 		}
 	}
+	return res, work
+}
 
-	// Plain files, one at a time, objects in the order they are written.
-	byFile := map[string][]pending{}
-	var files []string
-	var overlays []pending
-	for _, p := range work {
-		if p.obj.Overlay != "" || p.obj.Generator != "" {
-			overlays = append(overlays, p)
-			continue
+// applyOverlays hands the fixes of objects built by Kustomize to the overlay writer, all
+// the fixes of one object at once, after showing it every object's (see OverlayPlanner).
+func applyOverlays(ws *Workspace, overlays []pending, opts Options) {
+	byObj := map[*manifest.Object][]pending{}
+	var objs []*manifest.Object
+	for _, p := range overlays {
+		if byObj[p.obj] == nil {
+			objs = append(objs, p.obj)
 		}
-		path := cleanPath(p.obj.File)
-		if byFile[path] == nil {
-			files = append(files, path)
-		}
-		byFile[path] = append(byFile[path], p)
+		byObj[p.obj] = append(byObj[p.obj], p)
 	}
-	var adds []pending
-	for _, path := range files {
-		adds = append(adds, applyFile(ws, path, byFile[path])...)
-	}
-
-	if len(overlays) > 0 {
-		byObj := map[*manifest.Object][]pending{}
-		var objs []*manifest.Object
-		for _, p := range overlays {
-			if byObj[p.obj] == nil {
-				objs = append(objs, p.obj)
-			}
-			byObj[p.obj] = append(byObj[p.obj], p)
+	if planner, ok := opts.Overlay.(OverlayPlanner); ok {
+		all := opts.Objects
+		if all == nil {
+			all = objs
 		}
-		if planner, ok := opts.Overlay.(OverlayPlanner); ok {
-			all := opts.Objects
-			if all == nil {
-				all = objs
-			}
-			plan := make(map[*manifest.Object][]*finding.Fix, len(objs))
-			for _, obj := range objs {
-				for _, p := range byObj[obj] {
-					plan[obj] = append(plan[obj], p.fix)
-				}
-			}
-			planner.Plan(all, plan)
-		}
+		plan := make(map[*manifest.Object][]*finding.Fix, len(objs))
 		for _, obj := range objs {
-			ps := byObj[obj]
-			fixes := make([]*finding.Fix, len(ps))
-			for i, p := range ps {
-				fixes[i] = p.fix
+			for _, p := range byObj[obj] {
+				plan[obj] = append(plan[obj], p.fix)
 			}
-			outs := opts.Overlay.FixOverlay(ws, obj, fixes)
-			for i, p := range ps {
-				if i < len(outs) {
-					p.outcome.Changes, p.outcome.Err, p.outcome.Skipped = outs[i].Changes, outs[i].Err, outs[i].Skipped
-				} else {
-					p.outcome.Err = fmt.Errorf("the overlay writer gave no outcome")
-				}
+		}
+		planner.Plan(all, plan)
+	}
+	for _, obj := range objs {
+		ps := byObj[obj]
+		fixes := make([]*finding.Fix, len(ps))
+		for i, p := range ps {
+			fixes[i] = p.fix
+		}
+		outs := opts.Overlay.FixOverlay(ws, obj, fixes)
+		for i, p := range ps {
+			if i < len(outs) {
+				p.outcome.Changes, p.outcome.Err, p.outcome.Skipped = outs[i].Changes, outs[i].Err, outs[i].Skipped
+			} else {
+				p.outcome.Err = fmt.Errorf("the overlay writer gave no outcome")
 			}
 		}
 	}
+}
 
-	// New objects last: the files they append to are then final.
+// applyAdds writes the objects the fixes of adds add.
+func applyAdds(ws *Workspace, adds []pending) {
 	for _, p := range adds {
 		for _, ch := range p.fix.Changes {
 			if ch.Op != finding.AddObject {
@@ -262,7 +280,6 @@ func Apply(ws *Workspace, findings []finding.Finding, opts Options) *Result {
 			}
 		}
 	}
-	return res
 }
 
 // applyFile applies the fixes of the objects of one file and returns the fixes that also
