@@ -80,7 +80,7 @@ func (e *expectation) check(built []kustomize.Built) error {
 			if err := n.Decode(&got); err != nil {
 				return err
 			}
-			if where, ok := firstDiff(normalize2(want), normalize2(got), ""); !ok {
+			if where, ok := firstDiff(dropUnset(want), dropUnset(got), ""); !ok {
 				return fmt.Errorf("the overlay would build %s differently than the fix wants%s", r, where)
 			}
 			continue
@@ -109,7 +109,7 @@ func (e *expectation) check(built []kustomize.Built) error {
 			var a, b any
 			_ = was.Decode(&a)
 			_ = now.Decode(&b)
-			where, _ := firstDiff(normalize2(a), normalize2(b), "")
+			where, _ := firstDiff(dropUnset(a), dropUnset(b), "")
 			return fmt.Errorf("the edit would also change %s%s", r, where)
 		}
 	}
@@ -212,13 +212,13 @@ func describeDiff(at string, want, got any) string {
 	return fmt.Sprintf(": %s would be %s, not %s (is it set elsewhere too?)", at, show(got), show(want))
 }
 
-// normalize2 drops what Kubernetes reads as unset: nulls, empty mappings and lists.
-func normalize2(v any) any {
+// dropUnset drops what Kubernetes reads as unset: nulls, empty mappings and lists.
+func dropUnset(v any) any {
 	switch x := v.(type) {
 	case map[string]any:
 		out := map[string]any{}
 		for k, c := range x {
-			if c = normalize2(c); c != nil {
+			if c = dropUnset(c); c != nil {
 				out[k] = c
 			}
 		}
@@ -232,7 +232,7 @@ func normalize2(v any) any {
 		}
 		out := make([]any, len(x))
 		for i, c := range x {
-			out[i] = normalize2(c)
+			out[i] = dropUnset(c)
 		}
 		return out
 	}
@@ -250,7 +250,7 @@ func equalNodes(a, b *yaml.Node) bool {
 	if a.Decode(&av) != nil || b.Decode(&bv) != nil {
 		return false
 	}
-	_, same := firstDiff(normalize2(av), normalize2(bv), "")
+	_, same := firstDiff(dropUnset(av), dropUnset(bv), "")
 	return same
 }
 
