@@ -2,13 +2,14 @@ package cli
 
 import (
 	"fmt"
-	"github.com/kubectl-secure/kubectl-secure/pkg/load"
 	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/kubectl-secure/kubectl-secure/pkg/load"
 
 	"github.com/spf13/cobra"
 	"gopkg.in/yaml.v3"

@@ -15,6 +15,7 @@ import (
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
 	"github.com/kubectl-secure/kubectl-secure/pkg/fix"
+	"github.com/kubectl-secure/kubectl-secure/pkg/fix/overlay"
 	"github.com/kubectl-secure/kubectl-secure/pkg/kustomize"
 	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
 	"github.com/kubectl-secure/kubectl-secure/pkg/report"
@@ -22,7 +23,7 @@ import (
 
 // validateFixTo checks --fix-to, which only means something with --fix or --diff.
 func (o *LintOptions) validateFixTo() error {
-	if _, err := fix.ParseFixTo(o.FixTo); err != nil {
+	if _, err := overlay.ParseFixTo(o.FixTo); err != nil {
 		return err
 	}
 	if o.FixTo != "" && !o.Fix && !o.Diff {
@@ -65,11 +66,11 @@ func (o *LintOptions) runFix() error {
 		}
 		return tree.ReadFile(path)
 	})
-	to, err := fix.ParseFixTo(o.FixTo)
+	to, err := overlay.ParseFixTo(o.FixTo)
 	if err != nil {
 		return err
 	}
-	res := fix.Apply(ws, findings, fix.Options{Unsafe: o.UnsafeFixes, Overlay: fix.NewKustomizeWriter(to), Objects: loaded.Objects})
+	res := fix.Apply(ws, findings, fix.Options{Unsafe: o.UnsafeFixes, Overlay: overlay.NewKustomizeWriter(to), Objects: loaded.Objects})
 	changed := ws.Changed()
 	refused := o.fixSummary(res, changed)
 	o.adviceSummary(findings)

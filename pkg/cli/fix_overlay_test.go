@@ -21,6 +21,7 @@ import (
 	"github.com/kubectl-secure/kubectl-secure/pkg/check"
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
 	"github.com/kubectl-secure/kubectl-secure/pkg/fix"
+	"github.com/kubectl-secure/kubectl-secure/pkg/fix/overlay"
 	"github.com/kubectl-secure/kubectl-secure/pkg/load"
 	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
 	"github.com/kubectl-secure/kubectl-secure/pkg/testenv"
@@ -302,7 +303,7 @@ func TestFixToSource(t *testing.T) {
 	if !strings.HasPrefix(after["base/deployment.yaml"], "# The shop's search service.") {
 		t.Errorf("the base lost its comment:\n%s", after["base/deployment.yaml"])
 	}
-	for _, name := range []string{"overlays/prod/" + fix.PatchFileName, "overlays/dev/" + fix.PatchFileName} {
+	for _, name := range []string{"overlays/prod/" + overlay.PatchFileName, "overlays/dev/" + overlay.PatchFileName} {
 		if _, ok := after[name]; ok {
 			t.Errorf("--fix-to source wrote %s", name)
 		}
@@ -371,7 +372,7 @@ func TestOverlayDiffAppliesWithGitApply(t *testing.T) {
 			}
 		}
 	}
-	if _, ok := applied["overlays/prod/"+fix.PatchFileName]; !ok {
-		t.Errorf("the patch created no %s", fix.PatchFileName)
+	if _, ok := applied["overlays/prod/"+overlay.PatchFileName]; !ok {
+		t.Errorf("the patch created no %s", overlay.PatchFileName)
 	}
 }

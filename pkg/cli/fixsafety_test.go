@@ -10,6 +10,7 @@ import (
 	"github.com/kubectl-secure/kubectl-secure/pkg/check"
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
 	"github.com/kubectl-secure/kubectl-secure/pkg/fix"
+	"github.com/kubectl-secure/kubectl-secure/pkg/fix/overlay"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
 
@@ -199,7 +200,7 @@ func TestEveryAdvertisedFixIsAppliedOrExplained(t *testing.T) {
 					t.Errorf("%s:%d: %s advertises a %s fix that no change carries: %s", f.File, f.Line, f.Check, c.AutoFix, f.Fix.Description)
 				}
 			}
-			res := fix.Apply(fix.NewWorkspace(nil), findings, fix.Options{Unsafe: true, Overlay: fix.NewKustomizeWriter(fix.FixToAuto)})
+			res := fix.Apply(fix.NewWorkspace(nil), findings, fix.Options{Unsafe: true, Overlay: overlay.NewKustomizeWriter(overlay.FixToAuto)})
 			fixable := 0
 			for i := range findings {
 				if fix.Fixable(&findings[i]) {

@@ -90,6 +90,16 @@ func (o *LintOptions) inputNotes(resolved discover.Resolution, loaded load.Loade
 			c.Dir + " | kubectl secure lint -)"})
 	}
 	notes = append(notes, loaded.Notes...)
+	if n := len(loaded.Fragments); n > 0 {
+		// One line for the run: kubebuilder's layout alone keeps several such patches.
+		what := "a file that holds"
+		if n > 1 {
+			what = fmt.Sprintf("%d files that hold", n)
+		}
+		notes = append(notes, finding.InputError{Message: fmt.Sprintf(
+			"not linted: %s only patch fragments (a workload without a selector, a pod template or a container image) in a Kustomize tree that no kustomization uses: %s",
+			what, listBounded(loaded.Fragments))})
+	}
 	if len(loaded.Objects) == 0 && len(errs) == 0 {
 		var named []string
 		for _, p := range append(append([]string{}, o.paths...), o.Filenames...) {

@@ -290,9 +290,11 @@ func (o *LintOptions) Run() error {
 		return o.runFix()
 	}
 	loaded, findings, errs := o.lintInputs()
+	// One finding per place to edit: what is reported, counted and fails the run.
+	findings = finding.Merge(findings)
 
 	rep := report.Report{Findings: findings, Errors: errs, Files: loaded.Files, Objects: len(loaded.Objects),
-		Rules: o.ruleInfos(), Linted: linted(loaded.Objects), Suppressed: reportSuppressed(o.suppressed)}
+		Rules: o.ruleInfos(), Linted: linted(loaded.Objects), Suppressed: reportSuppressed(suppress.MergeSuppressed(o.suppressed))}
 	for _, e := range errs {
 		fmt.Fprintf(o.ErrOut, "kubectl-secure: error: %s\n", report.Sanitize(e.Error()))
 	}

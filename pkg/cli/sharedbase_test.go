@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kubectl-secure/kubectl-secure/pkg/fix"
+	"github.com/kubectl-secure/kubectl-secure/pkg/fix/overlay"
 	"github.com/kubectl-secure/kubectl-secure/pkg/kustomize"
 	"github.com/kubectl-secure/kubectl-secure/pkg/testtree"
 )
@@ -101,19 +101,19 @@ func TestSharedBaseFixedOnce(t *testing.T) {
 		t.Errorf("the base should get the change all overlays need, and only that:\n%s", base)
 	}
 	for _, o := range []string{"dev", "prod"} {
-		p := read(once, "overlays/"+o+"/"+fix.PatchFileName)
+		p := read(once, "overlays/"+o+"/"+overlay.PatchFileName)
 		if !strings.Contains(p, "RuntimeDefault") || strings.Contains(p, "allowPrivilegeEscalation") {
 			t.Errorf("%s: the patch should hold the seccomp profile only:\n%s", o, p)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(once, "overlays", "staging", fix.PatchFileName)); err == nil {
+	if _, err := os.Stat(filepath.Join(once, "overlays", "staging", overlay.PatchFileName)); err == nil {
 		t.Errorf("staging needs nothing of its own, yet got a patch")
 	}
 	if read(perOverlay, "base/deployment.yaml") != read(sharedBaseTree(t), "base/deployment.yaml") {
 		t.Errorf("--fix-to overlay changed the base")
 	}
 	for _, o := range []string{"dev", "prod", "staging"} {
-		if p := read(perOverlay, "overlays/"+o+"/"+fix.PatchFileName); !strings.Contains(p, "allowPrivilegeEscalation: false") {
+		if p := read(perOverlay, "overlays/"+o+"/"+overlay.PatchFileName); !strings.Contains(p, "allowPrivilegeEscalation: false") {
 			t.Errorf("--fix-to overlay: %s has no patch of its own:\n%s", o, p)
 		}
 	}
@@ -144,7 +144,7 @@ func TestSharedBaseSameObjectTwice(t *testing.T) {
 		t.Errorf("the base should get both fixes:\n%s", data)
 	}
 	for _, o := range []string{"dev", "prod"} {
-		if _, err := os.Stat(filepath.Join(root, "overlays", o, fix.PatchFileName)); err == nil {
+		if _, err := os.Stat(filepath.Join(root, "overlays", o, overlay.PatchFileName)); err == nil {
 			t.Errorf("%s got a patch of its own", o)
 		}
 	}

@@ -36,6 +36,10 @@ type Input struct {
 	// else lints) is loaded instead and the failure is a note, not an input error.
 	Optional bool
 	Fallback []Input
+	// InKustomizeTree marks a file a repository walk found in a kustomization's directory
+	// or below it that no kustomization reads: loading drops it when it is only patch
+	// fragments (a kubebuilder patch whose entry is commented out), which are not objects.
+	InKustomizeTree bool
 }
 
 // Request is what the command line asked for.

@@ -265,3 +265,44 @@ func TestHelmCharts(t *testing.T) {
 		t.Errorf("charts = %s, want %s", got, want)
 	}
 }
+
+// Files a repository walk finds in a kustomization's directory, or below one, that no
+// kustomization reads are marked: loading drops them when they are only patch fragments.
+func TestInKustomizeTree(t *testing.T) {
+	root := testtree.Write(t, map[string]string{
+		"config/default/kustomization.yaml":  kz + "resources: [../manager]\n#patches:\n#- path: proxy_patch.yaml\n",
+		"config/default/proxy_patch.yaml":    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: m}\n",
+		"config/default/extra/nested.yaml":   "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
+		"config/manager/kustomization.yaml":  kz + "resources: [manager.yaml]\n",
+		"config/manager/manager.yaml":        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: m}\n",
+		"config/samples/sample.yaml":         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: s}\n",
+		"deploy/patch_outside_any_tree.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: m}\n",
+	})
+	for _, req := range []Request{{Paths: []string{root}}, {Repo: root, Paths: []string{
+		filepath.Join(root, "config/default/proxy_patch.yaml"), filepath.Join(root, "config/samples/sample.yaml")}}} {
+		inputs, errs := Resolve(req)
+		if len(errs) > 0 {
+			t.Fatalf("errors: %v", errs)
+		}
+		var got []string
+		for i, line := range render(root, inputs) {
+			if inputs[i].InKustomizeTree {
+				line += " (in a Kustomize tree)"
+			}
+			got = append(got, line)
+		}
+		want := []string{
+			"kustomize config/default",
+			"file config/default/extra/nested.yaml (in a Kustomize tree)",
+			"file config/default/proxy_patch.yaml (in a Kustomize tree)",
+			"file config/samples/sample.yaml",
+			"file deploy/patch_outside_any_tree.yaml",
+		}
+		if req.Repo != "" {
+			want = []string{"file config/default/proxy_patch.yaml (in a Kustomize tree)", "file config/samples/sample.yaml"}
+		}
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Errorf("inputs:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+	}
+}

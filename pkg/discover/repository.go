@@ -24,7 +24,7 @@ func walkRepository(root string, includeHidden bool) walk {
 		if repo.members[repo.abs(f)] || kustomize.IsKustomizationFile(f) || repo.isChartFile(f) {
 			continue
 		}
-		inputs = append(inputs, Input{Kind: File, Path: f})
+		inputs = append(inputs, Input{Kind: File, Path: f, InKustomizeTree: repo.inKustomizeTree(f)})
 	}
 	sort.SliceStable(inputs, func(i, j int) bool { return inputs[i].Path < inputs[j].Path })
 	w := walk{inputs: inputs, errs: errs, skipped: repo.skipped}
@@ -53,6 +53,7 @@ type repository struct {
 	// files; chartDirs the directories holding a Chart.yaml, in walk order.
 	skipped, chartDirs []string
 	isChart            map[string]bool
+	kdirSet            map[string]bool // absolute kdirs, made on first use by inKustomizeTree
 }
 
 func scanRepository(root string, includeHidden bool) (*repository, []finding.InputError) {
@@ -180,7 +181,7 @@ func inContext(root string, named []string, includeHidden bool) []Input {
 			inputs = append(inputs, Input{Kind: Kustomize, Path: filepath.Dir(f)})
 			continue
 		default:
-			inputs = append(inputs, Input{Kind: File, Path: f})
+			inputs = append(inputs, Input{Kind: File, Path: f, InKustomizeTree: repo.inKustomizeTree(f)})
 			continue
 		}
 		for _, i := range owners {
@@ -249,6 +250,27 @@ func (r *repository) setFallbacks(inputs []Input) {
 			}
 			inputs[i].Fallback = append(inputs[i].Fallback, Input{Kind: kind, Path: p})
 		}
+	}
+}
+
+// inKustomizeTree reports whether file f (as walked) lies in the directory of a
+// kustomization the walk found, or below one.
+func (r *repository) inKustomizeTree(f string) bool {
+	if r.kdirSet == nil {
+		r.kdirSet = make(map[string]bool, len(r.kdirs))
+		for _, d := range r.kdirs {
+			r.kdirSet[r.abs(d)] = true
+		}
+	}
+	for dir := filepath.Dir(r.abs(f)); ; {
+		if r.kdirSet[dir] {
+			return true
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return false
+		}
+		dir = parent
 	}
 }
 

@@ -136,12 +136,34 @@ type Finding struct {
 	Line     int       `json:"line"`
 	Column   int       `json:"column"`
 	Object   ObjectRef `json:"object"`
-	Path     string    `json:"path"`
-	Fix      *Fix      `json:"fix,omitempty"`
+	// Objects lists every object the finding reaches when more than one does: a base used
+	// by several overlays is one place to edit, reported once (finding.Merge). Object is the
+	// first of them. Nil, and absent from JSON, when the finding reaches one object.
+	Objects []Reached `json:"objects,omitempty"`
+	Path    string    `json:"path"`
+	Fix     *Fix      `json:"fix,omitempty"`
+	// Overlay is the display path of the Kustomize directory that built Object, or "";
+	// JSON shows it only in Objects, where it tells the reached objects apart.
+	Overlay string `json:"-"`
 	// Instances are the loaded objects the finding is about: the one the check reported it
 	// for, and those of identical findings other builds reported, merged into this one.
 	// Suppressions written in the sources apply per instance. Not part of the JSON form.
 	Instances []Instance `json:"-"`
+}
+
+// Reached is one object a finding reaches and the Kustomize build (overlay directory) it
+// came from, "" for an object read from a plain file.
+type Reached struct {
+	ObjectRef
+	Overlay string `json:"overlay,omitempty"`
+}
+
+// Reaches is every object f reaches: Objects when set, else Object alone.
+func (f *Finding) Reaches() []Reached {
+	if len(f.Objects) > 0 {
+		return f.Objects
+	}
+	return []Reached{{ObjectRef: f.Object, Overlay: f.Overlay}}
 }
 
 // Sort orders findings deterministically: file, line, column, check, then message.

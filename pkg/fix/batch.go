@@ -1,7 +1,6 @@
 package fix
 
 import (
-	"bytes"
 	"fmt"
 	"reflect"
 
@@ -9,6 +8,7 @@ import (
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/fieldpath"
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
+	"github.com/kubectl-secure/kubectl-secure/pkg/fix/yamledit"
 	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
 )
 
@@ -33,7 +33,7 @@ func (fe *fileEditor) applyRun(tg *target, ps []pending) (adds []pending) {
 // planned is one change of a batch, for the check.
 type planned struct {
 	ch    finding.Change
-	steps []step
+	steps fieldpath.Path
 }
 
 type batched struct {
@@ -55,17 +55,13 @@ func (fe *fileEditor) applyBatch(tg *target, ps []pending) (int, []pending) {
 	if err != nil {
 		return one()
 	}
-	t := newText(tg.u.text)
-	st := detectStyle(root, tg.u.text)
-	if !bytes.Contains(tg.u.text, []byte("\n")) {
-		st.crlf = bytes.Contains(fe.src, []byte("\r\n"))
-	}
-	sx := &fieldpath.StepIndex{}
+	doc := fe.document(tg, root)
+	c := yamledit.Context{Removed: tg.removed, Shared: shared, Index: &fieldpath.StepIndex{}}
 	batch := newTouched()
-	var edits []TextEdit
+	var edits []yamledit.TextEdit
 	var done []batched
 	for _, p := range ps {
-		if err := validateAdds(p.fix); err != nil {
+		if err := ValidateAdds(p.fix); err != nil {
 			if len(done) > 0 {
 				break
 			}
@@ -73,29 +69,28 @@ func (fe *fileEditor) applyBatch(tg *target, ps []pending) (int, []pending) {
 		}
 		b := batched{p: p}
 		own := newTouched()
-		var fixEdits []TextEdit
+		var fixEdits []yamledit.TextEdit
 		ok := true
 		for _, ch := range p.fix.Changes {
 			if ch.Op == finding.AddObject {
 				b.hasAdd = true
 				continue
 			}
-			e, steps, r, err := changeEditsAt(t, st, root, ch, tg.removed, shared, sx)
-			if err == errNoop || err == nil && len(e) == 0 {
+			ed, err := doc.Change(root, ch, c)
+			if err == yamledit.ErrNoop || err == nil && len(ed.Edits) == 0 {
 				continue
 			}
 			if err != nil {
 				ok = false
 				break
 			}
-			anchor, chain := touches(r, ch)
-			if batch.meets(anchor, chain) || own.meets(anchor, chain) {
+			if batch.meets(ed.Anchor, ed.Through) || own.meets(ed.Anchor, ed.Through) {
 				ok = false
 				break
 			}
-			own.add(anchor, chain)
-			fixEdits = append(fixEdits, e...)
-			b.plan = append(b.plan, planned{ch: ch, steps: steps})
+			own.add(ed.Anchor, ed.Through)
+			fixEdits = append(fixEdits, ed.Edits...)
+			b.plan = append(b.plan, planned{ch: ch, steps: ed.Steps})
 			b.changes++
 		}
 		if !ok {
@@ -130,11 +125,11 @@ func (fe *fileEditor) applyBatch(tg *target, ps []pending) (int, []pending) {
 
 // commit applies the edits of a batch and checks, as apply does per change, that the
 // object decodes after them as the changes say, and nothing else.
-func (fe *fileEditor) commit(tg *target, root *yaml.Node, edits []TextEdit, done []batched) error {
+func (fe *fileEditor) commit(tg *target, root *yaml.Node, edits []yamledit.TextEdit, done []batched) error {
 	if len(edits) == 0 {
 		return nil
 	}
-	out, err := ApplyEdits(tg.u.text, edits)
+	out, err := yamledit.Apply(tg.u.text, edits)
 	if err != nil {
 		return err
 	}
@@ -144,7 +139,7 @@ func (fe *fileEditor) commit(tg *target, root *yaml.Node, edits []TextEdit, done
 	}
 	for _, b := range done {
 		for _, pl := range b.plan {
-			if want, err = transformInPlace(want, pl.steps, pl.ch.Op, pl.ch.Value); err != nil {
+			if want, err = applyDecoded(want, pl.steps, pl.ch.Op, pl.ch.Value); err != nil {
 				return err
 			}
 		}
@@ -186,17 +181,6 @@ func newTouched() touched {
 	return touched{anchors: map[*yaml.Node]bool{}, path: map[*yaml.Node]bool{}}
 }
 
-// touches returns the node whose text a change edits and the nodes on the way to it. A
-// change of a field that exists edits the collection that holds it (removing the last
-// entry rewrites the collection); a creation edits the deepest node that exists.
-func touches(r *resolved, ch finding.Change) (*yaml.Node, []*yaml.Node) {
-	i := len(r.nodes) - 1
-	if r.depth == len(ch.Path) && i > 0 {
-		i--
-	}
-	return r.nodes[i], r.nodes[:i]
-}
-
 // meets reports whether a change at anchor through chain touches what t touches: it
 // edits a node t edits or goes through, or goes through a node t edits.
 func (t touched) meets(anchor *yaml.Node, chain []*yaml.Node) bool {
@@ -225,45 +209,4 @@ func (t touched) merge(o touched) {
 	for n := range o.path {
 		t.path[n] = true
 	}
-}
-
-// transformInPlace is transform on a value the caller owns: it edits maps and lists in
-// place, so a batch of n changes costs n path lengths, not n copies of the object.
-func transformInPlace(v any, steps []step, op finding.ChangeOp, val any) (any, error) {
-	if len(steps) == 0 {
-		return transform(v, steps, op, val)
-	}
-	s := steps[0]
-	if s.isIndex {
-		list, ok := v.([]any)
-		if !ok || s.index < 0 || s.index >= len(list) {
-			return nil, fmt.Errorf("index %d out of range", s.index)
-		}
-		if len(steps) == 1 && op == finding.Remove {
-			return append(list[:s.index], list[s.index+1:]...), nil
-		}
-		nv, err := transformInPlace(list[s.index], steps[1:], op, val)
-		if err != nil {
-			return nil, err
-		}
-		list[s.index] = nv
-		return list, nil
-	}
-	m, ok := v.(map[string]any)
-	if !ok && v != nil {
-		return nil, fmt.Errorf("%q: not a mapping with string keys", s.key)
-	}
-	if m == nil {
-		m = map[string]any{}
-	}
-	if len(steps) == 1 && op == finding.Remove {
-		delete(m, s.key)
-		return m, nil
-	}
-	nv, err := transformInPlace(m[s.key], steps[1:], op, val)
-	if err != nil {
-		return nil, err
-	}
-	m[s.key] = nv
-	return m, nil
 }

@@ -2,10 +2,10 @@ package fix
 
 import (
 	"fmt"
-	"io/fs"
-	"os"
+	"maps"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +15,7 @@ import (
 	"github.com/kubectl-secure/kubectl-secure/pkg/discover"
 	"github.com/kubectl-secure/kubectl-secure/pkg/fieldpath"
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
+	"github.com/kubectl-secure/kubectl-secure/pkg/fix/internal/fixtest"
 	"github.com/kubectl-secure/kubectl-secure/pkg/lint"
 	"github.com/kubectl-secure/kubectl-secure/pkg/load"
 	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
@@ -34,7 +35,7 @@ func TestCorpusFixesAreSafe(t *testing.T) {
 	src := filepath.Join(checktest.CorpusDir(t), "manifests")
 	dir := t.TempDir()
 	start := time.Now()
-	if err := copyTree(src, dir); err != nil {
+	if err := fixtest.CopyTree(src, dir); err != nil {
 		t.Fatal(err)
 	}
 	inputs, _ := discover.Resolve(discover.Request{Paths: []string{dir}})
@@ -89,7 +90,7 @@ func TestCorpusFixesAreSafe(t *testing.T) {
 	opCount := map[string]int{}
 	for _, o := range res.Outcomes {
 		for _, c := range o.Finding.Fix.Changes {
-			opCount[opName(c.Op)]++
+			opCount[OpName(c.Op)]++
 		}
 	}
 	t.Logf("changes offered by op: %v", opCount)
@@ -216,27 +217,6 @@ func objKey(file string, ref finding.ObjectRef) string {
 	return filepath.Clean(file) + "|" + ref.Kind + "/" + ref.Name
 }
 
-func copyTree(src, dst string) error {
-	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		target := filepath.Join(dst, rel)
-		if d.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		if !d.Type().IsRegular() {
-			return nil
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(target, data, 0o644)
-	})
-}
-
 func checkFixedFile(t *testing.T, f *File, applied map[string][]finding.Change) {
 	t.Helper()
 	before := manifest.Parse(f.Path, f.Orig, manifest.DefaultLimits)
@@ -325,7 +305,9 @@ func semanticDiff(a, b any, p semPath) []semPath {
 	mb, okB := b.(map[string]any)
 	if okA && okB {
 		var out []semPath
-		for _, k := range unionKeys(ma, mb) {
+		keys := maps.Clone(ma)
+		maps.Copy(keys, mb)
+		for _, k := range slices.Sorted(maps.Keys(keys)) {
 			out = append(out, semanticDiff(ma[k], mb[k], append(append(semPath{}, p...), k))...)
 		}
 		return out
@@ -410,7 +392,7 @@ func pathEqual(a, b semPath) bool {
 func changesString(cs []finding.Change) string {
 	var s []string
 	for _, c := range cs {
-		s = append(s, fmt.Sprintf("%s %s %v", opName(c.Op), c.Path, c.Value))
+		s = append(s, fmt.Sprintf("%s %s %v", OpName(c.Op), c.Path, c.Value))
 	}
 	return strings.Join(s, "; ")
 }

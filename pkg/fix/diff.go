@@ -6,6 +6,8 @@ import (
 	"io"
 	"path/filepath"
 	"strings"
+
+	"github.com/kubectl-secure/kubectl-secure/pkg/fix/yamledit"
 )
 
 // hunk says that lines a[a0:a1] became b[b0:b1].
@@ -343,4 +345,29 @@ func diffPath(p string) string {
 		p = p[2:]
 	}
 	return p
+}
+
+// Edits returns the line-granular edits that turn before into after: the net effect of all
+// changes applied to a file, as a go/analysis SuggestedFix would carry it.
+func Edits(before, after []byte) []yamledit.TextEdit {
+	a, b := splitLines(before), splitLines(after)
+	var edits []yamledit.TextEdit
+	offA := lineOffsets(a)
+	offB := lineOffsets(b)
+	for _, h := range diffLines(a, b) {
+		edits = append(edits, yamledit.TextEdit{
+			Pos:     offA[h.a0],
+			End:     offA[h.a1],
+			NewText: append([]byte(nil), after[offB[h.b0]:offB[h.b1]]...),
+		})
+	}
+	return edits
+}
+
+func lineOffsets(lines []string) []int {
+	off := make([]int, len(lines)+1)
+	for i, l := range lines {
+		off[i+1] = off[i] + len(l)
+	}
+	return off
 }

@@ -11,6 +11,8 @@ import (
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/fieldpath"
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
+	"github.com/kubectl-secure/kubectl-secure/pkg/fix/internal/fixtest"
+	"github.com/kubectl-secure/kubectl-secure/pkg/fix/yamledit"
 	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
 	"github.com/kubectl-secure/kubectl-secure/pkg/testenv"
 )
@@ -41,7 +43,7 @@ func findingFor(obj *manifest.Object, safe bool, chs ...finding.Change) finding.
 }
 
 func set(path string, v any) finding.Change {
-	p, err := parsePath(path)
+	p, err := fixtest.ParsePath(path)
 	if err != nil {
 		panic(err)
 	}
@@ -56,7 +58,7 @@ func TestFixIsAllOrNothing(t *testing.T) {
 		set("spec.containers[name=nope].securityContext.runAsNonRoot", true),
 	)}, Options{})
 	if len(res.Failed()) != 1 {
-		t.Fatalf("want the fix to fail, got %s", outcomesText(res))
+		t.Fatalf("want the fix to fail, got %s", res.Log())
 	}
 	if len(ws.Changed()) != 0 {
 		t.Errorf("a failed fix left changes behind")
@@ -164,7 +166,7 @@ func TestAddObject(t *testing.T) {
 		ws := NewWorkspace(memReader(map[string][]byte{"app/p.yaml": []byte(podSrc)}))
 		res := Apply(ws, []finding.Finding{findingFor(obj, true, set("spec.hostNetwork", false), bad)}, Options{})
 		if len(res.Failed()) != 1 || len(ws.Changed()) != 0 {
-			t.Errorf("a path in FileName was accepted: %s", outcomesText(res))
+			t.Errorf("a path in FileName was accepted: %s", res.Log())
 		}
 	})
 }
@@ -189,14 +191,14 @@ func TestEditsReproduceTheResult(t *testing.T) {
 	before := []byte("a: 1\nb: 2\nc: 3\nd: 4\n")
 	after := []byte("a: 1\nb: 20\nc: 3\nd: 4\ne: 5")
 	edits := Edits(before, after)
-	got, err := ApplyEdits(before, edits)
+	got, err := yamledit.Apply(before, edits)
 	if err != nil || !bytes.Equal(got, after) {
-		t.Errorf("ApplyEdits(Edits) = %q, %v", got, err)
+		t.Errorf("yamledit.Apply(Edits) = %q, %v", got, err)
 	}
 	if len(edits) != 2 {
 		t.Errorf("want 2 edits, got %+v", edits)
 	}
-	if _, err := ApplyEdits(before, []TextEdit{{Pos: 0, End: 3}, {Pos: 2, End: 4}}); err == nil {
+	if _, err := yamledit.Apply(before, []yamledit.TextEdit{{Pos: 0, End: 3}, {Pos: 2, End: 4}}); err == nil {
 		t.Errorf("overlapping edits accepted")
 	}
 }

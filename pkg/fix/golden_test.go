@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
+	"github.com/kubectl-secure/kubectl-secure/pkg/fix/internal/fixtest"
 	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
 )
 
@@ -59,7 +60,7 @@ func loadGolden(t *testing.T, dir string) goldenCase {
 			cl.object, line = obj, rest
 		}
 		for _, part := range strings.Split(line, ";") {
-			ch, err := parseChange(strings.TrimSpace(part))
+			ch, err := fixtest.ParseChange(strings.TrimSpace(part))
 			if err != nil {
 				t.Fatalf("%s/changes.txt:%d: %v", dir, i+1, err)
 			}
@@ -106,21 +107,6 @@ func memReader(files map[string][]byte) func(string) ([]byte, error) {
 	}
 }
 
-func outcomesText(res *Result) string {
-	var b strings.Builder
-	for _, o := range res.Outcomes {
-		switch {
-		case o.Err != nil:
-			fmt.Fprintf(&b, "%s: error: %v\n", o.Finding.Check, o.Err)
-		case o.Skipped != "":
-			fmt.Fprintf(&b, "%s: skipped: %s\n", o.Finding.Check, o.Skipped)
-		default:
-			fmt.Fprintf(&b, "%s: ok, %d changes\n", o.Finding.Check, o.Changes)
-		}
-	}
-	return b.String()
-}
-
 func TestGolden(t *testing.T) {
 	dirs, _ := filepath.Glob(filepath.Join("testdata", "golden", "*"))
 	if len(dirs) == 0 {
@@ -139,7 +125,7 @@ func TestGolden(t *testing.T) {
 			got := f.Data
 			ext := filepath.Ext(name)
 			compareGolden(t, filepath.Join(dir, "want"+ext), got)
-			compareGolden(t, filepath.Join(dir, "outcomes.txt"), []byte(outcomesText(res)))
+			compareGolden(t, filepath.Join(dir, "outcomes.txt"), []byte(res.Log()))
 
 			// The result parses to the same objects, in the same order.
 			before := manifest.Parse(name, gc.src, manifest.DefaultLimits)
@@ -160,7 +146,7 @@ func TestGolden(t *testing.T) {
 			again := gc
 			again.lines = nil
 			for _, cl := range gc.lines {
-				if !removesByIndex(cl) {
+				if !fixtest.RemovesByIndex(cl.changes) {
 					again.lines = append(again.lines, cl)
 				}
 			}
@@ -174,7 +160,7 @@ func TestGolden(t *testing.T) {
 				if o.Changes != 0 {
 					t.Errorf("second application of %s made %d changes", o.Finding.Check, o.Changes)
 				}
-				if first := outcomeOf(res, o.Finding.Check); (o.Err == nil) != (first.Err == nil) {
+				if first := res.OutcomeOf(o.Finding.Check); (o.Err == nil) != (first.Err == nil) {
 					t.Errorf("second application of %s: error %v, first time %v", o.Finding.Check, o.Err, first.Err)
 				}
 			}
@@ -207,22 +193,4 @@ func compareGolden(t *testing.T, path string, got []byte) {
 		_ = WriteDiff(&diff, []*File{{Path: path, Orig: want, Data: got}})
 		t.Errorf("%s differs (run with -update after checking):\n%s", path, diff.String())
 	}
-}
-
-func removesByIndex(cl changeLine) bool {
-	for _, ch := range cl.changes {
-		if ch.Op == finding.Remove && ch.Path[len(ch.Path)-1].IsIndex {
-			return true
-		}
-	}
-	return false
-}
-
-func outcomeOf(res *Result, check string) Outcome {
-	for _, o := range res.Outcomes {
-		if o.Finding.Check == check {
-			return o
-		}
-	}
-	return Outcome{}
 }

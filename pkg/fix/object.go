@@ -7,7 +7,9 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/kubectl-secure/kubectl-secure/pkg/fieldpath"
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
+	"github.com/kubectl-secure/kubectl-secure/pkg/fix/yamledit"
 	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
 )
 
@@ -32,7 +34,7 @@ type target struct {
 	doc     int   // document index in the unit (whole-file mode), or -1: the only document
 	items   []int // List item indices from the document root to the object
 	ref     finding.ObjectRef
-	removed indexMap
+	removed yamledit.Removals
 }
 
 func newFileEditor(path string, src []byte, whole bool) *fileEditor {
@@ -41,24 +43,12 @@ func newFileEditor(path string, src []byte, whole bool) *fileEditor {
 		fe.units = []*unit{{line: 0, text: append([]byte(nil), src...)}}
 		return fe
 	}
-	t := newText(src)
 	start, startLine := 0, 0
-	cut := func(l int) {
-		off := t.lineStart(l)
-		if off > start {
-			fe.units = append(fe.units, &unit{line: startLine, text: append([]byte(nil), src[start:off]...)})
+	for _, c := range yamledit.DocumentCuts(src) {
+		if c.Offset > start {
+			fe.units = append(fe.units, &unit{line: startLine, text: append([]byte(nil), src[start:c.Offset]...)})
 		}
-		start, startLine = off, l
-	}
-	for l := 0; l < t.nlines(); l++ {
-		if !t.isDocMarker(l) {
-			continue
-		}
-		if t.src[t.lineStart(l)] == '-' {
-			cut(l) // "---" starts a document
-		} else {
-			cut(l + 1) // "..." ends one
-		}
+		start, startLine = c.Offset, c.Line
 	}
 	if start < len(src) || len(fe.units) == 0 {
 		fe.units = append(fe.units, &unit{line: startLine, text: append([]byte(nil), src[start:]...)})
@@ -90,7 +80,7 @@ func (fe *fileEditor) target(obj *manifest.Object) (*target, error) {
 	if u == nil {
 		return nil, fmt.Errorf("%s: line %d is outside the file", fe.path, root.Line)
 	}
-	tg := &target{u: u, doc: -1, ref: obj.Ref, removed: indexMap{}}
+	tg := &target{u: u, doc: -1, ref: obj.Ref, removed: yamledit.Removals{}}
 	if fe.whole {
 		tg.doc = obj.Doc
 	}
@@ -163,7 +153,7 @@ func (fe *fileEditor) docRoot(tg *target) (*yaml.Node, map[string]bool, error) {
 			}
 			continue
 		}
-		if isNull(d.Root) {
+		if yamledit.IsNull(d.Root) {
 			continue
 		}
 		if root != nil {
@@ -213,23 +203,18 @@ func (fe *fileEditor) apply(tg *target, ch finding.Change) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	t := newText(tg.u.text)
-	st := detectStyle(root, tg.u.text)
-	if !bytes.Contains(tg.u.text, []byte("\n")) {
-		// A one-line document ends as the file does.
-		st.crlf = bytes.Contains(fe.src, []byte("\r\n"))
-	}
-	edits, steps, err := changeEdits(t, st, root, ch, tg.removed, shared)
-	if err == errNoop {
+	ed, err := fe.document(tg, root).Change(root, ch, yamledit.Context{Removed: tg.removed, Shared: shared})
+	if err == yamledit.ErrNoop {
 		return false, nil
 	}
 	if err != nil {
 		return false, err
 	}
-	if len(edits) == 0 {
+	if len(ed.Edits) == 0 {
 		return false, nil
 	}
-	out, err := ApplyEdits(tg.u.text, edits)
+	steps := ed.Steps
+	out, err := yamledit.Apply(tg.u.text, ed.Edits)
 	if err != nil {
 		return false, err
 	}
@@ -237,7 +222,7 @@ func (fe *fileEditor) apply(tg *target, ch finding.Change) (bool, error) {
 	if err := root.Decode(&before); err != nil {
 		return false, fmt.Errorf("%s does not decode, so no edit of it can be checked: %w", tg.ref, err)
 	}
-	want, err := transform(before, steps, ch.Op, ch.Value)
+	want, err := applyDecoded(before, steps, ch.Op, ch.Value)
 	if err != nil {
 		return false, fmt.Errorf("internal error: %w", err)
 	}
@@ -265,17 +250,27 @@ func (fe *fileEditor) apply(tg *target, ch finding.Change) (bool, error) {
 	return true, nil
 }
 
+// document is the target's unit, to edit the object at root in it.
+func (fe *fileEditor) document(tg *target, root *yaml.Node) *yamledit.Document {
+	d := yamledit.NewDocument(tg.u.text, root)
+	if !bytes.Contains(tg.u.text, []byte("\n")) {
+		// A one-line document ends as the file does.
+		d.UseCRLF(bytes.Contains(fe.src, []byte("\r\n")))
+	}
+	return d
+}
+
 // recordRemoval notes a list element that ch removed, so that later changes that name
 // elements of that list by index find them where they moved.
-func (tg *target) recordRemoval(ch finding.Change, steps []step) {
-	if ch.Op == finding.Remove && len(steps) > 0 && steps[len(steps)-1].isIndex {
+func (tg *target) recordRemoval(ch finding.Change, steps fieldpath.Path) {
+	if ch.Op == finding.Remove && len(steps) > 0 && steps[len(steps)-1].IsIndex {
 		key := ch.Path[:len(ch.Path)-1].String()
 		last := ch.Path[len(ch.Path)-1]
 		orig := last.Index
 		if !last.IsIndex {
 			// A selector names the element by content; later indices into the same list
 			// still shift. Record the original position the element had.
-			orig = originalIndex(tg.removed[key], steps[len(steps)-1].index)
+			orig = originalIndex(tg.removed[key], steps[len(steps)-1].Index)
 		}
 		tg.removed[key] = append(tg.removed[key], orig)
 	}
@@ -295,68 +290,4 @@ func originalIndex(removed []int, cur int) int {
 			return i
 		}
 	}
-}
-
-// transform applies a change to a decoded object: the expected result of the text edit.
-func transform(v any, steps []step, op finding.ChangeOp, val any) (any, error) {
-	if len(steps) == 0 {
-		switch op {
-		case finding.Set:
-			return normalize(val), nil
-		case finding.Append:
-			list, _ := v.([]any)
-			for _, x := range list {
-				if x == normalize(val) {
-					return v, nil
-				}
-			}
-			return append(append([]any{}, list...), normalize(val)), nil
-		}
-		return nil, fmt.Errorf("cannot apply %v to a whole value", op)
-	}
-	s := steps[0]
-	if s.isIndex {
-		list, ok := v.([]any)
-		if !ok || s.index < 0 || s.index >= len(list) {
-			return nil, fmt.Errorf("index %d out of range", s.index)
-		}
-		out := append([]any{}, list...)
-		if len(steps) == 1 && op == finding.Remove {
-			return append(out[:s.index], out[s.index+1:]...), nil
-		}
-		nv, err := transform(list[s.index], steps[1:], op, val)
-		if err != nil {
-			return nil, err
-		}
-		out[s.index] = nv
-		return out, nil
-	}
-	m, ok := v.(map[string]any)
-	if !ok && v != nil {
-		return nil, fmt.Errorf("%q: not a mapping with string keys", s.key)
-	}
-	out := make(map[string]any, len(m)+1)
-	for k, x := range m {
-		out[k] = x
-	}
-	if len(steps) == 1 && op == finding.Remove {
-		delete(out, s.key)
-		return out, nil
-	}
-	nv, err := transform(m[s.key], steps[1:], op, val)
-	if err != nil {
-		return nil, err
-	}
-	out[s.key] = nv
-	return out, nil
-}
-
-func normalize(v any) any {
-	switch v := v.(type) {
-	case int32:
-		return int(v)
-	case int64:
-		return int(v)
-	}
-	return v
 }

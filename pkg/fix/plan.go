@@ -1,92 +1,15 @@
 package fix
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
 	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
+
+	"github.com/kubectl-secure/kubectl-secure/pkg/fix/yamledit"
 )
-
-// Stdin is the path findings give objects read from standard input.
-const Stdin = "-"
-
-// File is one file as the fixes see it: what was read and what it becomes.
-type File struct {
-	Path    string // as findings name it; Stdin for standard input
-	Orig    []byte // nil when Created
-	Data    []byte
-	Created bool // the file does not exist yet (AddObject writes it)
-}
-
-// Changed reports whether the fixes changed the file.
-func (f *File) Changed() bool { return f.Created || !bytes.Equal(f.Orig, f.Data) }
-
-// Workspace holds files being fixed in memory, so that every fix is computed before
-// anything is written and --diff and --fix share one code path.
-type Workspace struct {
-	read  func(path string) ([]byte, error)
-	files map[string]*File
-}
-
-// NewWorkspace reads files with read (os.ReadFile when nil).
-func NewWorkspace(read func(path string) ([]byte, error)) *Workspace {
-	if read == nil {
-		read = os.ReadFile
-	}
-	return &Workspace{read: read, files: map[string]*File{}}
-}
-
-func cleanPath(p string) string {
-	if p == Stdin {
-		return p
-	}
-	return filepath.Clean(p)
-}
-
-// Open returns the file at path, reading it on first use.
-func (w *Workspace) Open(path string) (*File, error) {
-	path = cleanPath(path)
-	if f := w.files[path]; f != nil {
-		return f, nil
-	}
-	data, err := w.read(path)
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", path, err)
-	}
-	f := &File{Path: path, Orig: data, Data: append([]byte(nil), data...)}
-	w.files[path] = f
-	return f, nil
-}
-
-// OpenOrCreate returns the file at path, or a new empty one when it does not exist.
-func (w *Workspace) OpenOrCreate(path string) (*File, error) {
-	f, err := w.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		f = &File{Path: cleanPath(path), Created: true}
-		w.files[f.Path] = f
-		return f, nil
-	}
-	return f, err
-}
-
-// Changed returns the files the fixes changed, sorted by path.
-func (w *Workspace) Changed() []*File {
-	var out []*File
-	for _, f := range w.files {
-		if f.Changed() {
-			out = append(out, f)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
-	return out
-}
 
 // OverlayWriter applies the fixes of objects built by Kustomize, whose text is not a file
 // of its own: it writes patches into the overlay (or edits the base) through the
@@ -163,6 +86,33 @@ func (r *Result) Failed() []Outcome {
 	return out
 }
 
+// Log is one line per outcome, in order: "check: ok, N changes", "check: skipped: why"
+// or "check: error: why". The fix goldens pin it.
+func (r *Result) Log() string {
+	var b strings.Builder
+	for _, o := range r.Outcomes {
+		switch {
+		case o.Err != nil:
+			fmt.Fprintf(&b, "%s: error: %v\n", o.Finding.Check, o.Err)
+		case o.Skipped != "":
+			fmt.Fprintf(&b, "%s: skipped: %s\n", o.Finding.Check, o.Skipped)
+		default:
+			fmt.Fprintf(&b, "%s: ok, %d changes\n", o.Finding.Check, o.Changes)
+		}
+	}
+	return b.String()
+}
+
+// OutcomeOf returns the outcome of the finding of check, or the zero Outcome.
+func (r *Result) OutcomeOf(check string) Outcome {
+	for _, o := range r.Outcomes {
+		if o.Finding.Check == check {
+			return o
+		}
+	}
+	return Outcome{}
+}
+
 // Fixable reports whether a finding carries changes that --fix could apply.
 func Fixable(f *finding.Finding) bool { return f.Fix != nil && len(f.Fix.Changes) > 0 }
 
@@ -209,6 +159,39 @@ type pending struct {
 // Apply applies the fixes of findings to the files in ws. Fixes are applied one by one,
 // each completely or not at all; a fix whose change is already in place changes nothing.
 func Apply(ws *Workspace, findings []finding.Finding, opts Options) *Result {
+	res, work := triage(findings, opts)
+
+	// Plain files, one at a time, objects in the order they are written.
+	byFile := map[string][]pending{}
+	var files []string
+	var overlays []pending
+	for _, p := range work {
+		if p.obj.Overlay != "" || p.obj.Generator != "" {
+			overlays = append(overlays, p)
+			continue
+		}
+		path := cleanPath(p.obj.File)
+		if byFile[path] == nil {
+			files = append(files, path)
+		}
+		byFile[path] = append(byFile[path], p)
+	}
+	var adds []pending
+	for _, path := range files {
+		adds = append(adds, applyFile(ws, path, byFile[path])...)
+	}
+	if len(overlays) > 0 {
+		applyOverlays(ws, overlays, opts)
+	}
+	// New objects last: the files they append to are then final.
+	applyAdds(ws, adds)
+	return res
+}
+
+// triage gives every fixable finding an outcome, in order, and returns the fixes to
+// attempt; the others are skipped (unsafe, or built by Kustomize with no overlay writer)
+// or fail (no object).
+func triage(findings []finding.Finding, opts Options) (*Result, []pending) {
 	res := &Result{}
 	var work []pending
 	for _, f := range findings {
@@ -236,73 +219,58 @@ func Apply(ws *Workspace, findings []finding.Finding, opts Options) *Result {
 			work = append(work, pending{outcome: o, fix: f.Fix, obj: obj})
 		}
 	}
+	return res, work
+}
 
-	// Plain files, one at a time, objects in the order they are written.
-	byFile := map[string][]pending{}
-	var files []string
-	var overlays []pending
-	for _, p := range work {
-		if p.obj.Overlay != "" || p.obj.Generator != "" {
-			overlays = append(overlays, p)
-			continue
+// applyOverlays hands the fixes of objects built by Kustomize to the overlay writer, all
+// the fixes of one object at once, after showing it every object's (see OverlayPlanner).
+func applyOverlays(ws *Workspace, overlays []pending, opts Options) {
+	byObj := map[*manifest.Object][]pending{}
+	var objs []*manifest.Object
+	for _, p := range overlays {
+		if byObj[p.obj] == nil {
+			objs = append(objs, p.obj)
 		}
-		path := cleanPath(p.obj.File)
-		if byFile[path] == nil {
-			files = append(files, path)
-		}
-		byFile[path] = append(byFile[path], p)
+		byObj[p.obj] = append(byObj[p.obj], p)
 	}
-	var adds []pending
-	for _, path := range files {
-		adds = append(adds, applyFile(ws, path, byFile[path])...)
-	}
-
-	if len(overlays) > 0 {
-		byObj := map[*manifest.Object][]pending{}
-		var objs []*manifest.Object
-		for _, p := range overlays {
-			if byObj[p.obj] == nil {
-				objs = append(objs, p.obj)
-			}
-			byObj[p.obj] = append(byObj[p.obj], p)
+	if planner, ok := opts.Overlay.(OverlayPlanner); ok {
+		all := opts.Objects
+		if all == nil {
+			all = objs
 		}
-		if planner, ok := opts.Overlay.(OverlayPlanner); ok {
-			all := opts.Objects
-			if all == nil {
-				all = objs
-			}
-			plan := make(map[*manifest.Object][]*finding.Fix, len(objs))
-			for _, obj := range objs {
-				for _, p := range byObj[obj] {
-					plan[obj] = append(plan[obj], p.fix)
-				}
-			}
-			planner.Plan(all, plan)
-		}
+		plan := make(map[*manifest.Object][]*finding.Fix, len(objs))
 		for _, obj := range objs {
-			ps := byObj[obj]
-			fixes := make([]*finding.Fix, len(ps))
-			for i, p := range ps {
-				fixes[i] = p.fix
+			for _, p := range byObj[obj] {
+				plan[obj] = append(plan[obj], p.fix)
 			}
-			outs := opts.Overlay.FixOverlay(ws, obj, fixes)
-			for i, p := range ps {
-				if i < len(outs) {
-					p.outcome.Changes, p.outcome.Err, p.outcome.Skipped = outs[i].Changes, outs[i].Err, outs[i].Skipped
-				} else {
-					p.outcome.Err = fmt.Errorf("the overlay writer gave no outcome")
-				}
+		}
+		planner.Plan(all, plan)
+	}
+	for _, obj := range objs {
+		ps := byObj[obj]
+		fixes := make([]*finding.Fix, len(ps))
+		for i, p := range ps {
+			fixes[i] = p.fix
+		}
+		outs := opts.Overlay.FixOverlay(ws, obj, fixes)
+		for i, p := range ps {
+			if i < len(outs) {
+				p.outcome.Changes, p.outcome.Err, p.outcome.Skipped = outs[i].Changes, outs[i].Err, outs[i].Skipped
+			} else {
+				p.outcome.Err = fmt.Errorf("the overlay writer gave no outcome")
 			}
 		}
 	}
+}
 
-	// New objects last: the files they append to are then final.
+// applyAdds writes the objects the fixes of adds add.
+func applyAdds(ws *Workspace, adds []pending) {
 	for _, p := range adds {
 		for _, ch := range p.fix.Changes {
 			if ch.Op != finding.AddObject {
 				continue
 			}
-			changed, err := addObject(ws, p.obj, ch)
+			changed, err := AddObject(ws, p.obj, ch)
 			if err != nil {
 				p.outcome.Err = err
 				break
@@ -312,7 +280,6 @@ func Apply(ws *Workspace, findings []finding.Finding, opts Options) *Result {
 			}
 		}
 	}
-	return res
 }
 
 // applyFile applies the fixes of the objects of one file and returns the fixes that also
@@ -381,11 +348,11 @@ func applyFile(ws *Workspace, path string, ps []pending) (adds []pending) {
 // applyFix applies the changes of one fix one at a time, all or none, and reports whether
 // the fix also adds objects, for later.
 func (fe *fileEditor) applyFix(tg *target, p pending) (hasAdd bool) {
-	if err := validateAdds(p.fix); err != nil {
+	if err := ValidateAdds(p.fix); err != nil {
 		p.outcome.Err = err
 		return false
 	}
-	saved, savedRemoved := tg.u.text, tg.removed.clone()
+	saved, savedRemoved := tg.u.text, tg.removed.Clone()
 	changes := 0
 	var ferr error
 	for _, ch := range p.fix.Changes {
@@ -395,7 +362,7 @@ func (fe *fileEditor) applyFix(tg *target, p pending) (hasAdd bool) {
 		}
 		changed, err := fe.apply(tg, ch)
 		if err != nil {
-			ferr = fmt.Errorf("%s %s: %w", opName(ch.Op), ch.Path, err)
+			ferr = fmt.Errorf("%s %s: %w", OpName(ch.Op), ch.Path, err)
 			break
 		}
 		if changed {
@@ -411,7 +378,8 @@ func (fe *fileEditor) applyFix(tg *target, p pending) (hasAdd bool) {
 	return hasAdd
 }
 
-func opName(op finding.ChangeOp) string {
+// OpName is how errors name a change's operation ("set", "append to", ...).
+func OpName(op finding.ChangeOp) string {
 	switch op {
 	case finding.Set:
 		return "set"
@@ -425,100 +393,11 @@ func opName(op finding.ChangeOp) string {
 	return fmt.Sprintf("op %d", op)
 }
 
-// validateAdds checks the AddObject changes of a fix before anything of it is applied.
-func validateAdds(fx *finding.Fix) error {
-	for _, ch := range fx.Changes {
-		if ch.Op != finding.AddObject {
-			continue
-		}
-		if _, err := newObjectRef(ch); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func newObjectRef(ch finding.Change) (finding.ObjectRef, error) {
-	name := ch.FileName
-	if name == "" || name != filepath.Base(name) || name == "." || name == ".." || strings.ContainsAny(name, `/\`) {
-		return finding.ObjectRef{}, fmt.Errorf("add object: %q is not a file name", name)
-	}
-	src, ok := ch.Value.(string)
-	if !ok {
-		return finding.ObjectRef{}, fmt.Errorf("add object: value is %T, not YAML text", ch.Value)
-	}
-	res := manifest.Parse(name, []byte(src), manifest.DefaultLimits)
-	if res.Err != nil {
-		return finding.ObjectRef{}, fmt.Errorf("add object: %s", res.Err.Message)
-	}
-	if len(res.Objects) != 1 {
-		return finding.ObjectRef{}, fmt.Errorf("add object: value holds %d objects, want 1", len(res.Objects))
-	}
-	if err := checkNewObject(res.Objects[0].Ref); err != nil {
-		return finding.ObjectRef{}, err
-	}
-	return res.Objects[0].Ref, nil
-}
-
-// addObject writes a new object into ch.FileName beside obj's file, as a further document
-// when that file exists. An object of the same kind, namespace and name already there
-// means the fix is in place.
-func addObject(ws *Workspace, obj *manifest.Object, ch finding.Change) (bool, error) {
-	ref, err := newObjectRef(ch)
-	if err != nil {
-		return false, err
-	}
-	path := Stdin
-	if obj.File != Stdin {
-		path = filepath.Join(filepath.Dir(obj.File), ch.FileName)
-	}
-	f, err := ws.OpenOrCreate(path)
-	if err != nil {
-		return false, err
-	}
-	for _, o := range manifest.Parse(path, f.Data, manifest.DefaultLimits).Objects {
-		if o.Ref.Kind == ref.Kind && o.Ref.Name == ref.Name && o.Ref.Namespace == ref.Namespace {
-			return false, nil
-		}
-	}
-	doc := strings.TrimLeft(ch.Value.(string), "\n")
-	doc = strings.TrimPrefix(doc, "---\n")
-	if !strings.HasSuffix(doc, "\n") {
-		doc += "\n"
-	}
-	var b bytes.Buffer
-	b.Write(f.Data)
-	if len(bytes.TrimSpace(f.Data)) > 0 {
-		if !bytes.HasSuffix(f.Data, []byte("\n")) {
-			b.WriteString("\n")
-		}
-		b.WriteString("---\n")
-	}
-	b.WriteString(doc)
-	out := b.Bytes()
-	if bytes.Contains(f.Data, []byte("\r\n")) {
-		// Only the appended part: the existing text keeps its bytes.
-		tail := out[len(f.Data):]
-		tail = bytes.ReplaceAll(bytes.ReplaceAll(tail, []byte("\r\n"), []byte("\n")), []byte("\n"), []byte("\r\n"))
-		out = append(append([]byte(nil), f.Data...), tail...)
-	}
-	f.Data = out
-	return true, nil
-}
-
 // ApplyChanges applies changes to obj inside src, the text of obj.File, and returns the new
 // text with the edits that turn src into it. It is the building block for writers that
 // edit files other than the one a finding points at (a Kustomize base or patch).
-func ApplyChanges(src []byte, obj *manifest.Object, changes []finding.Change) ([]byte, []TextEdit, error) {
-	var fe *fileEditor
-	var tg *target
-	var err error
-	for _, whole := range []bool{false, true} {
-		fe = newFileEditor(obj.File, src, whole)
-		if tg, err = fe.target(obj); err == nil {
-			break
-		}
-	}
+func ApplyChanges(src []byte, obj *manifest.Object, changes []finding.Change) ([]byte, []yamledit.TextEdit, error) {
+	fe, tg, err := openObject(obj.File, src, obj)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -527,9 +406,38 @@ func ApplyChanges(src []byte, obj *manifest.Object, changes []finding.Change) ([
 			return nil, nil, fmt.Errorf("add object: not an edit of %s", obj.Ref)
 		}
 		if _, err := fe.apply(tg, ch); err != nil {
-			return nil, nil, fmt.Errorf("%s %s: %w", opName(ch.Op), ch.Path, err)
+			return nil, nil, fmt.Errorf("%s %s: %w", OpName(ch.Op), ch.Path, err)
 		}
 	}
 	out := fe.bytes()
 	return out, Edits(src, out), nil
+}
+
+// EditObject applies ch to obj, an object of f, as Apply applies a change to a file of its
+// own, and reports whether the text changed. The overlay writer edits bases and patches
+// with it.
+func EditObject(f *File, obj *manifest.Object, ch finding.Change) (bool, error) {
+	fe, tg, err := openObject(f.Path, f.Data, obj)
+	if err != nil {
+		return false, err
+	}
+	changed, err := fe.apply(tg, ch)
+	if err != nil {
+		return false, fmt.Errorf("%s: %w", f.Path, err)
+	}
+	f.Data = fe.bytes()
+	return changed, nil
+}
+
+// openObject finds obj in the file, cut into its documents when that is safe, else whole.
+func openObject(path string, src []byte, obj *manifest.Object) (*fileEditor, *target, error) {
+	var err error
+	for _, whole := range []bool{false, true} {
+		fe := newFileEditor(path, src, whole)
+		var tg *target
+		if tg, err = fe.target(obj); err == nil {
+			return fe, tg, nil
+		}
+	}
+	return nil, nil, err
 }

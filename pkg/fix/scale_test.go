@@ -41,7 +41,7 @@ func fixEveryContainer(t testing.TB, n int) (string, string) {
 	ws := NewWorkspace(memReader(map[string][]byte{"p.yaml": []byte(src)}))
 	r := Apply(ws, fs, Options{})
 	if failed := r.Failed(); len(failed) > 0 {
-		t.Fatalf("n=%d: %d fixes failed: %s", n, len(failed), outcomesText(r))
+		t.Fatalf("n=%d: %d fixes failed: %s", n, len(failed), r.Log())
 	}
 	var diff strings.Builder
 	if err := WriteDiff(&diff, ws.Changed()); err != nil {

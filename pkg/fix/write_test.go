@@ -8,8 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	sigsyaml "sigs.k8s.io/yaml"
-
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
 	"github.com/kubectl-secure/kubectl-secure/pkg/testtree"
 )
@@ -350,7 +348,7 @@ func TestAddObjectRefusesInvalidNames(t *testing.T) {
 		res := Apply(ws, []finding.Finding{findingFor(obj, true, add)}, Options{})
 		failed := res.Failed()
 		if len(failed) != 1 || !strings.Contains(failed[0].Err.Error(), tc.want) {
-			t.Errorf("ns %s name %s: outcomes %s", tc.ns, tc.name, outcomesText(res))
+			t.Errorf("ns %s name %s: outcomes %s", tc.ns, tc.name, res.Log())
 		}
 		if len(ws.Changed()) != 0 {
 			t.Errorf("ns %s name %s: a file was generated", tc.ns, tc.name)
@@ -360,33 +358,6 @@ func TestAddObjectRefusesInvalidNames(t *testing.T) {
 	ws := NewWorkspace(memReader(map[string][]byte{"app/p.yaml": []byte(podSrc)}))
 	res := Apply(ws, []finding.Finding{findingFor(obj, true, finding.Change{Op: finding.AddObject, Value: policy("prod-1", "deny.ingress"), FileName: "networkpolicy.yaml"})}, Options{})
 	if len(res.Failed()) != 0 || len(ws.Changed()) != 1 {
-		t.Errorf("a valid object: %s", outcomesText(res))
-	}
-}
-
-// TestScalarTextQuotesHostileValues: every string a fix writes as a value or a key reads
-// back, as kubectl reads it, as exactly that string and one key.
-func TestScalarTextQuotesHostileValues(t *testing.T) {
-	values := []string{
-		"plain", "a: b", "x #c", "#c", "line\nprivileged: true", "*ref", "&anchor", "!!bool",
-		"! tag", "yes", "No", "on", "true", "null", "~", "0", "0755", "1e3", "0x1f", "1:30",
-		"2026-01-02", "-", "- item", "? k", "[a]", "{a: b}", "|", ">-", "'q'", `"q"`, "",
-		" pad", "pad ", "%TAG", "@at", "`tick", "a\tb", "nel\u0085", "\u2028",
-	}
-	styles := map[string]style{"block": {indent: 2}, "json": {indent: 2, json: true}}
-	for name, st := range styles {
-		for _, v := range values {
-			for _, q := range []byte{0, '\'', '"'} {
-				s, err := scalarText(v, q, st)
-				if err != nil {
-					t.Fatal(err)
-				}
-				k := keyText(v, q, st)
-				var m map[string]any
-				if err := sigsyaml.Unmarshal([]byte(k+": "+s+"\n"), &m); err != nil || len(m) != 1 || m[v] != v {
-					t.Errorf("%s quote %q: %q renders as %s: %s, which reads %#v (%v)", name, q, v, k, s, m, err)
-				}
-			}
-		}
+		t.Errorf("a valid object: %s", res.Log())
 	}
 }

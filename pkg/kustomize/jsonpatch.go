@@ -18,7 +18,8 @@ type jsonOp struct {
 	orig   []string // path as JSON-pointer tokens, as written
 	tokens []string // the same, array indices as in the built object
 	value  *yaml.Node
-	dead   bool // a later operation removed what this one set
+	item   *yaml.Node // the operation as written (`- op: remove` ...), where a removal is reported
+	dead   bool       // a later operation removed what this one set
 }
 
 // translateOps rewrites the array indices of JSON 6902 paths from the object as it was
@@ -36,7 +37,8 @@ func (l *locator) translateOps() {
 			kind, _ := fieldpath.Str(fieldpath.MapGet(item, "op"))
 			path, _ := fieldpath.Str(fieldpath.MapGet(item, "path"))
 			tokens := splitPointer(path)
-			d.jsonOps = append(d.jsonOps, jsonOp{op: kind, orig: tokens, tokens: slices.Clone(tokens), value: fieldpath.MapGet(item, "value")})
+			d.jsonOps = append(d.jsonOps, jsonOp{op: kind, orig: tokens, tokens: slices.Clone(tokens),
+				value: fieldpath.MapGet(item, "value"), item: fieldpath.Deref(item)})
 		}
 		for j := range d.jsonOps {
 			ops = append(ops, &d.jsonOps[j])
@@ -146,6 +148,17 @@ func appendedIndex(built *yaml.Node, tokens []string, value *yaml.Node) int {
 		}
 	}
 	return len(items) - 1
+}
+
+// existsAt reports whether the JSON pointer tokens name a node of n.
+func existsAt(n *yaml.Node, tokens []string) bool {
+	n = fieldpath.Deref(n)
+	for _, t := range tokens {
+		if n = stepPointer(n, t); n == nil {
+			return false
+		}
+	}
+	return true
 }
 
 func stepPointer(n *yaml.Node, token string) *yaml.Node {

@@ -127,6 +127,9 @@ func (l *locator) Locate(p fieldpath.Path) manifest.Position {
 	if pos, ok := l.locatePatch(p); ok {
 		return pos
 	}
+	if pos, ok := l.locateRemoval(p); ok {
+		return pos
+	}
 	// Otherwise the deepest existing parent, the source file on a tie: it is where the
 	// object is defined.
 	best, depth := l.source, -1

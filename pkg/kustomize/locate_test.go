@@ -2,10 +2,12 @@ package kustomize
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	fp "github.com/kubectl-secure/kubectl-secure/pkg/fieldpath"
 	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
+	"github.com/kubectl-secure/kubectl-secure/pkg/testtree"
 )
 
 const (
@@ -194,3 +196,83 @@ func refs(objs []*manifest.Object) []string {
 }
 
 func posString(p manifest.Position) string { return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Column) }
+
+// A field a JSON 6902 `op: remove` deleted is reported at that operation, not at the base
+// line that still sets it; a `replace` at its value. Inline and file patches, a removed
+// parent, and `patchesJson6902` are all covered.
+func TestLocateRemovedByJSONPatch(t *testing.T) {
+	const deployment = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: app
+        image: app:1.0
+        securityContext:
+          allowPrivilegeEscalation: false
+          readOnlyRootFilesystem: true
+      - name: side
+        image: side:1.0
+`
+	ape := app.Keys("securityContext", "allowPrivilegeEscalation")
+	sideSC := podSpec.Keys("containers").Child(fp.Select("name", "side"), fp.Key("securityContext"), fp.Key("runAsNonRoot"))
+	cases := []struct {
+		name          string
+		kustomization string
+		files         map[string]string
+		path          fp.Path
+		want          string
+	}{
+		{"remove in a patch file", "resources: [../base]\npatches:\n- path: ape.yaml\n  target: {kind: Deployment, name: web}\n",
+			map[string]string{"overlay/ape.yaml": "- op: test\n  path: /spec/replicas\n  value: null\n- op: remove\n  path: /spec/template/spec/containers/0/securityContext/allowPrivilegeEscalation\n"},
+			ape, "overlay/ape.yaml:4:3"},
+		{"remove of a parent", "resources: [../base]\npatches:\n- path: ape.yaml\n  target: {kind: Deployment}\n",
+			map[string]string{"overlay/ape.yaml": "- op: remove\n  path: /spec/template/spec/containers/0/securityContext\n"},
+			ape, "overlay/ape.yaml:1:3"},
+		{"inline remove", "resources: [../base]\npatches:\n- target: {kind: Deployment, name: web}\n  patch: |-\n    - op: remove\n      path: /spec/template/spec/containers/0/securityContext/allowPrivilegeEscalation\n",
+			nil, ape, "overlay/kustomization.yaml:5:7"},
+		{"patchesJson6902", "resources: [../base]\npatchesJson6902:\n- target: {group: apps, version: v1, kind: Deployment, name: web}\n  path: ape.yaml\n",
+			map[string]string{"overlay/ape.yaml": "- op: remove\n  path: /spec/template/spec/containers/0/securityContext/allowPrivilegeEscalation\n"},
+			ape, "overlay/ape.yaml:1:3"},
+		{"replace points at the value", "resources: [../base]\npatches:\n- path: ape.yaml\n  target: {kind: Deployment}\n",
+			map[string]string{"overlay/ape.yaml": "- op: replace\n  path: /spec/template/spec/containers/0/securityContext/allowPrivilegeEscalation\n  value: true\n"},
+			ape, "overlay/ape.yaml:3:10"},
+		// A removal of another field does not claim a missing one.
+		{"removal elsewhere", "resources: [../base]\npatches:\n- path: ape.yaml\n  target: {kind: Deployment}\n",
+			map[string]string{"overlay/ape.yaml": "- op: remove\n  path: /spec/template/spec/containers/0/securityContext/readOnlyRootFilesystem\n"},
+			sideSC, "base/deployment.yaml:15:9"},
+		// A removed list item whose index the next item fills is not the missing field's.
+		{"removed list item shifted", "resources: [../base]\npatches:\n- path: ape.yaml\n  target: {kind: Deployment}\n",
+			map[string]string{"overlay/ape.yaml": "- op: remove\n  path: /spec/template/spec/containers/0\n"},
+			podSpec.Keys("containers").Child(fp.Index(0), fp.Key("securityContext")), "base/deployment.yaml:15:9"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			files := map[string]string{
+				"base/kustomization.yaml":    "resources: [deployment.yaml]\n",
+				"base/deployment.yaml":       deployment,
+				"overlay/kustomization.yaml": tc.kustomization,
+			}
+			for k, v := range tc.files {
+				files[k] = v
+			}
+			root := testtree.Write(t, files)
+			objs, err := Build(root+"/overlay", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			o := find(objs, "Deployment", "web")
+			if o == nil {
+				t.Fatalf("no Deployment web in %v", refs(objs))
+			}
+			got := strings.TrimPrefix(posString(o.Locate(tc.path)), root+"/")
+			if got != tc.want {
+				t.Errorf("Locate(%s) = %s, want %s", tc.path, got, tc.want)
+			}
+		})
+	}
+}

@@ -40,6 +40,35 @@ func (l *locator) locatePatch(p fieldpath.Path) (manifest.Position, bool) {
 	return manifest.Position{}, false
 }
 
+// locateRemoval finds the JSON 6902 `op: remove` that removed a field the built object
+// lacks, or one of its parents: the overlay that deletes `allowPrivilegeEscalation: false`
+// is what the user edits, not the base line that still sets it. The last applied wins. A
+// removal counts only when what it names is missing from the built object, so a remove of
+// a list item whose index a later item now fills is not taken for the field's.
+func (l *locator) locateRemoval(p fieldpath.Path) (manifest.Position, bool) {
+	if len(p) == 0 {
+		return manifest.Position{}, false
+	}
+	if _, _, depth := fieldpath.Resolve(l.built, p); depth == len(p) {
+		return manifest.Position{}, false
+	}
+	pointer := pointerTokens(l.built, p, l.sx)
+	for _, d := range l.patches {
+		for i := len(d.jsonOps) - 1; i >= 0; i-- {
+			op := d.jsonOps[i]
+			tokens := op.tokens
+			if op.op != "remove" || op.item == nil || len(tokens) == 0 || len(tokens) > len(pointer) || !hasTokenPrefix(tokens, pointer) {
+				continue
+			}
+			if existsAt(l.built, tokens) {
+				continue
+			}
+			return manifest.NodePosition(d.file, op.item), true
+		}
+	}
+	return manifest.Position{}, false
+}
+
 // mergesIntoSource reports whether a strategic-merge patch node merges into what the
 // source has rather than replacing it: a mapping, or a list of mappings (merged by key).
 func mergesIntoSource(n *yaml.Node) bool {

@@ -160,6 +160,7 @@ func Locate(c *check.Check, d check.Diagnostic) finding.Finding {
 		Line:     pos.Line,
 		Column:   pos.Column,
 		Object:   d.Object.Ref,
+		Overlay:  d.Object.Overlay,
 		Path:     d.Path.String(),
 		Fix:      fix,
 		// The object's identity, so that a suppression carried by one build's object does
@@ -191,7 +192,7 @@ func dedupe(fs []finding.Finding) []finding.Finding {
 
 func sameFinding(a, b finding.Finding) bool {
 	return a.Check == b.Check && a.File == b.File && a.Line == b.Line && a.Column == b.Column &&
-		a.Message == b.Message && a.Object == b.Object && a.Path == b.Path
+		a.Message == b.Message && a.Object == b.Object && a.Overlay == b.Overlay && a.Path == b.Path
 }
 
 // overridesWritten reports a change that removes a value written in obj, or sets one that

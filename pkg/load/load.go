@@ -16,6 +16,7 @@ import (
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
 	"github.com/kubectl-secure/kubectl-secure/pkg/kustomize"
 	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
+	"github.com/kubectl-secure/kubectl-secure/pkg/workload"
 )
 
 // Loaded is everything read from the inputs.
@@ -33,6 +34,9 @@ type Loaded struct {
 	// LoadMarked was given (nil otherwise): later stages that look for the marker in the
 	// files (suppression comments) need not read them again.
 	Plain map[string][]byte
+	// Fragments are the files of Kustomize trees that no kustomization reads and that hold
+	// only patch fragments (workload.Fragment): not linted, and named in one note.
+	Fragments []string
 }
 
 // Load reads every input, in parallel, keeping the inputs' order in the result so that
@@ -85,6 +89,7 @@ func LoadEach(inputs []discover.Input, stdin io.Reader, limits manifest.Limits, 
 		out.Objects = append(out.Objects, r.objs...)
 		out.Errors = append(out.Errors, r.errs...)
 		out.Notes = append(out.Notes, r.notes...)
+		out.Fragments = append(out.Fragments, r.fragments...)
 		for _, f := range r.files {
 			files[f] = true
 		}
@@ -104,6 +109,8 @@ type result struct {
 	notes []finding.InputError
 	files []string // plain files named, read or not
 	plain []plainRead
+	// fragments are plain files dropped as patch fragments.
+	fragments []string
 }
 
 // plainRead is a plain file that was read, with its content when it holds the marker.
@@ -124,12 +131,16 @@ func (r *result) load(in discover.Input, cache *kustomize.Cache, limits manifest
 		r.loadKustomize(in, cache, limits, marker)
 		return
 	}
-	r.loadPlain(in.Path, limits, marker)
+	r.loadPlain(in.Path, limits, marker, in.InKustomizeTree)
 }
 
-func (r *result) loadPlain(path string, limits manifest.Limits, marker string) {
+func (r *result) loadPlain(path string, limits manifest.Limits, marker string, inKustomizeTree bool) {
 	objs, data, errs, err := loadFile(path, limits)
 	r.errs = append(r.errs, errs...)
+	if inKustomizeTree && err == nil && onlyFragments(objs) {
+		r.fragments = append(r.fragments, path)
+		objs = nil
+	}
 	if len(objs) == 0 && manifest.IsSyntaxError(err) {
 		if why, ok := notManifest(path, data); ok {
 			r.notes = append(r.notes, finding.InputError{File: err.File, Line: err.Line,
@@ -177,6 +188,16 @@ func (r *result) loadKustomize(in discover.Input, cache *kustomize.Cache, limits
 	for _, fb := range in.Fallback {
 		r.load(fb, cache, limits, marker)
 	}
+}
+
+// onlyFragments reports a non-empty list of objects that are all patch fragments.
+func onlyFragments(objs []*manifest.Object) bool {
+	for _, o := range objs {
+		if workload.Fragment(o) == "" {
+			return false
+		}
+	}
+	return len(objs) > 0
 }
 
 // loadFile reads and parses one file: errs are the errors of documents whose objects are

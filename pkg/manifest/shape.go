@@ -154,17 +154,35 @@ var builtinPodSpecs = map[string][]string{
 var builtinGroups = map[string]bool{"v1": true, "apps/v1": true, "batch/v1": true, "batch/v1beta1": true,
 	"apps/v1beta1": true, "apps/v1beta2": true, "extensions/v1beta1": true}
 
-// BuiltinPodSpec returns the keys of the pod spec of a built-in workload kind.
+// openshiftPodSpecs are OpenShift's workload kinds, which hold a pod template at the same
+// place as a Deployment. A legacy DeploymentConfig is still written as `apiVersion: v1`
+// (OpenShift 3 served it from the core group), where a search by shape never looks.
+var openshiftPodSpecs = map[string][]string{"DeploymentConfig": {"spec", "template", "spec"}}
+
+// openshiftGroups are the apiVersions OpenShift serves those kinds from.
+var openshiftGroups = map[string]bool{"v1": true, "apps.openshift.io/v1": true}
+
+// BuiltinPodSpec returns the keys of the pod spec of a built-in workload kind (Kubernetes'
+// own, or OpenShift's DeploymentConfig).
 func BuiltinPodSpec(ref finding.ObjectRef) ([]string, bool) {
-	keys, ok := builtinPodSpecs[ref.Kind]
-	return keys, ok && builtinGroups[ref.APIVersion]
+	if keys, ok := builtinPodSpecs[ref.Kind]; ok && builtinGroups[ref.APIVersion] {
+		return keys, true
+	}
+	keys, ok := openshiftPodSpecs[ref.Kind]
+	return keys, ok && openshiftGroups[ref.APIVersion]
 }
 
 // objectShapes are the shapes of whole objects of the built-in workload kinds: the pod
 // spec at its path, with objects on the way to it (and the template's metadata).
 var objectShapes = func() map[string]*shape {
 	m := map[string]*shape{}
-	for kind, keys := range builtinPodSpecs {
+	kinds := map[string][]string{}
+	for _, table := range []map[string][]string{builtinPodSpecs, openshiftPodSpecs} {
+		for kind, keys := range table {
+			kinds[kind] = keys
+		}
+	}
+	for kind, keys := range kinds {
 		s := podSpecShape
 		for i := len(keys) - 1; i >= 0; i-- {
 			fields := map[string]*shape{keys[i]: s}

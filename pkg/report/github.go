@@ -36,7 +36,7 @@ func GitHub(w io.Writer, r Report, opts GitHubOptions) error {
 			}
 		}
 		props = append(props, "title="+escapeProperty(fmt.Sprintf("%s (%s)", Sanitize(f.Check), f.Severity)))
-		msg := Sanitize(f.Message) + "\n" + objectLabel(f.Object)
+		msg := Sanitize(f.Message) + "\n" + reachLabel(f)
 		if f.Path != "" {
 			msg += " · " + Sanitize(f.Path)
 		}

@@ -131,14 +131,11 @@ func (w *jsonWriter) finding(f *finding.Finding) {
 	w.intField(false, "line", f.Line)
 	w.intField(false, "column", f.Column)
 	w.key(false, "object")
-	w.open('{')
-	w.strField(true, "apiVersion", f.Object.APIVersion)
-	w.strField(false, "kind", f.Object.Kind)
-	if f.Object.Namespace != "" {
-		w.strField(false, "namespace", f.Object.Namespace)
+	w.objectRef(f.Object, "")
+	if len(f.Objects) > 0 {
+		w.key(false, "objects")
+		w.list(len(f.Objects), func(i int) { w.objectRef(f.Objects[i].ObjectRef, f.Objects[i].Overlay) })
 	}
-	w.strField(false, "name", f.Object.Name)
-	w.close('}')
 	w.strField(false, "path", f.Path)
 	if f.Fix != nil {
 		w.key(false, "fix")
@@ -147,6 +144,22 @@ func (w *jsonWriter) finding(f *finding.Finding) {
 		w.key(false, "safe")
 		w.buf = strconv.AppendBool(w.buf, f.Fix.Safe)
 		w.close('}')
+	}
+	w.close('}')
+}
+
+// objectRef writes an object reference, with the overlay that built it when one is given
+// (finding.Reached).
+func (w *jsonWriter) objectRef(o finding.ObjectRef, overlay string) {
+	w.open('{')
+	w.strField(true, "apiVersion", o.APIVersion)
+	w.strField(false, "kind", o.Kind)
+	if o.Namespace != "" {
+		w.strField(false, "namespace", o.Namespace)
+	}
+	w.strField(false, "name", o.Name)
+	if overlay != "" {
+		w.strField(false, "overlay", overlay)
 	}
 	w.close('}')
 }

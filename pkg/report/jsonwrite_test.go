@@ -30,6 +30,10 @@ func TestJSONWriterMatchesEncodingJSON(t *testing.T) {
 		if i%2 == 0 {
 			f.Fix = &finding.Fix{Description: s, Safe: i%4 == 0}
 		}
+		if i%3 == 0 { // a merged finding: every object it reaches, with its overlay or none
+			f.Objects = []finding.Reached{{ObjectRef: f.Object, Overlay: s},
+				{ObjectRef: finding.ObjectRef{APIVersion: s, Kind: s, Name: s}}}
+		}
 		findings = append(findings, f)
 		errs = append(errs, finding.InputError{File: s, Line: i % 3, Message: s})
 		sup = append(sup, Suppressed{Finding: f, Reason: s, Suppression: Suppression{Kind: s, File: s, Line: i}})

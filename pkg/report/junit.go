@@ -4,6 +4,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 
@@ -43,7 +44,8 @@ type (
 
 // JUnit writes the report as JUnit XML for CI systems that show test results: one
 // testsuite per file, one testcase per object in it (classname the file, name
-// Kind/namespace/name) with a <failure> per finding, and one testcase with an <error> per
+// Kind/namespace/name) with a <failure> per finding (a finding that reaches several
+// objects fails each of their testcases), and one testcase with an <error> per
 // input error. Objects in r.Linted with no finding are passing testcases.
 //
 // The suite's failures attribute counts failing testcases, not findings, so it never
@@ -57,19 +59,31 @@ func JUnit(w io.Writer, r Report) error {
 	var order []caseKey
 	failed := map[finding.ObjectRef]bool{}
 	for _, f := range r.Findings {
-		k := caseKey{f.File, f.Object}
-		c := cases[k]
-		if c == nil {
-			c = &junitCase{Classname: xmlText(f.File), Name: xmlText(f.Object.String()), line: f.Line}
-			cases[k] = c
-			order = append(order, k)
+		// JUnit's model is one testcase per object: a finding that reaches several objects
+		// (a base used by several overlays) fails each of their testcases, once each.
+		var seen []finding.ObjectRef
+		for _, reached := range f.Reaches() {
+			obj := reached.ObjectRef
+			if slices.Contains(seen, obj) {
+				continue
+			}
+			seen = append(seen, obj)
+			k := caseKey{f.File, obj}
+			c := cases[k]
+			if c == nil {
+				c = &junitCase{Classname: xmlText(f.File), Name: xmlText(obj.String()), line: f.Line}
+				cases[k] = c
+				order = append(order, k)
+			}
+			failed[obj] = true
+			one := f
+			one.Object, one.Objects = obj, nil
+			c.Failures = append(c.Failures, junitProblem{
+				Message: xmlText(f.Message),
+				Type:    xmlText(f.Check),
+				Body:    xmlStrip(failureBody(one)),
+			})
 		}
-		failed[f.Object] = true
-		c.Failures = append(c.Failures, junitProblem{
-			Message: xmlText(f.Message),
-			Type:    xmlText(f.Check),
-			Body:    xmlStrip(failureBody(f)),
-		})
 	}
 	for _, o := range r.Linted {
 		k := caseKey{o.File, o.Ref}

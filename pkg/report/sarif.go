@@ -80,11 +80,14 @@ type (
 		Tags             []string `json:"tags"`
 	}
 	sarifResult struct {
-		RuleID              string             `json:"ruleId"`
-		RuleIndex           int                `json:"ruleIndex"`
-		Level               string             `json:"level"`
-		Message             sarifMessage       `json:"message"`
-		Locations           []sarifLocation    `json:"locations"`
+		RuleID    string          `json:"ruleId"`
+		RuleIndex int             `json:"ruleIndex"`
+		Level     string          `json:"level"`
+		Message   sarifMessage    `json:"message"`
+		Locations []sarifLocation `json:"locations"`
+		// RelatedLocations name every object a merged finding reaches (SARIF 2.1.0
+		// §3.27.22), each as a logical location with the overlay that built it as message.
+		RelatedLocations    []sarifLocation    `json:"relatedLocations,omitempty"`
 		PartialFingerprints map[string]string  `json:"partialFingerprints"`
 		Suppressions        []sarifSuppression `json:"suppressions,omitempty"`
 		Properties          sarifResultProps   `json:"properties"`
@@ -105,6 +108,8 @@ type (
 		Text string `json:"text"`
 	}
 	sarifLocation struct {
+		ID               int                    `json:"id,omitempty"`
+		Message          *sarifMessage          `json:"message,omitempty"`
 		PhysicalLocation *sarifPhysicalLocation `json:"physicalLocation,omitempty"`
 		LogicalLocations []sarifLogicalLocation `json:"logicalLocations,omitempty"`
 	}
@@ -203,7 +208,22 @@ func sarifResultOf(f finding.Finding, index map[string]int, opts SARIFOptions) s
 			Name: f.Object.Name, FullyQualifiedName: objectFQN(f.Object), Kind: "resource",
 		}},
 	}
+	var related []sarifLocation
+	for i, r := range f.Objects {
+		text := objectFQN(r.ObjectRef)
+		if r.Overlay != "" {
+			text += " built by " + r.Overlay
+		}
+		related = append(related, sarifLocation{
+			ID:      i + 1, // ids are unique within the result; 0 would be omitted
+			Message: &sarifMessage{Text: messageText(text)},
+			LogicalLocations: []sarifLogicalLocation{{
+				Name: r.Name, FullyQualifiedName: objectFQN(r.ObjectRef), Kind: "resource",
+			}},
+		})
+	}
 	return sarifResult{
+		RelatedLocations:    related,
 		RuleID:              f.Check,
 		RuleIndex:           index[f.Check],
 		Level:               sarifLevel(f.Severity),

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -96,7 +97,7 @@ func writeFinding(b *strings.Builder, p palette, f finding.Finding, note string)
 	sev := sevColor.Sprintf("%-8s", f.Severity)
 	fmt.Fprintf(b, "  %s  %s  %s  %s\n", loc, sev, p.check.Sprint(Sanitize(f.Check)), Sanitize(f.Message))
 	var details []string
-	if o := objectLabel(f.Object); o != "" {
+	if o := reachLabel(f); o != "" {
 		details = append(details, o)
 	}
 	if f.Path != "" {
@@ -129,6 +130,59 @@ func objectLabel(o finding.ObjectRef) string {
 	}
 	return s + Sanitize(o.Name)
 }
+
+// reachLabel names the object of a finding and, when the finding reaches several objects,
+// where they were built. Copies of one object built by several overlays (a base they share)
+// read "Deployment app in overlays/a (ns-a), overlays/b (ns-b)"; different objects (a
+// namespace line every object of an overlay takes) are listed, at most maxReached of them
+// with a count of the rest, followed by the overlays that built them.
+func reachLabel(f finding.Finding) string {
+	label := objectLabel(f.Object)
+	if len(f.Objects) < 2 || label == "" {
+		return label
+	}
+	first := f.Objects[0]
+	sameObject := true
+	for _, r := range f.Objects {
+		sameObject = sameObject && r.Kind == first.Kind && r.Name == first.Name && r.Overlay != ""
+	}
+	var b strings.Builder
+	if sameObject {
+		b.WriteString(Sanitize(first.Kind) + " " + Sanitize(first.Name) + " in ")
+		for i, r := range f.Objects {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(Sanitize(r.Overlay))
+			if r.Namespace != "" {
+				b.WriteString(" (" + Sanitize(r.Namespace) + ")")
+			}
+		}
+		return b.String()
+	}
+	var overlays []string
+	for i, r := range f.Objects {
+		if r.Overlay != "" && !slices.Contains(overlays, Sanitize(r.Overlay)) {
+			overlays = append(overlays, Sanitize(r.Overlay))
+		}
+		switch {
+		case i == maxReached:
+			fmt.Fprintf(&b, " and %d more", len(f.Objects)-maxReached)
+		case i < maxReached:
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(objectLabel(r.ObjectRef))
+		}
+	}
+	if len(overlays) > 0 {
+		b.WriteString(" in " + strings.Join(overlays, ", "))
+	}
+	return b.String()
+}
+
+// maxReached bounds the objects a text line names; JSON and SARIF list them all.
+const maxReached = 3
 
 func summaryLine(r Report, p palette) string {
 	counts := map[finding.Severity]int{}

@@ -99,13 +99,16 @@ func TestAnnotationBoundToItsBuild(t *testing.T) {
 	baseComment := strings.Replace(baseDeploy, "{privileged: true}", "{privileged: true} # kubectl-secure:ignore privileged-container fuse everywhere", 1)
 	check1(t, []tcase{
 		{name: "one overlay's patch, both builds in one namespace", files: kustomizeTree(baseDeploy, "", devIgnore, "", ""), builds: both,
-			// The base line is one finding of two builds: prod's object does not carry
-			// the annotation, so it stands, and dev's annotation is used, not stale.
-			want: []string{"kept host-namespaces@base/deploy.yaml:10", "kept privileged-container@base/deploy.yaml:14"}},
+			// The base line is one place that two builds reach: prod's object does not
+			// carry the annotation, so its finding stands; dev's is suppressed (the
+			// annotation is used, not stale). Reports show each place once (Merge).
+			want: []string{"kept host-namespaces@base/deploy.yaml:10", "kept privileged-container@base/deploy.yaml:14",
+				"suppressed privileged-container@base/deploy.yaml:14 by annotation@overlays/dev/patch.yaml:8: dev needs /dev/fuse"}},
 		{name: "one overlay's patch, the other build first", files: kustomizeTree(baseDeploy, "", devIgnore, "", ""), builds: []string{"overlays/prod", "overlays/dev"},
-			want: []string{"kept host-namespaces@base/deploy.yaml:10", "kept privileged-container@base/deploy.yaml:14"}},
+			want: []string{"kept host-namespaces@base/deploy.yaml:10", "kept privileged-container@base/deploy.yaml:14",
+				"suppressed privileged-container@base/deploy.yaml:14 by annotation@overlays/dev/patch.yaml:8: dev needs /dev/fuse"}},
 		{name: "one overlay's patch, builds in their own namespaces", files: kustomizeTree(baseDeploy, "dev", devIgnore, "prod", ""), builds: both,
-			want: []string{"kept host-namespaces@base/deploy.yaml:10", "kept host-namespaces@base/deploy.yaml:10", "kept privileged-container@base/deploy.yaml:14",
+			want: []string{"kept host-namespaces@base/deploy.yaml:10", "kept privileged-container@base/deploy.yaml:14",
 				"suppressed privileged-container@base/deploy.yaml:14 by annotation@overlays/dev/patch.yaml:8: dev needs /dev/fuse"}},
 		{name: "the overlay with the patch alone", files: kustomizeTree(baseDeploy, "", devIgnore, "", ""), builds: []string{"overlays/dev"},
 			want: []string{"kept host-namespaces@base/deploy.yaml:10",
@@ -116,20 +119,18 @@ func TestAnnotationBoundToItsBuild(t *testing.T) {
 			want: []string{"kept host-namespaces@base/deploy.yaml:13",
 				"suppressed privileged-container@base/deploy.yaml:17 by annotation@base/deploy.yaml:11: the base needs /dev/fuse"}},
 		{name: "a base annotation reaches both builds in their own namespaces", files: kustomizeTree(baseAnnotated, "dev", "", "prod", ""), builds: both,
-			want: []string{"kept host-namespaces@base/deploy.yaml:13", "kept host-namespaces@base/deploy.yaml:13",
-				"suppressed privileged-container@base/deploy.yaml:17 by annotation@base/deploy.yaml:11: the base needs /dev/fuse",
+			want: []string{"kept host-namespaces@base/deploy.yaml:13",
 				"suppressed privileged-container@base/deploy.yaml:17 by annotation@base/deploy.yaml:11: the base needs /dev/fuse"}},
 		{name: "a comment on a base line applies in every build", files: kustomizeTree(baseComment, "dev", "", "prod", ""), builds: both,
-			want: []string{"kept host-namespaces@base/deploy.yaml:10", "kept host-namespaces@base/deploy.yaml:10",
-				"suppressed privileged-container@base/deploy.yaml:14 by comment@base/deploy.yaml:14: fuse everywhere",
+			want: []string{"kept host-namespaces@base/deploy.yaml:10",
 				"suppressed privileged-container@base/deploy.yaml:14 by comment@base/deploy.yaml:14: fuse everywhere"}},
 		{name: "an overlay's annotation that matches nothing in its build is stale once",
 			files: kustomizeTree(strings.Replace(baseDeploy, "{privileged: true}", "{privileged: false}", 1), "dev", devIgnore, "prod", ""), builds: both,
-			want: []string{"kept host-namespaces@base/deploy.yaml:10", "kept host-namespaces@base/deploy.yaml:10",
+			want: []string{"kept host-namespaces@base/deploy.yaml:10",
 				`extra stale-suppression@overlays/dev/patch.yaml:8: suppression of privileged-container in annotation kubectl-secure.io/ignore matches no finding of Deployment "api": remove it`}},
 		{name: "a base annotation used by one build only is not stale", files: kustomizeTree(baseAnnotated, "dev", "", "prod", prodUnprivileged), builds: both,
 			// prod's own patch fixes the field: the annotation still hides dev's finding.
-			want: []string{"kept host-namespaces@base/deploy.yaml:13", "kept host-namespaces@base/deploy.yaml:13",
+			want: []string{"kept host-namespaces@base/deploy.yaml:13",
 				"suppressed privileged-container@base/deploy.yaml:17 by annotation@base/deploy.yaml:11: the base needs /dev/fuse"}},
 	})
 }

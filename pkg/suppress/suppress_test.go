@@ -129,11 +129,13 @@ func run(t *testing.T, tc tcase) []string {
 	}
 	res := Apply(findings, objs, Options{Config: cfg, Checks: cs, Now: fixedNow, WholeProject: tc.whole,
 		Mode: tc.mode, Namespace: tc.namespace, ReadFile: readFile})
+	// Reports show each place once (finding.Merge), as the lint pipeline does: a base
+	// line that two builds reach is one finding.
 	var out []string
-	for _, f := range res.Kept {
+	for _, f := range finding.Merge(res.Kept) {
 		out = append(out, fmt.Sprintf("kept %s@%s:%d", f.Check, f.File, f.Line))
 	}
-	for _, s := range res.Suppressed {
+	for _, s := range MergeSuppressed(res.Suppressed) {
 		out = append(out, fmt.Sprintf("suppressed %s@%s:%d by %s@%s:%d: %s", s.Finding.Check, s.Finding.File, s.Finding.Line, s.Source, s.File, s.Line, s.Reason))
 	}
 	for _, f := range res.Extra {

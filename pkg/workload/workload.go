@@ -176,3 +176,40 @@ func (p *Pod) Field(keys ...string) *yaml.Node {
 func (c Container) Field(keys ...string) *yaml.Node {
 	return fieldpath.LookupKeys(c.Node, keys...)
 }
+
+// selectorRequired are the built-in kinds whose API requires spec.selector.
+var selectorRequired = map[string]bool{"Deployment": true, "StatefulSet": true, "DaemonSet": true, "ReplicaSet": true}
+
+// Fragment says why obj is a strategic-merge patch fragment rather than a whole workload,
+// or "" when it is not one: a built-in workload that the API server would refuse as an
+// object because it lacks spec.selector or its pod template, or whose containers do not all
+// name an image (a patch names a container to merge into and changes its args or ports).
+// Kubebuilder's layout keeps such patches beside the kustomization that lists them
+// commented out; linted as objects they would be Deployments missing every default.
+func Fragment(obj *manifest.Object) string {
+	if !isBuiltinWorkload(obj) {
+		return ""
+	}
+	if selectorRequired[obj.Ref.Kind] && obj.Get(fieldpath.New("spec", "selector")) == nil {
+		return obj.Ref.Kind + " without spec.selector"
+	}
+	pods := Pods(obj)
+	if len(pods) == 0 {
+		return obj.Ref.Kind + " without a pod template"
+	}
+	for _, c := range pods[0].Containers() {
+		if n := c.Field("image"); n == nil || n.Tag == "!!null" {
+			return c.Label() + " without an image"
+		}
+	}
+	if len(pods[0].Containers()) == 0 {
+		return obj.Ref.Kind + " without containers"
+	}
+	return ""
+}
+
+// isBuiltinWorkload reports a kind findPods knows by name.
+func isBuiltinWorkload(obj *manifest.Object) bool {
+	_, ok := manifest.BuiltinPodSpec(obj.Ref)
+	return ok
+}

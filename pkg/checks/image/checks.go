@@ -239,12 +239,8 @@ are still cached, so Always costs only a manifest request per start.`,
 				return
 			}
 			p.Report(check.Diagnostic{Object: u.obj, Path: pp, Message: msg,
-				Fix: &finding.Fix{
-					Description: "set imagePullPolicy: Always (or pin the image by digest)",
-					Safe:        false,
-					Changes: []finding.Change{{Op: finding.Set,
-						Path: u.container.Path.Keys("imagePullPolicy"), Value: "Always"}},
-				}})
+				Fix: check.NewFix("set imagePullPolicy: Always (or pin the image by digest)", false,
+					check.SetTo(u.container.Path.Keys("imagePullPolicy"), "Always"))})
 		})
 	},
 }
@@ -259,7 +255,9 @@ var malformed = &check.Check{
 a trailing ':', a short or upper-case digest, spaces, an unrendered {{ template }}), so the
 pod never starts (InvalidImageName). The other image checks cannot judge the reference
 either, so the registry allow-list does not hold for it. Medium: it is a broken deployment
-before it is a security problem, and it hides what would run.`,
+before it is a security problem, and it hides what would run. A ko build placeholder
+(ko://github.com/org/repo/cmd/app) is no reference: ko replaces it with the built image
+pinned by digest, so no image check reports it.`,
 		Bad: `containers:
   - name: app
     image: Registry.Example.com/Team/App:   # upper-case path, empty tag`,

@@ -4,6 +4,8 @@
 package image
 
 import (
+	"strings"
+
 	"gopkg.in/yaml.v3"
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/check"
@@ -36,7 +38,7 @@ func forEachImage(p *check.Pass, fn func(use)) {
 			if n == nil || n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
 				continue
 			}
-			if isIstioAuto(c, n.Value) {
+			if isIstioAuto(c, n.Value) || IsBuildPlaceholder(n.Value) {
 				continue
 			}
 			u := use{obj: pod.Object, container: c, raw: n.Value}
@@ -51,6 +53,25 @@ func forEachImage(p *check.Pass, fn func(use)) {
 // reaches a node.
 func isIstioAuto(c workload.Container, image string) bool {
 	return image == "auto" && c.Name == "istio-proxy"
+}
+
+// buildSchemes start the image references of build tools that resolve them at deploy time:
+// ko (`ko://github.com/org/repo/cmd/app`, in tektoncd, Knative and many Go operators)
+// builds the Go package, pushes it and writes the pushed image by digest in its place
+// (`ko resolve`, `ko apply`). Skaffold and Tilt rewrite plain image names and need no
+// scheme, so they have none here.
+var buildSchemes = []string{"ko://"}
+
+// IsBuildPlaceholder reports an image reference a build tool replaces before the manifest
+// reaches a cluster. No image check judges it: its registry, tag, digest and pull policy
+// are the build's, not the literal text's.
+func IsBuildPlaceholder(image string) bool {
+	for _, s := range buildSchemes {
+		if len(image) > len(s) && strings.HasPrefix(image, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // wellFormed is forEachImage over the references that parse; image-malformed reports the

@@ -283,3 +283,25 @@ func ids() []string {
 	}
 	return out
 }
+
+// A ko:// reference is a placeholder ko replaces with the built image by digest: no image
+// check judges its literal text, not even with an allow-list that it does not match.
+func TestBuildPlaceholdersAreNotJudged(t *testing.T) {
+	ids := []string{"image-latest-tag", "image-not-pinned", "image-pull-policy", "image-malformed", "image-registry-not-allowed"}
+	for _, image := range []string{
+		"ko://github.com/tektoncd/pipeline/cmd/controller",
+		"ko://knative.dev/serving/cmd/activator",
+	} {
+		t.Run(image, func(t *testing.T) {
+			fs := checktest.RunWith(t, pod("  - name: app\n    image: "+image+"\n"), &check.Settings{AllowedRegistries: []string{"ghcr.io"}}, ids...)
+			if len(fs) != 0 {
+				t.Errorf("want no finding, got %q", checktest.Short(fs))
+			}
+		})
+	}
+	// Only a reference that starts with the scheme is a placeholder.
+	fs := checktest.Run(t, pod("  - name: app\n    image: \"https://ghcr.io/o/app:1\"\n"), ids...)
+	if got := checktest.Short(fs); len(got) != 1 || !strings.Contains(fs[0].Message, `URL scheme "https://"`) {
+		t.Errorf("https:// reference: got %q, want one image-malformed about the scheme", got)
+	}
+}

@@ -87,6 +87,14 @@ func ParseReference(s string) (Reference, error) {
 		return fail("it has leading or trailing whitespace")
 	case strings.ContainsAny(s, " \t\r\n\v\f"):
 		return fail("it contains whitespace")
+	case schemeOf(s) != "":
+		// The reason a parse of the rest would give ("registry \"https:\" has an empty port")
+		// explains nothing; the scheme is the mistake. ko:// never gets here (the checks
+		// skip build placeholders), but a direct caller is told what it is.
+		if sc := schemeOf(s); sc == "ko://" {
+			return fail("it is a ko build placeholder (%s), which ko replaces with the built image", sc)
+		}
+		return fail("it starts with the URL scheme %q; an image reference has no scheme: [registry[:port]/]path[:tag][@digest]", schemeOf(s))
 	case isHexID(s):
 		// A bare 64-hex string is an image ID, which a registry cannot resolve.
 		return fail("it is a 64-character hexadecimal image ID, not a repository name")
@@ -143,6 +151,21 @@ func ParseReference(s string) (Reference, error) {
 		return fail("the repository name %q is longer than %d characters", ref.Name(), maxNameLength)
 	}
 	return ref, nil
+}
+
+// schemeOf returns the "scheme://" that starts s, or "". A scheme is letters, digits, '+',
+// '-' or '.' before the first '/' (RFC 3986), and no image reference has "://".
+func schemeOf(s string) string {
+	i := strings.Index(s, "://")
+	if i <= 0 || strings.IndexByte(s[:i], '/') >= 0 {
+		return ""
+	}
+	for _, c := range s[:i] {
+		if !isAlnum(c) && !(c >= 'A' && c <= 'Z') && c != '+' && c != '-' && c != '.' {
+			return ""
+		}
+	}
+	return s[:i+3]
 }
 
 // splitDomain applies docker's rule: the first component is a registry when it contains

@@ -86,6 +86,16 @@ func TestParseReference(t *testing.T) {
 		{in: "${IMAGE}", err: "template placeholder"},
 		{in: "<YOUR-CONTAINER>", err: "template placeholder"},
 		{in: sha[7:], err: "image ID"},
+		// A URL scheme is the mistake, not the port its colon would make (issue 16).
+		{in: "https://ghcr.io/org/app:1.0", err: `starts with the URL scheme "https://"`},
+		{in: "docker://nginx:1.27", err: `starts with the URL scheme "docker://"`},
+		{in: "oci+https://r.example.com/a", err: `starts with the URL scheme "oci+https://"`},
+		{in: "ko://github.com/tektoncd/pipeline/cmd/controller", err: "ko build placeholder"},
+		// The reason names the real problem for each part of the reference.
+		{in: "Nginx:1.27", err: `repository "Nginx" must be lower-case`},
+		{in: "ghcr.io/org/App:1.0", err: `repository "org/App" must be lower-case`},
+		{in: "nginx :1.27", err: "contains whitespace"},
+		{in: "ghcr.io/org/app:1.0\tx", err: "contains whitespace"},
 		{in: "x/" + strings.Repeat("a", 254), err: "longer than 255"},
 	}
 	for _, tc := range tests {

@@ -2,6 +2,7 @@ package netpol
 
 import (
 	"fmt"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 
@@ -101,7 +102,7 @@ spec:
 metadata: {name: default-deny-%[1]s}
 spec:
   podSelector: {}
-  policyTypes: [%[2]s]`, lower(direction), direction),
+  policyTypes: [%[2]s]`, strings.ToLower(direction), direction),
 			Fix: fmt.Sprintf("Add a NetworkPolicy with podSelector: {} and policyTypes: [%s] and no rules that allow all.", direction),
 		},
 		Facts: facts,
@@ -116,11 +117,11 @@ spec:
 				}
 				if !denied {
 					obj, path, at := ns.anchor()
-					desc := fmt.Sprintf("add a default-deny %s NetworkPolicy to namespace %q", lower(direction), ns.name)
+					desc := fmt.Sprintf("add a default-deny %s NetworkPolicy to namespace %q", strings.ToLower(direction), ns.name)
 					if direction == "Egress" {
 						desc += " (DNS kept)"
 					}
-					fx := &finding.Fix{Description: desc, Safe: false}
+					fx := check.NewFix(desc, false)
 					target := obj.Ref.Namespace
 					if ns.nsObject != nil && obj == ns.nsObject.obj {
 						target = ns.name
@@ -131,19 +132,12 @@ spec:
 						fx.Changes = []finding.Change{denyEgress(target)}
 					}
 					p.Report(check.Diagnostic{Object: obj, Path: path, At: &at,
-						Message: fmt.Sprintf("namespace %q has no default-deny %s NetworkPolicy (podSelector: {}, policyTypes: [%s])", ns.name, lower(direction), direction),
+						Message: fmt.Sprintf("namespace %q has no default-deny %s NetworkPolicy (podSelector: {}, policyTypes: [%s])", ns.name, strings.ToLower(direction), direction),
 						Fix:     fx})
 				}
 			}
 		},
 	}
-}
-
-func lower(s string) string {
-	if s == "Ingress" {
-		return "ingress"
-	}
-	return "egress"
 }
 
 var noDefaultDenyIngress = defaultDenyCheck("no-default-deny-ingress", "Ingress", finding.Medium, func(pol *policy) bool {

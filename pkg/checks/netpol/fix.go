@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/kubectl-secure/kubectl-secure/pkg/check"
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
 	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
 	"github.com/kubectl-secure/kubectl-secure/pkg/yamlquote"
@@ -73,13 +74,13 @@ func denyFixes(ns *namespace, description string) map[*manifest.Object]*finding.
 	first := map[string]*workloadRef{}
 	for _, w := range ns.workloads {
 		u := deployUnit(w.obj)
-		if f, ok := first[u]; !ok || before(w, f) {
+		if f, ok := first[u]; !ok || listedBefore(w, f) {
 			first[u] = w
 		}
 	}
 	out := map[*manifest.Object]*finding.Fix{}
 	for _, w := range ns.workloads {
-		fx := &finding.Fix{Description: description, Safe: false}
+		fx := check.NewFix(description, false)
 		if first[deployUnit(w.obj)] == w {
 			fx.Changes = []finding.Change{denyIngress(w.obj.Ref.Namespace), denyEgress(w.obj.Ref.Namespace)}
 		}
@@ -88,8 +89,8 @@ func denyFixes(ns *namespace, description string) map[*manifest.Object]*finding.
 	return out
 }
 
-// before orders workloads by file, then position: the order findings are listed in.
-func before(a, b *workloadRef) bool {
+// listedBefore orders workloads by file, then position: the order findings are listed in.
+func listedBefore(a, b *workloadRef) bool {
 	if a.obj.File != b.obj.File {
 		return a.obj.File < b.obj.File
 	}

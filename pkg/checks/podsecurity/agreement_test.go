@@ -248,7 +248,7 @@ func (a *agreement) object(obj *manifest.Object, strict bool) {
 func (a *agreement) ours(u *podUnderTest, c psaControl) []finding.Finding {
 	ids := map[string]bool{c.id: true}
 	for _, o := range c.overrides {
-		if !(isWindows(u.pod) && windowsSkippedAtRestricted[o]) {
+		if !(u.pod.IsWindows() && windowsSkippedAtRestricted[o]) {
 			ids[o] = true
 		}
 	}
@@ -271,7 +271,7 @@ func (a *agreement) ours(u *podUnderTest, c psaControl) []finding.Finding {
 // everything agreed.
 func (a *agreement) compare(u *podUnderTest) bool {
 	ok := true
-	if isWindows(u.pod) {
+	if u.pod.IsWindows() {
 		a.windowsPods++
 	}
 	verdict := map[string]bool{} // PSA violated, per control
@@ -311,7 +311,7 @@ func (a *agreement) compare(u *podUnderTest) bool {
 		for _, f := range u.findings {
 			switch {
 			case f.PSS == finding.PSSBaseline:
-				if level == api.LevelRestricted && isWindows(u.pod) && windowsSkippedAtRestricted[a.psaOf[f.Check]] {
+				if level == api.LevelRestricted && u.pod.IsWindows() && windowsSkippedAtRestricted[a.psaOf[f.Check]] {
 					continue
 				}
 				mine = append(mine, f)

@@ -39,20 +39,20 @@ runtime's default profile is safe for nearly every workload.`,
 	},
 	Run: func(p *check.Pass) {
 		p.ForEachPod(func(pod *workload.Pod) {
-			for _, s := range setters(pod) {
-				t := fieldpath.LookupKeys(s.node, "appArmorProfile", "type")
-				if !present(fieldpath.MapGet(s.node, "appArmorProfile")) {
+			for _, s := range pod.SecurityContexts() {
+				t := fieldpath.LookupKeys(s.Node, "appArmorProfile", "type")
+				if !workload.Present(fieldpath.MapGet(s.Node, "appArmorProfile")) {
 					continue
 				}
 				v, _ := fieldpath.Str(t)
 				if v == "RuntimeDefault" || v == "Localhost" {
 					continue
 				}
-				path := s.path("appArmorProfile", "type")
+				path := s.Path("appArmorProfile", "type")
 				p.Report(check.Diagnostic{Object: pod.Object, Path: path,
-					Message: fmt.Sprintf("%s sets AppArmor profile type %q; allowed are RuntimeDefault and Localhost", s.label, v),
-					Fix: fix("set appArmorProfile.type: RuntimeDefault", false,
-						runtimeDefault(s.path("appArmorProfile"), fieldpath.MapGet(s.node, "appArmorProfile"))...)})
+					Message: fmt.Sprintf("%s sets AppArmor profile type %q; allowed are RuntimeDefault and Localhost", s.Label, v),
+					Fix: check.NewFix("set appArmorProfile.type: RuntimeDefault", false,
+						runtimeDefault(s.Path("appArmorProfile"), fieldpath.MapGet(s.Node, "appArmorProfile"))...)})
 			}
 			fieldpath.Pairs(fieldpath.MapGet(pod.Meta, "annotations"), func(key string, _, v *yaml.Node) {
 				if !strings.HasPrefix(key, appArmorAnnotationPrefix) {
@@ -65,7 +65,7 @@ runtime's default profile is safe for nearly every workload.`,
 				path := pod.MetaPath.Keys("annotations", key)
 				p.Report(check.Diagnostic{Object: pod.Object, Path: path,
 					Message: fmt.Sprintf("annotation %s=%q disables AppArmor for container %q", key, val, strings.TrimPrefix(key, appArmorAnnotationPrefix)),
-					Fix:     fix("set the annotation to runtime/default", false, setTo(path, "runtime/default"))})
+					Fix:     check.NewFix("set the annotation to runtime/default", false, check.SetTo(path, "runtime/default"))})
 			})
 		})
 	},

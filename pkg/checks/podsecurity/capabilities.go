@@ -22,7 +22,7 @@ func addedCapabilities(pod *workload.Pod, fn func(c workload.Container, path fie
 	for _, c := range pod.Containers() {
 		for i, item := range fieldpath.Items(fieldpath.LookupKeys(c.Node, "securityContext", "capabilities", "add")) {
 			s, _ := fieldpath.Str(item)
-			fn(c, containerSC(c, "capabilities", "add").Child(fieldpath.Index(i)), s)
+			fn(c, c.SecurityContextPath("capabilities", "add").Child(fieldpath.Index(i)), s)
 		}
 	}
 }
@@ -57,7 +57,7 @@ FOWNER, FSETID, KILL, MKNOD, NET_BIND_SERVICE, SETFCAP, SETGID, SETPCAP, SETUID,
 				if !baselineCapabilities[capability] {
 					p.Report(check.Diagnostic{Object: pod.Object, Path: path,
 						Message: fmt.Sprintf("%s adds capability %q, which is not in the baseline set", c.Label(), capability),
-						Fix:     fix(fmt.Sprintf("remove %q from capabilities.add", capability), false, remove(path))})
+						Fix:     check.NewFix(fmt.Sprintf("remove %q from capabilities.add", capability), false, check.Remove(path))})
 				}
 			})
 		})
@@ -91,14 +91,14 @@ are reported by capabilities-added instead.`,
 	},
 	Run: func(p *check.Pass) {
 		p.ForEachPod(func(pod *workload.Pod) {
-			if isWindows(pod) {
+			if pod.IsWindows() {
 				return
 			}
 			addedCapabilities(pod, func(c workload.Container, path fieldpath.Path, capability string) {
 				if baselineCapabilities[capability] && capability != "NET_BIND_SERVICE" {
 					p.Report(check.Diagnostic{Object: pod.Object, Path: path,
 						Message: fmt.Sprintf("%s adds capability %q; the restricted standard allows only NET_BIND_SERVICE", c.Label(), capability),
-						Fix:     fix(fmt.Sprintf("remove %q from capabilities.add", capability), false, remove(path))})
+						Fix:     check.NewFix(fmt.Sprintf("remove %q from capabilities.add", capability), false, check.Remove(path))})
 				}
 			})
 		})
@@ -132,7 +132,7 @@ everything and adding back only what is needed is the restricted standard.`,
 	},
 	Run: func(p *check.Pass) {
 		p.ForEachPod(func(pod *workload.Pod) {
-			if isWindows(pod) {
+			if pod.IsWindows() {
 				return
 			}
 			for _, c := range pod.Containers() {
@@ -144,10 +144,10 @@ everything and adding back only what is needed is the restricted standard.`,
 					}
 				}
 				if !dropped {
-					path := containerSC(c, "capabilities", "drop")
+					path := c.SecurityContextPath("capabilities", "drop")
 					p.Report(check.Diagnostic{Object: pod.Object, Path: path,
 						Message: fmt.Sprintf(`%s does not drop ALL capabilities`, c.Label()),
-						Fix:     fix(`add "ALL" to securityContext.capabilities.drop`, false, appendTo(path, "ALL"))})
+						Fix:     check.NewFix(`add "ALL" to securityContext.capabilities.drop`, false, check.AppendTo(path, "ALL"))})
 				}
 			}
 		})

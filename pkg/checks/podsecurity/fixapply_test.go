@@ -108,7 +108,7 @@ func ensure(root *yaml.Node, p fieldpath.Path) (*yaml.Node, error) {
 			return nil, fmt.Errorf("%s is not a mapping", p[:i])
 		}
 		_, v := fieldpath.MapEntry(cur, s.Key)
-		if v == nil || !present(v) {
+		if v == nil || !workload.Present(v) {
 			m := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
 			if v != nil {
 				*v = *m // a null value becomes the mapping
@@ -155,7 +155,7 @@ func appendScalar(root *yaml.Node, p fieldpath.Path, value any) error {
 		return err
 	}
 	seq := fieldpath.Lookup(root, p)
-	if seq == nil || !present(seq) {
+	if seq == nil || !workload.Present(seq) {
 		if err := set(root, p, ""); err != nil {
 			return err
 		}

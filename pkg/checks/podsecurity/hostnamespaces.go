@@ -31,11 +31,11 @@ node's shared memory. Each removes an isolation boundary between the pod and the
 	Run: func(p *check.Pass) {
 		p.ForEachPod(func(pod *workload.Pod) {
 			for _, field := range []string{"hostNetwork", "hostPID", "hostIPC"} {
-				if v, set := boolField(pod.Spec, field); set && v {
+				if v, set := workload.BoolField(pod.Spec, field); set && v {
 					path := pod.Path.Keys(field)
 					p.Report(check.Diagnostic{Object: pod.Object, Path: path,
 						Message: "pod sets " + field + ": true and shares the node's " + namespaceOf[field] + " namespace",
-						Fix:     fix("remove "+field, false, remove(path))})
+						Fix:     check.NewFix("remove "+field, false, check.Remove(path))})
 				}
 			}
 		})

@@ -93,7 +93,7 @@ reported as critical. Any hostPath also ties the pod to one node's state.`,
 				dir, _ := fieldpath.Str(fieldpath.MapGet(hp, "path"))
 				d := check.Diagnostic{Object: pod.Object, Path: vp.Keys("hostPath", "path"),
 					Message: fmt.Sprintf("volume %q mounts host path %q", name, dir),
-					Fix:     fix("replace the hostPath volume with emptyDir or a PersistentVolumeClaim", false)}
+					Fix:     check.NewFix("replace the hostPath volume with emptyDir or a PersistentVolumeClaim", false)}
 				if sensitiveHostPath(dir) {
 					d.Severity = finding.Critical
 					d.Message = fmt.Sprintf("volume %q mounts sensitive host path %q: a container with it can take over the node", name, dir)

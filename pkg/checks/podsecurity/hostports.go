@@ -34,7 +34,7 @@ that only see pod traffic, and limits scheduling to one such pod per node.`,
 				for i, port := range fieldpath.Items(c.Field("ports")) {
 					hp := fieldpath.MapGet(port, "hostPort")
 					v, ok := fieldpath.Int(hp)
-					if !present(hp) || ok && v == 0 {
+					if !workload.Present(hp) || ok && v == 0 {
 						continue
 					}
 					path := c.Path.Keys("ports").Child(fieldpath.Index(i)).Keys("hostPort")
@@ -42,7 +42,7 @@ that only see pod traffic, and limits scheduling to one such pod per node.`,
 					// node's address (a DaemonSet ingress on 80/443) stop working.
 					p.Report(check.Diagnostic{Object: pod.Object, Path: path,
 						Message: fmt.Sprintf("%s binds host port %s on the node", c.Label(), hp.Value),
-						Fix:     fix("remove hostPort and expose the port through a Service", false, remove(path))})
+						Fix:     check.NewFix("remove hostPort and expose the port through a Service", false, check.Remove(path))})
 				}
 			}
 		})

@@ -32,11 +32,11 @@ old images, a planted one) turns code execution into root. The default is true.`
 	},
 	Run: func(p *check.Pass) {
 		p.ForEachPod(func(pod *workload.Pod) {
-			if isWindows(pod) {
+			if pod.IsWindows() {
 				return
 			}
 			for _, c := range pod.Containers() {
-				v, set := boolField(c.Node, "securityContext", "allowPrivilegeEscalation")
+				v, set := workload.BoolField(c.Node, "securityContext", "allowPrivilegeEscalation")
 				if set && !v {
 					continue
 				}
@@ -44,12 +44,12 @@ old images, a planted one) turns code execution into root. The default is true.`
 				if set {
 					msg = c.Label() + " sets allowPrivilegeEscalation: true"
 				}
-				path := containerSC(c, "allowPrivilegeEscalation")
+				path := c.SecurityContextPath("allowPrivilegeEscalation")
 				// Safe only where the field is absent: no_new_privs stops setuid binaries, which
 				// containers rarely rely on and which is what the field exists to stop, as
 				// the Restricted profile and most admission defaults have it. An explicit
 				// true is the user's decision: overriding it is unsafe.
-				f := fix("set allowPrivilegeEscalation: false", !set, setTo(path, false))
+				f := check.NewFix("set allowPrivilegeEscalation: false", !set, check.SetTo(path, false))
 				if needsEscalation(c) {
 					// The API rejects allowPrivilegeEscalation: false beside privileged or
 					// SYS_ADMIN, so the fix is valid only with their (unsafe) removal.
@@ -67,7 +67,7 @@ func init() { check.Register(privilegeEscalation) }
 // needsEscalation reports a container that is privileged or adds SYS_ADMIN: it always
 // runs with escalation allowed, whatever the field says.
 func needsEscalation(c workload.Container) bool {
-	if v, set := boolField(c.Node, "securityContext", "privileged"); set && v {
+	if v, set := workload.BoolField(c.Node, "securityContext", "privileged"); set && v {
 		return true
 	}
 	for _, item := range fieldpath.Items(c.Field("securityContext", "capabilities", "add")) {

@@ -33,11 +33,11 @@ compromised node, and from there the cluster.`,
 	Run: func(p *check.Pass) {
 		p.ForEachPod(func(pod *workload.Pod) {
 			for _, c := range pod.Containers() {
-				if v, set := boolField(c.Node, "securityContext", "privileged"); set && v {
-					path := containerSC(c, "privileged")
+				if v, set := workload.BoolField(c.Node, "securityContext", "privileged"); set && v {
+					path := c.SecurityContextPath("privileged")
 					p.Report(check.Diagnostic{Object: pod.Object, Path: path,
 						Message: c.Label() + " runs privileged: it has full access to the node",
-						Fix:     fix("set securityContext.privileged to false", false, setTo(path, false))})
+						Fix:     check.NewFix("set securityContext.privileged to false", false, check.SetTo(path, false))})
 				}
 			}
 		})

@@ -47,7 +47,7 @@ other tenants' pods. It is a server-side request forgery primitive.`,
 						path := c.Path.Keys(h...).Keys(kind, "host")
 						p.Report(check.Diagnostic{Object: pod.Object, Path: path,
 							Message: fmt.Sprintf("%s %s connects to host %q", c.Label(), h[len(h)-1], host),
-							Fix:     fix("remove the host field: the kubelet then connects to the pod's IP", false, remove(path))})
+							Fix:     check.NewFix("remove the host field: the kubelet then connects to the pod's IP", false, check.Remove(path))})
 					}
 				}
 			}

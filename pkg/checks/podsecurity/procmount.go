@@ -33,15 +33,15 @@ and, outside a user namespace, allows host-level actions. In a user-namespaced p
 	Run: func(p *check.Pass) {
 		p.ForEachPod(func(pod *workload.Pod) {
 			for _, c := range pod.Containers() {
-				v, set := strField(c.Node, "securityContext", "procMount")
+				v, set := workload.StringField(c.Node, "securityContext", "procMount")
 				if !set || v == "Default" {
 					continue
 				}
-				path := containerSC(c, "procMount")
+				path := c.SecurityContextPath("procMount")
 				d := check.Diagnostic{Object: pod.Object, Path: path,
 					Message: fmt.Sprintf("%s sets procMount %q; only Default is allowed", c.Label(), v),
-					Fix:     fix("set procMount: Default", false, setTo(path, "Default"))}
-				if userNamespaced(pod) {
+					Fix:     check.NewFix("set procMount: Default", false, check.SetTo(path, "Default"))}
+				if pod.UserNamespaced() {
 					d.PSS = finding.PSSRestricted
 					d.Severity = finding.Medium
 				}

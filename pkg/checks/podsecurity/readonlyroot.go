@@ -29,17 +29,17 @@ Standards control; recommended by the CIS Kubernetes Benchmark and NSA/CISA hard
 	},
 	Run: func(p *check.Pass) {
 		p.ForEachPod(func(pod *workload.Pod) {
-			if isWindows(pod) {
+			if pod.IsWindows() {
 				return
 			}
 			for _, c := range pod.Containers() {
-				if v, set := boolField(c.Node, "securityContext", "readOnlyRootFilesystem"); set && v {
+				if v, set := workload.BoolField(c.Node, "securityContext", "readOnlyRootFilesystem"); set && v {
 					continue
 				}
-				path := containerSC(c, "readOnlyRootFilesystem")
+				path := c.SecurityContextPath("readOnlyRootFilesystem")
 				p.Report(check.Diagnostic{Object: pod.Object, Path: path,
 					Message: c.Label() + " has a writable root filesystem",
-					Fix:     fix("set readOnlyRootFilesystem: true", false, setTo(path, true))})
+					Fix:     check.NewFix("set readOnlyRootFilesystem: true", false, check.SetTo(path, true))})
 			}
 		})
 	},

@@ -40,30 +40,30 @@ CIS Kubernetes Benchmark and most policy engines ask for a non-zero group.`,
 		p.ForEachPod(func(pod *workload.Pod) {
 			// Group IDs do not apply to Windows containers, and in a user namespace gid 0 is
 			// mapped to an unprivileged gid on the node.
-			if isWindows(pod) || userNamespaced(pod) {
+			if pod.IsWindows() || pod.UserNamespaced() {
 				return
 			}
-			for _, s := range setters(pod) {
-				if isZero(fieldpath.MapGet(s.node, "runAsGroup")) {
-					path := s.path("runAsGroup")
+			for _, s := range pod.SecurityContexts() {
+				if isZero(fieldpath.MapGet(s.Node, "runAsGroup")) {
+					path := s.Path("runAsGroup")
 					p.Report(check.Diagnostic{Object: pod.Object, Path: path,
-						Message: s.label + " sets runAsGroup: 0 and runs with the root group",
-						Fix:     fix("remove runAsGroup: 0 (or set a non-zero gid)", false, remove(path))})
+						Message: s.Label + " sets runAsGroup: 0 and runs with the root group",
+						Fix:     check.NewFix("remove runAsGroup: 0 (or set a non-zero gid)", false, check.Remove(path))})
 				}
 			}
 			sc := pod.Field("securityContext")
 			if isZero(fieldpath.MapGet(sc, "fsGroup")) {
-				path := podSC(pod, "fsGroup")
+				path := pod.SecurityContextPath("fsGroup")
 				p.Report(check.Diagnostic{Object: pod.Object, Path: path,
 					Message: "pod sets fsGroup: 0: its volumes are owned by the root group",
-					Fix:     fix("remove fsGroup: 0 (or set a non-zero gid)", false, remove(path))})
+					Fix:     check.NewFix("remove fsGroup: 0 (or set a non-zero gid)", false, check.Remove(path))})
 			}
 			for i, g := range fieldpath.Items(fieldpath.MapGet(sc, "supplementalGroups")) {
 				if isZero(g) {
-					path := podSC(pod, "supplementalGroups").Child(fieldpath.Index(i))
+					path := pod.SecurityContextPath("supplementalGroups").Child(fieldpath.Index(i))
 					p.Report(check.Diagnostic{Object: pod.Object, Path: path,
-						Message: fmt.Sprintf("pod adds the root group (0) to supplementalGroups of its containers %s", quoteList(containerNames(pod))),
-						Fix:     fix("remove 0 from supplementalGroups", false, remove(path))})
+						Message: fmt.Sprintf("pod adds the root group (0) to supplementalGroups of its containers %s", quoteList(pod.ContainerNames())),
+						Fix:     check.NewFix("remove 0 from supplementalGroups", false, check.Remove(path))})
 				}
 			}
 		})
@@ -74,14 +74,6 @@ CIS Kubernetes Benchmark and most policy engines ask for a non-zero group.`,
 func isZero(n *yaml.Node) bool {
 	v, ok := fieldpath.Int(n)
 	return ok && v == 0
-}
-
-func containerNames(pod *workload.Pod) []string {
-	var out []string
-	for _, c := range pod.Containers() {
-		out = append(out, c.Name)
-	}
-	return out
 }
 
 func init() { check.Register(runAsRootGroup) }

@@ -38,36 +38,36 @@ exempt, as in the Pod Security Standards since Kubernetes 1.35.`,
 	},
 	Run: func(p *check.Pass) {
 		p.ForEachPod(func(pod *workload.Pod) {
-			if userNamespaced(pod) {
+			if pod.UserNamespaced() {
 				return
 			}
-			podValue, podSet := boolField(pod.Spec, "securityContext", "runAsNonRoot")
+			podValue, podSet := workload.BoolField(pod.Spec, "securityContext", "runAsNonRoot")
 			if podSet && !podValue {
-				path := podSC(pod, "runAsNonRoot")
+				path := pod.SecurityContextPath("runAsNonRoot")
 				p.Report(check.Diagnostic{Object: pod.Object, Path: path,
 					Message: "pod sets runAsNonRoot: false",
-					Fix:     fix("set runAsNonRoot: true", false, setTo(path, true))})
+					Fix:     check.NewFix("set runAsNonRoot: true", false, check.SetTo(path, true))})
 			}
 			for _, c := range pod.Containers() {
-				if v, set := boolField(c.Node, "securityContext", "runAsNonRoot"); set && !v {
-					path := containerSC(c, "runAsNonRoot")
+				if v, set := workload.BoolField(c.Node, "securityContext", "runAsNonRoot"); set && !v {
+					path := c.SecurityContextPath("runAsNonRoot")
 					p.Report(check.Diagnostic{Object: pod.Object, Path: path,
 						Message: c.Label() + " sets runAsNonRoot: false",
-						Fix:     fix("set runAsNonRoot: true", false, setTo(path, true))})
+						Fix:     check.NewFix("set runAsNonRoot: true", false, check.SetTo(path, true))})
 				}
 			}
 			if podSet {
 				return // true covers every container; false is reported above
 			}
 			reportMissing(p, pod, "runAsNonRoot", func(c workload.Container) bool {
-				_, set := boolField(c.Node, "securityContext", "runAsNonRoot")
+				_, set := workload.BoolField(c.Node, "securityContext", "runAsNonRoot")
 				return !set
 			}, missingMessages{
 				pod:       "runAsNonRoot is not set on the pod or its containers %s: they may run as root",
 				container: "%s does not set runAsNonRoot and the pod does not either: it may run as root",
 				fix:       "set securityContext.runAsNonRoot: true",
 				set: func(field fieldpath.Path) []finding.Change {
-					return []finding.Change{setTo(field, true)}
+					return []finding.Change{check.SetTo(field, true)}
 				},
 			})
 		})

@@ -29,15 +29,15 @@ and defeating runAsNonRoot. Root in the container is root on the node after any 
 	},
 	Run: func(p *check.Pass) {
 		p.ForEachPod(func(pod *workload.Pod) {
-			if userNamespaced(pod) {
+			if pod.UserNamespaced() {
 				return
 			}
-			for _, s := range setters(pod) {
-				if v, ok := fieldpath.Int(fieldpath.MapGet(s.node, "runAsUser")); ok && v == 0 {
-					path := s.path("runAsUser")
+			for _, s := range pod.SecurityContexts() {
+				if v, ok := fieldpath.Int(fieldpath.MapGet(s.Node, "runAsUser")); ok && v == 0 {
+					path := s.Path("runAsUser")
 					p.Report(check.Diagnostic{Object: pod.Object, Path: path,
-						Message: s.label + " sets runAsUser: 0 and runs as root",
-						Fix:     fix("remove runAsUser: 0 so the image's non-root USER applies (or set a non-zero uid)", false, remove(path))})
+						Message: s.Label + " sets runAsUser: 0 and runs as root",
+						Fix:     check.NewFix("remove runAsUser: 0 so the image's non-root USER applies (or set a non-zero uid)", false, check.Remove(path))})
 				}
 			}
 		})

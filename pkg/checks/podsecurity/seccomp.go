@@ -37,20 +37,20 @@ type: Unconfined turns that filter off.`,
 	},
 	Run: func(p *check.Pass) {
 		p.ForEachPod(func(pod *workload.Pod) {
-			for _, s := range setters(pod) {
-				if !present(fieldpath.MapGet(s.node, "seccompProfile")) {
+			for _, s := range pod.SecurityContexts() {
+				if !workload.Present(fieldpath.MapGet(s.Node, "seccompProfile")) {
 					continue
 				}
-				t, _ := strField(s.node, "seccompProfile", "type")
+				t, _ := workload.StringField(s.Node, "seccompProfile", "type")
 				if validSeccomp(t) {
 					continue
 				}
-				p.Report(check.Diagnostic{Object: pod.Object, Path: s.path("seccompProfile", "type"),
-					Message: fmt.Sprintf("%s sets seccompProfile.type %q; use RuntimeDefault or Localhost", s.label, t),
+				p.Report(check.Diagnostic{Object: pod.Object, Path: s.Path("seccompProfile", "type"),
+					Message: fmt.Sprintf("%s sets seccompProfile.type %q; use RuntimeDefault or Localhost", s.Label, t),
 					// Unsafe: a workload that disabled seccomp may make a system call the
 					// runtime's profile blocks.
-					Fix: fix("set seccompProfile.type: RuntimeDefault", false,
-						runtimeDefault(s.path("seccompProfile"), fieldpath.MapGet(s.node, "seccompProfile"))...)})
+					Fix: check.NewFix("set seccompProfile.type: RuntimeDefault", false,
+						runtimeDefault(s.Path("seccompProfile"), fieldpath.MapGet(s.Node, "seccompProfile"))...)})
 			}
 		})
 	},
@@ -83,21 +83,22 @@ covers every container and is safe for almost every workload.`,
 	},
 	Run: func(p *check.Pass) {
 		p.ForEachPod(func(pod *workload.Pod) {
-			if isWindows(pod) {
+			if pod.IsWindows() {
 				return
 			}
-			if present(pod.Field("securityContext", "seccompProfile")) {
+			if workload.Present(pod.Field("securityContext", "seccompProfile")) {
 				return // valid, or reported by seccomp-unconfined
 			}
 			reportMissing(p, pod, "seccompProfile", func(c workload.Container) bool {
-				return !present(c.Field("securityContext", "seccompProfile"))
+				profile, _ := pod.EffectiveSecurityContext(c, "seccompProfile")
+				return profile == nil
 			}, missingMessages{
 				pod:       "no seccomp profile is set on the pod or its containers %s: they run Unconfined",
 				container: "%s sets no seccomp profile and the pod sets none: it runs Unconfined",
 				fix:       "set securityContext.seccompProfile.type: RuntimeDefault",
 				safe:      true,
 				set: func(field fieldpath.Path) []finding.Change {
-					return []finding.Change{setTo(field.Keys("type"), "RuntimeDefault")}
+					return []finding.Change{check.SetTo(field.Keys("type"), "RuntimeDefault")}
 				},
 			})
 		})
@@ -116,9 +117,9 @@ type missingMessages struct {
 // runtimeDefault sets the profile at path (a seccompProfile or appArmorProfile mapping,
 // node) to RuntimeDefault. A localhostProfile left beside it would make the pod invalid.
 func runtimeDefault(path fieldpath.Path, node *yaml.Node) []finding.Change {
-	changes := []finding.Change{setTo(path.Keys("type"), "RuntimeDefault")}
+	changes := []finding.Change{check.SetTo(path.Keys("type"), "RuntimeDefault")}
 	if fieldpath.MapGet(node, "localhostProfile") != nil {
-		changes = append(changes, remove(path.Keys("localhostProfile")))
+		changes = append(changes, check.Remove(path.Keys("localhostProfile")))
 	}
 	return changes
 }
@@ -142,17 +143,17 @@ func reportMissing(p *check.Pass, pod *workload.Pod, field string, lacks func(wo
 		for i, c := range missing {
 			names[i] = c.Name
 		}
-		path := podSC(pod, field)
+		path := pod.SecurityContextPath(field)
 		p.Report(check.Diagnostic{Object: pod.Object, Path: path,
 			Message: fmt.Sprintf(m.pod, quoteList(names)),
-			Fix:     fix(m.fix+" on the pod", m.safe, m.set(path)...)})
+			Fix:     check.NewFix(m.fix+" on the pod", m.safe, m.set(path)...)})
 		return
 	}
 	for _, c := range missing {
-		path := containerSC(c, field)
+		path := c.SecurityContextPath(field)
 		p.Report(check.Diagnostic{Object: pod.Object, Path: path,
 			Message: fmt.Sprintf(m.container, c.Label()),
-			Fix:     fix(m.fix+" on "+c.Label(), m.safe, m.set(path)...)})
+			Fix:     check.NewFix(m.fix+" on "+c.Label(), m.safe, m.set(path)...)})
 	}
 }
 

@@ -35,22 +35,22 @@ access of a privileged container.`,
 	},
 	Run: func(p *check.Pass) {
 		p.ForEachPod(func(pod *workload.Pod) {
-			for _, s := range setters(pod) {
-				opts := fieldpath.MapGet(s.node, "seLinuxOptions")
+			for _, s := range pod.SecurityContexts() {
+				opts := fieldpath.MapGet(s.Node, "seLinuxOptions")
 				if opts == nil {
 					continue
 				}
-				base := s.path("seLinuxOptions")
+				base := s.Path("seLinuxOptions")
 				if t, _ := fieldpath.Str(fieldpath.MapGet(opts, "type")); !seLinuxTypes[t] {
 					p.Report(check.Diagnostic{Object: pod.Object, Path: base.Keys("type"),
-						Message: fmt.Sprintf("%s sets SELinux type %q, outside the container types", s.label, t),
-						Fix:     fix("remove seLinuxOptions.type", false, remove(base.Keys("type")))})
+						Message: fmt.Sprintf("%s sets SELinux type %q, outside the container types", s.Label, t),
+						Fix:     check.NewFix("remove seLinuxOptions.type", false, check.Remove(base.Keys("type")))})
 				}
 				for _, f := range []string{"user", "role"} {
 					if v, _ := fieldpath.Str(fieldpath.MapGet(opts, f)); v != "" {
 						p.Report(check.Diagnostic{Object: pod.Object, Path: base.Keys(f),
-							Message: fmt.Sprintf("%s sets SELinux %s %q; it may not be set", s.label, f, v),
-							Fix:     fix("remove seLinuxOptions."+f, false, remove(base.Keys(f)))})
+							Message: fmt.Sprintf("%s sets SELinux %s %q; it may not be set", s.Label, f, v),
+							Fix:     check.NewFix("remove seLinuxOptions."+f, false, check.Remove(base.Keys(f)))})
 					}
 				}
 			}

@@ -56,16 +56,16 @@ administrator allows them explicitly.`,
 				if safeSysctls[name] {
 					continue
 				}
-				elem := podSC(pod, "sysctls").Child(fieldpath.Index(i))
+				elem := pod.SecurityContextPath("sysctls").Child(fieldpath.Index(i))
 				// The entry is removed by name when the name is unique, so that removing
 				// several entries does not depend on the order they are removed in.
 				target := elem
 				if name != "" && count[name] == 1 {
-					target = podSC(pod, "sysctls").Child(fieldpath.Select("name", name))
+					target = pod.SecurityContextPath("sysctls").Child(fieldpath.Select("name", name))
 				}
 				p.Report(check.Diagnostic{Object: pod.Object, Path: elem.Keys("name"),
 					Message: fmt.Sprintf("pod sets sysctl %q, which is not in the safe set", name),
-					Fix:     fix(fmt.Sprintf("remove the sysctl %s", name), false, remove(target))})
+					Fix:     check.NewFix(fmt.Sprintf("remove the sysctl %s", name), false, check.Remove(target))})
 			}
 		})
 	},

@@ -36,7 +36,7 @@ var volumeSources = map[string]bool{
 func (v *workloadVolume) sources() []string {
 	var out []string
 	fieldpath.Pairs(v.node, func(key string, _, val *yaml.Node) {
-		if volumeSources[key] && present(val) {
+		if volumeSources[key] && workload.Present(val) {
 			out = append(out, key)
 		}
 	})
@@ -61,7 +61,7 @@ func (v *workloadVolume) restricted() string {
 // hostPath returns the volume's hostPath source, or nil.
 func (v *workloadVolume) hostPath() *yaml.Node {
 	hp := fieldpath.MapGet(v.node, "hostPath")
-	if !present(hp) {
+	if !workload.Present(hp) {
 		return nil
 	}
 	return hp
@@ -99,7 +99,7 @@ gitRepo has had host-escape vulnerabilities.`,
 				}
 				p.Report(check.Diagnostic{Object: pod.Object, Path: vp.Keys(src),
 					Message: fmt.Sprintf("volume %q uses type %q, which the restricted standard does not allow", name, src),
-					Fix:     fix("mount the storage through a persistentVolumeClaim or csi volume", false)})
+					Fix:     check.NewFix("mount the storage through a persistentVolumeClaim or csi volume", false)})
 			})
 		})
 	},

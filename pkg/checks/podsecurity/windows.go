@@ -29,12 +29,12 @@ container.`,
 	},
 	Run: func(p *check.Pass) {
 		p.ForEachPod(func(pod *workload.Pod) {
-			for _, s := range setters(pod) {
-				if v, set := boolField(s.node, "windowsOptions", "hostProcess"); set && v {
-					path := s.path("windowsOptions", "hostProcess")
+			for _, s := range pod.SecurityContexts() {
+				if v, set := workload.BoolField(s.Node, "windowsOptions", "hostProcess"); set && v {
+					path := s.Path("windowsOptions", "hostProcess")
 					p.Report(check.Diagnostic{Object: pod.Object, Path: path,
-						Message: s.label + " runs as a Windows HostProcess, outside container isolation",
-						Fix:     fix("remove windowsOptions.hostProcess", false, remove(path))})
+						Message: s.Label + " runs as a Windows HostProcess, outside container isolation",
+						Fix:     check.NewFix("remove windowsOptions.hostProcess", false, check.Remove(path))})
 				}
 			}
 		})

@@ -395,3 +395,61 @@ func TestHardened(t *testing.T) {
 		t.Errorf("findings on the hardened file:\n%s", strings.Join(checktest.Short(fs), "\n"))
 	}
 }
+
+// The severity of rbac-anonymous-binding follows what the bound role grants, found in the
+// whole input (issue 16: system:authenticated bound to a role that can only get one named
+// ConfigMap was reported high).
+func TestAnonymousBindingSeverityFollowsTheRole(t *testing.T) {
+	role := func(kind, name, rules string) string {
+		return "apiVersion: rbac.authorization.k8s.io/v1\nkind: " + kind + "\nmetadata: {name: " + name + ", namespace: shop}\nrules:\n" + rules + "---\n"
+	}
+	authenticated := group("system:authenticated")
+	tests := []struct {
+		name, src string
+		want      finding.Severity
+		message   string
+	}{
+		{"get one named ConfigMap", role("Role", "cfg", "- {apiGroups: [\"\"], resources: [configmaps], resourceNames: [app-config], verbs: [get]}\n") +
+			bindingDoc("RoleBinding", "Role", "cfg", authenticated), finding.Low, `only reads named objects ("app-config" of "configmaps")`},
+		{"non-resource URLs", role("ClusterRole", "health", "- {nonResourceURLs: [/healthz], verbs: [get]}\n") +
+			bindingDoc("ClusterRoleBinding", "ClusterRole", "health", authenticated), finding.Low, "non-resource URLs"},
+		{"empty role", role("ClusterRole", "nothing", "") + bindingDoc("ClusterRoleBinding", "ClusterRole", "nothing", authenticated),
+			finding.Low, "grants nothing"},
+		{"list ConfigMaps", role("Role", "cfg", "- {apiGroups: [\"\"], resources: [configmaps], verbs: [get, list]}\n") +
+			bindingDoc("RoleBinding", "Role", "cfg", authenticated), finding.Medium, `reads every object of "configmaps"`},
+		{"read Secrets", role("Role", "sec", "- {apiGroups: [\"\"], resources: [secrets], resourceNames: [s], verbs: [get]}\n") +
+			bindingDoc("RoleBinding", "Role", "sec", authenticated), finding.High, "reads Secrets"},
+		{"read every resource", role("ClusterRole", "all", "- {apiGroups: [\"\"], resources: [\"*\"], verbs: [list]}\n") +
+			bindingDoc("ClusterRoleBinding", "ClusterRole", "all", authenticated), finding.High, "reads Secrets"},
+		{"write", role("Role", "w", "- {apiGroups: [\"\"], resources: [configmaps], resourceNames: [c], verbs: [get, update]}\n") +
+			bindingDoc("RoleBinding", "Role", "w", authenticated), finding.High, `can "update" "configmaps"`},
+		{"escalate", role("ClusterRole", "e", "- {apiGroups: [rbac.authorization.k8s.io], resources: [clusterroles], verbs: [bind]}\n") +
+			bindingDoc("ClusterRoleBinding", "ClusterRole", "e", authenticated), finding.Critical, `can "bind"`},
+		{"every verb on every resource", role("ClusterRole", "god", "- {apiGroups: [\"*\"], resources: [\"*\"], verbs: [\"*\"]}\n") +
+			bindingDoc("ClusterRoleBinding", "ClusterRole", "god", authenticated), finding.Critical, "every verb on every resource"},
+		{"worst rule wins", role("Role", "mix", "- {apiGroups: [\"\"], resources: [configmaps], resourceNames: [c], verbs: [get]}\n- {apiGroups: [\"\"], resources: [pods], verbs: [create]}\n") +
+			bindingDoc("RoleBinding", "Role", "mix", authenticated), finding.High, `can "create" "pods"`},
+		{"view", bindingDoc("ClusterRoleBinding", "ClusterRole", "view", authenticated), finding.Medium, "every resource but Secrets"},
+		{"edit", bindingDoc("ClusterRoleBinding", "ClusterRole", "edit", authenticated), finding.High, "reads Secrets"},
+		{"cluster-admin", bindingDoc("RoleBinding", "ClusterRole", "cluster-admin", authenticated), finding.Critical, "every verb"},
+		{"unknown ClusterRole", bindingDoc("ClusterRoleBinding", "ClusterRole", "vendor-role", authenticated), finding.High,
+			`ClusterRole "vendor-role" is not in the input, so what it grants is unknown`},
+		{"a Role of another namespace is not the bound one", strings.Replace(role("Role", "cfg", "- {apiGroups: [\"\"], resources: [configmaps], resourceNames: [c], verbs: [get]}\n"), "namespace: shop", "namespace: other", 1) +
+			bindingDoc("RoleBinding", "Role", "cfg", authenticated), finding.High, "not in the input"},
+		{"a ClusterRole is not a Role", role("ClusterRole", "cfg", "- {apiGroups: [\"\"], resources: [configmaps], resourceNames: [c], verbs: [get]}\n") +
+			bindingDoc("RoleBinding", "Role", "cfg", authenticated), finding.High, "not in the input"},
+		{"aggregated", "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: agg}\naggregationRule: {clusterRoleSelectors: [{matchLabels: {a: b}}]}\nrules: []\n---\n" +
+			bindingDoc("ClusterRoleBinding", "ClusterRole", "agg", authenticated), finding.High, "aggregates other ClusterRoles"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fs := checktest.Run(t, tc.src, "rbac-anonymous-binding")
+			if len(fs) != 1 {
+				t.Fatalf("want one finding, got %q", checktest.Short(fs))
+			}
+			if fs[0].Severity != tc.want || !strings.Contains(fs[0].Message, tc.message) {
+				t.Errorf("got %s %q, want %s containing %q", fs[0].Severity, fs[0].Message, tc.want, tc.message)
+			}
+		})
+	}
+}

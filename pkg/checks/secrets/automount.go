@@ -83,10 +83,8 @@ func reportAutomount(p *check.Pass, pod *podAccount, ns check.Namespace, account
 		why = "the pod does not set automountServiceAccountToken: false"
 	}
 	d := check.Diagnostic{Object: pod.obj, Path: pod.path, At: &pod.at,
-		Fix: &finding.Fix{
-			Description: "set automountServiceAccountToken: false on the pod spec; check first that the application does not call the Kubernetes API",
-			Changes:     []finding.Change{{Op: finding.Set, Path: pod.path, Value: false}},
-		}}
+		Fix: check.NewFix("set automountServiceAccountToken: false on the pod spec; check first that the application does not call the Kubernetes API", false,
+			check.SetTo(pod.path, false))}
 	if pod.account == "default" {
 		d.Message = fmt.Sprintf("the pod mounts an API token of the namespace's shared \"default\" service account: %s", why)
 	} else {
@@ -142,24 +140,13 @@ func accountFact(o *manifest.Object, s *check.Settings) any {
 	for _, pod := range workload.Pods(o) {
 		v, set := fieldpath.Bool(pod.Field("automountServiceAccountToken"))
 		path := pod.Path.Keys("automountServiceAccountToken")
-		out = append(out, &podAccount{obj: o, namespace: s.ScopeOf(o), account: serviceAccountName(pod),
+		out = append(out, &podAccount{obj: o, namespace: s.ScopeOf(o), account: pod.ServiceAccountName(),
 			podValue: v, podSet: set, path: path, at: o.Locate(path)})
 	}
 	if out == nil {
 		return nil
 	}
 	return out
-}
-
-// serviceAccountName is the pod's account: serviceAccountName, the deprecated
-// serviceAccount alias, or "default".
-func serviceAccountName(pod *workload.Pod) string {
-	for _, f := range []string{"serviceAccountName", "serviceAccount"} {
-		if s, ok := fieldpath.Str(pod.Field(f)); ok && s != "" {
-			return s
-		}
-	}
-	return "default"
 }
 
 // bindings are the service accounts, as namespace/name, that a role binding in the input

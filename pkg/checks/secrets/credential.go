@@ -137,7 +137,7 @@ func reportCredential(p *check.Pass, o *manifest.Object, path fieldpath.Path, wh
 	}
 	d := check.Diagnostic{Object: o, Path: path,
 		Message: fmt.Sprintf("%s contains a hardcoded %s", where, describeAll(ds)),
-		Fix:     &finding.Fix{Description: "move the credential into a Secret, pass it as a mounted file or secretKeyRef, and rotate it"}}
+		Fix:     check.NewFix("move the credential into a Secret, pass it as a mounted file or secretKeyRef, and rotate it", false)}
 	if anyStrong(ds) {
 		d.Severity = finding.Critical
 	}

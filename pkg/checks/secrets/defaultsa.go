@@ -57,10 +57,8 @@ automountServiceAccountToken: false`,
 			p.Report(check.Diagnostic{Object: o, Path: path,
 				Message: fmt.Sprintf("the \"default\" ServiceAccount of namespace %q %s, so every pod of the namespace that names no account gets an API token",
 					p.Settings.NamespaceOf(o), why),
-				Fix: &finding.Fix{
-					Description: "set automountServiceAccountToken: false on the default ServiceAccount; first give workloads that call the Kubernetes API an account of their own",
-					Changes:     []finding.Change{{Op: finding.Set, Path: path, Value: false}},
-				}})
+				Fix: check.NewFix("set automountServiceAccountToken: false on the default ServiceAccount; first give workloads that call the Kubernetes API an account of their own", false,
+					check.SetTo(path, false))})
 		})
 	},
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"unicode"
@@ -743,7 +744,7 @@ func ClassifyName(name string) nameKind {
 	if len(words) > 1 {
 		prev = words[len(words)-2]
 	}
-	aws := contains(words, "SECRET") && (contains(words, "ACCESS") || contains(words, "AWS"))
+	aws := slices.Contains(words, "SECRET") && (slices.Contains(words, "ACCESS") || slices.Contains(words, "AWS"))
 	if last == "KEY" && keyQualifiers[prev] || last == "ACCESSKEY" || last == "SECRETKEY" {
 		if aws {
 			return nameAWSSecret
@@ -762,15 +763,6 @@ func ClassifyName(name string) nameKind {
 		}
 	}
 	return nameOther
-}
-
-func contains(ws []string, w string) bool {
-	for _, x := range ws {
-		if x == w {
-			return true
-		}
-	}
-	return false
 }
 
 // splitWords splits a name into upper-case words on separators and camelCase boundaries

@@ -54,7 +54,7 @@ volumes:
 					p.Report(check.Diagnostic{Object: pod.Object, Path: e.path("valueFrom", "secretKeyRef"),
 						Message: fmt.Sprintf("%s reads key %q of Secret %q into environment variable %s; mount it as a file instead",
 							c.Label(), key, name, e.name),
-						Fix: &finding.Fix{Description: "mount the Secret as a read-only volume and read the value from the file"}})
+						Fix: check.NewFix("mount the Secret as a read-only volume and read the value from the file", false)})
 				}
 				for i, from := range fieldpath.Items(fieldpath.MapGet(c.Node, "envFrom")) {
 					ref := fieldpath.MapGet(from, "secretRef")
@@ -64,7 +64,7 @@ volumes:
 					name, _ := fieldpath.Str(fieldpath.MapGet(ref, "name"))
 					p.Report(check.Diagnostic{Object: pod.Object, Path: c.Path.Keys("envFrom").Child(fieldpath.Index(i)).Keys("secretRef"),
 						Message: fmt.Sprintf("%s loads every key of Secret %q into its environment; mount it as a file instead", c.Label(), name),
-						Fix:     &finding.Fix{Description: "mount the Secret as a read-only volume and read the values from the files"}})
+						Fix:     check.NewFix("mount the Secret as a read-only volume and read the values from the files", false)})
 				}
 			}
 		})

@@ -68,7 +68,7 @@ Names ending in FILE, PATH, NAME, URL, ID, ... point to a secret and are not rep
 						continue
 					}
 					d := check.Diagnostic{Object: pod.Object, Path: e.path("value"), Message: msg,
-						Fix: &finding.Fix{Description: fmt.Sprintf("move the value of %s into a Secret, reference it with valueFrom.secretKeyRef and rotate it", e.name)}}
+						Fix: check.NewFix(fmt.Sprintf("move the value of %s into a Secret, reference it with valueFrom.secretKeyRef and rotate it", e.name), false)}
 					if anyStrong(ds) {
 						d.Severity = finding.Critical
 					}

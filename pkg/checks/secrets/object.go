@@ -86,7 +86,7 @@ spec:
 			p.Report(check.Diagnostic{Object: o, Path: first,
 				Message: fmt.Sprintf("%s plain-text values for %s; commit a SealedSecret, an ExternalSecret or a SOPS-encrypted file instead",
 					what, strings.Join(keys, ", ")),
-				Fix: &finding.Fix{Description: "replace the Secret with a SealedSecret, an ExternalSecret or a SOPS-encrypted file and rotate its values"}})
+				Fix: check.NewFix("replace the Secret with a SealedSecret, an ExternalSecret or a SOPS-encrypted file and rotate its values", false)})
 		})
 	},
 }

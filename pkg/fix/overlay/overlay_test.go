@@ -1,7 +1,8 @@
-package fix
+package overlay
 
 import (
 	"bytes"
+	"flag"
 	"fmt"
 	"io/fs"
 	"os"
@@ -14,9 +15,15 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
+	"github.com/kubectl-secure/kubectl-secure/pkg/fix"
+	"github.com/kubectl-secure/kubectl-secure/pkg/fix/internal/fixtest"
+	"github.com/kubectl-secure/kubectl-secure/pkg/fix/yamledit"
 	"github.com/kubectl-secure/kubectl-secure/pkg/kustomize"
 	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
+	"github.com/kubectl-secure/kubectl-secure/pkg/testenv"
 )
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/overlay")
 
 // An overlay case is a directory of testdata/overlay: in/ is a tree of kustomizations,
 // fixes.txt the fixes, one per line:
@@ -75,7 +82,7 @@ func loadOverlayCase(t *testing.T, dir string) overlayCase {
 				ol.changes = append(ol.changes, finding.Change{Op: finding.AddObject, FileName: f[1], Value: string(value)})
 				continue
 			}
-			ch, err := parseChange(part)
+			ch, err := fixtest.ParseChange(part)
 			if err != nil {
 				t.Fatalf("%s/fixes.txt:%d: %v", dir, i+1, err)
 			}
@@ -136,11 +143,11 @@ func readTree(t *testing.T, root string) map[string]string {
 	return out
 }
 
-func (oc overlayCase) apply(t *testing.T, root string) (*Result, *Workspace) {
+func (oc overlayCase) apply(t *testing.T, root string) (*fix.Result, *fix.Workspace) {
 	t.Helper()
-	ws := NewWorkspace(nil)
-	res := Apply(ws, oc.findings(t, root), Options{Unsafe: true, Overlay: NewKustomizeWriter(oc.to)})
-	for _, err := range WriteFiles(ws.Changed()) {
+	ws := fix.NewWorkspace(nil)
+	res := fix.Apply(ws, oc.findings(t, root), fix.Options{Unsafe: true, Overlay: NewKustomizeWriter(oc.to)})
+	for _, err := range fix.WriteFiles(ws.Changed()) {
 		t.Fatal(err)
 	}
 	return res, ws
@@ -155,7 +162,7 @@ func TestOverlayGolden(t *testing.T) {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
 			oc := loadOverlayCase(t, dir)
 			root := t.TempDir()
-			if err := copyTree(filepath.Join(dir, "in"), root); err != nil {
+			if err := fixtest.CopyTree(filepath.Join(dir, "in"), root); err != nil {
 				t.Fatal(err)
 			}
 			before := readTree(t, root)
@@ -164,7 +171,7 @@ func TestOverlayGolden(t *testing.T) {
 
 			var b strings.Builder
 			b.WriteString("=== outcomes\n")
-			b.WriteString(strings.ReplaceAll(outcomesText(res), root+string(filepath.Separator), ""))
+			b.WriteString(strings.ReplaceAll(res.Log(), root+string(filepath.Separator), ""))
 			var names []string
 			for name := range after {
 				if after[name] != before[name] {
@@ -182,7 +189,7 @@ func TestOverlayGolden(t *testing.T) {
 					b.WriteString("\n")
 				}
 			}
-			compareGolden(t, filepath.Join(dir, "want.txt"), []byte(b.String()))
+			testenv.Golden(t, filepath.Join(dir, "want.txt"), []byte(b.String()), *update)
 
 			// Every fix that went in builds; the same fixes again change nothing.
 			for name := range before {
@@ -193,7 +200,7 @@ func TestOverlayGolden(t *testing.T) {
 			again := oc
 			again.lines = nil
 			for _, l := range oc.lines {
-				if !removesByIndex(changeLine{changes: l.changes}) {
+				if !fixtest.RemovesByIndex(l.changes) {
 					again.lines = append(again.lines, l)
 				}
 			}
@@ -202,7 +209,7 @@ func TestOverlayGolden(t *testing.T) {
 				t.Errorf("a second run changed files")
 			}
 			for _, o := range res2.Outcomes {
-				first := outcomeOf(res, o.Finding.Check)
+				first := res.OutcomeOf(o.Finding.Check)
 				if o.Changes != 0 {
 					t.Errorf("second run of %s made %d changes", o.Finding.Check, o.Changes)
 				}
@@ -232,24 +239,24 @@ func TestOverlayWorkspaceIsWhatIsWritten(t *testing.T) {
 	dir := filepath.Join("testdata", "overlay", "new-patch")
 	oc := loadOverlayCase(t, dir)
 	root := t.TempDir()
-	if err := copyTree(filepath.Join(dir, "in"), root); err != nil {
+	if err := fixtest.CopyTree(filepath.Join(dir, "in"), root); err != nil {
 		t.Fatal(err)
 	}
-	ws := NewWorkspace(nil)
-	Apply(ws, oc.findings(t, root), Options{Unsafe: true, Overlay: NewKustomizeWriter(oc.to)})
+	ws := fix.NewWorkspace(nil)
+	fix.Apply(ws, oc.findings(t, root), fix.Options{Unsafe: true, Overlay: NewKustomizeWriter(oc.to)})
 	changed := ws.Changed()
 	if len(changed) == 0 {
 		t.Fatal("nothing changed")
 	}
 	var diff bytes.Buffer
-	if err := WriteDiff(&diff, changed); err != nil {
+	if err := fix.WriteDiff(&diff, changed); err != nil {
 		t.Fatal(err)
 	}
 	for _, f := range changed {
 		if !within(filepath.Join(root, "overlays"), f.Path) {
 			t.Errorf("overlay mode changed %s, outside the overlay", f.Path)
 		}
-		if f.Created && !strings.Contains(diff.String(), "+++ b/"+diffPath(f.Path)) {
+		if f.Created && !strings.Contains(diff.String(), "+++ b/"+filepath.ToSlash(f.Path)) {
 			t.Errorf("the diff does not create %s", f.Path)
 		}
 	}
@@ -274,39 +281,39 @@ func TestParseFixTo(t *testing.T) {
 func TestPatchStepsAndEnsure(t *testing.T) {
 	cases := []struct {
 		name, src string
-		steps     []pstep
+		steps     []yamledit.PatchStep
 		leaf      string
 		want      string
 	}{
 		{name: "new key at the end", src: "a: 1\nb:\n  c: 2\n",
-			steps: []pstep{{key: "b"}, {key: "d"}, {key: "e"}}, leaf: "true",
+			steps: []yamledit.PatchStep{{Key: "b"}, {Key: "d"}, {Key: "e"}}, leaf: "true",
 			want: "a: 1\nb:\n  c: 2\n  d:\n    e: true\n"},
 		{name: "new list item, flush sequences", src: "spec:\n  containers:\n  - name: a\n    image: x\n",
-			steps: []pstep{{key: "spec"}, {key: "containers"}, {item: mapOf("name", "b"), match: []string{"name"}}, {key: "imagePullPolicy"}}, leaf: "Always",
+			steps: []yamledit.PatchStep{{Key: "spec"}, {Key: "containers"}, {Item: mapOf("name", "b"), Match: []string{"name"}}, {Key: "imagePullPolicy"}}, leaf: "Always",
 			want: "spec:\n  containers:\n  - name: a\n    image: x\n  - name: b\n    imagePullPolicy: Always\n"},
 		{name: "built order kept", src: "c:\n  - name: b\n    x: 1\n",
-			steps: []pstep{{key: "c"}, {item: mapOf("name", "c"), match: []string{"name"}, ordered: true,
-				before: []pstep{{item: mapOf("name", "a"), match: []string{"name"}}, {item: mapOf("name", "b"), match: []string{"name"}}}}, {key: "z"}}, leaf: "2",
+			steps: []yamledit.PatchStep{{Key: "c"}, {Item: mapOf("name", "c"), Match: []string{"name"}, Ordered: true,
+				Before: []yamledit.PatchStep{{Item: mapOf("name", "a"), Match: []string{"name"}}, {Item: mapOf("name", "b"), Match: []string{"name"}}}}, {Key: "z"}}, leaf: "2",
 			want: "c:\n  - name: a\n  - name: b\n    x: 1\n  - name: c\n    z: 2\n"},
 		{name: "first in the built order", src: "c:\n  - name: b\n",
-			steps: []pstep{{key: "c"}, {item: mapOf("name", "a"), match: []string{"name"}, ordered: true}, {key: "z"}}, leaf: "2",
+			steps: []yamledit.PatchStep{{Key: "c"}, {Item: mapOf("name", "a"), Match: []string{"name"}, Ordered: true}, {Key: "z"}}, leaf: "2",
 			want: "c:\n  - name: a\n    z: 2\n  - name: b\n"},
 		{name: "into a flow list", src: "resources: [a.yaml] # keep\n",
-			steps: []pstep{{key: "resources"}, {scalar: strNode("b.yaml")}},
+			steps: []yamledit.PatchStep{{Key: "resources"}, {Scalar: yamledit.StrNode("b.yaml")}},
 			want:  "resources: [a.yaml, b.yaml] # keep\n"},
 		{name: "fill an empty key", src: "patches:\nkind: K\n",
-			steps: []pstep{{key: "patches"}, {item: mapOf("path", "p.yaml"), match: []string{"path"}}},
+			steps: []yamledit.PatchStep{{Key: "patches"}, {Item: mapOf("path", "p.yaml"), Match: []string{"path"}}},
 			want:  "patches:\n  - path: p.yaml\nkind: K\n"},
 		{name: "replace a list", src: "drop: [NET_RAW] # why\nx: 1\n",
-			steps: []pstep{{key: "drop"}}, leaf: "[NET_RAW, ALL]",
+			steps: []yamledit.PatchStep{{Key: "drop"}}, leaf: "[NET_RAW, ALL]",
 			want: "drop:\n  - NET_RAW\n  - ALL # why\nx: 1\n"},
-		{name: "null", src: "hostPID: true\n", steps: []pstep{{key: "hostPID"}}, leaf: "null", want: "hostPID: null\n"},
-		{name: "already there", src: "a:\n  b: null\n", steps: []pstep{{key: "a"}, {key: "b"}}, leaf: "null", want: "a:\n  b: null\n"},
-		{name: "crlf", src: "a:\r\n  b: 1\r\n", steps: []pstep{{key: "a"}, {key: "c"}}, leaf: "2", want: "a:\r\n  b: 1\r\n  c: 2\r\n"},
+		{name: "null", src: "hostPID: true\n", steps: []yamledit.PatchStep{{Key: "hostPID"}}, leaf: "null", want: "hostPID: null\n"},
+		{name: "already there", src: "a:\n  b: null\n", steps: []yamledit.PatchStep{{Key: "a"}, {Key: "b"}}, leaf: "null", want: "a:\n  b: null\n"},
+		{name: "crlf", src: "a:\r\n  b: 1\r\n", steps: []yamledit.PatchStep{{Key: "a"}, {Key: "c"}}, leaf: "2", want: "a:\r\n  b: 1\r\n  c: 2\r\n"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			f := &File{Path: "k.yaml", Data: []byte(tc.src)}
+			f := &fix.File{Path: "k.yaml", Data: []byte(tc.src)}
 			var leaf *yaml.Node
 			if tc.leaf != "" {
 				var doc yaml.Node
@@ -328,7 +335,7 @@ func TestPatchStepsAndEnsure(t *testing.T) {
 func mapOf(kv ...string) *yaml.Node {
 	m := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
 	for i := 0; i+1 < len(kv); i += 2 {
-		m.Content = append(m.Content, strNode(kv[i]), strNode(kv[i+1]))
+		m.Content = append(m.Content, yamledit.StrNode(kv[i]), yamledit.StrNode(kv[i+1]))
 	}
 	return m
 }

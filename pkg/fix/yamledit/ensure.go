@@ -1,4 +1,4 @@
-package fix
+package yamledit
 
 import (
 	"fmt"
@@ -7,121 +7,36 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/fieldpath"
-	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
-	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
 )
 
-// ensureInDoc edits document doc of f (the object written like like, for List
-// documents; nil: the document) so that steps lead to leaf, or at least exist when leaf is
-// nil. Missing mappings and list items are created, in the style of the document.
-func ensureInDoc(f *File, doc int, like *yaml.Node, steps []pstep, leaf *yaml.Node) (bool, error) {
-	root, err := findObjectIn(f, doc, like)
-	if err != nil {
-		return false, err
-	}
-	want := deepCopy(root)
-	if err := ensureNode(want, steps, leaf); err != nil {
-		return false, err
-	}
-	if equalNodes(root, want) && (leaf == nil || !wouldDiffer(root, steps, leaf)) {
-		return false, nil
-	}
-	t := newText(f.Data)
-	st := fileStyle(f)
-	e := &editor{t: t, st: st}
-	if err := e.ensure(root, steps, leaf); err != nil {
-		return false, err
-	}
-	if len(e.edits) == 0 {
-		return false, nil
-	}
-	out, err := ApplyEdits(f.Data, e.edits)
-	if err != nil {
-		return false, err
-	}
-	nf := &File{Path: f.Path, Data: out}
-	got, err := findObjectIn(nf, doc, like)
-	if err != nil {
-		return false, fmt.Errorf("internal error (edit refused): %w", err)
-	}
-	if !equalNodes(got, want) || !sameTags(got, steps, leaf) {
-		return false, fmt.Errorf("internal error (edit refused): the edit did not produce the patch")
-	}
-	f.Data = out
-	return true, nil
-}
-
-// wouldDiffer reports a leaf that is there with the same meaning but written otherwise
-// (null versus absent): a delete directive must be written even where equalNodes sees
-// nothing to change.
-func wouldDiffer(root *yaml.Node, steps []pstep, leaf *yaml.Node) bool {
-	n, _, _, depth := resolveSteps(root, steps)
-	if depth < len(steps) {
-		return true
-	}
-	return !sameScalar(n, leaf)
-}
-
-// sameTags checks that the leaf reads back with its type: null stays null.
-func sameTags(root *yaml.Node, steps []pstep, leaf *yaml.Node) bool {
-	if leaf == nil {
-		return true
-	}
-	n, _, _, depth := resolveSteps(root, steps)
-	return depth == len(steps) && sameScalar(n, leaf)
-}
-
-func sameScalar(n, leaf *yaml.Node) bool {
-	n = fieldpath.Deref(n)
-	if n == nil {
-		return false
-	}
-	if leaf.Kind != yaml.ScalarNode {
-		return equalNodes(n, leaf)
-	}
-	return n.Kind == yaml.ScalarNode && n.Tag == leaf.Tag && (leaf.Tag == "!!null" || n.Value == leaf.Value)
-}
-
-// fileStyle votes over every document of f, so a new document looks like the others.
-func fileStyle(f *File) style {
-	docs, _ := manifest.ParseDocuments(f.Path, f.Data, manifest.DefaultLimits)
-	all := &yaml.Node{Kind: yaml.SequenceNode}
-	for _, d := range docs {
-		all.Content = append(all.Content, d.Root)
-	}
-	st := detectStyle(all, f.Data)
-	st.json = false
-	return st
-}
-
-// pstep is one step of a patch path: a mapping key, or a list item named by the fields
+// PatchStep is one step of a patch path: a mapping key, or a list item named by the fields
 // match lists of item (its merge keys), or a scalar item.
-type pstep struct {
-	key    string
-	item   *yaml.Node
-	match  []string
-	scalar *yaml.Node
+type PatchStep struct {
+	Key    string
+	Item   *yaml.Node
+	Match  []string
+	Scalar *yaml.Node
 	// before names the items the list holds ahead of item. kustomize puts the items of a
 	// patch first, in the patch's order (it merges with ListIncreaseDirection prepend): a
 	// new item goes in with those before it, or it would move to the front of the list,
 	// and initContainers run in list order.
-	before  []pstep
-	ordered bool // the item goes after before; otherwise at the end of the list
+	Before  []PatchStep
+	Ordered bool // the item goes after Before; otherwise at the end of the list
 }
 
-func (s pstep) isKey() bool { return s.item == nil && s.scalar == nil }
+func (s PatchStep) isKey() bool { return s.Item == nil && s.Scalar == nil }
 
 // matches reports whether a list item is the one s names.
-func (s pstep) matches(item *yaml.Node) bool {
+func (s PatchStep) matches(item *yaml.Node) bool {
 	item = fieldpath.Deref(item)
-	if s.scalar != nil {
-		return item.Kind == yaml.ScalarNode && item.Value == s.scalar.Value
+	if s.Scalar != nil {
+		return item.Kind == yaml.ScalarNode && item.Value == s.Scalar.Value
 	}
 	if item.Kind != yaml.MappingNode {
 		return false
 	}
-	for _, k := range s.match {
-		a, b := fieldpath.MapGet(item, k), fieldpath.MapGet(s.item, k)
+	for _, k := range s.Match {
+		a, b := fieldpath.MapGet(item, k), fieldpath.MapGet(s.Item, k)
 		if a == nil || b == nil || a.Kind != yaml.ScalarNode || a.Value != b.Value {
 			return false
 		}
@@ -132,14 +47,14 @@ func (s pstep) matches(item *yaml.Node) bool {
 // resolveSteps follows steps from root as far as they exist. It returns the deepest node
 // reached, the key node that holds it (nil for list items and the root), the node that
 // holds it, and how many steps exist.
-func resolveSteps(root *yaml.Node, steps []pstep) (n, key, holder *yaml.Node, depth int) {
+func resolveSteps(root *yaml.Node, steps []PatchStep) (n, key, holder *yaml.Node, depth int) {
 	n = root
 	for i, s := range steps {
 		var next, nextKey *yaml.Node
 		switch {
 		case s.isKey() && n.Kind == yaml.MappingNode:
 			for j := 0; j+1 < len(n.Content); j += 2 {
-				if k := n.Content[j]; k.Kind == yaml.ScalarNode && k.Value == s.key {
+				if k := n.Content[j]; k.Kind == yaml.ScalarNode && k.Value == s.Key {
 					next, nextKey = n.Content[j+1], k
 					break
 				}
@@ -160,8 +75,8 @@ func resolveSteps(root *yaml.Node, steps []pstep) (n, key, holder *yaml.Node, de
 	return n, key, holder, len(steps)
 }
 
-// ensureNode is ensureInDoc on a tree: the expected result.
-func ensureNode(root *yaml.Node, steps []pstep, leaf *yaml.Node) error {
+// EnsureNode is Ensure on a tree: the expected result of the text edits.
+func EnsureNode(root *yaml.Node, steps []PatchStep, leaf *yaml.Node) error {
 	n := root
 	for i, s := range steps {
 		last := i == len(steps)-1
@@ -171,26 +86,26 @@ func ensureNode(root *yaml.Node, steps []pstep, leaf *yaml.Node) error {
 				*n = yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
 			}
 			if n.Kind != yaml.MappingNode {
-				return fmt.Errorf("%s: not a mapping", s.key)
+				return fmt.Errorf("%s: not a mapping", s.Key)
 			}
 			var next *yaml.Node
 			for j := 0; j+1 < len(n.Content); j += 2 {
-				if n.Content[j].Value == s.key {
+				if n.Content[j].Value == s.Key {
 					if last && leaf != nil {
-						n.Content[j+1] = deepCopy(leaf)
+						n.Content[j+1] = CopyNode(leaf)
 					}
 					next = n.Content[j+1]
 					break
 				}
 			}
 			if next == nil {
-				next = nullNode()
+				next = NullNode()
 				if last && leaf != nil {
-					next = deepCopy(leaf)
+					next = CopyNode(leaf)
 				} else if !last {
 					next = emptyFor(steps[i+1])
 				}
-				n.Content = append(n.Content, strNode(s.key), next)
+				n.Content = append(n.Content, StrNode(s.Key), next)
 			}
 			n = next
 		default:
@@ -210,10 +125,10 @@ func ensureNode(root *yaml.Node, steps []pstep, leaf *yaml.Node) error {
 			if next == nil {
 				next = s.newItem()
 				at := 0
-				if !s.ordered {
+				if !s.Ordered {
 					at = len(n.Content)
 				}
-				for _, b := range s.before {
+				for _, b := range s.Before {
 					j := indexOf(n, b)
 					if j < 0 {
 						j = at
@@ -230,7 +145,7 @@ func ensureNode(root *yaml.Node, steps []pstep, leaf *yaml.Node) error {
 }
 
 // indexOf is the index of the item of list s names, or -1.
-func indexOf(list *yaml.Node, s pstep) int {
+func indexOf(list *yaml.Node, s PatchStep) int {
 	for i, item := range list.Content {
 		if s.matches(item) {
 			return i
@@ -240,7 +155,7 @@ func indexOf(list *yaml.Node, s pstep) int {
 }
 
 // emptyFor is the empty collection a step goes into.
-func emptyFor(s pstep) *yaml.Node {
+func emptyFor(s PatchStep) *yaml.Node {
 	if s.isKey() {
 		return &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
 	}
@@ -248,14 +163,14 @@ func emptyFor(s pstep) *yaml.Node {
 }
 
 // newItem is the list item s names, with only the fields that name it.
-func (s pstep) newItem() *yaml.Node {
-	if s.scalar != nil {
-		return deepCopy(s.scalar)
+func (s PatchStep) newItem() *yaml.Node {
+	if s.Scalar != nil {
+		return CopyNode(s.Scalar)
 	}
 	item := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-	for _, k := range s.match {
-		if v := fieldpath.MapGet(s.item, k); v != nil {
-			item.Content = append(item.Content, strNode(k), deepCopy(v))
+	for _, k := range s.Match {
+		if v := fieldpath.MapGet(s.Item, k); v != nil {
+			item.Content = append(item.Content, StrNode(k), CopyNode(v))
 		}
 	}
 	return item
@@ -263,20 +178,36 @@ func (s pstep) newItem() *yaml.Node {
 
 // subtree is what steps[i:] and leaf add below an existing node, as a tree: a mapping for
 // a key step, a one-item list for an item step.
-func subtree(steps []pstep, leaf *yaml.Node) *yaml.Node {
+func subtree(steps []PatchStep, leaf *yaml.Node) *yaml.Node {
 	var holder *yaml.Node
 	if steps[0].isKey() {
 		holder = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
 	} else {
 		holder = &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
 	}
-	_ = ensureNode(holder, steps, leaf)
+	_ = EnsureNode(holder, steps, leaf)
 	return holder
 }
 
-// ensure computes the text edits of ensureInDoc: one insertion, or one replacement, at
-// the deepest node that exists.
-func (e *editor) ensure(root *yaml.Node, steps []pstep, leaf *yaml.Node) error {
+// Ensure returns the edits to src that make steps lead to leaf in root, an object parsed
+// from src, or, leaf nil, make steps exist. Missing mappings and list items are created, in
+// style st. It is one insertion, or one replacement, at the deepest node that exists.
+func Ensure(src []byte, st Style, root *yaml.Node, steps []PatchStep, leaf *yaml.Node) ([]TextEdit, error) {
+	e := &editor{t: newText(src), st: st.s}
+	if err := e.ensure(root, steps, leaf); err != nil {
+		return nil, err
+	}
+	return e.edits, nil
+}
+
+// Follow returns the node steps lead to in root, or false when they do not all exist.
+func Follow(root *yaml.Node, steps []PatchStep) (*yaml.Node, bool) {
+	n, _, _, depth := resolveSteps(root, steps)
+	return n, depth == len(steps)
+}
+
+// ensure computes the text edits of Ensure.
+func (e *editor) ensure(root *yaml.Node, steps []PatchStep, leaf *yaml.Node) error {
 	n, key, holder, depth := resolveSteps(root, steps)
 	if depth == len(steps) {
 		if leaf == nil {
@@ -298,15 +229,15 @@ func (e *editor) ensure(root *yaml.Node, steps []pstep, leaf *yaml.Node) error {
 			return e.replaceValue(key, n, holder, sub)
 		}
 		if n.Style&yaml.FlowStyle != 0 {
-			if steps[depth].ordered {
+			if steps[depth].Ordered {
 				return fmt.Errorf("%s is written in flow style; add the fix by hand", stepsText(steps[:depth]))
 			}
 			return e.appendFlow(n, sub)
 		}
 		if n.Kind == yaml.SequenceNode {
 			// The items before it are inserted on their own, where they belong.
-			alone := append([]pstep{steps[depth]}, steps[depth+1:]...)
-			alone[0].before = nil
+			alone := append([]PatchStep{steps[depth]}, steps[depth+1:]...)
+			alone[0].Before = nil
 			return e.insertItems(n, steps[depth], subtree(alone, leaf))
 		}
 		end, err := e.t.nodeEnd(n, ctx{parentIndent: n.Column - 1})
@@ -321,18 +252,18 @@ func (e *editor) ensure(root *yaml.Node, steps []pstep, leaf *yaml.Node) error {
 	return fmt.Errorf("%s is a %s; cannot add %s below it", stepsText(steps[:depth]), kindName(n), stepsText(steps[depth:depth+1]))
 }
 
-func stepsText(steps []pstep) string {
+func stepsText(steps []PatchStep) string {
 	var parts []string
 	for _, s := range steps {
 		switch {
 		case s.isKey():
-			parts = append(parts, s.key)
-		case s.scalar != nil:
-			parts = append(parts, "["+s.scalar.Value+"]")
+			parts = append(parts, s.Key)
+		case s.Scalar != nil:
+			parts = append(parts, "["+s.Scalar.Value+"]")
 		default:
 			var kv []string
-			for _, k := range s.match {
-				v, _ := fieldpath.Str(fieldpath.MapGet(s.item, k))
+			for _, k := range s.Match {
+				v, _ := fieldpath.Str(fieldpath.MapGet(s.Item, k))
 				kv = append(kv, k+"="+v)
 			}
 			parts = append(parts, "["+strings.Join(kv, ",")+"]")
@@ -387,10 +318,10 @@ func (e *editor) replaceValue(key, old, holder, v *yaml.Node) error {
 // insertItems adds the item s names (sub holds it with what goes below it) to the block
 // list n, after the items that precede it in the built object, adding those that are
 // missing, by their merge keys only.
-func (e *editor) insertItems(n *yaml.Node, s pstep, sub *yaml.Node) error {
+func (e *editor) insertItems(n *yaml.Node, s PatchStep, sub *yaml.Node) error {
 	col := n.Column - 1
 	anchor := -1
-	if !s.ordered {
+	if !s.Ordered {
 		anchor = len(n.Content) - 1
 	}
 	var pending strings.Builder
@@ -411,7 +342,7 @@ func (e *editor) insertItems(n *yaml.Node, s pstep, sub *yaml.Node) error {
 		e.insertLinesAfter(e.t.lineOf(end), pending.String())
 		return nil
 	}
-	for _, b := range s.before {
+	for _, b := range s.Before {
 		if j := indexOf(n, b); j >= 0 {
 			if j < anchor {
 				return fmt.Errorf("the list's items are in another order than in the object; add the fix by hand")
@@ -521,172 +452,4 @@ func renderKey(k string, st style) string {
 		return k
 	}
 	return keyText(k, 0, st)
-}
-
-// schemaFor looks up the strategic-merge rules of an object's lists.
-type schemaFor struct{ apiVersion, kind string }
-
-// patchSteps turns a change, on the object as built (pre) and as the fix wants it (post),
-// into the steps and value of a strategic-merge patch: list items are named by their merge
-// keys; a list without merge keys is replaced whole by what the fix makes of it; a removed
-// field becomes null and a removed item "$patch: delete".
-func patchSteps(pre, post *yaml.Node, ch finding.Change, sf schemaFor) ([]pstep, *yaml.Node, error) {
-	var steps []pstep
-	cur := pre
-	sch := sf.root()
-	for i, seg := range ch.Path {
-		if seg.IsKey() {
-			steps = append(steps, pstep{key: seg.Key})
-			cur = fieldpath.MapGet(cur, seg.Key)
-			sch = sch.field(seg.Key)
-			continue
-		}
-		keys, assoc := sch.listKeys()
-		j := pick(cur, seg)
-		if j < 0 {
-			return nil, nil, fmt.Errorf("no element matches %s", ch.Path[:i+1])
-		}
-		elem := fieldpath.Deref(cur).Content[j]
-		var match []string
-		for _, k := range keys {
-			if v := fieldpath.MapGet(elem, k); v != nil && v.Kind == yaml.ScalarNode && v.Tag != "!!null" {
-				match = append(match, k)
-			}
-		}
-		if !assoc || elem.Kind != yaml.MappingNode || len(match) == 0 {
-			// The patch replaces the whole list with its fixed content.
-			list := fieldpath.Lookup(post, ch.Path[:i])
-			if list == nil {
-				list = &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
-			}
-			return steps, deepCopy(list), nil
-		}
-		step := pstep{item: elem, match: match, ordered: true}
-		for _, prev := range fieldpath.Deref(cur).Content[:j] {
-			if ps, ok := itemStep(prev, keys); ok {
-				step.before = append(step.before, ps)
-			}
-		}
-		steps = append(steps, step)
-		cur = elem
-		sch = sch.elements()
-	}
-	last := ch.Path[len(ch.Path)-1]
-	switch ch.Op {
-	case finding.Set:
-		v, err := valueNode(ch.Value)
-		return steps, v, err
-	case finding.Remove:
-		if last.IsKey() {
-			return steps, nullNode(), nil
-		}
-		return append(steps, pstep{key: "$patch"}), strNode("delete"), nil
-	case finding.Append:
-		if _, assoc := sch.listKeys(); assoc {
-			// A merged list of scalars (finalizers): the patch's items are added.
-			v, err := valueNode(ch.Value)
-			return steps, &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: []*yaml.Node{v}}, err
-		}
-		list := fieldpath.Lookup(post, ch.Path)
-		if list == nil {
-			return nil, nil, fmt.Errorf("internal error: %s missing after the change", ch.Path)
-		}
-		return steps, deepCopy(list), nil
-	}
-	return nil, nil, fmt.Errorf("change %v is not an edit", ch.Op)
-}
-
-// itemStep names a list item by the merge keys it has.
-func itemStep(item *yaml.Node, keys []string) (pstep, bool) {
-	item = fieldpath.Deref(item)
-	var match []string
-	for _, k := range keys {
-		if v := fieldpath.MapGet(item, k); v != nil && v.Kind == yaml.ScalarNode && v.Tag != "!!null" {
-			match = append(match, k)
-		}
-	}
-	return pstep{item: item, match: match}, item.Kind == yaml.MappingNode && len(match) > 0
-}
-
-// translate maps a path of the built object onto a document that mirrors it (a patch, or
-// the resource as written), whose lists may hold other items in another order: an index
-// becomes the index of the item with the same merge keys (or the same value). It returns
-// the mapped path and how many segments exist in the document.
-func translate(p fieldpath.Path, built, doc *yaml.Node, sf schemaFor) (fieldpath.Path, int) {
-	out := make(fieldpath.Path, 0, len(p))
-	b, d := built, doc
-	sch := sf.root()
-	depth := -1
-	for i, seg := range p {
-		if depth >= 0 {
-			out = append(out, seg)
-			continue
-		}
-		switch {
-		case seg.IsKey():
-			b, d = fieldpath.MapGet(b, seg.Key), fieldpath.MapGet(d, seg.Key)
-			sch = sch.field(seg.Key)
-			out = append(out, seg)
-		case !seg.IsIndex:
-			bi, di := pick(b, seg), pick(d, seg)
-			b, d = itemAt(b, bi), itemAt(d, di)
-			sch = sch.elements()
-			out = append(out, seg)
-		default:
-			bi := pick(b, seg)
-			keys, _ := sch.listKeys()
-			di := matchItem(d, itemAt(b, bi), keys)
-			b, d = itemAt(b, bi), itemAt(d, di)
-			sch = sch.elements()
-			if di >= 0 {
-				seg = fieldpath.Index(di)
-			}
-			out = append(out, seg)
-		}
-		if d == nil {
-			depth = i
-		}
-	}
-	if depth < 0 {
-		depth = len(p)
-	}
-	return out, depth
-}
-
-func itemAt(list *yaml.Node, i int) *yaml.Node {
-	list = fieldpath.Deref(list)
-	if list == nil || i < 0 || i >= len(list.Content) {
-		return nil
-	}
-	return fieldpath.Deref(list.Content[i])
-}
-
-// matchItem finds the item of list that is want: the same merge keys, else the same value.
-func matchItem(list, want *yaml.Node, keys []string) int {
-	list = fieldpath.Deref(list)
-	if list == nil || want == nil || list.Kind != yaml.SequenceNode {
-		return -1
-	}
-	for i, item := range list.Content {
-		item = fieldpath.Deref(item)
-		if want.Kind == yaml.MappingNode && item.Kind == yaml.MappingNode && len(keys) > 0 {
-			ok, any := true, false
-			for _, k := range keys {
-				a, b := fieldpath.MapGet(item, k), fieldpath.MapGet(want, k)
-				if a == nil && b == nil {
-					continue
-				}
-				any = true
-				ok = ok && a != nil && b != nil && a.Value == b.Value
-			}
-			if ok && any {
-				return i
-			}
-			continue
-		}
-		if equalNodes(item, want) {
-			return i
-		}
-	}
-	return -1
 }

@@ -1,4 +1,4 @@
-package fix
+package overlay
 
 import (
 	"bufio"
@@ -10,6 +10,9 @@ import (
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/check"
 	"github.com/kubectl-secure/kubectl-secure/pkg/check/checktest"
+	_ "github.com/kubectl-secure/kubectl-secure/pkg/checks/all" // the checks whose fixes the corpus test applies
+	"github.com/kubectl-secure/kubectl-secure/pkg/fix"
+	"github.com/kubectl-secure/kubectl-secure/pkg/fix/internal/fixtest"
 	"github.com/kubectl-secure/kubectl-secure/pkg/kustomize"
 	"github.com/kubectl-secure/kubectl-secure/pkg/lint"
 	"github.com/kubectl-secure/kubectl-secure/pkg/testenv"
@@ -48,7 +51,7 @@ func TestCorpusOverlayFixes(t *testing.T) {
 		}
 		repo := filepath.Join(parts[0], parts[1])
 		root := t.TempDir()
-		if err := copyTree(filepath.Join(corpus, repo), filepath.Join(root, repo)); err != nil {
+		if err := fixtest.CopyTree(filepath.Join(corpus, repo), filepath.Join(root, repo)); err != nil {
 			t.Fatal(err)
 		}
 		dir := filepath.Join(root, d)
@@ -62,8 +65,8 @@ func TestCorpusOverlayFixes(t *testing.T) {
 		built++
 		objects += len(objs)
 		findings := lint.RunChecks(check.All(), objs, nil)
-		ws := NewWorkspace(nil)
-		res := Apply(ws, findings, Options{Unsafe: true, Overlay: NewKustomizeWriter(FixToAuto)})
+		ws := fix.NewWorkspace(nil)
+		res := fix.Apply(ws, findings, fix.Options{Unsafe: true, Overlay: NewKustomizeWriter(FixToAuto)})
 		for _, o := range res.Outcomes {
 			total++
 			switch {
@@ -78,7 +81,7 @@ func TestCorpusOverlayFixes(t *testing.T) {
 				applied++
 			}
 		}
-		for _, err := range WriteFiles(ws.Changed()) {
+		for _, err := range fix.WriteFiles(ws.Changed()) {
 			t.Errorf("%s: %v", d, err)
 		}
 		after := readTree(t, root)
@@ -93,7 +96,7 @@ func TestCorpusOverlayFixes(t *testing.T) {
 			t.Errorf("%s: no longer builds: %v", d, err)
 			continue
 		}
-		again := Apply(NewWorkspace(nil), lint.RunChecks(check.All(), objs, nil), Options{Unsafe: true, Overlay: NewKustomizeWriter(FixToAuto)})
+		again := fix.Apply(fix.NewWorkspace(nil), lint.RunChecks(check.All(), objs, nil), fix.Options{Unsafe: true, Overlay: NewKustomizeWriter(FixToAuto)})
 		for _, o := range again.Outcomes {
 			if o.Err == nil && o.Skipped == "" && o.Changes > 0 {
 				t.Errorf("%s: second run: %s %s made %d changes", d, o.Finding.Object, o.Finding.Check, o.Changes)

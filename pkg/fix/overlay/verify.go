@@ -1,4 +1,4 @@
-package fix
+package overlay
 
 import (
 	"fmt"
@@ -9,6 +9,8 @@ import (
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/fieldpath"
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
+	"github.com/kubectl-secure/kubectl-secure/pkg/fix"
+	"github.com/kubectl-secure/kubectl-secure/pkg/fix/yamledit"
 	"github.com/kubectl-secure/kubectl-secure/pkg/kustomize"
 )
 
@@ -52,7 +54,7 @@ func newExpectation(built []kustomize.Built, ref finding.ObjectRef) (*expectatio
 
 func (e *expectation) clone() *expectation {
 	c := *e
-	c.node = deepCopy(e.node)
+	c.node = yamledit.CopyNode(e.node)
 	c.added = append([]finding.ObjectRef(nil), e.added...)
 	c.changes = append([]finding.Change(nil), e.changes...)
 	c.shared = append([]finding.Change(nil), e.shared...)
@@ -78,7 +80,7 @@ func (e *expectation) check(built []kustomize.Built) error {
 			if err := n.Decode(&got); err != nil {
 				return err
 			}
-			if where, ok := firstDiff(normalize2(want), normalize2(got), ""); !ok {
+			if where, ok := firstDiff(dropUnset(want), dropUnset(got), ""); !ok {
 				return fmt.Errorf("the overlay would build %s differently than the fix wants%s", r, where)
 			}
 			continue
@@ -107,7 +109,7 @@ func (e *expectation) check(built []kustomize.Built) error {
 			var a, b any
 			_ = was.Decode(&a)
 			_ = now.Decode(&b)
-			where, _ := firstDiff(normalize2(a), normalize2(b), "")
+			where, _ := firstDiff(dropUnset(a), dropUnset(b), "")
 			return fmt.Errorf("the edit would also change %s%s", r, where)
 		}
 	}
@@ -133,7 +135,7 @@ func (e *expectation) check(built []kustomize.Built) error {
 
 // sameChange reports whether after is before with the fixes' changes applied.
 func (e *expectation) sameChange(before, after *yaml.Node) bool {
-	want := deepCopy(before)
+	want := yamledit.CopyNode(before)
 	for _, ch := range e.changes {
 		if applyNode(want, ch.Path, ch.Op, ch.Value) != nil {
 			return false
@@ -210,13 +212,13 @@ func describeDiff(at string, want, got any) string {
 	return fmt.Sprintf(": %s would be %s, not %s (is it set elsewhere too?)", at, show(got), show(want))
 }
 
-// normalize2 drops what Kubernetes reads as unset: nulls, empty mappings and lists.
-func normalize2(v any) any {
+// dropUnset drops what Kubernetes reads as unset: nulls, empty mappings and lists.
+func dropUnset(v any) any {
 	switch x := v.(type) {
 	case map[string]any:
 		out := map[string]any{}
 		for k, c := range x {
-			if c = normalize2(c); c != nil {
+			if c = dropUnset(c); c != nil {
 				out[k] = c
 			}
 		}
@@ -230,11 +232,17 @@ func normalize2(v any) any {
 		}
 		out := make([]any, len(x))
 		for i, c := range x {
-			out[i] = normalize2(c)
+			out[i] = dropUnset(c)
 		}
 		return out
 	}
-	return normalize(v)
+	switch x := v.(type) { // the integer types a Change value may hold
+	case int32:
+		return int(x)
+	case int64:
+		return int(x)
+	}
+	return v
 }
 
 func equalNodes(a, b *yaml.Node) bool {
@@ -242,28 +250,8 @@ func equalNodes(a, b *yaml.Node) bool {
 	if a.Decode(&av) != nil || b.Decode(&bv) != nil {
 		return false
 	}
-	_, same := firstDiff(normalize2(av), normalize2(bv), "")
+	_, same := firstDiff(dropUnset(av), dropUnset(bv), "")
 	return same
-}
-
-func deepCopy(n *yaml.Node) *yaml.Node {
-	if n == nil {
-		return nil
-	}
-	c := *n
-	c.Content = make([]*yaml.Node, len(n.Content))
-	for i, x := range n.Content {
-		c.Content[i] = deepCopy(x)
-	}
-	return &c
-}
-
-func strNode(s string) *yaml.Node {
-	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s}
-}
-
-func nullNode() *yaml.Node {
-	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: "null"}
 }
 
 // valueNode turns a Change value into a node.
@@ -274,7 +262,7 @@ func valueNode(v any) (*yaml.Node, error) {
 	case int, int32, int64:
 		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: fmt.Sprint(x)}, nil
 	case string:
-		return strNode(x), nil
+		return yamledit.StrNode(x), nil
 	}
 	return nil, fmt.Errorf("unsupported value %v (%T): a change sets a bool, an integer or a string", v, v)
 }
@@ -318,25 +306,25 @@ func applyAt(n *yaml.Node, p fieldpath.Path, op finding.ChangeOp, v any) (*yaml.
 			if err != nil {
 				return nil, err
 			}
-			if n == nil || isNull(n) {
+			if n == nil || yamledit.IsNull(n) {
 				return &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: []*yaml.Node{val}}, nil
 			}
 			if n.Kind != yaml.SequenceNode {
 				return nil, fmt.Errorf("not a list")
 			}
 			for _, item := range n.Content {
-				if scalarEquals(item, v) {
+				if yamledit.ScalarEquals(item, v) {
 					return n, nil
 				}
 			}
 			n.Content = append(n.Content, val)
 			return n, nil
 		}
-		return nil, fmt.Errorf("cannot apply %s to a whole value", opName(op))
+		return nil, fmt.Errorf("cannot apply %s to a whole value", fix.OpName(op))
 	}
 	seg := p[0]
 	if seg.IsKey() {
-		if n == nil || isNull(n) {
+		if n == nil || yamledit.IsNull(n) {
 			if op == finding.Remove {
 				return n, nil
 			}
@@ -367,7 +355,7 @@ func applyAt(n *yaml.Node, p fieldpath.Path, op finding.ChangeOp, v any) (*yaml.
 		if err != nil {
 			return nil, err
 		}
-		n.Content = append(n.Content, strNode(seg.Key), c)
+		n.Content = append(n.Content, yamledit.StrNode(seg.Key), c)
 		return n, nil
 	}
 	i := pick(n, seg)

@@ -1,7 +1,13 @@
-package fix
+// Package fixtest holds what the tests of pkg/fix and its overlay writer share: the
+// notation their case files write changes in, and copying a case's tree to a scratch
+// directory.
+package fixtest
 
 import (
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -9,9 +15,9 @@ import (
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
 )
 
-// parsePath reads the notation fieldpath.Path.String writes:
+// ParsePath reads the notation fieldpath.Path.String writes:
 // spec.containers[name=app].securityContext, volumes[2], metadata.annotations."a.b/c".
-func parsePath(s string) (fieldpath.Path, error) {
+func ParsePath(s string) (fieldpath.Path, error) {
 	var p fieldpath.Path
 	for i := 0; i < len(s); {
 		switch c := s[i]; {
@@ -70,13 +76,13 @@ func parseValue(s string) any {
 	return s
 }
 
-// parseChange reads "set PATH VALUE", "append PATH VALUE" or "remove PATH".
-func parseChange(line string) (finding.Change, error) {
+// ParseChange reads "set PATH VALUE", "append PATH VALUE" or "remove PATH".
+func ParseChange(line string) (finding.Change, error) {
 	f := strings.Fields(line)
 	if len(f) < 2 {
 		return finding.Change{}, fmt.Errorf("bad change %q", line)
 	}
-	p, err := parsePath(f[1])
+	p, err := ParsePath(f[1])
 	if err != nil {
 		return finding.Change{}, err
 	}
@@ -98,4 +104,37 @@ func parseChange(line string) (finding.Change, error) {
 		ch.Value = parseValue(strings.Join(f[2:], " "))
 	}
 	return ch, nil
+}
+
+// RemovesByIndex reports a change that removes a list element by index: applied again, the
+// index names the next element, so a second run of such a fix is not a no-op.
+func RemovesByIndex(changes []finding.Change) bool {
+	for _, ch := range changes {
+		if ch.Op == finding.Remove && ch.Path[len(ch.Path)-1].IsIndex {
+			return true
+		}
+	}
+	return false
+}
+
+// CopyTree copies the regular files and directories below src to dst.
+func CopyTree(src, dst string) error {
+	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, data, 0o644)
+	})
 }

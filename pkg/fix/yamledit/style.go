@@ -1,4 +1,4 @@
-package fix
+package yamledit
 
 import (
 	"bytes"
@@ -18,6 +18,18 @@ type style struct {
 	crlf      bool // lines end in "\r\n"
 	json      bool // the document is JSON: keys and strings double-quoted, flow only
 	quote     byte // quote used for new string values when most strings are quoted, or 0
+}
+
+// Style is how new text is written into a file, read from the file.
+type Style struct{ s style }
+
+// FileStyle votes over every document of a file (docs, parsed from src), so that a new
+// document looks like the others.
+func FileStyle(docs []*yaml.Node, src []byte) Style {
+	all := &yaml.Node{Kind: yaml.SequenceNode, Content: docs}
+	st := detectStyle(all, src)
+	st.json = false
+	return Style{st}
 }
 
 // detectStyle votes over every nested collection of the document: the most common
