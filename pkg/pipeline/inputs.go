@@ -1,4 +1,4 @@
-package cli
+package pipeline
 
 import (
 	"fmt"
@@ -11,10 +11,10 @@ import (
 	"github.com/kubectl-secure/kubectl-secure/pkg/load"
 )
 
-// validateExclude refuses an --exclude glob that could never match, as the config file
+// ValidateExclude refuses an --exclude glob that could never match, as the config file
 // refuses such a skipPaths entry.
-func (o *LintOptions) validateExclude() error {
-	for _, p := range o.Exclude {
+func ValidateExclude(globs []string) error {
+	for _, p := range globs {
 		if err := config.ValidGlob(p); err != nil {
 			return fmt.Errorf("--exclude: %w", err)
 		}
@@ -24,21 +24,21 @@ func (o *LintOptions) validateExclude() error {
 
 // excluded reports whether a path a directory walk found is left out by the config's
 // skipPaths or by --exclude.
-func (o *LintOptions) excluded(p string) bool {
-	return o.config.MatchFile(o.config.SkipPaths, p) || o.matchExclude(p)
+func (r *runner) excluded(p string) bool {
+	return r.Config.MatchFile(r.Config.SkipPaths, p) || r.matchExclude(p)
 }
 
 // matchExclude matches --exclude globs as skipPaths are matched, against the path as
 // printed (relative to the working directory) and relative to each directory named on the
 // command line, so `lint ../repo --exclude 'charts/**'` works from anywhere.
-func (o *LintOptions) matchExclude(p string) bool {
-	if len(o.Exclude) == 0 {
+func (r *runner) matchExclude(p string) bool {
+	if len(r.Exclude) == 0 {
 		return false
 	}
-	if config.MatchAny(o.Exclude, p) {
+	if config.MatchAny(r.Exclude, p) {
 		return true
 	}
-	for _, root := range append(append([]string{}, o.paths...), o.Filenames...) {
+	for _, root := range append(append([]string{}, r.Paths...), r.Filenames...) {
 		if root == "-" {
 			continue
 		}
@@ -46,7 +46,7 @@ func (o *LintOptions) matchExclude(p string) bool {
 		if err != nil || rel == "." || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
 			continue
 		}
-		if config.MatchAny(o.Exclude, rel) {
+		if config.MatchAny(r.Exclude, rel) {
 			return true
 		}
 	}
@@ -60,11 +60,11 @@ const maxListed = 5
 // inputNotes are the notes of a run, in the order they are printed: the directories the
 // walks left out that hold YAML, the Helm charts not rendered, what loading noted, and
 // that no object was found at all. Directories the user excluded are not mentioned.
-func (o *LintOptions) inputNotes(resolved discover.Resolution, loaded load.Loaded, errs []finding.InputError) []finding.InputError {
+func (r *runner) inputNotes(resolved discover.Resolution, loaded load.Loaded, errs []finding.InputError) []finding.InputError {
 	var notes []finding.InputError
 	var skipped []string
 	for _, d := range resolved.Skipped {
-		if !o.excluded(d) {
+		if !r.excluded(d) {
 			skipped = append(skipped, d)
 		}
 	}
@@ -78,7 +78,7 @@ func (o *LintOptions) inputNotes(resolved discover.Resolution, loaded load.Loade
 			what, listBounded(skipped))})
 	}
 	for _, c := range resolved.Charts {
-		if o.excluded(c.Dir) {
+		if r.excluded(c.Dir) {
 			continue
 		}
 		name := "Helm chart"
@@ -92,17 +92,17 @@ func (o *LintOptions) inputNotes(resolved discover.Resolution, loaded load.Loade
 	notes = append(notes, loaded.Notes...)
 	if len(loaded.Objects) == 0 && len(errs) == 0 {
 		var named []string
-		for _, p := range append(append([]string{}, o.paths...), o.Filenames...) {
+		for _, p := range append(append([]string{}, r.Paths...), r.Filenames...) {
 			if p == "-" {
 				p = "standard input"
 			}
 			named = append(named, p)
 		}
-		if o.Kustomize != "" {
-			named = append(named, o.Kustomize)
+		if r.Kustomize != "" {
+			named = append(named, r.Kustomize)
 		}
 		notes = append(notes, finding.InputError{Message: fmt.Sprintf("no Kubernetes objects found in %s (%s read)",
-			listBounded(named), plural(loaded.Files, "file"))})
+			listBounded(named), Plural(loaded.Files, "file"))})
 	}
 	return notes
 }
@@ -113,4 +113,15 @@ func listBounded(names []string) string {
 		return strings.Join(names, ", ")
 	}
 	return fmt.Sprintf("%s and %d more", strings.Join(names[:maxListed], ", "), len(names)-maxListed)
+}
+
+// Plural renders "1 file" or "2 files"; the plural defaults to word+"s".
+func Plural(n int, word string, many ...string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	if len(many) > 0 {
+		return fmt.Sprintf("%d %s", n, many[0])
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }
