@@ -50,16 +50,7 @@ func TestFixInPlace(t *testing.T) {
 	}
 	got = strings.ReplaceAll(got, dir+string(filepath.Separator), "$TMP/")
 	got = strings.ReplaceAll(got, dir, "$TMP")
-	golden := filepath.Join("testdata", "golden", "fix-in-place.golden")
-	if *update {
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	} else if want, err := os.ReadFile(golden); err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	} else if got != string(want) {
-		t.Errorf("output differs from %s (run with -update after checking):\n%s", golden, lineDiff(string(want), got))
-	}
+	compareCLIGolden(t, "fix-in-place", got)
 
 	// Fixed is fixed: a second run changes nothing.
 	before, _ := os.ReadFile(filepath.Join(dir, "pod.yaml"))
