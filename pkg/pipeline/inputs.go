@@ -3,6 +3,7 @@ package pipeline
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/config"
@@ -51,6 +52,34 @@ func (r *runner) matchExclude(p string) bool {
 		}
 	}
 	return false
+}
+
+// skipInputs drops the inputs the config's skipPaths or --exclude match. An input the user
+// named on the command line is linted anyway: both are about what walking a directory finds.
+func (r *runner) skipInputs(inputs []discover.Input) []discover.Input {
+	if len(r.Config.SkipPaths) == 0 && len(r.Exclude) == 0 {
+		return inputs
+	}
+	named := map[string]bool{}
+	for _, p := range append(append([]string{r.Kustomize}, r.Paths...), r.Filenames...) {
+		if p != "" {
+			named[filepath.Clean(p)] = true
+		}
+	}
+	keep := func(in discover.Input) bool {
+		return in.Kind == discover.Stdin || named[filepath.Clean(in.Path)] || !r.excluded(in.Path)
+	}
+	kept := inputs[:0]
+	for _, in := range inputs {
+		if !keep(in) {
+			continue
+		}
+		if len(in.Fallback) > 0 {
+			in.Fallback = slices.DeleteFunc(slices.Clone(in.Fallback), func(fb discover.Input) bool { return !keep(fb) })
+		}
+		kept = append(kept, in)
+	}
+	return kept
 }
 
 // maxListed bounds the directories and inputs a note names, so a huge tree gives a short

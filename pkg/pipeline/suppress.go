@@ -4,12 +4,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/config"
-	"github.com/kubectl-secure/kubectl-secure/pkg/discover"
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
 	"github.com/kubectl-secure/kubectl-secure/pkg/load"
 	"github.com/kubectl-secure/kubectl-secure/pkg/report"
@@ -22,34 +20,6 @@ func overrideSeverities(fs []finding.Finding, overrides map[string]config.Severi
 			fs[i].Severity = s.Severity
 		}
 	}
-}
-
-// skipInputs drops the inputs the config's skipPaths or --exclude match. An input the user
-// named on the command line is linted anyway: both are about what walking a directory finds.
-func (r *runner) skipInputs(inputs []discover.Input) []discover.Input {
-	if len(r.Config.SkipPaths) == 0 && len(r.Exclude) == 0 {
-		return inputs
-	}
-	named := map[string]bool{}
-	for _, p := range append(append([]string{r.Kustomize}, r.Paths...), r.Filenames...) {
-		if p != "" {
-			named[filepath.Clean(p)] = true
-		}
-	}
-	keep := func(in discover.Input) bool {
-		return in.Kind == discover.Stdin || named[filepath.Clean(in.Path)] || !r.excluded(in.Path)
-	}
-	kept := inputs[:0]
-	for _, in := range inputs {
-		if !keep(in) {
-			continue
-		}
-		if len(in.Fallback) > 0 {
-			in.Fallback = slices.DeleteFunc(slices.Clone(in.Fallback), func(fb discover.Input) bool { return !keep(fb) })
-		}
-		kept = append(kept, in)
-	}
-	return kept
 }
 
 // applySuppressions sets aside the findings the user suppressed (in r.suppressed) and adds
