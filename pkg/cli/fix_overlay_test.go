@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -328,15 +327,7 @@ func TestOverlayDiffAppliesWithGitApply(t *testing.T) {
 	if err := os.Rename(example, filepath.Join(repo, "testdata", "example")); err != nil {
 		t.Fatal(err)
 	}
-	git := func(stdin string, args ...string) {
-		t.Helper()
-		cmd := exec.Command("git", args...)
-		cmd.Dir = repo
-		cmd.Stdin = strings.NewReader(stdin)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-	}
+	git := gitIn(t, repo)
 	git("", "init", "-q")
 	git(patch, "apply", "--check", "-")
 	git(patch, "apply", "-")
