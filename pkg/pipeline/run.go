@@ -26,7 +26,8 @@ import (
 )
 
 // Options is what a run reads and how it judges and fixes it. The zero value of each
-// field is the default, except Config and Settings, which must be set.
+// field is the default of `kubectl secure lint`: every registered check, restricted, no
+// config file, every suppression honoured, no fixes.
 type Options struct {
 	// Inputs, as kubectl names them: Paths are the positional arguments ("-" is Stdin),
 	// Filenames -f, Kustomize -k and Recursive -R.
@@ -47,7 +48,7 @@ type Options struct {
 	// LoadOutsideRoot is kustomize's --load-restrictor none.
 	LoadOutsideRoot bool
 
-	// Checks are the checks to run, Settings what they read.
+	// Checks are the checks to run (nil: every registered check), Settings what they read.
 	Checks   []*check.Check
 	Settings *check.Settings
 	// PSS is the Pod Security Standards level enforced: baseline drops the findings only
@@ -157,6 +158,15 @@ type runner struct {
 // a whole (standard input unreadable); a bad input is a Result error and the others are
 // still linted. ctx ends the writing of fixes early.
 func Lint(ctx context.Context, opts Options) (*Result, error) {
+	if opts.Checks == nil {
+		opts.Checks = check.All()
+	}
+	if opts.Settings == nil {
+		opts.Settings = &check.Settings{}
+	}
+	if opts.Config == nil {
+		opts.Config = &config.Config{}
+	}
 	r := &runner{Options: opts}
 	if opts.Fix != NoFix {
 		return r.lintAndFix(ctx)

@@ -99,6 +99,7 @@ func TestLintSettings(t *testing.T) {
 		{"exclude", excluded, 9, pipeline.ExitFindings},
 		{"baseline", baseline, 16, pipeline.ExitFindings},
 		{"missing input", missing, 20, pipeline.ExitError},
+		{"zero options are the defaults", pipeline.Options{Paths: []string{ex}}, 20, pipeline.ExitFindings},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
