@@ -14,6 +14,7 @@ import (
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/fieldpath"
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
+	"github.com/kubectl-secure/kubectl-secure/pkg/manifest/internal/blockyaml"
 )
 
 // kubectl, Argo CD and Flux read a manifest with sigs.k8s.io/yaml: go-yaml v2 (YAML 1.1
@@ -351,7 +352,7 @@ func plainCanonical(n *yaml.Node) bool {
 		}
 		return n.Tag == "!!str"
 	case 'D':
-		if n.Tag == "!!int" && decimal(v) {
+		if n.Tag == "!!int" && blockyaml.Decimal(v) {
 			return true
 		}
 	}

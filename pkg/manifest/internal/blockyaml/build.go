@@ -1,4 +1,4 @@
-package manifest
+package blockyaml
 
 import (
 	"bytes"
@@ -8,10 +8,10 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// A direct tree builder for the block-YAML subset that validBlockYAML accepts. yaml.v3 builds
+// A direct tree builder for the block-YAML subset that Valid accepts. yaml.v3 builds
 // its trees through a scanner, a token queue, an event parser and a composer; for the plain
 // generated manifests that make up most repositories that machinery costs three quarters of
-// a lint run's parsing time and most of its garbage. buildBlockYAML builds the same
+// a lint run's parsing time and most of its garbage. Build builds the same
 // yaml.v3.Node tree (kinds, styles, tags, values, lines and columns) straight from the lines.
 // It only runs on text the validator accepted, and it declines (ok=false) whatever it is not
 // sure of — multi-line quoted scalars, folded scalars with more-indented lines, keep-chomped
@@ -46,10 +46,10 @@ const buildMaxDepth = 200
 // fresh memory for each table costs more than reading the lines.
 var linePool = sync.Pool{New: func() any { return new([]blockLine) }}
 
-// buildBlockYAML builds the tree of one document whose first line is line firstLine+1 of the
+// Build builds the tree of one document whose first line is line firstLine+1 of the
 // file. root is nil for a document without content. With skim, the values of the top-level
-// skimmedFields are left out (null), as withoutFields leaves them out of the text.
-func buildBlockYAML(text []byte, firstLine int, skim bool) (root *yaml.Node, ok bool) {
+// skimmedFields are left out (null), as WithoutFields leaves them out of the text.
+func Build(text []byte, firstLine int, skim bool) (root *yaml.Node, ok bool) {
 	pooled := linePool.Get().(*[]blockLine)
 	defer func() {
 		clear(*pooled) // drop the references to text
@@ -303,7 +303,7 @@ func plainTag(v string) string {
 	if c := v[0] | 0x20; c >= 'a' && c <= 'z' {
 		return "!!str"
 	}
-	if decimal(v) {
+	if Decimal(v) {
 		return "!!int"
 	}
 	n := yaml.Node{Kind: yaml.ScalarNode, Value: v}
@@ -312,7 +312,7 @@ func plainTag(v string) string {
 
 // decimal reports an unsigned decimal integer without leading zeros that fits in int64:
 // yaml.v3 resolves these to !!int (a leading zero would make it try octal).
-func decimal(v string) bool {
+func Decimal(v string) bool {
 	if len(v) > 18 || v[0] == '0' && len(v) > 1 {
 		return false
 	}
