@@ -41,6 +41,11 @@ type Limits struct {
 	// its kustomization's directory (kustomize's LoadRestrictionsNone). Off by default: a
 	// pull request could then make the build read any file of the CI machine.
 	LoadOutsideRoot bool
+	// NoFastPath sends every file straight to yaml.v3, bypassing the block-YAML splitter,
+	// validator, builder and CRD skimmer (internal/blockyaml): slower, and CRDs are read
+	// whole, but what it reads is the reference the fast path must equal. For triage of a
+	// parse bug (KUBECTL_SECURE_NO_FASTPATH=1 on the command line).
+	NoFastPath bool
 }
 
 // DefaultLimits are generous for real manifests (the largest CRD bundles are a few MB,
@@ -195,9 +200,11 @@ func ParseDocuments(file string, data []byte, lim Limits) ([]Document, *finding.
 }
 
 func parseData(file string, data []byte, lim Limits, tooDeep func(text []byte, firstLine int) *finding.InputError) ([]Document, *finding.InputError) {
-	if segs := blockyaml.Split(data); segs != nil {
-		if docs, err, ok := parseSegments(file, segs, lim, tooDeep); ok {
-			return docs, err
+	if !lim.NoFastPath {
+		if segs := blockyaml.Split(data); segs != nil {
+			if docs, err, ok := parseSegments(file, segs, lim, tooDeep); ok {
+				return docs, err
+			}
 		}
 	}
 	if err := tooDeep(data, 0); err != nil {

@@ -20,7 +20,7 @@ var buildCases = []string{
 	"a:   # c\nb:", "- # c\n- a\n-", "- a: 1\n  b:\n  - x\n- |\n  lit\n- \"q\"",
 	"a: x\n\n\n", "a: 'multi\n  line'", "a: |\n\n  x\n", "a: |-\n   x\n  # not\nb: 1",
 	"a: \"x\\ty\\0\\e\\ z\\a\\b\\f\\v\\r\\n\\\\\"\n", "a: 'it''s'\n", "'k y': 1\n\"q\": 2\n",
-	"ü: [] # c\nx: {}\n", "a: ü x\nb: 'ü' # ü\n",
+	"ü: [] # c\nx: {}\n", "a: ü x\nb: 'ü' # ü\n", "'ü': x\n\"é k\": 'y'\n", "- '日本': z\n",
 	"a: 012\nb: 0x1F\nc: 1e3\nd: .inf\ne: yes\nf: ~\ng: Null\nh: TRUE\ni: -1\nj: +.5\nk: 2001-12-14\nl: <<\nm: on\n",
 	"true: 1\n1: 2\nnull: 3\n",
 	"a:\n  - name: x\n    env:\n      - name: y\n        value: \"1\"\n  - name: z\n",
