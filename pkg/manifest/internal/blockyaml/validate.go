@@ -79,47 +79,12 @@ func (v *blockValidator) line(l []byte) bool {
 	}
 
 	if v.inQuote != 0 {
-		if blank {
-			return true
-		}
-		if indent <= v.quoteOwner {
-			return false
-		}
-		end, closed, ok := scanQuoted(rest, 0, v.inQuote)
-		if !ok {
-			return false
-		}
-		if closed {
-			v.inQuote = 0
-			return onlyComment(rest[end:])
-		}
-		return true
+		return v.quotedLine(indent, rest, blank)
 	}
 	if v.inBlock {
-		if blank {
-			if bytes.IndexByte(l, '\t') >= 0 {
-				return false
-			}
-			if v.blockIndent == 0 && len(l) > v.blockLeadingSpaces {
-				v.blockLeadingSpaces = len(l)
-			}
-			return true
+		if ok, inside := v.blockScalarLine(l, indent, rest, blank); inside {
+			return ok
 		}
-		if rest[0] == '\t' {
-			return false // libyaml refuses tabs next to indentation
-		}
-		if indent > v.blockParent {
-			if v.blockIndent == 0 {
-				if v.blockLeadingSpaces > indent || bytes.IndexByte(l[:indent], '\t') >= 0 {
-					return false
-				}
-				v.blockIndent = indent
-			} else if indent < v.blockIndent {
-				return false
-			}
-			return true
-		}
-		v.inBlock = false
 	}
 	if bytes.IndexByte(l, '\t') >= 0 {
 		return false
@@ -146,6 +111,63 @@ func (v *blockValidator) line(l []byte) bool {
 		v.inPlain = false
 	}
 
+	return v.nodeLine(indent, rest)
+}
+
+// quotedLine checks a line inside a quoted scalar that opened on an earlier line.
+func (v *blockValidator) quotedLine(indent int, rest []byte, blank bool) bool {
+	if blank {
+		return true
+	}
+	if indent <= v.quoteOwner {
+		return false
+	}
+	end, closed, ok := scanQuoted(rest, 0, v.inQuote)
+	if !ok {
+		return false
+	}
+	if closed {
+		v.inQuote = 0
+		return onlyComment(rest[end:])
+	}
+	return true
+}
+
+// blockScalarLine checks a line after a block scalar's header: inside reports whether the
+// line belongs to the scalar (and ok whether it is valid there); a line that does not ends
+// the scalar and is checked as a node line.
+func (v *blockValidator) blockScalarLine(l []byte, indent int, rest []byte, blank bool) (ok, inside bool) {
+	if blank {
+		if bytes.IndexByte(l, '\t') >= 0 {
+			return false, true
+		}
+		if v.blockIndent == 0 && len(l) > v.blockLeadingSpaces {
+			v.blockLeadingSpaces = len(l)
+		}
+		return true, true
+	}
+	if rest[0] == '\t' {
+		return false, true // libyaml refuses tabs next to indentation
+	}
+	if indent > v.blockParent {
+		if v.blockIndent == 0 {
+			if v.blockLeadingSpaces > indent || bytes.IndexByte(l[:indent], '\t') >= 0 {
+				return false, true
+			}
+			v.blockIndent = indent
+		} else if indent < v.blockIndent {
+			return false, true
+		}
+		return true, true
+	}
+	v.inBlock = false
+	return false, false
+}
+
+// nodeLine checks a line that starts a node (a mapping entry or a sequence item) against
+// the open collections: its indentation must close some and continue one, or open one
+// under the node of the line before.
+func (v *blockValidator) nodeLine(indent int, rest []byte) bool {
 	isItem := rest[0] == '-' && (len(rest) == 1 || rest[1] == ' ')
 	if v.pendingIndent >= 0 {
 		p, pm := v.pendingIndent, v.pendingMap
