@@ -106,7 +106,7 @@ func resolveV2(tag, in string) (r v2Value, err string) {
 	case "!!binary":
 		b, e := base64.StdEncoding.DecodeString(in)
 		if e != nil {
-			return r, fmt.Sprintf("!!binary value contains invalid base64 data")
+			return r, "!!binary value contains invalid base64 data"
 		}
 		return v2Value{kind: v2Str, str: jsonString(b)}, ""
 	default:
