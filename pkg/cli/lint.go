@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -300,7 +301,7 @@ func (o *LintOptions) runOptions() pipeline.Options {
 		Repo: o.Repo, Stdin: o.In, IncludeHidden: o.IncludeHidden, Exclude: o.Exclude, LoadOutsideRoot: o.loadOutsideRoot,
 		Checks: o.checks, Settings: o.settings, PSS: o.PSS, Config: o.config, Suppressions: o.suppressionMode,
 		Fix: mode, UnsafeFixes: o.UnsafeFixes, FixTo: overlay.FixTo(o.FixTo), InterruptSignals: []os.Signal{os.Interrupt, syscall.SIGTERM},
-		KeepTrees: o.keepTrees}
+		KeepTrees: o.keepTrees, NoFastPath: noFastPath()}
 }
 
 // colorWanted decides --color=auto from the writer itself: fatih/color would look at
@@ -324,4 +325,11 @@ func addFileFlags(f *pflag.FlagSet, o *LintOptions) {
 	f.StringSliceVarP(&o.Filenames, "filename", "f", nil, "File, directory or - (stdin) with manifests to lint; repeatable.")
 	_ = f.SetAnnotation("filename", cobra.BashCompFilenameExt, []string{"json", "yaml", "yml"})
 	f.StringVarP(&o.Kustomize, "kustomize", "k", "", "Process a kustomization directory. This flag can't be used together with -f or -R.")
+}
+
+// noFastPath reads KUBECTL_SECURE_NO_FASTPATH, the triage switch that has yaml.v3 alone
+// read every file (see manifest.Limits.NoFastPath): read once per run, passed down.
+func noFastPath() bool {
+	v, _ := strconv.ParseBool(os.Getenv("KUBECTL_SECURE_NO_FASTPATH"))
+	return v
 }

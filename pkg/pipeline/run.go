@@ -74,6 +74,9 @@ type Options struct {
 	// KeepTrees keeps the objects' trees after the checks have read them, for callers that
 	// read the loaded objects. Otherwise they are released as soon as each input is checked.
 	KeepTrees bool
+	// NoFastPath has yaml.v3 alone read every file, for triage of a parse bug (see
+	// manifest.Limits.NoFastPath).
+	NoFastPath bool
 }
 
 // FixMode says what a run does with the fixes its findings offer.
@@ -201,6 +204,7 @@ func (r *runner) lint() *Result {
 	annotations := make([][]suppress.Annotation, len(inputs))
 	limits := manifest.DefaultLimits
 	limits.LoadOutsideRoot = r.LoadOutsideRoot
+	limits.NoFastPath = r.NoFastPath
 	loaded := load.LoadEach(inputs, in, limits, suppress.Marker, func(i int, objs []*manifest.Object) {
 		stream.Input(i, objs)
 		if release {
