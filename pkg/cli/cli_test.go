@@ -12,6 +12,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/config"
+	"github.com/kubectl-secure/kubectl-secure/pkg/testenv"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
@@ -82,43 +83,16 @@ func TestGolden(t *testing.T) {
 			if code != tc.code {
 				t.Errorf("exit status %d, want %d\n%s", code, tc.code, got)
 			}
-			golden := filepath.Join("testdata", "golden", tc.name+".golden")
-			if *update {
-				if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if got != string(want) {
-				t.Errorf("output differs from %s (run with -update after checking):\n%s", golden, lineDiff(string(want), got))
-			}
+			compareCLIGolden(t, tc.name, got)
 		})
 	}
 }
 
-// lineDiff shows the first differing lines, enough to see what changed.
-func lineDiff(want, got string) string {
-	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
-	for i := 0; i < len(w) || i < len(g); i++ {
-		var wl, gl string
-		if i < len(w) {
-			wl = w[i]
-		}
-		if i < len(g) {
-			gl = g[i]
-		}
-		if wl != gl {
-			return fmt.Sprintf("line %d:\n  want: %q\n   got: %q", i+1, wl, gl)
-		}
-	}
-	return "(no line differs)"
+// compareCLIGolden compares what the command line printed with testdata/golden/NAME.golden,
+// or rewrites the golden with -update.
+func compareCLIGolden(t *testing.T, name, got string) {
+	t.Helper()
+	testenv.Golden(t, filepath.Join("testdata", "golden", name+".golden"), []byte(got), *update)
 }
 
 func TestChecksListsEveryCheck(t *testing.T) {
@@ -223,5 +197,5 @@ func TestREADMECheckTable(t *testing.T) {
 		}
 		return
 	}
-	t.Errorf("README.md's check table is stale (go test ./pkg/cli -run TestREADMECheckTable -update):\n%s", lineDiff(text, want))
+	t.Errorf("README.md's check table is stale (go test ./pkg/cli -run TestREADMECheckTable -update):\n%s", testenv.FirstDifference([]byte(text), []byte(want)))
 }

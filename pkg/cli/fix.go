@@ -1,23 +1,16 @@
 package cli
 
 import (
-	"bytes"
-	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 
-	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
 	"github.com/kubectl-secure/kubectl-secure/pkg/fix"
 	"github.com/kubectl-secure/kubectl-secure/pkg/fix/overlay"
-	"github.com/kubectl-secure/kubectl-secure/pkg/kustomize"
-	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
+	"github.com/kubectl-secure/kubectl-secure/pkg/pipeline"
 	"github.com/kubectl-secure/kubectl-secure/pkg/report"
 )
 
@@ -32,96 +25,38 @@ func (o *LintOptions) validateFixTo() error {
 	return nil
 }
 
-// readsStdin reports whether the command line names standard input.
-func (o *LintOptions) readsStdin() bool {
-	for _, p := range append(append([]string{}, o.paths...), o.Filenames...) {
-		if p == "-" {
-			return true
-		}
-	}
-	return false
-}
-
-// runFix is `lint --diff` and `lint --fix`: lint, apply the fixes in memory, then print
-// them as a diff or write them and lint again to report what is left.
-func (o *LintOptions) runFix() error {
-	var stdin []byte
-	if o.readsStdin() && o.In != nil {
-		// stdin is read once; keep it, the fixes edit it and --fix writes it back out.
-		data, err := io.ReadAll(o.In)
-		if err != nil {
-			return fmt.Errorf("reading standard input: %w", err)
-		}
-		stdin = data
-		o.In = bytes.NewReader(stdin)
-	}
-	loaded, findings, errs := o.lintInputs()
-
-	// Fixes read and write only inside the tree the run was given, so that neither a diff
-	// nor a write goes through a symlink a pull request planted.
-	tree := o.fixTree(findings)
-	ws := fix.NewWorkspace(func(path string) ([]byte, error) {
-		if path == fix.Stdin {
-			return stdin, nil
-		}
-		return tree.ReadFile(path)
-	})
-	to, err := overlay.ParseFixTo(o.FixTo)
-	if err != nil {
-		return err
-	}
-	res := fix.Apply(ws, findings, fix.Options{Unsafe: o.UnsafeFixes, Overlay: overlay.NewKustomizeWriter(to), Objects: loaded.Objects})
-	changed := ws.Changed()
-	refused := o.fixSummary(res, changed)
-	o.adviceSummary(findings)
-
+// printFixed prints what a --diff or --fix run did: what was fixed and what not, then the
+// diff, or after --fix the report of what is left (after the fixed stream, when standard
+// input was fixed: the stream goes to stdout, where a pipeline expects it, and the report
+// to stderr).
+func (o *LintOptions) printFixed(res *pipeline.Result) error {
+	fx := res.Fix
+	o.fixSummary(fx)
+	o.adviceSummary(fx.Advice)
 	if o.Diff {
-		for _, e := range errs {
-			fmt.Fprintf(o.ErrOut, "kubectl-secure: error: %s\n", report.Sanitize(e.Error()))
-		}
-		o.printNotes(loaded.Notes)
-		if err := fix.WriteDiff(o.Out, displayFiles(changed)); err != nil {
+		o.printErrors(res.Errors)
+		o.printNotes(res)
+		if err := fix.WriteDiff(o.Out, displayFiles(fx.Changed)); err != nil {
 			return fmt.Errorf("writing the diff: %w", err)
 		}
-		switch {
-		case len(errs) > 0 || refused:
-			return exitError{ExitError}
-		case failing(findings, o.failOn):
-			return exitError{ExitFindings}
-		}
-		return nil
+		return exitStatus(res, o.failOn)
 	}
-
-	// Ctrl-C or a CI job's SIGTERM while writing: the file being written is left whole (no
-	// temporary file stays behind) and the run says which files were written.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	wrote := fix.Write(ctx, changed, fix.WriteOptions{Tree: tree})
-	stop()
-	writeErrs := wrote.Errors
-	for _, err := range writeErrs {
+	for _, err := range fx.Written.Errors {
 		fmt.Fprintf(o.ErrOut, "kubectl-secure: error: %s\n", report.Sanitize(err.Error()))
 	}
-	if wrote.Interrupted {
-		o.reportInterrupted(wrote)
-		return exitError{ExitError}
+	if fx.Written.Interrupted {
+		o.reportInterrupted(fx.Written)
+		return exitStatus(res, o.failOn)
 	}
-	again := *o
-	again.Fix = false
-	if stdin != nil {
-		// The fixed stream goes to stdout, where a pipeline expects it; the report of what
-		// is left goes to stderr.
-		fixed := stdin
-		if f, err := ws.Open(fix.Stdin); err == nil {
-			fixed = f.Data
-		}
-		if _, err := o.Out.Write(fixed); err != nil {
+	out := o.Out
+	if fx.Stdin != nil {
+		if _, err := o.Out.Write(fx.Stdin); err != nil {
 			return fmt.Errorf("writing the fixed stream: %w", err)
 		}
-		again.In = bytes.NewReader(fixed)
-		again.Out = o.ErrOut
+		out = o.ErrOut
 	}
-	err = again.Run()
-	if len(writeErrs) > 0 || refused {
+	err := o.printReport(out, fx.After)
+	if fx.Refused || len(fx.Written.Errors) > 0 {
 		return exitError{ExitError}
 	}
 	return err
@@ -136,58 +71,13 @@ func (o *LintOptions) reportInterrupted(w *fix.WriteReport) {
 		return report.Sanitize(strings.Join(files, ", "))
 	}
 	fmt.Fprintf(o.ErrOut, "kubectl-secure: interrupted: %s written (%s); %s not written (%s)\n",
-		plural(len(w.Written), "file"), list(w.Written), plural(len(w.NotWritten), "file"), list(w.NotWritten))
+		pipeline.Plural(len(w.Written), "file"), list(w.Written), pipeline.Plural(len(w.NotWritten), "file"), list(w.NotWritten))
 }
 
-// fixTree is what the fixes may read and write: each directory named on the command line
-// (a file's directory for a file), the repository of --repo, and the kustomization
-// directories the builds of the objects being fixed read (Kustomize's own load
-// restrictions keep those to what the kustomizations name).
-func (o *LintOptions) fixTree(findings []finding.Finding) *fix.Tree {
-	var roots []string
-	add := func(p string) {
-		if p == "" || p == "-" {
-			return
-		}
-		if info, err := os.Stat(p); err == nil && !info.IsDir() {
-			p = filepath.Dir(p)
-		}
-		roots = append(roots, p)
-	}
-	for _, p := range o.paths {
-		add(p)
-	}
-	for _, p := range o.Filenames {
-		add(p)
-	}
-	add(o.Kustomize)
-	add(o.Repo)
-	for i := range findings {
-		fx := findings[i].Fix
-		if fx == nil {
-			continue
-		}
-		obj, _ := fx.Object.(*manifest.Object)
-		if obj == nil || obj.Overlay == "" {
-			continue
-		}
-		add(obj.Overlay)
-		if org, ok := kustomize.OriginOf(obj); ok {
-			add(org.Dir)
-			if org.File != "" {
-				add(filepath.Dir(org.File))
-			}
-			for _, p := range org.Patches {
-				add(filepath.Dir(p.File))
-			}
-		}
-	}
-	return fix.NewTree(roots...)
-}
-
-// fixSummary tells on stderr what was fixed and what was not, and why. It reports whether
-// a fix was refused for where it would write (an error: the exit status is 2).
-func (o *LintOptions) fixSummary(res *fix.Result, changed []*fix.File) (refused bool) {
+// fixSummary tells on stderr what was fixed and what was not, and why; a fix refused for
+// where it would write is an error (the run's exit status is 2).
+func (o *LintOptions) fixSummary(fx *pipeline.FixOutcome) {
+	res, changed := fx.Applied, fx.Changed
 	fixes, changes := res.Fixed()
 	files := 0
 	for _, f := range changed {
@@ -199,17 +89,17 @@ func (o *LintOptions) fixSummary(res *fix.Result, changed []*fix.File) (refused 
 	if o.Diff {
 		verb = "would fix"
 	}
-	where := plural(files, "file")
+	where := pipeline.Plural(files, "file")
 	if files == 0 && len(changed) > 0 {
 		where = "standard input"
 	}
-	fmt.Fprintf(o.ErrOut, "kubectl-secure: %s %s (%s) in %s\n", verb, plural(fixes, "finding"), plural(changes, "change"), where)
+	fmt.Fprintf(o.ErrOut, "kubectl-secure: %s %s (%s) in %s\n", verb, pipeline.Plural(fixes, "finding"), pipeline.Plural(changes, "change"), where)
 	skipped := res.Skipped()
 	if n := skipped[fix.SkipUnsafe]; n > 0 {
-		fmt.Fprintf(o.ErrOut, "kubectl-secure: %s not applied (unsafe; use --unsafe-fixes)\n", plural(n, "fix", "fixes"))
+		fmt.Fprintf(o.ErrOut, "kubectl-secure: %s not applied (unsafe; use --unsafe-fixes)\n", pipeline.Plural(n, "fix", "fixes"))
 	}
 	if n := skipped[fix.SkipOverlay]; n > 0 {
-		fmt.Fprintf(o.ErrOut, "kubectl-secure: %s not applied (Kustomize overlay)\n", plural(n, "fix", "fixes"))
+		fmt.Fprintf(o.ErrOut, "kubectl-secure: %s not applied (Kustomize overlay)\n", pipeline.Plural(n, "fix", "fixes"))
 	}
 	var reasons []string
 	for r := range skipped {
@@ -219,23 +109,21 @@ func (o *LintOptions) fixSummary(res *fix.Result, changed []*fix.File) (refused 
 	}
 	sort.Strings(reasons)
 	for _, r := range reasons {
-		fmt.Fprintf(o.ErrOut, "kubectl-secure: %s not applied (%s)\n", plural(skipped[r], "fix", "fixes"), r)
+		fmt.Fprintf(o.ErrOut, "kubectl-secure: %s not applied (%s)\n", pipeline.Plural(skipped[r], "fix", "fixes"), r)
 	}
 	for _, f := range res.Failed() {
 		level := "warning"
 		if errors.Is(f.Err, fix.ErrUnsafePath) {
-			level, refused = "error", true
+			level = "error"
 		}
 		fmt.Fprintf(o.ErrOut, "kubectl-secure: %s: %s:%d: %s: fix not applied: %s\n",
 			level, f.Finding.File, f.Finding.Line, f.Finding.Check, report.Sanitize(f.Err.Error()))
 	}
-	return refused
 }
 
 // adviceSummary says which findings offer advice that no fix applies, so that every fix a
 // report shows is either applied or explained.
-func (o *LintOptions) adviceSummary(findings []finding.Finding) {
-	checks := fix.AdviceOnly(findings)
+func (o *LintOptions) adviceSummary(checks []fix.AdviceCount) {
 	if len(checks) == 0 {
 		return
 	}
@@ -247,18 +135,7 @@ func (o *LintOptions) adviceSummary(findings []finding.Finding) {
 	for i, c := range checks {
 		names[i] = c.Check
 	}
-	fmt.Fprintf(o.ErrOut, "kubectl-secure: %s not applied (advice only, no automatic fix: %s)\n", plural(n, "fix", "fixes"), strings.Join(names, ", "))
-}
-
-// plural renders "1 fix" or "2 fixes"; the plural defaults to word+"s".
-func plural(n int, word string, many ...string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	if len(many) > 0 {
-		return fmt.Sprintf("%d %s", n, many[0])
-	}
-	return fmt.Sprintf("%d %ss", n, word)
+	fmt.Fprintf(o.ErrOut, "kubectl-secure: %s not applied (advice only, no automatic fix: %s)\n", pipeline.Plural(n, "fix", "fixes"), strings.Join(names, ", "))
 }
 
 // displayFiles names files in the diff relative to the working directory, as `git apply`

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -270,24 +269,6 @@ func podAPI(pod *workload.Pod) (*metav1.ObjectMeta, *corev1.PodSpec, error) {
 	return meta, &spec, nil
 }
 
-func compareCLIGolden(t *testing.T, name, got string) {
-	t.Helper()
-	golden := filepath.Join("testdata", "golden", name+".golden")
-	if *update {
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("output differs from %s (run with -update after checking):\n%s", golden, lineDiff(string(want), got))
-	}
-}
-
 // TestFixToSource: --fix-to source edits the shared base, and the overlays' own patch.
 func TestFixToSource(t *testing.T) {
 	dir := copyExample(t)
@@ -347,15 +328,7 @@ func TestOverlayDiffAppliesWithGitApply(t *testing.T) {
 	if err := os.Rename(example, filepath.Join(repo, "testdata", "example")); err != nil {
 		t.Fatal(err)
 	}
-	git := func(stdin string, args ...string) {
-		t.Helper()
-		cmd := exec.Command("git", args...)
-		cmd.Dir = repo
-		cmd.Stdin = strings.NewReader(stdin)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-	}
+	git := gitIn(t, repo)
 	git("", "init", "-q")
 	git(patch, "apply", "--check", "-")
 	git(patch, "apply", "-")

@@ -50,16 +50,7 @@ func TestFixInPlace(t *testing.T) {
 	}
 	got = strings.ReplaceAll(got, dir+string(filepath.Separator), "$TMP/")
 	got = strings.ReplaceAll(got, dir, "$TMP")
-	golden := filepath.Join("testdata", "golden", "fix-in-place.golden")
-	if *update {
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	} else if want, err := os.ReadFile(golden); err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	} else if got != string(want) {
-		t.Errorf("output differs from %s (run with -update after checking):\n%s", golden, lineDiff(string(want), got))
-	}
+	compareCLIGolden(t, "fix-in-place", got)
 
 	// Fixed is fixed: a second run changes nothing.
 	before, _ := os.ReadFile(filepath.Join(dir, "pod.yaml"))
@@ -96,15 +87,7 @@ func TestDiffAppliesWithGitApply(t *testing.T) {
 		t.Fatalf("exit %d\n%s\n%s", code, patch, errOut)
 	}
 	repo := t.TempDir()
-	git := func(stdin string, args ...string) {
-		t.Helper()
-		cmd := exec.Command("git", args...)
-		cmd.Dir = repo
-		cmd.Stdin = strings.NewReader(stdin)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-	}
+	git := gitIn(t, repo)
 	git("", "init", "-q")
 	for _, f := range files {
 		data, err := os.ReadFile(f)
@@ -144,5 +127,18 @@ func TestDiffAppliesWithGitApply(t *testing.T) {
 	}
 	if orig, _ := os.ReadFile(files[0]); bytes.Equal(orig, func() []byte { b, _ := os.ReadFile(filepath.Join(repo, files[0])); return b }()) {
 		t.Errorf("the patch changed nothing")
+	}
+}
+
+// gitIn returns a function that runs git in repo with stdin, failing the test on an error.
+func gitIn(t *testing.T, repo string) func(stdin string, args ...string) {
+	return func(stdin string, args ...string) {
+		t.Helper()
+		cmd := exec.Command("git", args...)
+		cmd.Dir = repo
+		cmd.Stdin = strings.NewReader(stdin)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
 	}
 }

@@ -1,16 +1,12 @@
 package cli
 
 import (
-	"bytes"
+	"context"
 	"fmt"
-	"io"
-	"math"
 	"os"
-	"path/filepath"
-	"runtime/debug"
-	"runtime/metrics"
-	"slices"
+	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
@@ -19,11 +15,9 @@ import (
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/check"
 	"github.com/kubectl-secure/kubectl-secure/pkg/config"
-	"github.com/kubectl-secure/kubectl-secure/pkg/discover"
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
-	"github.com/kubectl-secure/kubectl-secure/pkg/lint"
-	"github.com/kubectl-secure/kubectl-secure/pkg/load"
-	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
+	"github.com/kubectl-secure/kubectl-secure/pkg/fix/overlay"
+	"github.com/kubectl-secure/kubectl-secure/pkg/pipeline"
 	"github.com/kubectl-secure/kubectl-secure/pkg/report"
 	"github.com/kubectl-secure/kubectl-secure/pkg/suppress"
 )
@@ -74,17 +68,15 @@ type LintOptions struct {
 	checks   []*check.Check
 	colorOn  bool
 	settings *check.Settings
-	// suppressed are the findings of the last lint the user's suppressions hid.
-	suppressed []suppress.Suppressed
+	// format is Output's entry in the table of formats.
+	format report.Format
 	// loadOutsideRoot is --load-restrictor none.
 	loadOutsideRoot bool
 	// keepTrees keeps the objects' trees after the checks have read them, for callers
 	// that read the loaded objects (fixes are applied to them). Otherwise they are released.
 	keepTrees bool
-	// suppressionMode is Suppressions parsed; ignoredNote says what it set aside, "" when
-	// nothing.
+	// suppressionMode is Suppressions parsed.
 	suppressionMode suppress.Mode
-	ignoredNote     string
 }
 
 // defaultLintOptions holds the defaults of the lint flags; `checks --show-config` starts
@@ -158,7 +150,7 @@ input errors (even when findings were printed too).`,
 	}
 	f := cmd.Flags()
 	addFileFlags(f, o)
-	f.StringVarP(&o.Output, "output", "o", o.Output, "Output format: text, json, sarif (GitHub code scanning), github (workflow annotations) or junit.")
+	f.StringVarP(&o.Output, "output", "o", o.Output, "Output format: "+report.FormatNames(true)+".")
 	f.StringVar(&o.Color, "color", o.Color, "Colour in text output: auto, always or never (auto honours NO_COLOR and colours only a terminal).")
 	f.StringVar(&o.FailOn, "fail-on", o.FailOn, "Exit 1 when a finding has at least this severity: low, medium, high or critical.")
 	f.StringSliceVar(&o.Enable, "enable", nil, "Run only these checks or categories (comma-separated or repeated).")
@@ -243,14 +235,14 @@ func (o *LintOptions) Validate() error {
 	if err := o.validateFixTo(); err != nil {
 		return err
 	}
-	if err := o.validateExclude(); err != nil {
+	if err := pipeline.ValidateExclude(o.Exclude); err != nil {
 		return err
 	}
-	switch o.Output {
-	case "text", "json", "sarif", "github", "junit":
-	default:
-		return fmt.Errorf("unknown output format %q: want text, json, sarif, github or junit", o.Output)
+	format, ok := report.LookupFormat(o.Output)
+	if !ok {
+		return fmt.Errorf("unknown output format %q: want %s", o.Output, report.FormatNames(false))
 	}
+	o.format = format
 	checks, err := check.Select(o.Enable, o.Disable)
 	if err != nil {
 		return err
@@ -286,140 +278,30 @@ func (o *LintOptions) Validate() error {
 
 // Run lints and writes the report; the returned error carries the exit status.
 func (o *LintOptions) Run() error {
-	if o.Fix || o.Diff {
-		return o.runFix()
-	}
-	loaded, findings, errs := o.lintInputs()
-	// One finding per place to edit: what is reported, counted and fails the run.
-	findings = finding.Merge(findings)
-
-	rep := report.Report{Findings: findings, Errors: errs, Files: loaded.Files, Objects: len(loaded.Objects),
-		Rules: o.ruleInfos(), Linted: linted(loaded.Objects), Suppressed: reportSuppressed(suppress.MergeSuppressed(o.suppressed))}
-	for _, e := range errs {
-		fmt.Fprintf(o.ErrOut, "kubectl-secure: error: %s\n", report.Sanitize(e.Error()))
-	}
-	o.printNotes(loaded.Notes)
-	var err error
-	switch o.Output {
-	case "json":
-		err = report.JSON(o.Out, rep)
-	case "sarif":
-		err = report.SARIF(o.Out, rep, report.SARIFOptions{WorkDir: workDir(), Suppressed: o.ShowSuppressed})
-	case "github":
-		err = report.GitHub(o.Out, rep, report.GitHubOptions{WorkDir: workDir()})
-	case "junit":
-		err = report.JUnit(o.Out, rep)
-	default:
-		err = report.Text(o.Out, rep, report.TextOptions{Color: o.colorOn, ShowSuppressed: o.ShowSuppressed})
-	}
+	res, err := pipeline.Lint(context.Background(), o.runOptions())
 	if err != nil {
-		return fmt.Errorf("writing report: %w", err)
+		return err
 	}
+	if res.Fix != nil {
+		return o.printFixed(res)
+	}
+	return o.printReport(o.Out, res)
+}
+
+// runOptions is what the flags and the config ask of the pipeline.
+func (o *LintOptions) runOptions() pipeline.Options {
+	mode := pipeline.NoFix
 	switch {
-	case len(errs) > 0:
-		return exitError{ExitError}
-	case failing(findings, o.failOn):
-		return exitError{ExitFindings}
+	case o.Diff:
+		mode = pipeline.FixDiff
+	case o.Fix:
+		mode = pipeline.FixWrite
 	}
-	return nil
-}
-
-// lintInputs loads the inputs, runs the selected checks and applies the suppressions; the
-// suppressed findings are left in o.suppressed.
-func (o *LintOptions) lintInputs() (load.Loaded, []finding.Finding, []finding.InputError) {
-	resolved := discover.ResolveAll(discover.Request{
-		Paths: o.paths, Filenames: o.Filenames, Kustomize: o.Kustomize, Recursive: o.Recursive, Repo: o.Repo,
-		IncludeHidden: o.IncludeHidden,
-	})
-	inputs, errs := resolved.Inputs, resolved.Errors
-	inputs = o.skipInputs(inputs)
-	tuneGC(inputs)
-	// Keep what is read from stdin: its suppression comments are read after loading.
-	var stdin bytes.Buffer
-	in := o.In
-	if in != nil {
-		in = io.TeeReader(in, &stdin)
-	}
-	// Each input is checked as soon as it is read. A report needs nothing more of an
-	// object's tree once the checks and the suppression annotations have read it, so it
-	// is released then; fixes edit the trees and keep them.
-	stream := lint.NewStream(o.checks, o.settings, len(inputs))
-	release := !o.Fix && !o.Diff && !o.keepTrees
-	annotations := make([][]suppress.Annotation, len(inputs))
-	limits := manifest.DefaultLimits
-	limits.LoadOutsideRoot = o.loadOutsideRoot
-	loaded := load.LoadEach(inputs, in, limits, suppress.Marker, func(i int, objs []*manifest.Object) {
-		stream.Input(i, objs)
-		if release {
-			annotations[i] = suppress.ReadAnnotations(objs)
-			for _, obj := range objs {
-				obj.Release()
-			}
-		}
-	})
-	errs = append(errs, loaded.Errors...)
-	relaxGC()
-	findings := stream.Finish()
-	findings, errs = o.applySuppressions(findings, loaded, slices.Concat(annotations...), errs, stdin.Bytes())
-	if o.Repo != "" {
-		findings, o.suppressed = o.inNamed(findings, o.suppressed)
-	}
-	finding.SortErrors(errs)
-	loaded.Notes = o.inputNotes(resolved, loaded, errs)
-	return loaded, findings, errs
-}
-
-// inNamed keeps the findings and suppressed findings located in the files (or below the
-// directories) named on the command line: with --repo, the builds that use a named file
-// also report on files nobody named.
-func (o *LintOptions) inNamed(findings []finding.Finding, suppressed []suppress.Suppressed) ([]finding.Finding, []suppress.Suppressed) {
-	var named []string
-	for _, p := range slices.Concat(o.paths, o.Filenames) {
-		if p == "-" {
-			named = append(named, p)
-		} else if abs, err := filepath.Abs(p); err == nil {
-			named = append(named, abs)
-		}
-	}
-	in := func(file string) bool {
-		if file != "-" {
-			if abs, err := filepath.Abs(file); err == nil {
-				file = abs
-			}
-		}
-		for _, n := range named {
-			if file == n || n != "-" && strings.HasPrefix(file, n+string(filepath.Separator)) {
-				return true
-			}
-		}
-		return false
-	}
-	findings = slices.DeleteFunc(findings, func(f finding.Finding) bool { return !in(f.File) })
-	suppressed = slices.DeleteFunc(suppressed, func(s suppress.Suppressed) bool { return !in(s.Finding.File) })
-	return findings, suppressed
-}
-
-// printNotes writes what the user should know that is not an error, after the errors.
-func (o *LintOptions) printNotes(notes []finding.InputError) {
-	for _, n := range notes {
-		text := n.Error()
-		if n.File == "" {
-			text = n.Message // about the run, not one file
-		}
-		fmt.Fprintf(o.ErrOut, "kubectl-secure: note: %s\n", report.Sanitize(text))
-	}
-	if o.ignoredNote != "" {
-		fmt.Fprintf(o.ErrOut, "kubectl-secure: note: %s\n", report.Sanitize(o.ignoredNote))
-	}
-}
-
-func failing(fs []finding.Finding, at finding.Severity) bool {
-	for _, f := range fs {
-		if f.Severity >= at {
-			return true
-		}
-	}
-	return false
+	return pipeline.Options{Paths: o.paths, Filenames: o.Filenames, Kustomize: o.Kustomize, Recursive: o.Recursive,
+		Repo: o.Repo, Stdin: o.In, IncludeHidden: o.IncludeHidden, Exclude: o.Exclude, LoadOutsideRoot: o.loadOutsideRoot,
+		Checks: o.checks, Settings: o.settings, PSS: o.PSS, Config: o.config, Suppressions: o.suppressionMode,
+		Fix: mode, UnsafeFixes: o.UnsafeFixes, FixTo: overlay.FixTo(o.FixTo), InterruptSignals: []os.Signal{os.Interrupt, syscall.SIGTERM},
+		KeepTrees: o.keepTrees, NoFastPath: noFastPath()}
 }
 
 // colorWanted decides --color=auto from the writer itself: fatih/color would look at
@@ -435,54 +317,6 @@ func colorWanted(w any) bool {
 	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
 }
 
-// dropRestricted removes findings that only the restricted profile forbids. Selecting checks
-// is not enough: a check tagged baseline can report a finding that is restricted-only (an
-// unmasked /proc in a user namespace, for one).
-func dropRestricted(findings []finding.Finding) []finding.Finding {
-	kept := findings[:0]
-	for _, f := range findings {
-		if f.PSS != finding.PSSRestricted {
-			kept = append(kept, f)
-		}
-	}
-	return kept
-}
-
-// ruleInfos describes the selected checks for the report formats that list rules, with the
-// severities the user's config overrides.
-func (o *LintOptions) ruleInfos() []report.RuleInfo {
-	rules := make([]report.RuleInfo, 0, len(o.checks))
-	for _, c := range o.checks {
-		sev := c.Severity
-		if s, ok := o.config.Severity[c.ID]; ok {
-			sev = s.Severity
-		}
-		rules = append(rules, report.RuleInfo{ID: c.ID, Title: c.Doc.Title, Why: c.Doc.Why, Bad: c.Doc.Bad,
-			Good: c.Doc.Good, Fix: c.Doc.Fix, Category: c.Category, Severity: sev, PSS: c.PSS})
-	}
-	return rules
-}
-
-// linted places every object where the user edits it, for JUnit's passing testcases.
-func linted(objs []*manifest.Object) []report.ObjectInfo {
-	out := make([]report.ObjectInfo, 0, len(objs))
-	for _, obj := range objs {
-		pos := obj.Locate(nil)
-		out = append(out, report.ObjectInfo{File: pos.File, Line: pos.Line, Ref: obj.Ref})
-	}
-	return out
-}
-
-// workDir is what SARIF and GitHub paths are made relative to; without it they stay as the
-// user gave them.
-func workDir() string {
-	wd, err := os.Getwd()
-	if err != nil {
-		return ""
-	}
-	return wd
-}
-
 // addFileFlags defines -f, -k and -R as kubectl does (same names, help and completion).
 // They are written out rather than taken from cli-runtime's FileNameFlags, which would link
 // client-go's API scheme and its start-up cost into every run for three flag definitions.
@@ -493,45 +327,9 @@ func addFileFlags(f *pflag.FlagSet, o *LintOptions) {
 	f.StringVarP(&o.Kustomize, "kustomize", "k", "", "Process a kustomization directory. This flag can't be used together with -f or -R.")
 }
 
-// tuneGC adapts the collector to what the run holds. Runs over plain files release each
-// file's trees once it is checked, so little stays alive and most of the collector's cost
-// is how often it starts; they collect every fivefold growth (GOGC=400) under a soft limit
-// that keeps their peak memory low (on the corpus 0.43 s, against 0.52 s at GOGC=200 and
-// 0.57 s at GOGC=800, where fresh memory costs more page faults). Kustomize builds are the opposite: kustomize copies every resource several times and
-// a build allocates about 40 times what it keeps, so a limit would make the collector run
-// continuously, and even the default pacing spends a quarter of the run collecting;
-// collecting less often (GOGC=200) makes them about 25% faster for about 1.5 times the
-// peak memory. GOGC and GOMEMLIMIT in the environment always win. Both settings are
-// process-wide, which is fine for a command that lints once and exits.
-func tuneGC(inputs []discover.Input) {
-	kustomize := false
-	for _, in := range inputs {
-		kustomize = kustomize || in.Kind == discover.Kustomize
-	}
-	switch {
-	case kustomize && os.Getenv("GOGC") == "":
-		debug.SetGCPercent(200)
-	case !kustomize && os.Getenv("GOMEMLIMIT") == "":
-		if os.Getenv("GOGC") == "" {
-			debug.SetGCPercent(400)
-		}
-		debug.SetMemoryLimit(plainMemoryLimit)
-	}
-}
-
-// plainMemoryLimit is the soft limit of plain runs.
-const plainMemoryLimit = 120 << 20
-
-// relaxGC lifts the soft limit once the inputs are loaded if they keep more than half of it
-// alive: on a repository much larger than usual a limit near the live heap would make the
-// collector run without pause for the rest of the run, and the pacing alone is better there.
-func relaxGC() {
-	if os.Getenv("GOMEMLIMIT") != "" || debug.SetMemoryLimit(-1) != plainMemoryLimit {
-		return
-	}
-	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
-	metrics.Read(sample)
-	if sample[0].Value.Kind() == metrics.KindUint64 && sample[0].Value.Uint64() > plainMemoryLimit/2 {
-		debug.SetMemoryLimit(math.MaxInt64)
-	}
+// noFastPath reads KUBECTL_SECURE_NO_FASTPATH, the triage switch that has yaml.v3 alone
+// read every file (see manifest.Limits.NoFastPath): read once per run, passed down.
+func noFastPath() bool {
+	v, _ := strconv.ParseBool(os.Getenv("KUBECTL_SECURE_NO_FASTPATH"))
+	return v
 }

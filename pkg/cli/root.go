@@ -9,15 +9,17 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/kubectl-secure/kubectl-secure/pkg/pipeline"
+
 	// Every built-in check registers itself.
 	_ "github.com/kubectl-secure/kubectl-secure/pkg/checks/all"
 )
 
-// Exit statuses (DESIGN.md).
+// Exit statuses (DESIGN.md), as the pipeline decides them.
 const (
-	ExitOK       = 0
-	ExitFindings = 1
-	ExitError    = 2
+	ExitOK       = pipeline.ExitOK
+	ExitFindings = pipeline.ExitFindings
+	ExitError    = pipeline.ExitError
 )
 
 // exitError carries an exit status out of a command whose output is already written.

@@ -94,9 +94,16 @@ type Fix struct {
 	// Changes are applied in order to the object the finding belongs to. A fix with no
 	// Changes is advice only.
 	Changes []Change `json:"-"`
-	// Object is the *manifest.Object the changes apply to; the lint engine fills it in.
-	// It is untyped because manifest imports this package.
-	Object any `json:"-"`
+	// Object is the object the changes apply to, a *manifest.Object; the lint engine fills
+	// it in.
+	Object Target `json:"-"`
+}
+
+// Target is an object a fix applies to: a *manifest.Object, which this package cannot
+// name because manifest imports it. The method keeps anything else out of Fix.Object.
+type Target interface {
+	// Instance identifies the object among everything a run loaded.
+	Instance() Instance
 }
 
 // ChangeOp says what a Change does.

@@ -29,6 +29,7 @@ type Cache struct {
 	mu     sync.Mutex
 	files  map[string]*sourceFile
 	parsed atomic.Int64 // files read and parsed, for tests
+	limits manifest.Limits
 }
 
 type sourceFile struct {
@@ -39,7 +40,13 @@ type sourceFile struct {
 }
 
 // NewCache returns an empty cache.
-func NewCache() *Cache { return &Cache{files: map[string]*sourceFile{}} }
+func NewCache() *Cache { return NewCacheWith(manifest.DefaultLimits) }
+
+// NewCacheWith is NewCache parsing the files it reads under limits (with their NoFastPath,
+// the source files are read by yaml.v3 alone, as the plain files of the same run).
+func NewCacheWith(limits manifest.Limits) *Cache {
+	return &Cache{files: map[string]*sourceFile{}, limits: limits}
+}
 
 // file returns the parsed documents of an absolute path.
 func (c *Cache) file(abs string) *sourceFile {
@@ -58,7 +65,7 @@ func (c *Cache) file(abs string) *sourceFile {
 			return
 		}
 		f.data = data
-		f.docs, f.err = manifest.ParseDocuments(abs, data, manifest.DefaultLimits)
+		f.docs, f.err = manifest.ParseDocuments(abs, data, c.limits)
 	})
 	return f
 }

@@ -51,7 +51,7 @@ func Load(inputs []discover.Input, stdin io.Reader, limits manifest.Limits) Load
 // while the next ones are read, and can release its trees before the end of loading.
 func LoadEach(inputs []discover.Input, stdin io.Reader, limits manifest.Limits, marker string, each func(int, []*manifest.Object)) Loaded {
 	results := make([]result, len(inputs))
-	cache := kustomize.NewCache()
+	cache := kustomize.NewCacheWith(limits)
 	defer quietKustomize(inputs)()
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kubectl-secure/kubectl-secure/pkg/manifest/internal/blockyaml"
 	"gopkg.in/yaml.v3"
 	k8syaml "k8s.io/apimachinery/pkg/util/yaml"
 	sigsyaml "sigs.k8s.io/yaml"
@@ -191,7 +192,7 @@ func agreeWithAPIServer(t *testing.T, name string, data []byte) {
 		a, b := vals[i], theirs[i]
 		if am, ok := a.(map[string]any); ok {
 			if bm, ok := b.(map[string]any); ok {
-				if k, _ := bm["kind"].(string); skimmedKind(k) {
+				if k, _ := bm["kind"].(string); blockyaml.SkimmedKind(k) {
 					a, b = withoutSkimmed(am), withoutSkimmed(bm)
 				}
 			}

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kubectl-secure/kubectl-secure/pkg/manifest/internal/blockyaml"
+	"github.com/kubectl-secure/kubectl-secure/pkg/manifest/internal/yamltest"
 	"gopkg.in/yaml.v3"
 )
 
@@ -101,7 +103,7 @@ func compareSkim(t *testing.T, file string, data []byte) {
 	if !withinLimits(data) {
 		return
 	}
-	segs := splitDocuments(data)
+	segs := blockyaml.Split(data)
 	if segs == nil {
 		return
 	}
@@ -131,10 +133,10 @@ func compareSkim(t *testing.T, file string, data []byte) {
 			t.Fatalf("object %d: full %v doc %d line %d, per document %v doc %d line %d",
 				i, a[i].Ref, a[i].Doc, a[i].Root.Line, b[i].Ref, b[i].Doc, b[i].Root.Line)
 		}
-		if skimmedKind(a[i].Ref.Kind) {
+		if blockyaml.SkimmedKind(a[i].Ref.Kind) {
 			continue
 		}
-		if d := sameTree(a[i].Root, b[i].Root); d != "" {
+		if d := yamltest.SameTree(a[i].Root, b[i].Root); d != "" {
 			t.Fatalf("object %d (%v): %s", i, a[i].Ref, d)
 		}
 	}

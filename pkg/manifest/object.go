@@ -175,3 +175,6 @@ func RefOf(root *yaml.Node) finding.ObjectRef {
 		Name:       name,
 	}
 }
+
+// An Object is what a fix applies to.
+var _ finding.Target = (*Object)(nil)

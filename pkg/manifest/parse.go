@@ -16,6 +16,7 @@ import (
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/fieldpath"
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
+	"github.com/kubectl-secure/kubectl-secure/pkg/manifest/internal/blockyaml"
 )
 
 // Limits bound what one file may cost. Input is often written by strangers (pull requests,
@@ -40,6 +41,11 @@ type Limits struct {
 	// its kustomization's directory (kustomize's LoadRestrictionsNone). Off by default: a
 	// pull request could then make the build read any file of the CI machine.
 	LoadOutsideRoot bool
+	// NoFastPath sends every file straight to yaml.v3, bypassing the block-YAML splitter,
+	// validator, builder and CRD skimmer (internal/blockyaml): slower, and CRDs are read
+	// whole, but what it reads is the reference the fast path must equal. For triage of a
+	// parse bug (KUBECTL_SECURE_NO_FASTPATH=1 on the command line).
+	NoFastPath bool
 }
 
 // DefaultLimits are generous for real manifests (the largest CRD bundles are a few MB,
@@ -194,9 +200,11 @@ func ParseDocuments(file string, data []byte, lim Limits) ([]Document, *finding.
 }
 
 func parseData(file string, data []byte, lim Limits, tooDeep func(text []byte, firstLine int) *finding.InputError) ([]Document, *finding.InputError) {
-	if segs := splitDocuments(data); segs != nil {
-		if docs, err, ok := parseSegments(file, segs, lim, tooDeep); ok {
-			return docs, err
+	if !lim.NoFastPath {
+		if segs := blockyaml.Split(data); segs != nil {
+			if docs, err, ok := parseSegments(file, segs, lim, tooDeep); ok {
+				return docs, err
+			}
 		}
 	}
 	if err := tooDeep(data, 0); err != nil {
@@ -242,16 +250,16 @@ func parseStream(file string, data []byte, lim Limits) ([]Document, *finding.Inp
 }
 
 // parseSegments parses a stream one document at a time, and gives every node its
-// file-absolute line. Documents in the block-YAML subset that validBlockYAML accepts are
-// built directly (buildBlockYAML), those of skimmedKinds without their spec and status; the
+// file-absolute line. Documents in the block-YAML subset that blockyaml.Valid accepts are
+// built directly (blockyaml.Build), those of blockyaml's skimmed kinds without their spec and status; the
 // others, and any the builder declines, are decoded by yaml.v3. ok is false when the stream
 // must be parsed whole instead: on a syntax error, whose line yaml.v3 reports relative to
 // the segment and leaves out on a segment's first line, and when yaml.v3 finds a document
-// boundary that splitDocuments did not (a marker after a lone CR).
+// boundary that blockyaml.Split did not (a marker after a lone CR).
 //
 // tooDeep, when not nil, checks the text of each document yaml.v3 is to decode (whose first
 // line is firstLine+1 of the file); an error from it fails the whole file, without documents.
-func parseSegments(file string, segs []segment, lim Limits, tooDeep func(text []byte, firstLine int) *finding.InputError) (docs []Document, _ *finding.InputError, ok bool) {
+func parseSegments(file string, segs []blockyaml.Segment, lim Limits, tooDeep func(text []byte, firstLine int) *finding.InputError) (docs []Document, _ *finding.InputError, ok bool) {
 	fail := func(line int, format string, args ...any) ([]Document, *finding.InputError, bool) {
 		return docs, &finding.InputError{File: file, Line: line, Message: fmt.Sprintf(format, args...)}, true
 	}
@@ -259,14 +267,14 @@ func parseSegments(file string, segs []segment, lim Limits, tooDeep func(text []
 		if lim.MaxDocuments > 0 && i >= lim.MaxDocuments {
 			return fail(0, "more than %d documents in one stream", lim.MaxDocuments)
 		}
-		valid := validBlockYAML(seg.text)
-		skim := valid && skimmable(seg.text)
+		valid := blockyaml.Valid(seg.Text)
+		skim := valid && blockyaml.Skimmable(seg.Text)
 		root, st, err := segmentRoot(file, seg, lim, tooDeep, valid, skim)
 		var doc Document
 		if st == segOK && root != nil {
 			doc = newDocument(file, i, root)
-			if skim && !skimmedRoot(root) {
-				// The kind the API server reads is not the one skimmable saw (a second
+			if skim && !blockyaml.SkimmedRoot(root) {
+				// The kind the API server reads is not the one blockyaml.Skimmable saw (a second
 				// kind key): the document is read whole.
 				root, st, err = segmentRoot(file, seg, lim, tooDeep, valid, false)
 				if st == segOK && root != nil {
@@ -287,7 +295,7 @@ func parseSegments(file string, segs []segment, lim Limits, tooDeep func(text []
 		}
 	}
 	if n := len(segs); n > 0 {
-		clampToEnd(docs, segs[n-1].text, segs[n-1].startLine)
+		clampToEnd(docs, segs[n-1].Text, segs[n-1].StartLine)
 	}
 	return docs, nil, true
 }
@@ -302,18 +310,18 @@ const (
 )
 
 // segmentRoot parses one segment; root is nil for a document without content.
-func segmentRoot(file string, seg segment, lim Limits, tooDeep func(text []byte, firstLine int) *finding.InputError, valid, skim bool) (*yaml.Node, segStatus, *finding.InputError) {
-	text := seg.text
+func segmentRoot(file string, seg blockyaml.Segment, lim Limits, tooDeep func(text []byte, firstLine int) *finding.InputError, valid, skim bool) (*yaml.Node, segStatus, *finding.InputError) {
+	text := seg.Text
 	if valid {
-		if root, built := buildBlockYAML(text, seg.startLine, skim); built {
+		if root, built := blockyaml.Build(text, seg.StartLine, skim); built {
 			return root, segOK, nil
 		}
 		if skim {
-			text = withoutFields(text)
+			text = blockyaml.WithoutFields(text)
 		}
 	}
 	if tooDeep != nil {
-		if err := tooDeep(seg.text, seg.startLine); err != nil {
+		if err := tooDeep(seg.Text, seg.StartLine); err != nil {
 			return nil, segFatal, err
 		}
 	}
@@ -337,7 +345,7 @@ func segmentRoot(file string, seg segment, lim Limits, tooDeep func(text []byte,
 		return nil, segOK, nil
 	}
 	lines.apply(&n)
-	shiftLines(&n, seg.startLine)
+	shiftLines(&n, seg.StartLine)
 	root := n.Content[0]
 	if alias := firstAlias(root); lim.MaxAliasExpansion > 0 && alias != nil {
 		if expanded(root, lim.MaxAliasExpansion) > lim.MaxAliasExpansion {

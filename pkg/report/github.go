@@ -67,16 +67,7 @@ func writeCommand(b *strings.Builder, cmd string, props []string, msg string) {
 	b.WriteString("::" + escapeData(msg) + "\n")
 }
 
-func githubCommand(s finding.Severity) string {
-	switch s {
-	case finding.Critical, finding.High:
-		return "error"
-	case finding.Medium:
-		return "warning"
-	default:
-		return "notice"
-	}
-}
+func githubCommand(s finding.Severity) string { return alertLevel(s, "notice") }
 
 // escapeData escapes a command's message as @actions/core's escapeData does; the runner
 // undoes exactly these.

@@ -331,14 +331,19 @@ func ruleName(id string) string {
 	return b.String()
 }
 
-func sarifLevel(s finding.Severity) string {
+func sarifLevel(s finding.Severity) string { return alertLevel(s, "note") }
+
+// alertLevel grades a severity on the three levels code scanning and workflow annotations
+// share: critical and high are errors, medium warnings, and low the lowest level, which
+// SARIF calls "note" and GitHub "notice".
+func alertLevel(s finding.Severity, lowest string) string {
 	switch s {
 	case finding.Critical, finding.High:
 		return "error"
 	case finding.Medium:
 		return "warning"
 	default:
-		return "note"
+		return lowest
 	}
 }
 

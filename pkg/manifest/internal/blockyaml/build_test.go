@@ -1,20 +1,16 @@
-package manifest
+package blockyaml
 
 import (
 	"bytes"
 	"errors"
 	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 
-	"github.com/kubectl-secure/kubectl-secure/pkg/testenv"
+	"github.com/kubectl-secure/kubectl-secure/pkg/manifest/internal/yamltest"
 	"gopkg.in/yaml.v3"
 )
 
-// buildCases are the shapes buildBlockYAML must get exactly right, and some it must decline.
+// buildCases are the shapes Build must get exactly right, and some it must decline.
 var buildCases = []string{
 	"a: 1\n",
 	"a:\nb:\n  # c\n\n  c:\n  d: |\n    x\n\n    y\n\n  e: >-\n    f\n    g\n\n    h\n  l:\n  - x\n  -\n  - - y\nz: \"q\\\"r\"\nk:",
@@ -24,7 +20,7 @@ var buildCases = []string{
 	"a:   # c\nb:", "- # c\n- a\n-", "- a: 1\n  b:\n  - x\n- |\n  lit\n- \"q\"",
 	"a: x\n\n\n", "a: 'multi\n  line'", "a: |\n\n  x\n", "a: |-\n   x\n  # not\nb: 1",
 	"a: \"x\\ty\\0\\e\\ z\\a\\b\\f\\v\\r\\n\\\\\"\n", "a: 'it''s'\n", "'k y': 1\n\"q\": 2\n",
-	"ü: [] # c\nx: {}\n", "a: ü x\nb: 'ü' # ü\n",
+	"ü: [] # c\nx: {}\n", "a: ü x\nb: 'ü' # ü\n", "'ü': x\n\"é k\": 'y'\n", "- '日本': z\n",
 	"a: 012\nb: 0x1F\nc: 1e3\nd: .inf\ne: yes\nf: ~\ng: Null\nh: TRUE\ni: -1\nj: +.5\nk: 2001-12-14\nl: <<\nm: on\n",
 	"true: 1\n1: 2\nnull: 3\n",
 	"a:\n  - name: x\n    env:\n      - name: y\n        value: \"1\"\n  - name: z\n",
@@ -50,18 +46,18 @@ func yamlTree(t *testing.T, text []byte) (*yaml.Node, bool) {
 	return n.Content[0], true
 }
 
-// checkBuild holds buildBlockYAML to yaml.v3 for text the validator accepts: when it builds
+// checkBuild holds Build to yaml.v3 for text the validator accepts: when it builds
 // a tree, yaml.v3 builds the same one.
 func checkBuild(t *testing.T, text []byte) (built bool) {
 	t.Helper()
-	if !validBlockYAML(text) {
+	if !Valid(text) {
 		return false
 	}
 	// Skimming builds what yaml.v3 builds from the text without the skimmed values.
-	if got, ok := buildBlockYAML(text, 0, true); ok {
-		sameAsYAMLv3(t, withoutFields(text), got)
+	if got, ok := Build(text, 0, true); ok {
+		sameAsYAMLv3(t, WithoutFields(text), got)
 	}
-	got, ok := buildBlockYAML(text, 0, false)
+	got, ok := Build(text, 0, false)
 	if !ok {
 		return false
 	}
@@ -78,7 +74,7 @@ func sameAsYAMLv3(t *testing.T, text []byte, got *yaml.Node) {
 	case (got == nil) != (want == nil):
 		t.Fatalf("%q: built %v, yaml.v3 %v", text, got, want)
 	case got != nil:
-		if d := sameTree(want, got); d != "" {
+		if d := yamltest.SameTree(want, got); d != "" {
 			t.Fatalf("%q: %s", text, d)
 		}
 	}
@@ -99,7 +95,7 @@ func TestBuildBlockYAMLMatchesYAMLv3(t *testing.T) {
 }
 
 func TestBuildBlockYAMLPositionsInFile(t *testing.T) {
-	root, ok := buildBlockYAML([]byte("a:\n  b: ü\n"), 9, false)
+	root, ok := Build([]byte("a:\n  b: ü\n"), 9, false)
 	if !ok || root.Line != 10 || root.Content[1].Content[1].Line != 11 || root.Content[1].Content[1].Column != 6 {
 		t.Fatalf("positions not shifted to the file: %+v", root)
 	}
@@ -129,41 +125,4 @@ func TestPlainTagAgreesWithYAMLv3(t *testing.T) {
 	if tree, _ := yamlTree(t, []byte("<<: x\n")); tree.Content[0].Tag != plainTag("<<") {
 		t.Errorf("plainTag(<<) = %s, yaml.v3's parser gives %s", plainTag("<<"), tree.Content[0].Tag)
 	}
-}
-
-// BenchmarkParseCorpus parses every file of the corpus's manifests, as the linter does and
-// with yaml.v3 alone (what parsing cost before documents were skimmed and built directly).
-func BenchmarkParseCorpus(b *testing.B) {
-	dir := filepath.Join(testenv.CorpusDir(b), "manifests")
-	type file struct {
-		name string
-		data []byte
-	}
-	var files []file
-	size := 0
-	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && (strings.HasSuffix(p, ".yaml") || strings.HasSuffix(p, ".yml")) {
-			if data, err := os.ReadFile(p); err == nil {
-				files = append(files, file{p, data})
-				size += len(data)
-			}
-		}
-		return nil
-	})
-	b.Run("ParseDocuments", func(b *testing.B) {
-		b.SetBytes(int64(size))
-		for i := 0; i < b.N; i++ {
-			for _, f := range files {
-				ParseDocuments(f.name, f.data, DefaultLimits)
-			}
-		}
-	})
-	b.Run("yaml.v3", func(b *testing.B) {
-		b.SetBytes(int64(size))
-		for i := 0; i < b.N; i++ {
-			for _, f := range files {
-				parseStream(f.name, f.data, DefaultLimits)
-			}
-		}
-	})
 }

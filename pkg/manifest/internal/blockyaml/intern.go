@@ -1,4 +1,4 @@
-package manifest
+package blockyaml
 
 // commonStrings are keys and values that most Kubernetes objects spell many times. Sharing
 // one copy of each spares an allocation per occurrence when trees are built; the table is

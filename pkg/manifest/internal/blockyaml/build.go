@@ -1,4 +1,4 @@
-package manifest
+package blockyaml
 
 import (
 	"bytes"
@@ -8,10 +8,10 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// A direct tree builder for the block-YAML subset that validBlockYAML accepts. yaml.v3 builds
+// A direct tree builder for the block-YAML subset that Valid accepts. yaml.v3 builds
 // its trees through a scanner, a token queue, an event parser and a composer; for the plain
 // generated manifests that make up most repositories that machinery costs three quarters of
-// a lint run's parsing time and most of its garbage. buildBlockYAML builds the same
+// a lint run's parsing time and most of its garbage. Build builds the same
 // yaml.v3.Node tree (kinds, styles, tags, values, lines and columns) straight from the lines.
 // It only runs on text the validator accepted, and it declines (ok=false) whatever it is not
 // sure of — multi-line quoted scalars, folded scalars with more-indented lines, keep-chomped
@@ -46,10 +46,10 @@ const buildMaxDepth = 200
 // fresh memory for each table costs more than reading the lines.
 var linePool = sync.Pool{New: func() any { return new([]blockLine) }}
 
-// buildBlockYAML builds the tree of one document whose first line is line firstLine+1 of the
+// Build builds the tree of one document whose first line is line firstLine+1 of the
 // file. root is nil for a document without content. With skim, the values of the top-level
-// skimmedFields are left out (null), as withoutFields leaves them out of the text.
-func buildBlockYAML(text []byte, firstLine int, skim bool) (root *yaml.Node, ok bool) {
+// skimmedFields are left out (null), as WithoutFields leaves them out of the text.
+func Build(text []byte, firstLine int, skim bool) (root *yaml.Node, ok bool) {
 	pooled := linePool.Get().(*[]blockLine)
 	defer func() {
 		clear(*pooled) // drop the references to text
@@ -280,50 +280,6 @@ func (b *treeBuilder) keyNode(l *blockLine, off int, text []byte) (*yaml.Node, b
 	return k, true
 }
 
-func quoteStyle(q byte) yaml.Style {
-	if q == '"' {
-		return yaml.DoubleQuotedStyle
-	}
-	return yaml.SingleQuotedStyle
-}
-
-// plainTag is the tag yaml.v3 resolves a plain scalar to. yaml.v3's resolver also builds
-// the decoded value, an allocation per number; the common shapes are answered here the way
-// it answers them (a test compares the two), the rest are left to it.
-func plainTag(v string) string {
-	switch v {
-	case "", "~", "null", "Null", "NULL":
-		return "!!null"
-	case "true", "True", "TRUE", "false", "False", "FALSE":
-		return "!!bool"
-	case "<<":
-		return "!!merge"
-	}
-	// Words: yaml.v3 resolves a word that starts with a letter only from its table above.
-	if c := v[0] | 0x20; c >= 'a' && c <= 'z' {
-		return "!!str"
-	}
-	if decimal(v) {
-		return "!!int"
-	}
-	n := yaml.Node{Kind: yaml.ScalarNode, Value: v}
-	return n.ShortTag()
-}
-
-// decimal reports an unsigned decimal integer without leading zeros that fits in int64:
-// yaml.v3 resolves these to !!int (a leading zero would make it try octal).
-func decimal(v string) bool {
-	if len(v) > 18 || v[0] == '0' && len(v) > 1 {
-		return false
-	}
-	for i := 0; i < len(v); i++ {
-		if v[i] < '0' || v[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
-
 // sequence reads items at indentation c.
 func (b *treeBuilder) sequence(c int) (*yaml.Node, bool) {
 	s := b.node(yaml.SequenceNode, "!!seq", &b.lines[b.i], c)
@@ -471,16 +427,54 @@ func (b *treeBuilder) blockScalar(off, owner int) (*yaml.Node, bool) {
 		chomp = h[0]
 	}
 	b.i++
-	// The content: lines deeper than the block's indentation, which its first non-empty
-	// line sets, and empty lines among them.
-	indent := -1
-	start, last := b.i, -1 // last content line that is not empty
+	start := b.i
+	indent, last, j, ok := b.blockExtent(owner, literal)
+	if !ok {
+		return nil, false
+	}
+	b.i = j
+	if last < 0 {
+		return nil, false // an empty block scalar: rare, and its value depends on chomping details
+	}
+	if (chomp == '+' || j-1 > last) && !b.lines[j-1].broken {
+		return nil, false // how trailing empty lines count at the end of input: yaml.v3's path
+	}
+	for k := last + 1; k < j; k++ {
+		if len(b.lines[k].text) > indent {
+			return nil, false // trailing space-only lines longer than the indentation
+		}
+	}
+	buf, ok := b.blockText(start, last, indent, literal)
+	if !ok {
+		return nil, false
+	}
+	switch chomp {
+	case 0:
+		if b.lines[last].broken {
+			buf = append(buf, '\n')
+		}
+	case '+':
+		buf = append(buf, '\n')
+		for k := last + 1; k < j; k++ {
+			buf = append(buf, '\n')
+		}
+	}
+	n.Value = string(buf)
+	return n, true
+}
+
+// blockExtent finds the content of a block scalar from line b.i: the lines deeper than its
+// indentation, which its first non-empty line sets, and the empty lines among them. last is
+// the last line that is not empty (-1: none), end the first line after the scalar; ok is
+// false for a more-indented empty line in a folded scalar, which yaml.v3's path reads.
+func (b *treeBuilder) blockExtent(owner int, literal bool) (indent, last, end int, ok bool) {
+	indent, last = -1, -1
 	j := b.i
 	for ; j < len(b.lines); j++ {
 		c := &b.lines[j]
 		if c.indent == len(c.text) {
 			if indent >= 0 && c.indent > indent && !literal {
-				return nil, false // a more-indented empty line in a folded scalar
+				return 0, 0, 0, false
 			}
 			continue
 		}
@@ -495,19 +489,14 @@ func (b *treeBuilder) blockScalar(off, owner int) (*yaml.Node, bool) {
 		}
 		last = j
 	}
-	b.i = j
-	if last < 0 {
-		return nil, false // an empty block scalar: rare, and its value depends on chomping details
-	}
-	if (chomp == '+' || j-1 > last) && !b.lines[j-1].broken {
-		return nil, false // how trailing empty lines count at the end of input: yaml.v3's path
-	}
-	for k := last + 1; k < j; k++ {
-		if len(b.lines[k].text) > indent {
-			return nil, false // trailing space-only lines longer than the indentation
-		}
-	}
-	var buf []byte
+	return indent, last, j, true
+}
+
+// blockText joins the content lines start..last of a block scalar, without the final
+// line break (chomping adds it): literal lines keep their breaks, folded ones are joined
+// with spaces. ok is false for a folded scalar's more-indented lines, which keep their
+// breaks: yaml.v3's path reads those.
+func (b *treeBuilder) blockText(start, last, indent int, literal bool) (buf []byte, ok bool) {
 	blanks, seen := 0, false // folding: empty lines since the last text line, any text yet
 	for k := start; k <= last; k++ {
 		c := &b.lines[k]
@@ -531,7 +520,7 @@ func (b *treeBuilder) blockScalar(off, owner int) (*yaml.Node, bool) {
 			continue
 		}
 		if t[0] == ' ' || t[0] == '\t' {
-			return nil, false // more-indented lines keep their breaks: yaml.v3's path
+			return nil, false
 		}
 		if seen && blanks == 0 {
 			buf = append(buf, ' ')
@@ -542,50 +531,5 @@ func (b *treeBuilder) blockScalar(off, owner int) (*yaml.Node, bool) {
 		seen = true
 		buf = append(buf, t...)
 	}
-	switch chomp {
-	case 0:
-		if b.lines[last].broken {
-			buf = append(buf, '\n')
-		}
-	case '+':
-		buf = append(buf, '\n')
-		for k := last + 1; k < j; k++ {
-			buf = append(buf, '\n')
-		}
-	}
-	n.Value = string(buf)
-	return n, true
-}
-
-// unquote decodes a quoted scalar that closes on its line, with the escapes scanQuoted
-// accepts.
-func unquote(q []byte) (string, bool) {
-	body := q[1 : len(q)-1]
-	if q[0] == '\'' {
-		if bytes.IndexByte(body, '\'') < 0 {
-			return string(body), true
-		}
-		return string(bytes.ReplaceAll(body, []byte("''"), []byte("'"))), true
-	}
-	if bytes.IndexByte(body, '\\') < 0 {
-		return string(body), true
-	}
-	out := make([]byte, 0, len(body))
-	for i := 0; i < len(body); i++ {
-		c := body[i]
-		if c != '\\' {
-			out = append(out, c)
-			continue
-		}
-		if i+1 >= len(body) {
-			return "", false
-		}
-		i++
-		e, ok := simpleEscape(body[i])
-		if !ok {
-			return "", false
-		}
-		out = append(out, e)
-	}
-	return string(out), true
+	return buf, true
 }

@@ -1,159 +1,12 @@
-package manifest
+package blockyaml
 
 import (
-	"gopkg.in/yaml.v3"
-
 	"bytes"
 	"encoding/binary"
-	"github.com/kubectl-secure/kubectl-secure/pkg/fieldpath"
 	"unicode/utf8"
 )
 
-// Most bytes in real repositories are CustomResourceDefinition schemas, which no check
-// reads. Building a yaml.v3 node tree for them costs most of a lint run's time and memory,
-// so their documents are skimmed instead: a conservative line-based validator proves the
-// text is YAML that yaml.v3 accepts, and only the small top-level part outside spec and
-// status is parsed into nodes. When the validator is unsure it says no and the document takes
-// the full path, which reports any syntax error with its line as before.
-
-// skimmedKinds are the kinds whose spec and status are never read by a check.
-var skimmedKinds = [][]byte{[]byte("CustomResourceDefinition")}
-
-// skimmedFields are the top-level fields left out of a skimmed document's tree.
-var skimmedFields = [][]byte{[]byte("spec"), []byte("status")}
-
-// segment is one document of a stream: its text without the marker line and the 0-based
-// line of its first byte in the file.
-type segment struct {
-	text      []byte
-	startLine int
-	counted   bool // whether yaml.v3 counts it as a document (see splitDocuments)
-}
-
-// splitDocuments cuts a stream at its `---` marker lines the way yaml.v3 counts documents:
-// text before the first marker is a document only if it holds more than comments and
-// blank lines; every marker starts one. It returns nil for streams it does not handle
-// (directives, `...` end markers, content on a marker line), which take the full path.
-func splitDocuments(data []byte) []segment {
-	var segs []segment
-	cur := segment{counted: false}
-	start, line := 0, 0
-	for pos := 0; pos <= len(data); {
-		end := bytes.IndexByte(data[pos:], '\n')
-		next := len(data) + 1
-		if end < 0 {
-			end = len(data)
-		} else {
-			end += pos
-			next = end + 1
-		}
-		l := bytes.TrimRight(data[pos:end], "\r")
-		switch {
-		case len(l) > 0 && l[0] == '%':
-			return nil
-		case bytes.HasPrefix(l, []byte("...")) && (len(l) == 3 || l[3] == ' ' || l[3] == '\t'):
-			return nil
-		case bytes.HasPrefix(l, []byte("---")) && (len(l) == 3 || l[3] == ' ' || l[3] == '\t'):
-			if rest := bytes.TrimLeft(l[3:], " \t"); len(rest) > 0 && rest[0] != '#' {
-				return nil
-			}
-			cur.text = data[start:pos]
-			if cur.counted || hasContent(cur.text) {
-				cur.counted = true
-				segs = append(segs, cur)
-			}
-			cur = segment{startLine: line + 1, counted: true}
-			start = next
-		}
-		line++
-		pos = next
-	}
-	if start <= len(data) {
-		cur.text = data[start:]
-	} else {
-		cur.text = nil
-	}
-	if cur.counted || hasContent(cur.text) {
-		cur.counted = true
-		segs = append(segs, cur)
-	}
-	return segs
-}
-
-// cutLine splits off the first line of text, without its newline.
-func cutLine(text []byte) (line, rest []byte) {
-	if i := bytes.IndexByte(text, '\n'); i >= 0 {
-		return text[:i], text[i+1:]
-	}
-	return text, nil
-}
-
-// hasContent reports a line that is neither blank nor a comment.
-func hasContent(text []byte) bool {
-	for len(text) > 0 {
-		var l []byte
-		l, text = cutLine(text)
-		l = bytes.TrimLeft(l, " \t\r")
-		if len(l) > 0 && l[0] != '#' {
-			return true
-		}
-	}
-	return false
-}
-
-// skimmable reports whether the document's top-level kind is one of skimmedKinds.
-func skimmable(text []byte) bool {
-	for len(text) > 0 {
-		var l []byte
-		l, text = cutLine(text)
-		if !bytes.HasPrefix(l, []byte("kind:")) {
-			continue
-		}
-		v := bytes.TrimSpace(bytes.TrimRight(l[len("kind:"):], "\r"))
-		if i := bytes.Index(v, []byte(" #")); i >= 0 {
-			v = bytes.TrimSpace(v[:i])
-		}
-		for _, k := range skimmedKinds {
-			if bytes.Equal(v, k) {
-				return true
-			}
-		}
-		return false
-	}
-	return false
-}
-
-// withoutFields returns text with the lines of the values of skimmedFields blanked (the key
-// lines kept with an empty value), so the rest parses with its own line numbers.
-func withoutFields(text []byte) []byte {
-	out := make([]byte, 0, 1024)
-	skipping := false
-	for len(text) > 0 {
-		l := text
-		if i := bytes.IndexByte(text, '\n'); i >= 0 {
-			l, text = text[:i+1], text[i+1:]
-		} else {
-			text = nil
-		}
-		if len(l) > 0 && l[0] != ' ' && l[0] != '\t' && l[0] != '#' && l[0] != '\n' && l[0] != '\r' {
-			skipping = false
-			if f := skimmedField(l); f > 0 {
-				skipping = true
-				out = append(out, l[:f]...)
-				out = append(out, '\n')
-				continue
-			}
-		}
-		if skipping {
-			out = append(out, '\n')
-			continue
-		}
-		out = append(out, l...)
-	}
-	return out
-}
-
-// Validation of the block-YAML subset that generated manifests use. validBlockYAML returns
+// Validation of the block-YAML subset that generated manifests use. Valid returns
 // true only for text yaml.v3 parses without error; anything it does not fully understand
 // (anchors, tags, flow collections other than [] and {}, explicit keys, escapes, tabs)
 // makes it return false. A fuzz test checks the one-way implication against yaml.v3.
@@ -190,7 +43,7 @@ type blockValidator struct {
 	quoteOwner int
 }
 
-func validBlockYAML(text []byte) bool {
+func Valid(text []byte) bool {
 	v := blockValidator{pendingIndent: -1}
 	for len(text) > 0 {
 		var l []byte
@@ -226,47 +79,12 @@ func (v *blockValidator) line(l []byte) bool {
 	}
 
 	if v.inQuote != 0 {
-		if blank {
-			return true
-		}
-		if indent <= v.quoteOwner {
-			return false
-		}
-		end, closed, ok := scanQuoted(rest, 0, v.inQuote)
-		if !ok {
-			return false
-		}
-		if closed {
-			v.inQuote = 0
-			return onlyComment(rest[end:])
-		}
-		return true
+		return v.quotedLine(indent, rest, blank)
 	}
 	if v.inBlock {
-		if blank {
-			if bytes.IndexByte(l, '\t') >= 0 {
-				return false
-			}
-			if v.blockIndent == 0 && len(l) > v.blockLeadingSpaces {
-				v.blockLeadingSpaces = len(l)
-			}
-			return true
+		if ok, inside := v.blockScalarLine(l, indent, rest, blank); inside {
+			return ok
 		}
-		if rest[0] == '\t' {
-			return false // libyaml refuses tabs next to indentation
-		}
-		if indent > v.blockParent {
-			if v.blockIndent == 0 {
-				if v.blockLeadingSpaces > indent || bytes.IndexByte(l[:indent], '\t') >= 0 {
-					return false
-				}
-				v.blockIndent = indent
-			} else if indent < v.blockIndent {
-				return false
-			}
-			return true
-		}
-		v.inBlock = false
 	}
 	if bytes.IndexByte(l, '\t') >= 0 {
 		return false
@@ -293,6 +111,63 @@ func (v *blockValidator) line(l []byte) bool {
 		v.inPlain = false
 	}
 
+	return v.nodeLine(indent, rest)
+}
+
+// quotedLine checks a line inside a quoted scalar that opened on an earlier line.
+func (v *blockValidator) quotedLine(indent int, rest []byte, blank bool) bool {
+	if blank {
+		return true
+	}
+	if indent <= v.quoteOwner {
+		return false
+	}
+	end, closed, ok := scanQuoted(rest, 0, v.inQuote)
+	if !ok {
+		return false
+	}
+	if closed {
+		v.inQuote = 0
+		return onlyComment(rest[end:])
+	}
+	return true
+}
+
+// blockScalarLine checks a line after a block scalar's header: inside reports whether the
+// line belongs to the scalar (and ok whether it is valid there); a line that does not ends
+// the scalar and is checked as a node line.
+func (v *blockValidator) blockScalarLine(l []byte, indent int, rest []byte, blank bool) (ok, inside bool) {
+	if blank {
+		if bytes.IndexByte(l, '\t') >= 0 {
+			return false, true
+		}
+		if v.blockIndent == 0 && len(l) > v.blockLeadingSpaces {
+			v.blockLeadingSpaces = len(l)
+		}
+		return true, true
+	}
+	if rest[0] == '\t' {
+		return false, true // libyaml refuses tabs next to indentation
+	}
+	if indent > v.blockParent {
+		if v.blockIndent == 0 {
+			if v.blockLeadingSpaces > indent || bytes.IndexByte(l[:indent], '\t') >= 0 {
+				return false, true
+			}
+			v.blockIndent = indent
+		} else if indent < v.blockIndent {
+			return false, true
+		}
+		return true, true
+	}
+	v.inBlock = false
+	return false, false
+}
+
+// nodeLine checks a line that starts a node (a mapping entry or a sequence item) against
+// the open collections: its indentation must close some and continue one, or open one
+// under the node of the line before.
+func (v *blockValidator) nodeLine(indent int, rest []byte) bool {
 	isItem := rest[0] == '-' && (len(rest) == 1 || rest[1] == ' ')
 	if v.pendingIndent >= 0 {
 		p, pm := v.pendingIndent, v.pendingMap
@@ -659,21 +534,4 @@ func simpleEscape(c byte) (byte, bool) {
 		return 0x0b, true
 	}
 	return 0, false
-}
-
-// skimmedRoot reports whether a document's normalised root has one of skimmedKinds: the
-// kind the API server reads, which skimmable guessed from the first kind line.
-func skimmedRoot(root *yaml.Node) bool {
-	k, _ := fieldpath.Str(fieldpath.MapGet(root, "kind"))
-	return skimmedKind(k)
-}
-
-// skimmedKind reports whether kind is one of skimmedKinds.
-func skimmedKind(k string) bool {
-	for _, s := range skimmedKinds {
-		if string(s) == k {
-			return true
-		}
-	}
-	return false
 }

@@ -1,8 +1,9 @@
-package cli
+package pipeline
 
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/config"
@@ -11,10 +12,10 @@ import (
 	"github.com/kubectl-secure/kubectl-secure/pkg/load"
 )
 
-// validateExclude refuses an --exclude glob that could never match, as the config file
+// ValidateExclude refuses an --exclude glob that could never match, as the config file
 // refuses such a skipPaths entry.
-func (o *LintOptions) validateExclude() error {
-	for _, p := range o.Exclude {
+func ValidateExclude(globs []string) error {
+	for _, p := range globs {
 		if err := config.ValidGlob(p); err != nil {
 			return fmt.Errorf("--exclude: %w", err)
 		}
@@ -24,21 +25,21 @@ func (o *LintOptions) validateExclude() error {
 
 // excluded reports whether a path a directory walk found is left out by the config's
 // skipPaths or by --exclude.
-func (o *LintOptions) excluded(p string) bool {
-	return o.config.MatchFile(o.config.SkipPaths, p) || o.matchExclude(p)
+func (r *runner) excluded(p string) bool {
+	return r.Config.MatchFile(r.Config.SkipPaths, p) || r.matchExclude(p)
 }
 
 // matchExclude matches --exclude globs as skipPaths are matched, against the path as
 // printed (relative to the working directory) and relative to each directory named on the
 // command line, so `lint ../repo --exclude 'charts/**'` works from anywhere.
-func (o *LintOptions) matchExclude(p string) bool {
-	if len(o.Exclude) == 0 {
+func (r *runner) matchExclude(p string) bool {
+	if len(r.Exclude) == 0 {
 		return false
 	}
-	if config.MatchAny(o.Exclude, p) {
+	if config.MatchAny(r.Exclude, p) {
 		return true
 	}
-	for _, root := range append(append([]string{}, o.paths...), o.Filenames...) {
+	for _, root := range append(append([]string{}, r.Paths...), r.Filenames...) {
 		if root == "-" {
 			continue
 		}
@@ -46,11 +47,39 @@ func (o *LintOptions) matchExclude(p string) bool {
 		if err != nil || rel == "." || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
 			continue
 		}
-		if config.MatchAny(o.Exclude, rel) {
+		if config.MatchAny(r.Exclude, rel) {
 			return true
 		}
 	}
 	return false
+}
+
+// skipInputs drops the inputs the config's skipPaths or --exclude match. An input the user
+// named on the command line is linted anyway: both are about what walking a directory finds.
+func (r *runner) skipInputs(inputs []discover.Input) []discover.Input {
+	if len(r.Config.SkipPaths) == 0 && len(r.Exclude) == 0 {
+		return inputs
+	}
+	named := map[string]bool{}
+	for _, p := range append(append([]string{r.Kustomize}, r.Paths...), r.Filenames...) {
+		if p != "" {
+			named[filepath.Clean(p)] = true
+		}
+	}
+	keep := func(in discover.Input) bool {
+		return in.Kind == discover.Stdin || named[filepath.Clean(in.Path)] || !r.excluded(in.Path)
+	}
+	kept := inputs[:0]
+	for _, in := range inputs {
+		if !keep(in) {
+			continue
+		}
+		if len(in.Fallback) > 0 {
+			in.Fallback = slices.DeleteFunc(slices.Clone(in.Fallback), func(fb discover.Input) bool { return !keep(fb) })
+		}
+		kept = append(kept, in)
+	}
+	return kept
 }
 
 // maxListed bounds the directories and inputs a note names, so a huge tree gives a short
@@ -60,11 +89,11 @@ const maxListed = 5
 // inputNotes are the notes of a run, in the order they are printed: the directories the
 // walks left out that hold YAML, the Helm charts not rendered, what loading noted, and
 // that no object was found at all. Directories the user excluded are not mentioned.
-func (o *LintOptions) inputNotes(resolved discover.Resolution, loaded load.Loaded, errs []finding.InputError) []finding.InputError {
+func (r *runner) inputNotes(resolved discover.Resolution, loaded load.Loaded, errs []finding.InputError) []finding.InputError {
 	var notes []finding.InputError
 	var skipped []string
 	for _, d := range resolved.Skipped {
-		if !o.excluded(d) {
+		if !r.excluded(d) {
 			skipped = append(skipped, d)
 		}
 	}
@@ -78,7 +107,7 @@ func (o *LintOptions) inputNotes(resolved discover.Resolution, loaded load.Loade
 			what, listBounded(skipped))})
 	}
 	for _, c := range resolved.Charts {
-		if o.excluded(c.Dir) {
+		if r.excluded(c.Dir) {
 			continue
 		}
 		name := "Helm chart"
@@ -102,17 +131,17 @@ func (o *LintOptions) inputNotes(resolved discover.Resolution, loaded load.Loade
 	}
 	if len(loaded.Objects) == 0 && len(errs) == 0 {
 		var named []string
-		for _, p := range append(append([]string{}, o.paths...), o.Filenames...) {
+		for _, p := range append(append([]string{}, r.Paths...), r.Filenames...) {
 			if p == "-" {
 				p = "standard input"
 			}
 			named = append(named, p)
 		}
-		if o.Kustomize != "" {
-			named = append(named, o.Kustomize)
+		if r.Kustomize != "" {
+			named = append(named, r.Kustomize)
 		}
 		notes = append(notes, finding.InputError{Message: fmt.Sprintf("no Kubernetes objects found in %s (%s read)",
-			listBounded(named), plural(loaded.Files, "file"))})
+			listBounded(named), Plural(loaded.Files, "file"))})
 	}
 	return notes
 }
@@ -123,4 +152,15 @@ func listBounded(names []string) string {
 		return strings.Join(names, ", ")
 	}
 	return fmt.Sprintf("%s and %d more", strings.Join(names[:maxListed], ", "), len(names)-maxListed)
+}
+
+// Plural renders "1 file" or "2 files"; the plural defaults to word+"s".
+func Plural(n int, word string, many ...string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	if len(many) > 0 {
+		return fmt.Sprintf("%d %s", n, many[0])
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }
