@@ -115,7 +115,11 @@ func (s *Stream) Finish() []finding.Finding {
 		}()
 	}
 	wg.Wait()
-	var out []finding.Finding
+	n := 0
+	for _, r := range append(s.found, results...) {
+		n += len(r)
+	}
+	out := make([]finding.Finding, 0, n)
 	for _, r := range append(s.found, results...) {
 		out = append(out, r...)
 	}
