@@ -197,7 +197,7 @@ func checkPlainScalars(n *yaml.Node, src [][]rune) (*yaml.Node, string) {
 			got = string(src[n.Line-1][n.Column-1:])
 		}
 		// A node starts at its properties: a tag (a bare "!" leaves no trace in the node).
-		if word != "" && !strings.HasPrefix(got, word) && !strings.HasPrefix(got, "!") {
+		if word != "" && !strings.HasPrefix(got, word) && !strings.HasPrefix(got, "!") && !keyReadAs(got, n.Value) {
 			return n, got
 		}
 	}
@@ -207,6 +207,17 @@ func checkPlainScalars(n *yaml.Node, src [][]rune) (*yaml.Node, string) {
 		}
 	}
 	return nil, ""
+}
+
+// keyReadAs reports a mapping key written as a YAML 1.1 boolean, number or null (`Y:`,
+// `0x1:`), which the API server's decoder turns into the string of its value ("true").
+func keyReadAs(text, value string) bool {
+	token := text
+	if i := strings.IndexAny(token, ": \t"); i >= 0 {
+		token = token[:i]
+	}
+	r, _ := resolvePlain("", token)
+	return r.keyString() == value
 }
 
 // dumpResult renders everything Parse returns that a later stage reads.
