@@ -2,14 +2,12 @@ package fix
 
 import (
 	"fmt"
-	"reflect"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/fieldpath"
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
 	"github.com/kubectl-secure/kubectl-secure/pkg/fix/yamledit"
-	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
 )
 
 // applyRun applies the fixes of ps, all of one target, in order. Applying them one change
@@ -146,17 +144,8 @@ func (fe *fileEditor) commit(tg *target, root *yaml.Node, edits []yamledit.TextE
 	}
 	old := tg.u.text
 	tg.u.text = out
-	newRoot, _, err := fe.objectRoot(tg)
-	if err == nil {
-		if got := manifest.RefOf(newRoot); got.Kind != tg.ref.Kind || got.Name != tg.ref.Name {
-			err = fmt.Errorf("object identity changed")
-		}
-	}
-	var after any
-	if err == nil {
-		err = newRoot.Decode(&after)
-	}
-	if err == nil && !reflect.DeepEqual(after, want) {
+	same, err := fe.verifyEdited(tg, want)
+	if err == nil && !same {
 		err = fmt.Errorf("the edits changed more than their paths")
 	}
 	if err != nil {

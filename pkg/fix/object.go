@@ -228,18 +228,8 @@ func (fe *fileEditor) apply(tg *target, ch finding.Change) (bool, error) {
 	}
 	old := tg.u.text
 	tg.u.text = out
-	newRoot, _, err := fe.objectRoot(tg)
-	if err == nil {
-		// A fix may move the object to a namespace or API version; kind and name stay.
-		if got := manifest.RefOf(newRoot); got.Kind != tg.ref.Kind || got.Name != tg.ref.Name {
-			err = fmt.Errorf("object identity changed")
-		}
-	}
-	var after any
-	if err == nil {
-		err = newRoot.Decode(&after)
-	}
-	if err == nil && !reflect.DeepEqual(after, want) {
+	same, err := fe.verifyEdited(tg, want)
+	if err == nil && !same {
 		err = fmt.Errorf("the edit changed more than %s", ch.Path)
 	}
 	if err != nil {
@@ -290,4 +280,22 @@ func originalIndex(removed []int, cur int) int {
 			return i
 		}
 	}
+}
+
+// verifyEdited reads tg's object again from its edited text and reports whether it
+// decodes to want. A fix may move the object to a namespace or API version; kind and name
+// must stay, or the edit hit another object.
+func (fe *fileEditor) verifyEdited(tg *target, want any) (bool, error) {
+	newRoot, _, err := fe.objectRoot(tg)
+	if err != nil {
+		return false, err
+	}
+	if got := manifest.RefOf(newRoot); got.Kind != tg.ref.Kind || got.Name != tg.ref.Name {
+		return false, fmt.Errorf("object identity changed")
+	}
+	var after any
+	if err := newRoot.Decode(&after); err != nil {
+		return false, err
+	}
+	return reflect.DeepEqual(after, want), nil
 }
