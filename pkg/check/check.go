@@ -94,6 +94,37 @@ type Check struct {
 	// as soon as the per-object checks have read it. Diagnostics of such a check carry
 	// At, the position Facts.Of found while the tree was there.
 	Facts *Facts
+	// References are the published controls the check implements (CIS Kubernetes
+	// Benchmark, NSA/CISA Kubernetes Hardening Guide, MITRE ATT&CK for Containers);
+	// `checks ID`, `checks -o json` and SARIF rule tags show them, and --enable/--disable
+	// select by their keys.
+	References []Reference
+}
+
+// Reference names one control of a published framework.
+type Reference struct {
+	Framework Framework
+	// ID is the framework's own identifier: "5.2.2" (CIS), "T1611" (MITRE), or the
+	// section's short name (NSA, e.g. "pod-security").
+	ID    string
+	Title string // the control's title as the framework writes it
+}
+
+// Framework is a published body of controls.
+type Framework string
+
+// The frameworks checks reference.
+const (
+	FrameworkCIS   Framework = "cis"   // CIS Kubernetes Benchmark (v1.10)
+	FrameworkNSA   Framework = "nsa"   // NSA/CISA Kubernetes Hardening Guide (v1.2)
+	FrameworkMITRE Framework = "mitre" // MITRE ATT&CK for Containers
+)
+
+// Key is how users name the reference on the command line: "cis-5.2.2", "mitre-t1611",
+// "nsa-pod-security". --enable/--disable match a key or any dotted prefix of it
+// ("cis-5.2" selects every 5.2.x control).
+func (r Reference) Key() string {
+	return string(r.Framework) + "-" + strings.ToLower(r.ID)
 }
 
 // Facts is what cross-object checks keep of each object. Checks that read the same facts
