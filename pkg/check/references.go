@@ -239,11 +239,22 @@ func suggest(name string, all []*Check) string {
 	best, bestD := "", len(name)/3+2
 	lname := strings.ToLower(name)
 	for _, s := range names {
-		if d := editDistance(lname, s); d < bestD {
+		d := editDistance(lname, s)
+		// Of two as close, the one that shares more of the start: "cis-5.2.22" meant
+		// cis-5.2.2 rather than cis-5.2.12.
+		if d < bestD || d == bestD && best != "" && commonPrefix(lname, s) > commonPrefix(lname, best) {
 			best, bestD = s, d
 		}
 	}
 	return best
+}
+
+func commonPrefix(a, b string) int {
+	n := 0
+	for n < len(a) && n < len(b) && a[n] == b[n] {
+		n++
+	}
+	return n
 }
 
 // editDistance is the Levenshtein distance between a and b, in bytes.
@@ -265,4 +276,17 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
+}
+
+// Name is the framework's published name and the version the references follow.
+func (f Framework) Name() string {
+	switch f {
+	case FrameworkCIS:
+		return "CIS Kubernetes Benchmark v1.10"
+	case FrameworkNSA:
+		return "NSA/CISA Kubernetes Hardening Guide v1.2"
+	case FrameworkMITRE:
+		return "MITRE ATT&CK for Containers"
+	}
+	return string(f)
 }
