@@ -112,7 +112,7 @@ func checkReferences(t *testing.T, c *check.Check) {
 }
 
 // keyForm is what users type after --enable: lower case, no spaces, the framework first.
-var keyForm = regexp.MustCompile(`^(cis-[0-9]+(\.[0-9]+)+|mitre-t[0-9]{4}(\.[0-9]{3})?|nsa-[a-z]+(-[a-z]+)*/[a-z]+(-[a-z]+)*)$`)
+var keyForm = regexp.MustCompile(`^(cis-[0-9]+(\.[0-9]+)+|mitre-t[0-9]{4}(\.[0-9]{3})?|nsa-[a-z]+(-[a-z]+)*(/[a-z]+(-[a-z]+)*)?)$`)
 
 // want is one `# want:` marker: the line that must be reported and what its message says.
 type want struct {

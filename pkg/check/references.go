@@ -52,32 +52,39 @@ var cisControls = []Reference{
 }
 
 // The NSA/CISA Kubernetes Hardening Guide (v1.2, August 2022) numbers neither its sections
-// nor its recommendations, so a reference to it names a section by a stable short ID:
-// "<part>/<section>", kebab-case words of the guide's own headings. The parts are
-// "pod-security" (Kubernetes Pod security), "network" (Network separation and hardening),
-// "authn-authz" (Authentication and authorization), "audit-logging" (Audit logging and
-// threat detection) and "upgrading" (Upgrading and application security practices). The
-// key of "pod-security/non-root" is "nsa-pod-security/non-root", and "nsa-pod-security"
-// selects every section of the part. A section's ID never changes once published; a new
-// section gets a new ID.
+// nor its recommendations, so a reference to it names a part, or a section of a part, by a
+// stable short ID: "part" or "part/section", kebab-case words of the guide's own headings.
+// The parts are "pod-security" (Kubernetes Pod security), "network" (Network separation and
+// hardening), "authn-authz" (Authentication and authorization), "audit-logging" (Audit
+// logging and threat detection) and "upgrading" (Upgrading and application security
+// practices). Name the section when one says what the check enforces, the part when the
+// part as a whole does. The key of "pod-security/non-root" is "nsa-pod-security/non-root",
+// and "nsa-pod-security" selects the part and all its sections. An ID never changes once
+// released; a new section gets a new ID.
 var nsaSections = []Reference{
+	nsa("pod-security", "Kubernetes Pod security"),
 	nsa("pod-security/non-root", `"Non-root" containers and "rootless" container engines`),
 	nsa("pod-security/immutable-filesystem", "Immutable container file systems"),
 	nsa("pod-security/secure-images", "Building secure container images"),
 	nsa("pod-security/enforcement", "Pod security enforcement"),
 	nsa("pod-security/service-account-tokens", "Protecting Pod service account tokens"),
 	nsa("pod-security/hardening-container-environments", "Hardening container environments"),
+	nsa("network", "Network separation and hardening"),
 	nsa("network/namespaces", "Namespaces"),
 	nsa("network/network-policies", "Network policies"),
 	nsa("network/resource-policies", "Resource policies"),
 	nsa("network/control-plane-hardening", "Control plane hardening"),
 	nsa("network/etcd", "Etcd"),
 	nsa("network/kubeconfig", "Kubeconfig files"),
+	nsa("network/worker-node-segmentation", "Worker node segmentation"),
+	nsa("network/encryption", "Encryption"),
 	nsa("network/secrets", "Secrets"),
+	nsa("network/cloud-infrastructure", "Protecting sensitive cloud infrastructure"),
+	nsa("authn-authz", "Authentication and authorization"),
 	nsa("authn-authz/authentication", "Authentication"),
 	nsa("authn-authz/rbac", "Role-based access control"),
-	nsa("audit-logging/logging", "Logging"),
-	nsa("upgrading/practices", "Upgrading and application security practices"),
+	nsa("audit-logging", "Audit logging and threat detection"),
+	nsa("upgrading", "Upgrading and application security practices"),
 }
 
 // MITRE ATT&CK techniques of the Containers platform (and those whose Containers
@@ -97,12 +104,22 @@ var mitreTechniques = []Reference{
 	mitre("T1133", "External Remote Services"),
 	mitre("T1190", "Exploit Public-Facing Application"),
 	mitre("T1204.003", "User Execution: Malicious Image"),
+	mitre("T1046", "Network Service Discovery"),
+	mitre("T1053.007", "Scheduled Task/Job: Container Orchestration Job"),
+	mitre("T1068", "Exploitation for Privilege Escalation"),
+	mitre("T1485", "Data Destruction"),
+	mitre("T1499", "Endpoint Denial of Service"),
+	mitre("T1528", "Steal Application Access Token"),
+	mitre("T1550.001", "Use Alternate Authentication Material: Application Access Token"),
+	mitre("T1557", "Adversary-in-the-Middle"),
+	mitre("T1562.001", "Impair Defenses: Disable or Modify Tools"),
+	mitre("T1612", "Build Image on Host"),
 }
 
 var (
 	cisID   = regexp.MustCompile(`^[1-5](\.[0-9]{1,2}){1,2}$`)
 	mitreID = regexp.MustCompile(`^T[0-9]{4}(\.[0-9]{3})?$`)
-	nsaID   = regexp.MustCompile(`^[a-z]+(-[a-z]+)*/[a-z]+(-[a-z]+)*$`)
+	nsaID   = regexp.MustCompile(`^[a-z]+(-[a-z]+)*(/[a-z]+(-[a-z]+)*)?$`)
 )
 
 func cis(id, title string) Reference   { return Reference{FrameworkCIS, id, title} }
@@ -113,7 +130,8 @@ func mitre(id, title string) Reference { return Reference{FrameworkMITRE, id, ti
 // does not hold is a programming error and panics at start-up, where tests catch it.
 func CIS(id string) Reference { return lookupRef(cisControls, id) }
 
-// NSA returns the NSA/CISA Kubernetes Hardening Guide section id ("pod-security/non-root").
+// NSA returns the NSA/CISA Kubernetes Hardening Guide part or section id ("pod-security",
+// "pod-security/non-root").
 func NSA(id string) Reference { return lookupRef(nsaSections, id) }
 
 // MITRE returns the MITRE ATT&CK technique id ("T1611", "T1552.007").
@@ -136,7 +154,7 @@ func KnownReferences() []Reference {
 
 // Validate reports what is wrong with r: a framework this package knows, an ID in that
 // framework's own notation (CIS "5.2.2", MITRE "T1611" or "T1552.007", NSA
-// "part/section"), and the title the framework gives that ID.
+// "part" or "part/section"), and the title the framework gives that ID.
 func (r Reference) Validate() error {
 	var table []Reference
 	switch r.Framework {
@@ -152,7 +170,7 @@ func (r Reference) Validate() error {
 		table = mitreTechniques
 	case FrameworkNSA:
 		if !nsaID.MatchString(r.ID) {
-			return fmt.Errorf("NSA reference %q: want part/section, such as pod-security/non-root", r.ID)
+			return fmt.Errorf("NSA reference %q: want part or part/section, such as pod-security/non-root", r.ID)
 		}
 		table = nsaSections
 	default:
@@ -166,7 +184,12 @@ func (r Reference) Validate() error {
 			return nil
 		}
 	}
-	return fmt.Errorf("reference %s: not in the %s table of pkg/check/references.go", r.Key(), r.Framework)
+	known := make([]string, len(table))
+	for i, t := range table {
+		known[i] = t.ID
+	}
+	return fmt.Errorf("reference %s: not in the %s table of pkg/check/references.go (add it there with the framework's own title; it has %s)",
+		r.Key(), r.Framework, strings.Join(known, ", "))
 }
 
 // MatchesKey reports whether selector names the reference with key: the key itself, a

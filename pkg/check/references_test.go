@@ -47,6 +47,8 @@ func TestReferenceKeyAndValidate(t *testing.T) {
 		{CIS("5.2.2"), "cis-5.2.2", ""},
 		{MITRE("T1552.007"), "mitre-t1552.007", ""},
 		{NSA("pod-security/non-root"), "nsa-pod-security/non-root", ""},
+		{NSA("upgrading"), "nsa-upgrading", ""}, // a part without sections
+		{Reference{FrameworkNSA, "network-separation", "Network separation and hardening"}, "nsa-network-separation", "it has pod-security, pod-security/non-root"},
 		{Reference{FrameworkCIS, "5.2.99", "Made up"}, "cis-5.2.99", "not in the cis table"},
 		{Reference{FrameworkCIS, "5.2.2", "Privileged"}, "cis-5.2.2", "the framework says"},
 		{Reference{FrameworkCIS, "CIS 5.2.2", "x"}, "cis-cis 5.2.2", "recommendation number"},
