@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // The controls checks may reference, as each framework titles them. A check names its
@@ -116,11 +117,15 @@ var mitreTechniques = []Reference{
 	mitre("T1612", "Build Image on Host"),
 }
 
-var (
-	cisID   = regexp.MustCompile(`^[1-5](\.[0-9]{1,2}){1,2}$`)
-	mitreID = regexp.MustCompile(`^T[0-9]{4}(\.[0-9]{3})?$`)
-	nsaID   = regexp.MustCompile(`^[a-z]+(-[a-z]+)*(/[a-z]+(-[a-z]+)*)?$`)
-)
+// idForms are the notations of the frameworks' IDs, compiled on first use: only tests
+// validate references, and a run should not pay for it at start-up.
+var idForms = sync.OnceValue(func() map[Framework]*regexp.Regexp {
+	return map[Framework]*regexp.Regexp{
+		FrameworkCIS:   regexp.MustCompile(`^[1-5](\.[0-9]{1,2}){1,2}$`),
+		FrameworkMITRE: regexp.MustCompile(`^T[0-9]{4}(\.[0-9]{3})?$`),
+		FrameworkNSA:   regexp.MustCompile(`^[a-z]+(-[a-z]+)*(/[a-z]+(-[a-z]+)*)?$`),
+	}
+})
 
 func cis(id, title string) Reference   { return Reference{FrameworkCIS, id, title} }
 func nsa(id, title string) Reference   { return Reference{FrameworkNSA, id, title} }
@@ -159,17 +164,17 @@ func (r Reference) Validate() error {
 	var table []Reference
 	switch r.Framework {
 	case FrameworkCIS:
-		if !cisID.MatchString(r.ID) {
+		if !idForms()[FrameworkCIS].MatchString(r.ID) {
 			return fmt.Errorf("CIS reference %q: want a recommendation number such as 5.2.2", r.ID)
 		}
 		table = cisControls
 	case FrameworkMITRE:
-		if !mitreID.MatchString(r.ID) {
+		if !idForms()[FrameworkMITRE].MatchString(r.ID) {
 			return fmt.Errorf("MITRE reference %q: want a technique ID such as T1611 or T1552.007", r.ID)
 		}
 		table = mitreTechniques
 	case FrameworkNSA:
-		if !nsaID.MatchString(r.ID) {
+		if !idForms()[FrameworkNSA].MatchString(r.ID) {
 			return fmt.Errorf("NSA reference %q: want part or part/section, such as pod-security/non-root", r.ID)
 		}
 		table = nsaSections
