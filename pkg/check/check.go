@@ -105,7 +105,7 @@ type Check struct {
 type Reference struct {
 	Framework Framework
 	// ID is the framework's own identifier: "5.2.2" (CIS), "T1611" (MITRE), or the
-	// section's short name (NSA, e.g. "pod-security").
+	// section's short ID (NSA, e.g. "pod-security/non-root"; see NSASections).
 	ID    string
 	Title string // the control's title as the framework writes it
 }
@@ -347,14 +347,15 @@ func Categories() []string {
 	return out
 }
 
-// Select applies --enable/--disable: each name is a check ID or a category. With enable
-// empty, every check starts enabled. Unknown names are an error.
+// Select applies --enable/--disable: each name is a check ID, a category, or a reference
+// key or prefix ("cis-5.2", "mitre-t1611", "nsa-pod-security"; see MatchesKey). With
+// enable empty, every check starts enabled. Unknown names are an error that suggests the
+// closest known name.
 func Select(enable, disable []string) ([]*Check, error) {
 	all := All()
-	match := func(c *Check, name string) bool { return c.ID == name || c.Category == name }
 	known := func(name string) bool {
 		for _, c := range all {
-			if match(c, name) {
+			if matches(c, name) {
 				return true
 			}
 		}
@@ -362,17 +363,21 @@ func Select(enable, disable []string) ([]*Check, error) {
 	}
 	for _, n := range append(append([]string{}, enable...), disable...) {
 		if !known(n) {
-			return nil, fmt.Errorf("unknown check or category %q (see `kubectl secure checks`)", n)
+			hint := ""
+			if s := suggest(n, all); s != "" {
+				hint = fmt.Sprintf("; did you mean %q?", s)
+			}
+			return nil, fmt.Errorf("unknown check, category or reference %q%s (see `kubectl secure checks`)", n, hint)
 		}
 	}
 	var out []*Check
 	for _, c := range all {
 		on := len(enable) == 0
 		for _, n := range enable {
-			on = on || match(c, n)
+			on = on || matches(c, n)
 		}
 		for _, n := range disable {
-			if match(c, n) {
+			if matches(c, n) {
 				on = false
 			}
 		}

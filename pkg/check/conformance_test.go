@@ -59,6 +59,7 @@ func TestConformance(t *testing.T) {
 		registered[c.ID] = true
 		t.Run(c.ID, func(t *testing.T) {
 			checkDoc(t, c)
+			checkReferences(t, c)
 			dir, ok := byID[c.ID]
 			if !ok {
 				t.Fatalf("no examples: add pkg/checks/<family>/testdata/conformance/%s/{bad,good}.yaml", c.ID)
@@ -85,6 +86,33 @@ func checkDoc(t *testing.T, c *check.Check) {
 		t.Errorf("doc title ends with a period: %q", c.Doc.Title)
 	}
 }
+
+// checkReferences holds every check to name the published controls it implements (see
+// check.Reference and DEVELOPERS.md), in the frameworks' own IDs and titles, each once.
+// The suppression checks are the one exception: they judge kubectl-secure's own ignore
+// entries, which no framework has a control for.
+func checkReferences(t *testing.T, c *check.Check) {
+	t.Helper()
+	if len(c.References) == 0 && c.Category != "suppression" {
+		t.Errorf("no References: name the CIS Kubernetes Benchmark, NSA/CISA guide or MITRE ATT&CK controls the check implements (check.CIS, check.NSA, check.MITRE)")
+	}
+	seen := map[string]bool{}
+	for _, r := range c.References {
+		if err := r.Validate(); err != nil {
+			t.Error(err)
+		}
+		if !keyForm.MatchString(r.Key()) {
+			t.Errorf("reference key %q is not of the form framework-id", r.Key())
+		}
+		if seen[r.Key()] {
+			t.Errorf("reference %s named twice", r.Key())
+		}
+		seen[r.Key()] = true
+	}
+}
+
+// keyForm is what users type after --enable: lower case, no spaces, the framework first.
+var keyForm = regexp.MustCompile(`^(cis-[0-9]+(\.[0-9]+)+|mitre-t[0-9]{4}(\.[0-9]{3})?|nsa-[a-z]+(-[a-z]+)*(/[a-z]+(-[a-z]+)*)?)$`)
 
 // want is one `# want:` marker: the line that must be reported and what its message says.
 type want struct {

@@ -112,8 +112,24 @@ func explain(w io.Writer, c *check.Check) error {
 	section("Passes", c.Doc.Good)
 	section("How to fix", c.Doc.Fix)
 	section("Automatic fix", c.AutoFix.Explain())
+	section("References (--enable/--disable select by these keys or their prefixes)", referenceLines(c.References))
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// referenceLines lists references one a line, key first, aligned.
+func referenceLines(refs []check.Reference) string {
+	var b strings.Builder
+	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+	for _, r := range refs {
+		id := " " + r.ID
+		if r.Framework == check.FrameworkNSA {
+			id = "" // the guide numbers nothing: its ID is ours, the key says it
+		}
+		fmt.Fprintf(tw, "%s\t%s%s: %s\n", r.Key(), r.Framework.Name(), id, r.Title)
+	}
+	_ = tw.Flush() // a strings.Builder does not fail
+	return b.String()
 }
 
 type checkDoc struct {
@@ -127,6 +143,15 @@ type checkDoc struct {
 	Good     string `json:"good,omitempty"`
 	Fix      string `json:"fix,omitempty"`
 	AutoFix  string `json:"autoFix"`
+	// References are the published controls the check implements; [] when none.
+	References []referenceDoc `json:"references"`
+}
+
+type referenceDoc struct {
+	Framework string `json:"framework"`
+	ID        string `json:"id"`
+	Title     string `json:"title"`
+	Key       string `json:"key"`
 }
 
 func writeChecksJSON(w io.Writer, cs []*check.Check) error {
@@ -134,7 +159,10 @@ func writeChecksJSON(w io.Writer, cs []*check.Check) error {
 	for i, c := range cs {
 		docs[i] = checkDoc{ID: c.ID, Category: c.Category, Severity: c.Severity.String(), PSS: c.PSS,
 			Title: c.Doc.Title, Why: c.Doc.Why, Bad: c.Doc.Bad, Good: c.Doc.Good, Fix: c.Doc.Fix,
-			AutoFix: c.AutoFix.String()}
+			AutoFix: c.AutoFix.String(), References: []referenceDoc{}}
+		for _, r := range c.References {
+			docs[i].References = append(docs[i].References, referenceDoc{Framework: string(r.Framework), ID: r.ID, Title: r.Title, Key: r.Key()})
+		}
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

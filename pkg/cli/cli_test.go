@@ -11,6 +11,7 @@ import (
 
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/kubectl-secure/kubectl-secure/pkg/check"
 	"github.com/kubectl-secure/kubectl-secure/pkg/config"
 	"github.com/kubectl-secure/kubectl-secure/pkg/testenv"
 )
@@ -169,7 +170,8 @@ func TestShowConfigRoundTrips(t *testing.T) {
 }
 
 // TestREADMECheckTable keeps the README's list of checks what `kubectl secure checks`
-// prints; -update rewrites it from the registry.
+// prints, followed by the references of each check; -update rewrites both from the
+// registry.
 func TestREADMECheckTable(t *testing.T) {
 	const begin, end = "<!-- checks: generated from the registry", "<!-- end of checks -->"
 	readme, err := os.ReadFile("README.md")
@@ -187,7 +189,7 @@ func TestREADMECheckTable(t *testing.T) {
 		t.Fatalf("README.md has no %q ... %q block", begin, end)
 	}
 	i += strings.Index(text[i:], "\n") + 1
-	want := text[:i] + "```\n" + out.String() + "```\n" + text[j:]
+	want := text[:i] + "```\n" + out.String() + "```\n\n" + referenceTable(check.All()) + text[j:]
 	if want == text {
 		return
 	}
@@ -198,4 +200,26 @@ func TestREADMECheckTable(t *testing.T) {
 		return
 	}
 	t.Errorf("README.md's check table is stale (go test ./pkg/cli -run TestREADMECheckTable -update):\n%s", testenv.FirstDifference([]byte(text), []byte(want)))
+}
+
+// referenceTable is the README's table of what each check implements: one row a check,
+// one column a framework, the framework's own IDs (the keys --enable takes are the
+// framework's name, a dash, and the ID in lower case).
+func referenceTable(cs []*check.Check) string {
+	var b strings.Builder
+	b.WriteString("| Check | CIS Kubernetes Benchmark v1.10 | NSA/CISA Hardening Guide v1.2 | MITRE ATT&CK |\n|---|---|---|---|\n")
+	for _, c := range cs {
+		cols := map[check.Framework][]string{}
+		for _, r := range c.References {
+			cols[r.Framework] = append(cols[r.Framework], r.ID)
+		}
+		cell := func(f check.Framework) string {
+			if len(cols[f]) == 0 {
+				return "-"
+			}
+			return strings.Join(cols[f], ", ")
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", c.ID, cell(check.FrameworkCIS), cell(check.FrameworkNSA), cell(check.FrameworkMITRE))
+	}
+	return b.String()
 }

@@ -265,8 +265,12 @@ func (r *runner) ruleInfos() []report.RuleInfo {
 		if s, ok := r.Config.Severity[c.ID]; ok {
 			sev = s.Severity
 		}
+		var refs []string
+		for _, ref := range c.References {
+			refs = append(refs, ref.Key())
+		}
 		rules = append(rules, report.RuleInfo{ID: c.ID, Title: c.Doc.Title, Why: c.Doc.Why, Bad: c.Doc.Bad,
-			Good: c.Doc.Good, Fix: c.Doc.Fix, Category: c.Category, Severity: sev, PSS: c.PSS})
+			Good: c.Doc.Good, Fix: c.Doc.Fix, Category: c.Category, Severity: sev, PSS: c.PSS, References: refs})
 	}
 	return rules
 }

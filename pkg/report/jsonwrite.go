@@ -48,13 +48,28 @@ func (w *jsonWriter) key(first bool, name string) {
 }
 
 func (w *jsonWriter) str(s string) {
-	if plainJSONString(s) {
+	switch asciiJSONString(s) {
+	case asciiPlain:
 		w.buf = append(w.buf, '"')
 		w.buf = append(w.buf, s...)
 		w.buf = append(w.buf, '"')
 		return
+	case asciiQuoted:
+		// Printable ASCII whose only specials are quotes and backslashes (messages that
+		// quote a name): encoding/json writes each as itself after a backslash.
+		w.buf = append(w.buf, '"')
+		for i := 0; i < len(s); i++ {
+			if c := s[i]; c == '"' || c == '\\' {
+				w.buf = append(w.buf, '\\', c)
+			} else {
+				w.buf = append(w.buf, c)
+			}
+		}
+		w.buf = append(w.buf, '"')
+		return
 	}
-	// Anything that needs escaping takes encoding/json's own path, so escapes match it.
+	// Anything else that needs escaping (control characters, non-ASCII) takes
+	// encoding/json's own path, so escapes match it.
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
@@ -62,15 +77,24 @@ func (w *jsonWriter) str(s string) {
 	w.buf = append(w.buf, bytes.TrimSuffix(b.Bytes(), []byte{'\n'})...)
 }
 
-// plainJSONString reports a string encoding/json writes verbatim between quotes: printable
-// ASCII without quote or backslash.
-func plainJSONString(s string) bool {
+// How a string reads to encoding/json (with HTML escaping off).
+const (
+	asciiPlain  = iota // printable ASCII without quote or backslash: written verbatim
+	asciiQuoted        // printable ASCII with quotes or backslashes: each escaped by a backslash
+	notASCII           // control characters or bytes above 0x7e: encoding/json decides
+)
+
+func asciiJSONString(s string) int {
+	kind := asciiPlain
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
-			return false
+		switch c := s[i]; {
+		case c < 0x20 || c >= 0x7f:
+			return notASCII
+		case c == '"' || c == '\\':
+			kind = asciiQuoted
 		}
 	}
-	return true
+	return kind
 }
 
 func (w *jsonWriter) strField(first bool, name, v string) {

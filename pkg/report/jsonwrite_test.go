@@ -2,6 +2,8 @@ package report
 
 import (
 	"bytes"
+	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
@@ -56,5 +58,33 @@ func TestJSONWriterMatchesEncodingJSON(t *testing.T) {
 				t.Errorf("hand-written JSON differs from encoding/json\n got: %s\nwant: %s", got.Bytes(), want)
 			}
 		})
+	}
+}
+
+// TestJSONStringMatchesEncodingJSON holds each path of jsonWriter.str (verbatim, quotes and
+// backslashes escaped by hand, encoding/json) to encoding/json's bytes, for every string of
+// up to two bytes and for longer mixes of the characters each path decides on.
+func TestJSONStringMatchesEncodingJSON(t *testing.T) {
+	var inputs []string
+	for a := 0; a < 256; a++ {
+		inputs = append(inputs, string([]byte{byte(a)}))
+		for b := 0; b < 256; b += 7 {
+			inputs = append(inputs, string([]byte{byte(a), byte(b)}))
+		}
+	}
+	inputs = append(inputs, `namespace "default" has no policy`, `C:\path\"x"`, `\\"\\`, `<a href="x">&amp;</a>`,
+		`quoted "ünï" name`, "tab\t\"x\"", `ends with \`, `"`)
+	for _, s := range inputs {
+		var want bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(s); err != nil {
+			t.Fatal(err)
+		}
+		var w jsonWriter
+		w.str(s)
+		if got := string(w.buf); got != strings.TrimSuffix(want.String(), "\n") {
+			t.Errorf("%q: wrote %s, encoding/json %s", s, got, want.String())
+		}
 	}
 }

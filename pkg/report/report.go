@@ -57,6 +57,9 @@ type RuleInfo struct {
 	Category string
 	Severity finding.Severity // after the user's overrides
 	PSS      string
+	// References are the keys of the published controls the check implements
+	// ("cis-5.2.2", "nsa-pod-security/enforcement", "mitre-t1611"); SARIF tags carry them.
+	References []string
 }
 
 // ObjectInfo places a linted object: the file and line of the document the user edits.

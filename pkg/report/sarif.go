@@ -277,6 +277,7 @@ func newSARIFRule(ri RuleInfo) sarifRule {
 	if ri.Category != "" {
 		rule.Properties.Tags = append(rule.Properties.Tags, ri.Category)
 	}
+	rule.Properties.Tags = append(rule.Properties.Tags, ri.References...)
 	if ri.Title != "" {
 		rule.ShortDescription = &sarifMessage{Text: ri.Title}
 	}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sync"
 	"testing"
 
@@ -222,5 +223,28 @@ func TestSARIFSchemaCLIGoldens(t *testing.T) {
 			}
 			validateSARIF(t, stdout)
 		})
+	}
+}
+
+// TestSARIFRuleTagsCarryReferences: a rule's tags are "security", its category, then the
+// keys of the controls it implements, so code scanning can filter alerts by CIS section
+// or ATT&CK technique; the log stays valid against the schema (tags are unique items).
+func TestSARIFRuleTagsCarryReferences(t *testing.T) {
+	r := Report{Rules: []RuleInfo{
+		{ID: "privileged-container", Category: "security-context", Severity: finding.Critical,
+			References: []string{"cis-5.2.2", "nsa-pod-security/enforcement", "mitre-t1611"}},
+		{ID: "stale-suppression", Category: "suppression", Severity: finding.Low},
+	}}
+	out := render(t, "sarif", r)
+	validateSARIF(t, out)
+	rules := decodeSARIF(t, out).Runs[0].Tool.Driver.Rules
+	want := [][]string{
+		{"security", "security-context", "cis-5.2.2", "nsa-pod-security/enforcement", "mitre-t1611"},
+		{"security", "suppression"},
+	}
+	for i, rule := range rules {
+		if !slices.Equal(rule.Properties.Tags, want[i]) {
+			t.Errorf("%s: tags %q, want %q", rule.ID, rule.Properties.Tags, want[i])
+		}
 	}
 }

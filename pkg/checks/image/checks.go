@@ -31,6 +31,7 @@ digest passes even when it also says :latest, since the digest decides what is p
 fix: the digest of the image meant can only be read from the registry
 (` + "`crane digest nginx:1.27.3`" + ` or ` + "`docker buildx imagetools inspect`" + `).`,
 	},
+	References: []check.Reference{check.NSA("pod-security/secure-images"), check.MITRE("T1525")},
 	Run: func(p *check.Pass) {
 		wellFormed(p, func(u use) {
 			if !u.ref.Latest() {
@@ -68,6 +69,7 @@ so one image gets one finding.`,
 the digest documents the version, and tools such as Renovate keep both up to date. There is
 no automatic fix: the digest can only be read from the registry.`,
 	},
+	References: []check.Reference{check.CIS("5.5.1"), check.NSA("pod-security/secure-images"), check.MITRE("T1525")},
 	Run: func(p *check.Pass) {
 		wellFormed(p, func(u use) {
 			if u.ref.Digest != "" || u.ref.Latest() {
@@ -107,6 +109,7 @@ containers:
     image: registry.example.com/mirror/nginx:1.27.3`,
 		Fix: "Pull the image through an allowed registry (mirror or proxy it there), or add its registry to the allow-list if it is trusted.",
 	},
+	References: []check.Reference{check.CIS("5.5.1"), check.NSA("pod-security/secure-images"), check.MITRE("T1525"), check.MITRE("T1204.003")},
 	Run: func(p *check.Pass) {
 		allowed := parseAllowed(p.Settings.AllowedRegistries)
 		if len(allowed) == 0 {
@@ -216,6 +219,7 @@ then needs the registry, so a registry outage or rate limit stops pods from star
 air-gapped nodes that rely on pre-loaded images (the usual reason for Never) break. Layers
 are still cached, so Always costs only a manifest request per start.`,
 	},
+	References: []check.Reference{check.NSA("pod-security/secure-images"), check.MITRE("T1525")},
 	Run: func(p *check.Pass) {
 		wellFormed(p, func(u use) {
 			if u.ref.Digest != "" {
@@ -266,6 +270,7 @@ pinned by digest, so no image check reports it.`,
     image: registry.example.com/team/app:1.4`,
 		Fix: "Write the reference as [registry[:port]/]path[:tag][@sha256:digest] with a lower-case path, a non-empty tag and a full lower-case sha256 digest.",
 	},
+	References: []check.Reference{check.NSA("pod-security/secure-images")},
 	Run: func(p *check.Pass) {
 		forEachImage(p, func(u use) {
 			if u.err == nil {

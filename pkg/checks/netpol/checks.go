@@ -59,7 +59,8 @@ spec:
   policyTypes: [Ingress, Egress]`,
 		Fix: "Add a default-deny NetworkPolicy to the namespace, then policies that allow the traffic each workload needs.",
 	},
-	Facts: facts,
+	References: []check.Reference{check.CIS("5.3.2"), check.NSA("network/network-policies")},
+	Facts:      facts,
 	Run: func(p *check.Pass) {
 		for _, ns := range analyse(p) {
 			if ns.hasPolicy() || covered(p, ns.name) {
@@ -105,7 +106,8 @@ spec:
   policyTypes: [%[2]s]`, strings.ToLower(direction), direction),
 			Fix: fmt.Sprintf("Add a NetworkPolicy with podSelector: {} and policyTypes: [%s] and no rules that allow all.", direction),
 		},
-		Facts: facts,
+		References: []check.Reference{check.CIS("5.3.2"), check.NSA("network/network-policies")},
+		Facts:      facts,
 		Run: func(p *check.Pass) {
 			for _, ns := range analyse(p) {
 				if len(ns.policies) == 0 || len(ns.workloads) == 0 || covered(p, ns.name) {
@@ -166,7 +168,8 @@ spec:
   podSelector: {matchLabels: {app: frontend}}`,
 		Fix: "Correct the selector (or the namespace) so that it selects the pods it was written for.",
 	},
-	Facts: facts,
+	References: []check.Reference{check.CIS("5.3.2"), check.NSA("network/network-policies")},
+	Facts:      facts,
 	Run: func(p *check.Pass) {
 		for _, ns := range analyse(p) {
 			if len(ns.workloads) == 0 {
@@ -210,7 +213,8 @@ deploy unit are compared (see namespace-without-network-policy).`,
 		Good: `# a default-deny policy (podSelector: {}) selects every pod, or a policy selects app: worker`,
 		Fix:  "Add a policy for the workload, or a default-deny policy for the namespace.",
 	},
-	Facts: facts,
+	References: []check.Reference{check.CIS("5.3.2"), check.NSA("network/network-policies")},
+	Facts:      facts,
 	Run: func(p *check.Pass) {
 		for _, ns := range analyse(p) {
 			if !ns.hasPolicy() || covered(p, ns.name) {
@@ -260,6 +264,7 @@ was meant to give.`,
     ports: [{port: 8080}]`,
 		Fix: "Name the peers (podSelector, namespaceSelector, ipBlock with a narrow CIDR or except) and the ports.",
 	},
+	References: []check.Reference{check.CIS("5.3.2"), check.NSA("network/network-policies")},
 	Run: func(p *check.Pass) {
 		p.ForEachObject(func(o *manifest.Object) {
 			if o.Ref.Kind != "NetworkPolicy" || o.Ref.APIVersion != "networking.k8s.io/v1" {

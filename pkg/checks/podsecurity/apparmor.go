@@ -37,6 +37,7 @@ runtime's default profile is safe for nearly every workload.`,
     type: RuntimeDefault`,
 		Fix: "Remove the Unconfined profile (the runtime default applies) or set type: RuntimeDefault or Localhost with a reviewed profile.",
 	},
+	References: []check.Reference{check.CIS("5.7.3"), check.NSA("pod-security/enforcement"), check.MITRE("T1611")},
 	Run: func(p *check.Pass) {
 		p.ForEachPod(func(pod *workload.Pod) {
 			for _, s := range pod.SecurityContexts() {

@@ -51,6 +51,7 @@ FOWNER, FSETID, KILL, MKNOD, NET_BIND_SERVICE, SETFCAP, SETGID, SETPCAP, SETUID,
     add: ["NET_BIND_SERVICE"]`,
 		Fix: "Remove the capability. If a feature really needs it, isolate the workload on dedicated nodes and document why.",
 	},
+	References: []check.Reference{check.CIS("5.2.9"), check.NSA("pod-security/enforcement"), check.MITRE("T1611")},
 	Run: func(p *check.Pass) {
 		p.ForEachPod(func(pod *workload.Pod) {
 			addedCapabilities(pod, func(c workload.Container, path fieldpath.Path, capability string) {
@@ -89,6 +90,7 @@ are reported by capabilities-added instead.`,
     drop: ["ALL"]`,
 		Fix: "Remove the capability; fix file ownership at image build time or with fsGroup instead.",
 	},
+	References: []check.Reference{check.CIS("5.2.8"), check.CIS("5.2.9"), check.NSA("pod-security/enforcement")},
 	Run: func(p *check.Pass) {
 		p.ForEachPod(func(pod *workload.Pod) {
 			if pod.IsWindows() {
@@ -130,6 +132,7 @@ everything and adding back only what is needed is the restricted standard.`,
         drop: ["ALL"]`,
 		Fix: `Add securityContext.capabilities.drop: ["ALL"] to the container (and add: ["NET_BIND_SERVICE"] only if it binds a port below 1024). Test it: an image that changes users or file ownership at start-up may stop working.`,
 	},
+	References: []check.Reference{check.CIS("5.2.8"), check.CIS("5.2.10"), check.NSA("pod-security/enforcement")},
 	Run: func(p *check.Pass) {
 		p.ForEachPod(func(pod *workload.Pod) {
 			if pod.IsWindows() {

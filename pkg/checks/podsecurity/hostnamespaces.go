@@ -28,6 +28,7 @@ node's shared memory. Each removes an isolation boundary between the pod and the
   containers: [...]`,
 		Fix: "Remove hostNetwork, hostPID and hostIPC (they default to false). Expose ports through a Service instead of the host network.",
 	},
+	References: []check.Reference{check.CIS("5.2.3"), check.CIS("5.2.4"), check.CIS("5.2.5"), check.NSA("pod-security/enforcement"), check.MITRE("T1611")},
 	Run: func(p *check.Pass) {
 		p.ForEachPod(func(pod *workload.Pod) {
 			for _, field := range []string{"hostNetwork", "hostPID", "hostIPC"} {

@@ -83,6 +83,7 @@ reported as critical. Any hostPath also ties the pod to one node's state.`,
     emptyDir: {}`,
 		Fix: "Use emptyDir, a PersistentVolumeClaim, a ConfigMap/Secret or a CSI volume instead. Node agents that truly need the host belong in a separate, audited namespace.",
 	},
+	References: []check.Reference{check.CIS("5.2.12"), check.NSA("pod-security/enforcement"), check.MITRE("T1611")},
 	Run: func(p *check.Pass) {
 		p.ForEachPod(func(pod *workload.Pod) {
 			volumes(pod, func(vp fieldpath.Path, name string, v *workloadVolume) {

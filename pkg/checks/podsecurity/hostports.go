@@ -28,6 +28,7 @@ that only see pod traffic, and limits scheduling to one such pod per node.`,
   - containerPort: 8080`,
 		Fix: "Remove hostPort and expose the port through a Service (NodePort or LoadBalancer if it must be reachable from outside).",
 	},
+	References: []check.Reference{check.CIS("5.2.13"), check.NSA("pod-security/enforcement")},
 	Run: func(p *check.Pass) {
 		p.ForEachPod(func(pod *workload.Pod) {
 			for _, c := range pod.Containers() {

@@ -30,6 +30,7 @@ old images, a planted one) turns code execution into root. The default is true.`
       allowPrivilegeEscalation: false`,
 		Fix: "Set securityContext.allowPrivilegeEscalation: false on every container. It is safe for applications that do not rely on setuid binaries.",
 	},
+	References: []check.Reference{check.CIS("5.2.6"), check.NSA("pod-security/enforcement")},
 	Run: func(p *check.Pass) {
 		p.ForEachPod(func(pod *workload.Pod) {
 			if pod.IsWindows() {

@@ -30,6 +30,7 @@ compromised node, and from there the cluster.`,
       allowPrivilegeEscalation: false`,
 		Fix: "Remove privileged: true. If the workload needs one kernel feature, add only that capability (and prefer a dedicated node pool for it).",
 	},
+	References: []check.Reference{check.CIS("5.2.2"), check.NSA("pod-security/enforcement"), check.MITRE("T1611")},
 	Run: func(p *check.Pass) {
 		p.ForEachPod(func(pod *workload.Pod) {
 			for _, c := range pod.Containers() {

@@ -34,6 +34,7 @@ other tenants' pods. It is a server-side request forgery primitive.`,
     port: 8080`,
 		Fix: "Remove host: the kubelet then probes the pod's own IP.",
 	},
+	References: []check.Reference{check.NSA("pod-security/enforcement")},
 	Run: func(p *check.Pass) {
 		p.ForEachPod(func(pod *workload.Pod) {
 			for _, c := range pod.Containers() {

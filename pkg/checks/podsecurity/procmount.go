@@ -30,6 +30,7 @@ and, outside a user namespace, allows host-level actions. In a user-namespaced p
   procMount: Default`,
 		Fix: "Remove procMount (Default applies).",
 	},
+	References: []check.Reference{check.NSA("pod-security/enforcement"), check.MITRE("T1611")},
 	Run: func(p *check.Pass) {
 		p.ForEachPod(func(pod *workload.Pod) {
 			for _, c := range pod.Containers() {

@@ -27,6 +27,7 @@ Standards control; recommended by the CIS Kubernetes Benchmark and NSA/CISA hard
 # plus an emptyDir mounted where the application writes (/tmp, caches)`,
 		Fix: "Set readOnlyRootFilesystem: true and mount an emptyDir at each directory the application writes to. Test it: an application that writes outside those mounts will fail.",
 	},
+	References: []check.Reference{check.CIS("5.7.3"), check.NSA("pod-security/immutable-filesystem")},
 	Run: func(p *check.Pass) {
 		p.ForEachPod(func(pod *workload.Pod) {
 			if pod.IsWindows() {

@@ -36,6 +36,7 @@ CIS Kubernetes Benchmark and most policy engines ask for a non-zero group.`,
   fsGroup: 10001`,
 		Fix: "Set runAsGroup and fsGroup to a non-zero gid the image works with (often the same as runAsUser) and remove 0 from supplementalGroups. Pods in a user namespace (hostUsers: false) are exempt: their gid 0 is not the node's.",
 	},
+	References: []check.Reference{check.CIS("5.7.3"), check.NSA("pod-security/non-root")},
 	Run: func(p *check.Pass) {
 		p.ForEachPod(func(pod *workload.Pod) {
 			// Group IDs do not apply to Windows containers, and in a user namespace gid 0 is

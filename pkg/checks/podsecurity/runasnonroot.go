@@ -36,6 +36,7 @@ exempt, as in the Pod Security Standards since Kubernetes 1.35.`,
       image: nginxinc/nginx-unprivileged:1.27`,
 		Fix: "Set securityContext.runAsNonRoot: true on the pod (and runAsUser to a non-zero uid if the image does not declare a numeric USER). An image built to run as root will then fail to start: rebuild it with a non-root USER.",
 	},
+	References: []check.Reference{check.CIS("5.2.7"), check.NSA("pod-security/non-root")},
 	Run: func(p *check.Pass) {
 		p.ForEachPod(func(pod *workload.Pod) {
 			if pod.UserNamespaced() {

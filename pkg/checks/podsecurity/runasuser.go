@@ -27,6 +27,7 @@ and defeating runAsNonRoot. Root in the container is root on the node after any 
   runAsNonRoot: true`,
 		Fix: "Set runAsUser to a non-zero uid the image works with, or remove it to use the image's USER.",
 	},
+	References: []check.Reference{check.CIS("5.2.7"), check.NSA("pod-security/non-root")},
 	Run: func(p *check.Pass) {
 		p.ForEachPod(func(pod *workload.Pod) {
 			if pod.UserNamespaced() {

@@ -35,6 +35,7 @@ type: Unconfined turns that filter off.`,
     type: RuntimeDefault`,
 		Fix: "Set seccompProfile.type: RuntimeDefault (or Localhost with a reviewed profile).",
 	},
+	References: []check.Reference{check.CIS("5.7.2"), check.NSA("pod-security/enforcement"), check.NSA("pod-security/hardening-container-environments"), check.MITRE("T1611")},
 	Run: func(p *check.Pass) {
 		p.ForEachPod(func(pod *workload.Pod) {
 			for _, s := range pod.SecurityContexts() {
@@ -81,6 +82,7 @@ covers every container and is safe for almost every workload.`,
     - name: app`,
 		Fix: "Set securityContext.seccompProfile.type: RuntimeDefault on the pod.",
 	},
+	References: []check.Reference{check.CIS("5.7.2"), check.NSA("pod-security/enforcement"), check.NSA("pod-security/hardening-container-environments"), check.MITRE("T1611")},
 	Run: func(p *check.Pass) {
 		p.ForEachPod(func(pod *workload.Pod) {
 			if pod.IsWindows() {

@@ -33,6 +33,7 @@ access of a privileged container.`,
     level: "s0:c123,c456"`,
 		Fix: "Remove seLinuxOptions.type, .user and .role; set only level if you need MCS separation. Allowed types are container_t, container_init_t, container_kvm_t and container_engine_t.",
 	},
+	References: []check.Reference{check.CIS("5.7.3"), check.NSA("pod-security/enforcement"), check.MITRE("T1611")},
 	Run: func(p *check.Pass) {
 		p.ForEachPod(func(pod *workload.Pod) {
 			for _, s := range pod.SecurityContexts() {

@@ -43,6 +43,7 @@ administrator allows them explicitly.`,
       value: "1024 65535"`,
 		Fix: "Remove the sysctl, or tune it on dedicated nodes through node configuration. Safe sysctls: kernel.shm_rmid_forced, net.ipv4.ip_local_port_range, net.ipv4.ip_local_reserved_ports, net.ipv4.tcp_syncookies, net.ipv4.ping_group_range, net.ipv4.ip_unprivileged_port_start, net.ipv4.tcp_keepalive_time/intvl/probes, net.ipv4.tcp_fin_timeout, net.ipv4.tcp_rmem/wmem, net.ipv4.tcp_slow_start_after_idle, net.ipv4.tcp_notsent_lowat.",
 	},
+	References: []check.Reference{check.CIS("5.7.3"), check.NSA("pod-security/enforcement")},
 	Run: func(p *check.Pass) {
 		p.ForEachPod(func(pod *workload.Pod) {
 			items := fieldpath.Items(pod.Field("securityContext", "sysctls"))

@@ -90,6 +90,7 @@ gitRepo has had host-escape vulnerabilities.`,
     persistentVolumeClaim: {claimName: shared}`,
 		Fix: "Provision the storage as a PersistentVolume and mount it through a PersistentVolumeClaim, or use a CSI driver.",
 	},
+	References: []check.Reference{check.NSA("pod-security/enforcement")},
 	Run: func(p *check.Pass) {
 		p.ForEachPod(func(pod *workload.Pod) {
 			volumes(pod, func(vp fieldpath.Path, name string, v *workloadVolume) {

@@ -27,6 +27,7 @@ container.`,
     runAsUserName: "ContainerUser"`,
 		Fix: "Remove windowsOptions.hostProcess; run node agents that need it in a separate, audited namespace.",
 	},
+	References: []check.Reference{check.CIS("5.2.11"), check.NSA("pod-security/enforcement"), check.MITRE("T1611")},
 	Run: func(p *check.Pass) {
 		p.ForEachPod(func(pod *workload.Pod) {
 			for _, s := range pod.SecurityContexts() {

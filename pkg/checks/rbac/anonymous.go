@@ -198,7 +198,8 @@ subjects:
     apiGroup: rbac.authorization.k8s.io`,
 		Fix: `Bind the role to the users, groups or service accounts that need it, not to everyone.`,
 	},
-	Facts: anonymousFacts,
+	References: []check.Reference{check.NSA("authn-authz/authentication"), check.NSA("authn-authz/rbac"), check.MITRE("T1078")},
+	Facts:      anonymousFacts,
 	Run: func(p *check.Pass) {
 		meet := check.Meetings{}
 		for _, f := range p.Facts {

@@ -75,6 +75,7 @@ subjects:
 		Fix: `Write a ClusterRole (or, better, a Role per namespace) with the API groups, resources and verbs the
 subject uses, and bind that; for people, bind admin or edit in their namespaces.`,
 	},
+	References: []check.Reference{check.CIS("5.1.1"), check.NSA("authn-authz/rbac"), check.MITRE("T1078")},
 	Run: func(p *check.Pass) {
 		forEachBinding(p, func(b *binding) {
 			if !b.bindsClusterAdmin() {

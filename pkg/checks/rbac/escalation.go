@@ -96,6 +96,7 @@ rules:
 serviceaccounts). A controller that must hand out one role should get bind with
 resourceNames naming that role.`,
 	},
+	References: []check.Reference{check.CIS("5.1.8"), check.NSA("authn-authz/rbac"), check.MITRE("T1098.006")},
 	Run: func(p *check.Pass) {
 		forEachRule(p, func(r *rule) {
 			hits := r.grants(escalationPerms, false)
@@ -179,6 +180,7 @@ rules:
 		Fix: `Remove create on serviceaccounts/token; pods get their own tokens through projected volumes. Where
 a component must mint tokens, name the service accounts with resourceNames.`,
 	},
+	References: []check.Reference{check.CIS("5.1.13"), check.NSA("authn-authz/rbac"), check.MITRE("T1552.007")},
 	Run: grantCheck{
 		perms:       []perm{{verbs: []string{"create"}, groups: []string{""}, resource: "serviceaccounts/token"}},
 		narrowedSev: finding.Medium,
@@ -221,6 +223,7 @@ rules:
 		Fix: `Replace nodes/proxy with nodes/metrics and nodes/stats (and nodes/log where the agent reads
 node logs); scrape kubelet metrics with those.`,
 	},
+	References: []check.Reference{check.CIS("5.1.10"), check.NSA("authn-authz/rbac"), check.MITRE("T1609")},
 	Run: grantCheck{
 		// The kubelet and the API server's proxy map HTTP methods to these verbs; a proxy
 		// request always names its node, so list and watch never apply.
@@ -263,6 +266,7 @@ rules:
 		Fix: `Leave approval to kube-controller-manager's approvers or a dedicated approver limited, with
 resourceNames on signers, to a signer that cannot issue API client certificates.`,
 	},
+	References: []check.Reference{check.CIS("5.1.11"), check.NSA("authn-authz/rbac")},
 	Run: grantCheck{
 		perms: []perm{{verbs: []string{"update", "patch"}, groups: []string{"certificates.k8s.io"},
 			resource: "certificatesigningrequests/approval", cluster: true}},
@@ -307,6 +311,7 @@ rules:
 		Fix: `Drop the write verbs, or limit update and patch with resourceNames to the webhook configuration
 the controller owns (create cannot be limited by name: create it with the manifests instead).`,
 	},
+	References: []check.Reference{check.CIS("5.1.12"), check.NSA("authn-authz/rbac")},
 	Run: grantCheck{
 		perms: []perm{
 			{verbs: writeVerbs, groups: []string{"admissionregistration.k8s.io"}, resource: "mutatingwebhookconfigurations", cluster: true},

@@ -151,6 +151,7 @@ rules:
 		Fix: `Replace each "*" with the API groups, resources and verbs the subject actually uses (audit logs or
 "kubectl auth can-i --list" help to find them).`,
 	},
+	References: []check.Reference{check.CIS("5.1.3"), check.NSA("authn-authz/rbac")},
 	Run: func(p *check.Pass) {
 		forEachRule(p, func(r *rule) {
 			var stars []entry
@@ -276,6 +277,7 @@ rules:
 		Fix: `Mount the Secrets the workload needs instead of reading them through the API, or limit the rule
 to get on the named Secrets with resourceNames.`,
 	},
+	References: []check.Reference{check.CIS("5.1.2"), check.NSA("authn-authz/rbac"), check.MITRE("T1552.007")},
 	Run: func(p *check.Pass) {
 		forEachRule(p, func(r *rule) {
 			if r.narrowed() {
@@ -328,6 +330,7 @@ rules:
 		Fix: `Remove pods/exec, pods/attach, pods/portforward and pods/ephemeralcontainers; grant them only to
 break-glass roles, ideally just-in-time and with resourceNames.`,
 	},
+	References: []check.Reference{check.NSA("authn-authz/rbac"), check.MITRE("T1609")},
 	Run: func(p *check.Pass) {
 		ps := []perm{
 			{verbs: []string{"create", "get"}, groups: []string{""}, resource: "pods/exec"},
@@ -398,6 +401,7 @@ rules:
 applications read access; where create is needed, enforce Pod Security admission
 (restricted) in the namespace and keep powerful service accounts out of it.`,
 	},
+	References: []check.Reference{check.CIS("5.1.4"), check.NSA("authn-authz/rbac"), check.MITRE("T1610")},
 	Run: func(p *check.Pass) {
 		var ps []perm
 		for _, w := range workloadResources {

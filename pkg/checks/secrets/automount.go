@@ -50,7 +50,8 @@ spec:
           image: registry.example.com/app:1.4.2`,
 		Fix: "Set automountServiceAccountToken: false on the pod spec (or on a dedicated ServiceAccount). If the application calls the API, give it its own ServiceAccount with a minimal Role instead of the default one.",
 	},
-	Facts: accountFacts,
+	References: []check.Reference{check.CIS("5.1.6"), check.NSA("pod-security/service-account-tokens"), check.MITRE("T1552.007")},
+	Facts:      accountFacts,
 	Run: func(p *check.Pass) {
 		accounts, bound, meet := indexAccounts(p)
 		for _, f := range p.Facts {

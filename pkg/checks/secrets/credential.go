@@ -58,6 +58,7 @@ data:
   DATABASE_PASSWORD_FILE: /run/secrets/db/password`,
 		Fix: "Move the credential into a Secret that is not committed in plain text (Sealed Secrets, External Secrets or SOPS) and pass it to the container as a mounted file or a secretKeyRef. " + rotateAdvice,
 	},
+	References: []check.Reference{check.NSA("network/secrets"), check.MITRE("T1552.001")},
 	Run: func(p *check.Pass) {
 		p.ForEachObject(func(o *manifest.Object) {
 			if sopsEncrypted(o) {

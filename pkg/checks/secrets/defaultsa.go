@@ -40,6 +40,7 @@ metadata:
 automountServiceAccountToken: false`,
 		Fix: `Set automountServiceAccountToken: false on the default ServiceAccount. This is not a safe fix: a pod that runs as the default account and calls the API loses its token, so first give such workloads a ServiceAccount of their own (or set automountServiceAccountToken: true on their pod spec).`,
 	},
+	References: []check.Reference{check.CIS("5.1.5"), check.NSA("pod-security/service-account-tokens"), check.MITRE("T1552.007")},
 	Run: func(p *check.Pass) {
 		p.ForEachObject(func(o *manifest.Object) {
 			if o.Ref.Kind != "ServiceAccount" || o.Ref.APIVersion != "v1" || o.Ref.Name != "default" {

@@ -41,6 +41,7 @@ volumes:
     secret: {secretName: db, defaultMode: 0400}`,
 		Fix: "Mount the Secret as a read-only volume and have the application read the file (many frameworks accept a *_FILE variable pointing to it).",
 	},
+	References: []check.Reference{check.CIS("5.4.1"), check.NSA("network/secrets")},
 	Run: func(p *check.Pass) {
 		p.ForEachPod(func(pod *workload.Pod) {
 			for _, c := range pod.Containers() {

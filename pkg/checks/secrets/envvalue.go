@@ -42,6 +42,7 @@ Names ending in FILE, PATH, NAME, URL, ID, ... point to a secret and are not rep
         key: password`,
 		Fix: "Move the value into a Secret that is not committed in plain text (Sealed Secrets, External Secrets or SOPS) and reference it with valueFrom.secretKeyRef, or better, mount it as a file. " + rotateAdvice,
 	},
+	References: []check.Reference{check.NSA("network/secrets"), check.MITRE("T1552.001"), check.MITRE("T1552.007")},
 	Run: func(p *check.Pass) {
 		p.ForEachPod(func(pod *workload.Pod) {
 			if sopsEncrypted(pod.Object) {

@@ -48,6 +48,7 @@ spec:
     password: AgBy3i4OJSWK+PiTySYZZA9rO43cGDEq...`,
 		Fix: "Commit an encrypted form instead: a SealedSecret (kubeseal), an ExternalSecret that reads the value from a secret manager, or the Secret encrypted with SOPS. " + rotateAdvice,
 	},
+	References: []check.Reference{check.CIS("5.4.2"), check.NSA("network/secrets"), check.MITRE("T1552.001")},
 	Run: func(p *check.Pass) {
 		p.ForEachObject(func(o *manifest.Object) {
 			if o.Ref.Kind != "Secret" || o.Ref.APIVersion != "v1" || sopsEncrypted(o) || managed(o) {
