@@ -7,5 +7,6 @@ import (
 	_ "github.com/kubectl-secure/kubectl-secure/pkg/checks/netpol"
 	_ "github.com/kubectl-secure/kubectl-secure/pkg/checks/podsecurity"
 	_ "github.com/kubectl-secure/kubectl-secure/pkg/checks/rbac"
+	_ "github.com/kubectl-secure/kubectl-secure/pkg/checks/resources"
 	_ "github.com/kubectl-secure/kubectl-secure/pkg/checks/secrets"
 )
