@@ -23,9 +23,9 @@ func forEachIngress(p *check.Pass, fn func(o *manifest.Object)) {
 // lbTLS are annotations with which cloud load balancers terminate TLS for an Ingress
 // without spec.tls: the certificate lives in the cloud, not in a Secret.
 var lbTLS = []string{
-	"alb.ingress.kubernetes.io/certificate-arn",        // AWS Load Balancer Controller
-	"ingress.gcp.kubernetes.io/pre-shared-cert",        // GKE
-	"networking.gke.io/managed-certificates",           // GKE managed certificates
+	"alb.ingress.kubernetes.io/certificate-arn",         // AWS Load Balancer Controller
+	"ingress.gcp.kubernetes.io/pre-shared-cert",         // GKE
+	"networking.gke.io/managed-certificates",            // GKE managed certificates
 	"appgw.ingress.kubernetes.io/appgw-ssl-certificate", // Azure Application Gateway
 }
 
