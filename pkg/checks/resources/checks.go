@@ -80,7 +80,9 @@ func run(p *check.Pass, f field) {
 				path, at = c.limitsPath, c.limitsAt
 			}
 			p.Report(check.Diagnostic{Object: fact.Object, Path: path, At: &at,
-				Message: fmt.Sprintf("%s sets %s, and no LimitRange in namespace %q gives it a default", c.label, what[f], ns.Name)})
+				// The namespace is not named: a base that several overlays put in different
+				// namespaces is one finding, and the report lists the objects it reaches.
+				Message: fmt.Sprintf("%s sets %s, and no LimitRange of its namespace gives it a default", c.label, what[f])})
 		}
 	}
 }

@@ -81,8 +81,12 @@ func TestLimitRangeScope(t *testing.T) {
 	if got := checktest.Short(checktest.Run(t, objs, "memory-limit-missing")); len(got) != 0 {
 		t.Errorf("same unit: got %q", got)
 	}
-	got := checktest.RunWith(t, pod("", "  containers:\n    - name: app\n      image: nginx\n"), &check.Settings{Namespace: "team"}, "memory-limit-missing")
-	if len(got) != 1 || !strings.Contains(got[0].Message, `namespace "team"`) {
-		t.Errorf("--namespace: got %v", got)
+	// --namespace puts the pod in "team", where the LimitRange is.
+	src := docs(pod("", "  containers:\n    - name: app\n      image: nginx\n"), lrDoc("team", "    - type: Container\n      default: {memory: 1Gi}\n"))
+	if got := checktest.RunWith(t, src, &check.Settings{Namespace: "team"}, "memory-limit-missing"); len(got) != 0 {
+		t.Errorf("--namespace team: got %v", checktest.Short(got))
+	}
+	if got := checktest.Run(t, src, "memory-limit-missing"); len(got) != 1 {
+		t.Errorf("without --namespace the pod is in default: got %v", checktest.Short(got))
 	}
 }
