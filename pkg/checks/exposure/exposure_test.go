@@ -150,3 +150,14 @@ func TestSSH(t *testing.T) {
 		t.Errorf("headless Service: %q", got)
 	}
 }
+
+// A headless Service publishes DNS records and proxies nothing: no exposure check fires
+// on one, whatever its ports.
+func TestHeadlessServiceNeverFires(t *testing.T) {
+	src := service("", "  clusterIP: None\n  selector: {app: db}\n  ports:\n    - {name: ssh, port: 22}\n    - {name: peer, port: 2380, targetPort: 22}\n")
+	ids := []string{"service-load-balancer-public", "service-node-port", "service-external-ips",
+		"service-external-name-internal", "ssh-port-exposed", "ingress-without-tls", "ingress-wildcard-host", "ingress-nginx-snippet"}
+	if got := checktest.Short(checktest.Run(t, src, ids...)); len(got) != 0 {
+		t.Errorf("headless Service: %q", got)
+	}
+}
