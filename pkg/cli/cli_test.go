@@ -57,7 +57,7 @@ func TestGolden(t *testing.T) {
 		{name: "bad-inputs-json", args: []string{"lint", "-f", "testdata/inputs", "-o", "json", "--enable", "privileged-container,host-namespaces"}, code: 2},
 		{name: "stdin", stdin: "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  hostPID: true\n  containers: [{name: c, image: nginx:1.27}]\n", args: []string{"lint", "-", "--enable", "host-namespaces"}, code: 1},
 		{name: "fail-on-critical-passes", args: []string{"lint", "testdata/inputs/multi.yaml", "--fail-on", "critical"}, code: 0},
-		{name: "disable-category", args: []string{"lint", "testdata/inputs/pod.yaml", "--disable", "security-context,host-access,network-policy,image,secrets"}, code: 0},
+		{name: "disable-category", args: []string{"lint", "testdata/inputs/pod.yaml", "--disable", "security-context,host-access,network-policy,image,secrets,resources,exposure"}, code: 0},
 		{name: "pss-baseline", args: []string{"lint", "testdata/inputs/multi.yaml", "--pss", "baseline", "--enable", "security-context", "--disable", "read-only-root-filesystem"}, code: 0},
 		{name: "missing-file", args: []string{"lint", "testdata/no-such-file.yaml"}, code: 2},
 		{name: "unknown-check", args: []string{"lint", "testdata/inputs/pod.yaml", "--enable", "no-such-check"}, code: 2},

@@ -3,9 +3,11 @@ package all
 
 // Each check package registers its checks in init.
 import (
+	_ "github.com/kubectl-secure/kubectl-secure/pkg/checks/exposure"
 	_ "github.com/kubectl-secure/kubectl-secure/pkg/checks/image"
 	_ "github.com/kubectl-secure/kubectl-secure/pkg/checks/netpol"
 	_ "github.com/kubectl-secure/kubectl-secure/pkg/checks/podsecurity"
 	_ "github.com/kubectl-secure/kubectl-secure/pkg/checks/rbac"
+	_ "github.com/kubectl-secure/kubectl-secure/pkg/checks/resources"
 	_ "github.com/kubectl-secure/kubectl-secure/pkg/checks/secrets"
 )
