@@ -24,9 +24,9 @@ const category = "exposure"
 
 // The references the family's checks share.
 var (
-	nsaNetwork = check.Reference{Framework: check.FrameworkNSA, ID: "network-separation", Title: "Network separation and hardening"}
-	mitreERS   = check.Reference{Framework: check.FrameworkMITRE, ID: "T1133", Title: "External Remote Services"}
-	mitrePFA   = check.Reference{Framework: check.FrameworkMITRE, ID: "T1190", Title: "Exploit Public-Facing Application"}
+	nsaNetwork = check.NSA("network")
+	mitreERS   = check.MITRE("T1133")
+	mitrePFA   = check.MITRE("T1190")
 )
 
 // isService reports a core v1 Service.

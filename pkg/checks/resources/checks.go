@@ -87,7 +87,7 @@ func run(p *check.Pass, f field) {
 	}
 }
 
-var resourcePolicies = check.Reference{Framework: check.FrameworkNSA, ID: "network-separation/resource-policies", Title: "Resource policies"}
+var resourcePolicies = check.NSA("network/resource-policies")
 
 var memoryLimitMissing = missingCheck("memory-limit-missing", memoryLimit, finding.Medium, check.Doc{
 	Title: "Container sets no memory limit",
@@ -108,8 +108,7 @@ itself, but needs the workload to misbehave first.` + noCPULimit + coverage,
       requests: {cpu: 100m, memory: 128Mi}
       limits: {memory: 256Mi}`,
 	Fix: "Set resources.limits.memory to what the container needs at its peak (or give the namespace a LimitRange with a default memory limit).",
-}, []check.Reference{resourcePolicies,
-	{Framework: check.FrameworkMITRE, ID: "T1499", Title: "Endpoint Denial of Service"}})
+}, []check.Reference{resourcePolicies, check.MITRE("T1499")})
 
 var memoryRequestMissing = missingCheck("memory-request-missing", memoryRequest, finding.Low, check.Doc{
 	Title: "Container sets no memory request",
