@@ -117,6 +117,12 @@ var table = func() map[GVK]*Entry {
 				continue // the module's own data wins; supplementTest keeps them apart
 			}
 			e.SameShape = sameShape[e.GVK]
+			// k8s.io/api names a list kind as the replacement of networking.k8s.io/v1beta1
+			// IngressClass (IngressClassList, a slip in its +k8s:prerelease-lifecycle-gen
+			// tag): an object is never replaced by a list, so the list's item kind is meant.
+			if r := e.Replacement.Kind; strings.HasSuffix(r, "List") && !strings.HasSuffix(e.Kind, "List") {
+				e.Replacement.Kind = strings.TrimSuffix(r, "List")
+			}
 			m[e.GVK] = &e
 		}
 	}

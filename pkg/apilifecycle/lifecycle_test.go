@@ -84,6 +84,10 @@ func TestStatusAtVersionBoundaries(t *testing.T) {
 	if !e.SameShape || e.Replacement.APIVersion() != "batch/v1" {
 		t.Errorf("CronJob: replacement %v same shape %v", e.Replacement, e.SameShape)
 	}
+	// k8s.io/api's own data names IngressClassList; the table corrects it to the item kind.
+	if e := Lookup("networking.k8s.io/v1beta1", "IngressClass"); e == nil || e.Replacement.Kind != "IngressClass" {
+		t.Errorf("IngressClass replacement: %+v", e)
+	}
 	// From the supplement.
 	if e := Lookup("autoscaling/v2beta2", "HorizontalPodAutoscaler"); e == nil || e.At(Version{1, 26}) != Removed || e.At(Version{1, 25}) != Deprecated {
 		t.Errorf("autoscaling/v2beta2 HPA: %+v", e)
