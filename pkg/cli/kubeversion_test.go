@@ -48,3 +48,17 @@ spec:
 		t.Errorf("a bad kubeVersion in the config: exit %d\n%s", code, out)
 	}
 }
+
+// An object built by Kustomize is reported at the apiVersion line of the file that writes
+// it, with advice only: the fix cannot change the identity a build matches objects by.
+func TestRemovedAPIInKustomizeBase(t *testing.T) {
+	dir := testtree.Write(t, map[string]string{
+		"base/role.yaml":             "apiVersion: rbac.authorization.k8s.io/v1beta1\nkind: Role\nmetadata:\n  name: reader\nrules: []\n",
+		"base/kustomization.yaml":    "resources: [role.yaml]\n",
+		"overlay/kustomization.yaml": "resources: [../base]\nnamespace: shop\n",
+	})
+	out, code := run(t, "", "lint", "--enable", "deprecated-api", filepath.Join(dir, "overlay"))
+	if code != 1 || !strings.Contains(out, filepath.Join(dir, "base", "role.yaml")+":1:13") || !strings.Contains(out, "set apiVersion: rbac.authorization.k8s.io/v1 where the object is written") {
+		t.Errorf("want the finding at base/role.yaml:1:13 with advice; exit %d\n%s", code, out)
+	}
+}
