@@ -21,7 +21,7 @@ func TestPSSFollowsNamespaceLabels(t *testing.T) {
 		return "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: " + name + "\n  labels:\n    pod-security.kubernetes.io/enforce: " + level + "\n"
 	}
 	dir := testtree.Write(t, map[string]string{
-		"platform/ns.yaml": nsObj("strict", "restricted") + "---\n" + nsObj("relaxed", "baseline") + "---\n" + nsObj("open", "privileged"),
+		"platform/ns.yaml":  nsObj("strict", "restricted") + "---\n" + nsObj("relaxed", "baseline") + "---\n" + nsObj("open", "privileged"),
 		"apps/strict.yaml":  pod("a", "strict"),
 		"apps/relaxed.yaml": pod("b", "relaxed"),
 		"apps/open.yaml":    pod("c", "open"),
