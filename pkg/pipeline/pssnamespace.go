@@ -1,8 +1,6 @@
 package pipeline
 
 import (
-	"sync"
-
 	"k8s.io/pod-security-admission/api"
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/check"
@@ -26,24 +24,31 @@ import (
 type pssLevels struct {
 	flag    string
 	enabled bool
-	mu      sync.Mutex
-	byName  map[string]nsLevel // the first Namespace of each name that sets a label
+	// byInput are the Namespaces of each input, noted concurrently while the trees are
+	// there; byName is decided from them in input order (the first Namespace of a name
+	// that sets a Pod Security label, else the first), as the admission checks decide.
+	byInput [][]namedLevel
+	byName  map[string]nsLevel
+}
+
+type namedLevel struct {
+	name string
+	nsLevel
 }
 
 type nsLevel struct {
-	level    string // baseline or restricted
+	level    string // baseline or restricted; "" when no enforce label
 	unit     string // of the Namespace object
-	labelled bool   // sets any Pod Security label (else a later one that does wins)
+	labelled bool   // sets any Pod Security label
 }
 
-func newPSSLevels(flag string, settings *check.Settings) *pssLevels {
-	return &pssLevels{flag: flag, enabled: settings.PSSFromNamespaceLabels, byName: map[string]nsLevel{}}
+func newPSSLevels(flag string, settings *check.Settings, inputs int) *pssLevels {
+	return &pssLevels{flag: flag, enabled: settings.PSSFromNamespaceLabels, byInput: make([][]namedLevel, inputs)}
 }
 
-// note reads the Namespace objects among objs, while their trees are there; inputs are
-// read concurrently. The first Namespace of a name in input order is not known here, so
-// the lowest (file, document) wins, which is input order within a file.
-func (l *pssLevels) note(objs []*manifest.Object) {
+// note reads the Namespace objects of input i. Inputs are read concurrently; each writes
+// only its own entry.
+func (l *pssLevels) note(i int, objs []*manifest.Object) {
 	if !l.enabled {
 		return
 	}
@@ -52,7 +57,7 @@ func (l *pssLevels) note(objs []*manifest.Object) {
 		if ns == nil {
 			continue
 		}
-		lv := nsLevel{unit: check.Unit(o), labelled: len(ns.Labels) > 0}
+		lv := namedLevel{name: ns.Name, nsLevel: nsLevel{unit: check.Unit(o), labelled: len(ns.Labels) > 0}}
 		switch level := ns.EnforcedLevel(); level {
 		case "":
 		case api.LevelRestricted:
@@ -60,11 +65,19 @@ func (l *pssLevels) note(objs []*manifest.Object) {
 		default:
 			lv.level = finding.PSSBaseline
 		}
-		l.mu.Lock()
-		if prev, ok := l.byName[ns.Name]; !ok || !prev.labelled && lv.labelled {
-			l.byName[ns.Name] = lv
+		l.byInput[i] = append(l.byInput[i], lv)
+	}
+}
+
+// decide picks each name's Namespace in input order, after loading.
+func (l *pssLevels) decide() {
+	l.byName = map[string]nsLevel{}
+	for _, in := range l.byInput {
+		for _, lv := range in {
+			if prev, ok := l.byName[lv.name]; !ok || !prev.labelled && lv.labelled {
+				l.byName[lv.name] = lv.nsLevel
+			}
 		}
-		l.mu.Unlock()
 	}
 }
 

@@ -204,7 +204,7 @@ func (r *runner) lint() *Result {
 	// object's tree once the checks and the suppression annotations have read it, so it
 	// is released then; fixes edit the trees and keep them.
 	stream := lint.NewStream(r.Checks, r.Settings, len(inputs))
-	r.levels = newPSSLevels(r.PSS, r.Settings)
+	r.levels = newPSSLevels(r.PSS, r.Settings, len(inputs))
 	release := r.Fix == NoFix && !r.KeepTrees
 	annotations := make([][]suppress.Annotation, len(inputs))
 	limits := manifest.DefaultLimits
@@ -212,7 +212,7 @@ func (r *runner) lint() *Result {
 	limits.NoFastPath = r.NoFastPath
 	loaded := load.LoadEach(inputs, in, limits, suppress.Marker, func(i int, objs []*manifest.Object) {
 		stream.Input(i, objs)
-		r.levels.note(objs)
+		r.levels.note(i, objs)
 		if release {
 			annotations[i] = suppress.ReadAnnotations(objs)
 			for _, obj := range objs {
@@ -223,6 +223,7 @@ func (r *runner) lint() *Result {
 	errs = append(errs, loaded.Errors...)
 	relaxGC()
 	findings := stream.Finish()
+	r.levels.decide()
 	if r.levels.any() {
 		r.levelOf = r.levels.resolver(loaded.Objects, r.Settings)
 	}

@@ -47,7 +47,7 @@ func (r *runner) applySuppressions(findings []finding.Finding, loaded load.Loade
 	if r.PSS == "baseline" || r.levelOf != nil {
 		levels := r.levels
 		if levels == nil { // a runner that did not load (tests)
-			levels = newPSSLevels(r.PSS, r.Settings)
+			levels = newPSSLevels(r.PSS, r.Settings, 0)
 		}
 		kept = levels.filter(kept, r.levelOf)
 		n := 0
