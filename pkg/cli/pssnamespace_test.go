@@ -56,3 +56,27 @@ func TestPSSFollowsNamespaceLabels(t *testing.T) {
 		})
 	}
 }
+
+// The admission checks relate a Namespace in one folder to the pods of another that name
+// it, and each finding lands where it is edited: the pod spec, or the Namespace's label.
+func TestAdmissionAcrossFolders(t *testing.T) {
+	dir := testtree.Write(t, map[string]string{
+		"platform/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: strict\n  labels:\n    pod-security.kubernetes.io/enforce: restricted\n---\n" +
+			"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: open\n  labels:\n    pod-security.kubernetes.io/enforce: privileged\n",
+		"apps/strict.yaml": "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  namespace: strict\nspec:\n  containers:\n    - name: app\n      image: app:1.0\n",
+		"apps/open.yaml":   "apiVersion: v1\nkind: Pod\nmetadata:\n  name: b\n  namespace: open\nspec:\n  hostPID: true\n  containers:\n    - name: app\n      image: app:1.0\n",
+	})
+	out, code := run(t, "", "lint", "--enable", "admission", dir)
+	for _, want := range []string{
+		filepath.Join("apps", "strict.yaml") + ":7:3  high      admission-would-reject",
+		`namespace "strict" enforces Pod Security restricted:latest and they fail allowPrivilegeEscalation, capabilities_restricted, runAsNonRoot, seccompProfile_restricted`,
+		filepath.Join("platform", "ns.yaml") + ":13:41  medium    namespace-enforces-privileged",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("want %q in\n%s", want, out)
+		}
+	}
+	if code != 1 || strings.Contains(out, "open.yaml") {
+		t.Errorf("exit %d; a privileged namespace rejects nothing\n%s", code, out)
+	}
+}
