@@ -145,3 +145,16 @@ spec:
 		t.Errorf("decoded %s into %+v", w.pods[0].spec, spec)
 	}
 }
+
+// The admission checks share their facts and run concurrently (go test -race).
+func TestChecksTogether(t *testing.T) {
+	src := namespace("shop", "enforce", "baseline", "warn", "restricted") + "---\n" + keepsCapabilities + "---\n" + namespace("open", "enforce", "privileged")
+	fs := checktest.Run(t, src, "admission-would-reject", "admission-would-warn", "namespace-enforces-privileged", "namespace-without-pod-security", "pod-security-label-invalid")
+	var got []string
+	for _, f := range fs {
+		got = append(got, f.Check)
+	}
+	if strings.Join(got, ",") != "admission-would-warn,namespace-enforces-privileged" {
+		t.Errorf("got %v", checktest.Short(fs))
+	}
+}
