@@ -64,6 +64,8 @@ func TestMessagesAndFixes(t *testing.T) {
 			"networking.k8s.io/v1beta1 IngressClass was removed in 1.22; use networking.k8s.io/v1", true},
 		{"ClusterRoleBinding v1alpha1 (supplement)", "apiVersion: rbac.authorization.k8s.io/v1alpha1\nkind: ClusterRoleBinding\nmetadata: {name: d}\n",
 			"rbac.authorization.k8s.io/v1alpha1 ClusterRoleBinding was removed in 1.22; use rbac.authorization.k8s.io/v1", true},
+		{"RuntimeClass: the module names no replacement; the group's served version is it", "apiVersion: node.k8s.io/v1beta1\nkind: RuntimeClass\nmetadata: {name: d}\nhandler: runc\n",
+			"node.k8s.io/v1beta1 RuntimeClass was removed in 1.25; use node.k8s.io/v1", true},
 		{"custom group never fires", "apiVersion: example.com/v1beta1\nkind: Deployment\nmetadata: {name: d}\n", "", false},
 		{"current apiVersion", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\n", "", false},
 	} {

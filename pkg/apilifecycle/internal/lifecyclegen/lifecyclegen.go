@@ -192,6 +192,9 @@ func Generate(apiVersion string) ([]byte, error) {
 		if rp, ok := obj.(replacement); ok {
 			r.replacement = rp.APILifecycleReplacement()
 		}
+		if r.replacement.Empty() {
+			r.replacement = sameKindServed(scheme, gvk)
+		}
 		rows = append(rows, r)
 	}
 	sort.Slice(rows, func(i, j int) bool {
@@ -220,6 +223,30 @@ func Generate(apiVersion string) ([]byte, error) {
 	}
 	b.WriteString("}\n")
 	return format.Source(b.Bytes())
+}
+
+// sameKindServed is the replacement of a type whose lifecycle names none (alpha and some
+// beta types: node.k8s.io/v1beta1 RuntimeClass, events.k8s.io/v1beta1 Event): the same
+// kind in another version of its group that is not deprecated, in the group's order of
+// preference; none when there is no such version (ComponentStatus).
+func sameKindServed(scheme *runtime.Scheme, gvk schema.GroupVersionKind) schema.GroupVersionKind {
+	for _, gv := range scheme.PrioritizedVersionsForGroup(gvk.Group) {
+		other := gv.WithKind(gvk.Kind)
+		if gv.Version == gvk.Version || !scheme.Recognizes(other) {
+			continue
+		}
+		obj, err := scheme.New(other)
+		if err != nil {
+			continue
+		}
+		if d, ok := obj.(deprecated); ok {
+			if major, _ := d.APILifecycleDeprecated(); major != 0 {
+				continue
+			}
+		}
+		return other
+	}
+	return schema.GroupVersionKind{}
 }
 
 // kubernetesOf maps a k8s.io/api module version (v0.37.2) to its Kubernetes minor
