@@ -88,22 +88,40 @@ metadata:
   labels:
     pod-security.kubernetes.io/enforce: baseline`,
 		Fix: `Label the namespace with the level its workloads meet: pod-security.kubernetes.io/enforce:
-baseline at least, restricted where possible. The automatic fix adds enforce: baseline; it
-is unsafe because admission then rejects new pods that need more.`,
+baseline at least, restricted where possible. The automatic fix adds the strictest level
+that every workload of the input in the namespace meets (judged by the PSA library at
+latest; baseline when the input holds none of its workloads), and none when one of them
+needs privileged; it is unsafe because admission then rejects new pods, from elsewhere,
+that need more.`,
 	},
 	References: []check.Reference{cisPolicyControl, nsaPodSecurity},
 	Facts:      facts,
 	Run: func(p *check.Pass) {
-		namespaces, _ := analyse(p)
+		namespaces, meetings := analyse(p)
+		byName := map[string]*meeting{}
+		for _, m := range meetings {
+			byName[m.ns.obj.Ref.Name] = m
+		}
+		var j *judge
 		for _, ns := range namespaces {
 			if ns.policy.HasEnforce {
 				continue
 			}
 			at := ns.labelsAt
-			p.Report(check.Diagnostic{Object: ns.obj, Path: ns.labelsPath, At: &at,
-				Message: fmt.Sprintf("namespace %q sets no pod-security.kubernetes.io/enforce level: the cluster's default applies, privileged unless configured", ns.obj.Ref.Name),
-				Fix: check.NewFix("label the namespace pod-security.kubernetes.io/enforce: baseline", false,
-					check.SetTo(nspolicy.LabelsPath.Keys(api.EnforceLevelLabel), string(api.LevelBaseline)))})
+			d := check.Diagnostic{Object: ns.obj, Path: ns.labelsPath, At: &at,
+				Message: fmt.Sprintf("namespace %q sets no pod-security.kubernetes.io/enforce level: the cluster's default applies, privileged unless configured", ns.obj.Ref.Name)}
+			if j == nil {
+				j = newJudge()
+			}
+			// The fix enforces the strictest level the namespace's workloads in the input
+			// already meet, so that it rejects none of them; none when one needs privileged.
+			if level, ok := strictestMet(byName[ns.obj.Ref.Name], j); ok {
+				d.Fix = check.NewFix("label the namespace pod-security.kubernetes.io/enforce: "+string(level)+" (its workloads in the input meet it)", false,
+					check.SetTo(nspolicy.LabelsPath.Keys(api.EnforceLevelLabel), string(level)))
+			} else {
+				d.Message += "; its workloads in the input need privileged"
+			}
+			p.Report(d)
 		}
 	},
 }

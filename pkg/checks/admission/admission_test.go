@@ -158,3 +158,39 @@ func TestChecksTogether(t *testing.T) {
 		t.Errorf("got %v", checktest.Short(fs))
 	}
 }
+
+// The fix of an unlabelled namespace enforces the strictest level its workloads in the
+// input meet, so that it rejects none of them; none when one needs privileged.
+func TestUnsetNamespaceFixLevel(t *testing.T) {
+	hardened := `apiVersion: v1
+kind: Pod
+metadata: {name: app, namespace: shop}
+spec:
+  securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}
+  containers:
+    - name: app
+      image: app:1
+      securityContext: {allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}
+`
+	hostPod := "apiVersion: v1\nkind: Pod\nmetadata: {name: h, namespace: shop}\nspec:\n  hostPID: true\n  containers: [{name: a, image: a:1}]\n"
+	for _, tc := range []struct{ name, src, want string }{
+		{"no workloads", namespace("shop"), "baseline"},
+		{"restricted pods", namespace("shop") + "---\n" + hardened, "restricted"},
+		{"baseline pods", namespace("shop") + "---\n" + keepsCapabilities, "baseline"},
+		{"a host pod", namespace("shop") + "---\n" + hardened + "---\n" + hostPod, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fs := checktest.Run(t, tc.src, "namespace-without-pod-security")
+			if len(fs) != 1 {
+				t.Fatalf("got %q", checktest.Short(fs))
+			}
+			f := fs[0]
+			switch {
+			case tc.want == "" && (f.Fix != nil || !strings.HasSuffix(f.Message, "its workloads in the input need privileged")):
+				t.Errorf("want no fix and the reason: %q %+v", f.Message, f.Fix)
+			case tc.want != "" && (f.Fix == nil || f.Fix.Changes[0].Value != tc.want):
+				t.Errorf("want a fix to %s, got %+v", tc.want, f.Fix)
+			}
+		})
+	}
+}

@@ -142,11 +142,7 @@ func evaluateMeetings(p *check.Pass, fn func(*meeting, *workloadFact, *podFact, 
 			continue
 		}
 		if j == nil {
-			eval, err := newEvaluator()
-			if err != nil {
-				panic(err) // the library's own default checks: a programming error
-			}
-			j = &judge{eval: eval, decoded: map[*podFact]*decoded{}}
+			j = newJudge()
 		}
 		for _, w := range m.workloads {
 			for i := range w.pods {
@@ -161,6 +157,38 @@ func evaluateMeetings(p *check.Pass, fn func(*meeting, *workloadFact, *podFact, 
 type judge struct {
 	eval    *evaluator
 	decoded map[*podFact]*decoded
+}
+
+func newJudge() *judge {
+	eval, err := newEvaluator()
+	if err != nil {
+		panic(err) // the library's own default checks: a programming error
+	}
+	return &judge{eval: eval, decoded: map[*podFact]*decoded{}}
+}
+
+// strictestMet is the strictest level every pod of the meeting's workloads meets at the
+// latest policy: restricted, baseline, or none (ok false) when one needs privileged. A
+// namespace the input runs nothing in gets baseline.
+func strictestMet(m *meeting, j *judge) (api.Level, bool) {
+	if m == nil || len(m.workloads) == 0 {
+		return api.LevelBaseline, true
+	}
+	for _, level := range []api.Level{api.LevelRestricted, api.LevelBaseline} {
+		lv := api.LevelVersion{Level: level, Version: api.LatestVersion()}
+		met := true
+		for _, w := range m.workloads {
+			for i := range w.pods {
+				if j.evalPod(lv, &w.pods[i]).denied {
+					met = false
+				}
+			}
+		}
+		if met {
+			return level, true
+		}
+	}
+	return "", false
 }
 
 type decoded struct {

@@ -111,21 +111,12 @@ func run(p *check.Pass, want apilifecycle.Status) {
 		// verification (rightly) refuses for a build.
 		if ok && e.SameShape && use == e.Replacement && o.Overlay == "" {
 			d.Fix = check.NewFix("set apiVersion: "+use.APIVersion()+" (same fields)", false, check.SetTo(apiVersionPath, use.APIVersion()))
-		} else if ok && e.SameShape && use == e.Replacement {
-			d.Fix = &finding.Fix{Description: "set apiVersion: " + use.APIVersion() + " where the object is written (same fields)"}
-		} else {
-			d.Fix = &finding.Fix{Description: "move the object to " + describe(use, ok) + ", adapting the fields that changed"}
 		}
+		// Otherwise the message's "use X" is the advice: a check with an automatic fix
+		// advertises no fix that no change carries.
 		d.Message = msg
 		p.Report(d)
 	})
-}
-
-func describe(g apilifecycle.GVK, ok bool) string {
-	if !ok {
-		return "what replaces it (no API does)"
-	}
-	return g.APIVersion() + " " + g.Kind
 }
 
 // current follows the replacements from e to one still served at target: extensions
