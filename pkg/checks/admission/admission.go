@@ -20,7 +20,7 @@ const category = "admission"
 
 var (
 	cisPolicyControl = check.Reference{Framework: check.FrameworkCIS, ID: "5.2.1", Title: "Ensure that the cluster has at least one active policy control mechanism in place"}
-	nsaPodSecurity   = check.Reference{Framework: check.FrameworkNSA, ID: "pod-security", Title: "Kubernetes Pod security"}
+	nsaPodSecurity   = check.Reference{Framework: check.FrameworkNSA, ID: "pod-security/enforcement", Title: "Pod security enforcement"}
 	mitreEscape      = check.Reference{Framework: check.FrameworkMITRE, ID: "T1611", Title: "Escape to Host"}
 )
 
