@@ -182,6 +182,14 @@ type Settings struct {
 	// checks: ScopeUnit ("" too) within their deploy unit, ScopeRepository across the
 	// whole input, for repositories deployed as one.
 	DeployScope string
+	// KubeVersion is the Kubernetes version the input is deployed to, "1.37" (--kube-version
+	// normalised by apilifecycle.Normalize; "" when the caller set none: checks read it as
+	// apilifecycle.Newest).
+	KubeVersion string
+	// PSSFromNamespaceLabels has the Pod Security Standards findings of a workload follow
+	// the enforce label of its namespace, when the input holds that Namespace
+	// (pssFromNamespaceLabels in the config file; the CLI's default is true).
+	PSSFromNamespaceLabels bool
 }
 
 // The values of Settings.DeployScope.

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"gopkg.in/yaml.v3"
 
+	"github.com/kubectl-secure/kubectl-secure/pkg/apilifecycle"
 	"github.com/kubectl-secure/kubectl-secure/pkg/check"
 	"github.com/kubectl-secure/kubectl-secure/pkg/config"
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
@@ -69,6 +70,9 @@ func applyConfig(cmd *cobra.Command, o *LintOptions, cfg *config.Config) {
 	if unset("suppressions") && cfg.Suppressions != "" {
 		o.Suppressions = cfg.Suppressions
 	}
+	if unset("kube-version") && cfg.KubeVersion != "" {
+		o.KubeVersion = cfg.KubeVersion
+	}
 }
 
 // deployScope is the config's deployScope, check.ScopeUnit when it sets none.
@@ -106,6 +110,10 @@ type effectiveConfig struct {
 	SkipPaths    []string        `yaml:"skipPaths"`
 	Ignore       []config.Ignore `yaml:"ignore"`
 	Suppressions string          `yaml:"suppressions"`
+	KubeVersion  string          `yaml:"kubeVersion"`
+	// PSSFromNamespaceLabels: whether a workload's PSS findings follow its Namespace's
+	// enforce label.
+	PSSFromNamespaceLabels bool `yaml:"pssFromNamespaceLabels"`
 }
 
 // showConfig prints the configuration a lint run with the same flags would use.
@@ -138,6 +146,12 @@ func showConfig(w io.Writer, cmd *cobra.Command, o *LintOptions) error {
 		Namespace: o.Namespace, AllowedRegistries: o.AllowedRegistries, SkipPaths: cfg.SkipPaths, Ignore: cfg.Ignore}
 	eff.NetworkPolicy.CoveredNamespaces = o.CoveredNamespaces
 	eff.DeployScope = deployScope(cfg)
+	kube, err := apilifecycle.Normalize(o.KubeVersion)
+	if err != nil {
+		return fmt.Errorf("--kube-version: %w", err)
+	}
+	eff.KubeVersion = kube
+	eff.PSSFromNamespaceLabels = cfg.PSSFromNamespaceLabels == nil || *cfg.PSSFromNamespaceLabels
 	if eff.Namespace == "" {
 		eff.Namespace = "default" // what objects without a namespace are linted as
 	}

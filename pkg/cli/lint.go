@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/kubectl-secure/kubectl-secure/pkg/apilifecycle"
 	"github.com/kubectl-secure/kubectl-secure/pkg/check"
 	"github.com/kubectl-secure/kubectl-secure/pkg/config"
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
@@ -60,6 +61,9 @@ type LintOptions struct {
 	Suppressions string
 	// LoadRestrictor is kustomize's --load-restrictor: rootOnly (default) or none.
 	LoadRestrictor string
+	// KubeVersion is the Kubernetes version deployed to (--kube-version), "" for the
+	// newest the build knows.
+	KubeVersion string
 
 	// Set by Complete.
 	config   *config.Config
@@ -169,6 +173,7 @@ input errors (even when findings were printed too).`,
 	f.StringVar(&o.LoadRestrictor, "load-restrictor", o.LoadRestrictor, "As kustomize's: rootOnly lets a Kustomize build read files only inside its kustomization's directory; none lets it read any local file (what the build reads can show in findings and fixes; remote bases and plugins stay refused).")
 	f.BoolVar(&o.UnsafeFixes, "unsafe-fixes", false, "With --fix or --diff, also apply fixes that can stop a workload from starting (runAsNonRoot, drop ALL, read-only root).")
 	f.BoolVar(&o.IncludeHidden, "include-hidden", false, "Also lint hidden directories and node_modules, which a directory walk leaves out (kubectl apply -R reads them); .git and other version-control directories are never read.")
+	f.StringVar(&o.KubeVersion, "kube-version", "", "Kubernetes version the manifests are deployed to, MAJOR.MINOR (deprecated and removed apiVersions are judged at it; config key: kubeVersion); default: the newest the build knows, "+apilifecycle.Newest+".")
 	f.StringArrayVar(&o.Exclude, "exclude", nil, "Leave out files and directories a directory walk finds that match this glob (repeatable; ** for any number of directories; matched like the config's skipPaths, against the path as printed and relative to the directory named). A file named on the command line is linted anyway.")
 	return cmd
 }
@@ -192,6 +197,12 @@ func (o *LintOptions) Complete(cmd *cobra.Command, args []string) error {
 	o.failOn = sev
 	o.settings = &check.Settings{Namespace: o.Namespace, AllowedRegistries: o.AllowedRegistries, CoveredNamespaces: o.CoveredNamespaces}
 	o.settings.DeployScope = deployScope(cfg)
+	kube, err := apilifecycle.Normalize(o.KubeVersion)
+	if err != nil {
+		return fmt.Errorf("--kube-version: %w", err)
+	}
+	o.settings.KubeVersion = kube
+	o.settings.PSSFromNamespaceLabels = cfg.PSSFromNamespaceLabels == nil || *cfg.PSSFromNamespaceLabels
 	switch o.LoadRestrictor {
 	case "rootOnly", "LoadRestrictionsRootOnly":
 		o.loadOutsideRoot = false
@@ -261,6 +272,11 @@ func (o *LintOptions) Validate() error {
 	switch o.PSS {
 	case "restricted":
 	case "baseline":
+		if o.settings != nil && o.settings.PSSFromNamespaceLabels {
+			// A namespace of the input that enforces restricted holds its workloads to it:
+			// the restricted checks run, and the pipeline drops their findings elsewhere.
+			break
+		}
 		// The restricted controls are not part of what the user enforces.
 		kept := checks[:0]
 		for _, c := range checks {

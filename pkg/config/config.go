@@ -16,6 +16,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/kubectl-secure/kubectl-secure/pkg/apilifecycle"
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
 )
 
@@ -49,6 +50,12 @@ type Config struct {
 	// and Ignore), config (Ignore only: what a pull request writes into its manifests
 	// cannot silence a finding) or none. --suppressions wins over it.
 	Suppressions string `yaml:"suppressions,omitempty"`
+	// KubeVersion is the Kubernetes version the manifests are deployed to ("1.37");
+	// --kube-version wins over it.
+	KubeVersion string `yaml:"kubeVersion,omitempty"`
+	// PSSFromNamespaceLabels (default true) has a workload's Pod Security Standards
+	// findings follow the enforce label of its Namespace when the input holds it.
+	PSSFromNamespaceLabels *bool `yaml:"pssFromNamespaceLabels,omitempty"`
 }
 
 // Ignore is one suppression entry. A finding is suppressed when it matches every criterion
@@ -192,6 +199,13 @@ func Parse(data []byte) (*Config, error) {
 	}
 	if cfg.DeployScope != "" && cfg.DeployScope != "unit" && cfg.DeployScope != "repository" {
 		return nil, &lineError{line: keyLine(data, "deployScope"), msg: fmt.Sprintf("deployScope must be unit or repository, not %q", cfg.DeployScope)}
+	}
+	if cfg.KubeVersion != "" {
+		v, err := apilifecycle.Normalize(cfg.KubeVersion)
+		if err != nil {
+			return nil, &lineError{line: keyLine(data, "kubeVersion"), msg: "kubeVersion: " + err.Error()}
+		}
+		cfg.KubeVersion = v
 	}
 	switch cfg.Suppressions {
 	case "", "all", "config", "none":

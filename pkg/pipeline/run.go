@@ -159,6 +159,10 @@ type runner struct {
 	// suppressions mode set aside.
 	suppressed  []suppress.Suppressed
 	ignoredNote string
+	// levels are the Pod Security levels the Namespaces of the input enforce, for the
+	// --pss filter; levelOf answers the level of an object (nil: --pss for every object).
+	levels  *pssLevels
+	levelOf func(finding.Instance) string
 }
 
 // Lint runs the pipeline on the inputs opts names. Its error is for what stops the run as
@@ -200,6 +204,7 @@ func (r *runner) lint() *Result {
 	// object's tree once the checks and the suppression annotations have read it, so it
 	// is released then; fixes edit the trees and keep them.
 	stream := lint.NewStream(r.Checks, r.Settings, len(inputs))
+	r.levels = newPSSLevels(r.PSS, r.Settings, len(inputs))
 	release := r.Fix == NoFix && !r.KeepTrees
 	annotations := make([][]suppress.Annotation, len(inputs))
 	limits := manifest.DefaultLimits
@@ -207,6 +212,7 @@ func (r *runner) lint() *Result {
 	limits.NoFastPath = r.NoFastPath
 	loaded := load.LoadEach(inputs, in, limits, suppress.Marker, func(i int, objs []*manifest.Object) {
 		stream.Input(i, objs)
+		r.levels.note(i, objs)
 		if release {
 			annotations[i] = suppress.ReadAnnotations(objs)
 			for _, obj := range objs {
@@ -217,6 +223,10 @@ func (r *runner) lint() *Result {
 	errs = append(errs, loaded.Errors...)
 	relaxGC()
 	findings := stream.Finish()
+	r.levels.decide()
+	if r.levels.any() {
+		r.levelOf = r.levels.resolver(loaded.Objects, r.Settings)
+	}
 	findings, errs = r.applySuppressions(findings, loaded, slices.Concat(annotations...), errs, stdin.Bytes())
 	if r.Repo != "" {
 		findings, r.suppressed = r.inNamed(findings, r.suppressed)
@@ -261,6 +271,9 @@ func (r *runner) inNamed(findings []finding.Finding, suppressed []suppress.Suppr
 func (r *runner) ruleInfos() []report.RuleInfo {
 	rules := make([]report.RuleInfo, 0, len(r.Checks))
 	for _, c := range r.Checks {
+		if c.PSS == finding.PSSRestricted && r.PSS == finding.PSSBaseline && (r.levels == nil || !r.levels.raises()) {
+			continue // run for the namespaces that enforce restricted; none does
+		}
 		sev := c.Severity
 		if s, ok := r.Config.Severity[c.ID]; ok {
 			sev = s.Severity

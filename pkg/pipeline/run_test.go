@@ -50,8 +50,8 @@ func TestLintExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Files != 3 || len(res.Objects) != 5 || len(res.Findings) != 20 || len(res.Errors) != 0 || res.Fix != nil {
-		t.Fatalf("files %d, objects %d, findings %d, errors %v, fix %v; want 3, 5, 20, none, nil",
+	if res.Files != 3 || len(res.Objects) != 5 || len(res.Findings) != 29 || len(res.Errors) != 0 || res.Fix != nil {
+		t.Fatalf("files %d, objects %d, findings %d, errors %v, fix %v; want 3, 5, 29, none, nil",
 			res.Files, len(res.Objects), len(res.Findings), res.Errors, res.Fix)
 	}
 	got := counts(res.Findings)
@@ -96,10 +96,10 @@ func TestLintSettings(t *testing.T) {
 		exit     int
 	}{
 		{"one check", only, 1, pipeline.ExitFindings},
-		{"exclude", excluded, 9, pipeline.ExitFindings},
-		{"baseline", baseline, 16, pipeline.ExitFindings},
-		{"missing input", missing, 20, pipeline.ExitError},
-		{"zero options are the defaults", pipeline.Options{Paths: []string{ex}}, 20, pipeline.ExitFindings},
+		{"exclude", excluded, 15, pipeline.ExitFindings},
+		{"baseline", baseline, 25, pipeline.ExitFindings},
+		{"missing input", missing, 29, pipeline.ExitError},
+		{"zero options are the defaults", pipeline.Options{Paths: []string{ex}}, 29, pipeline.ExitFindings},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -154,8 +154,8 @@ func TestLintFix(t *testing.T) {
 	if fx.Written == nil || len(fx.Written.Errors) > 0 || fx.After == nil {
 		t.Fatalf("--fix outcome: %+v; want files written and a lint after", fx)
 	}
-	if len(res.Findings) != 20 || len(fx.After.Findings) != 4 || len(fx.After.Objects) != 11 {
-		t.Errorf("findings %d before, %d after on %d objects; want 20, 4 on 11", len(res.Findings), len(fx.After.Findings), len(fx.After.Objects))
+	if len(res.Findings) != 29 || len(fx.After.Findings) != 13 || len(fx.After.Objects) != 11 {
+		t.Errorf("findings %d before, %d after on %d objects; want 29, 13 on 11 (the resources findings have no fix)", len(res.Findings), len(fx.After.Findings), len(fx.After.Objects))
 	}
 	if snapshot(t, dir) == before {
 		t.Error("--fix wrote nothing")

@@ -44,11 +44,15 @@ func (r *runner) applySuppressions(findings []finding.Finding, loaded load.Loade
 	r.ignoredNote = ignoredNote(r.Suppressions, res.Ignored)
 	kept := append(res.Kept, res.Extra...)
 	suppressed := res.Suppressed
-	if r.PSS == "baseline" {
-		kept = dropRestricted(kept)
+	if r.PSS == "baseline" || r.levelOf != nil {
+		levels := r.levels
+		if levels == nil { // a runner that did not load (tests)
+			levels = newPSSLevels(r.PSS, r.Settings, 0)
+		}
+		kept = levels.filter(kept, r.levelOf)
 		n := 0
 		for _, s := range suppressed {
-			if s.Finding.PSS != finding.PSSRestricted {
+			if s.Finding.PSS != finding.PSSRestricted || levels.restricted(s.Finding, r.levelOf) {
 				suppressed[n] = s
 				n++
 			}
@@ -125,17 +129,4 @@ func reportSuppressed(ss []suppress.Suppressed) []report.Suppressed {
 			Suppression: report.Suppression{Kind: string(s.Source), File: s.File, Line: s.Line}}
 	}
 	return out
-}
-
-// dropRestricted removes findings that only the restricted profile forbids. Selecting checks
-// is not enough: a check tagged baseline can report a finding that is restricted-only (an
-// unmasked /proc in a user namespace, for one).
-func dropRestricted(findings []finding.Finding) []finding.Finding {
-	kept := findings[:0]
-	for _, f := range findings {
-		if f.PSS != finding.PSSRestricted {
-			kept = append(kept, f)
-		}
-	}
-	return kept
 }

@@ -3,6 +3,8 @@ package all
 
 // Each check package registers its checks in init.
 import (
+	_ "github.com/kubectl-secure/kubectl-secure/pkg/checks/admission"
+	_ "github.com/kubectl-secure/kubectl-secure/pkg/checks/deprecatedapi"
 	_ "github.com/kubectl-secure/kubectl-secure/pkg/checks/exposure"
 	_ "github.com/kubectl-secure/kubectl-secure/pkg/checks/image"
 	_ "github.com/kubectl-secure/kubectl-secure/pkg/checks/netpol"
