@@ -8,7 +8,8 @@
 // "default"). A binding reaches that account when one of its subjects is the account
 // (kind ServiceAccount with its namespace; a RoleBinding's subject without a namespace is in
 // the binding's namespace; or User "system:serviceaccount:<ns>:<name>"), or a group every
-// account is in ("system:serviceaccounts", "system:serviceaccounts:<ns>"). Its roleRef names a
+// account is in ("system:serviceaccounts", "system:serviceaccounts:<ns>",
+// "system:authenticated"). Its roleRef names a
 // Role in the binding's namespace or a ClusterRole; a ClusterRole with an aggregationRule
 // gets the rules of the ClusterRoles of the input its selectors match, and the built-in
 // admin, edit and view also get those of the input's ClusterRoles labelled
@@ -130,8 +131,9 @@ type BindingRef struct {
 	Subject     int
 	SubjectPath fieldpath.Path
 	At          manifest.Position
-	// Group is the group subject that reaches the account ("system:serviceaccounts" or
-	// "system:serviceaccounts:<ns>"), "" when the subject names the account itself.
+	// Group is the group subject that reaches the account ("system:serviceaccounts",
+	// "system:serviceaccounts:<ns>" or "system:authenticated"), "" when the subject names
+	// the account itself.
 	Group string
 	Role  RoleRef // what roleRef names
 }

@@ -157,10 +157,12 @@ func TestAnalyze(t *testing.T) {
 				bindingDoc("ClusterRoleBinding", "ns-group", "", "ClusterRole", "exec", groupSubject("system:serviceaccounts:shop")),
 				bindingDoc("ClusterRoleBinding", "other-ns", "", "ClusterRole", "exec", groupSubject("system:serviceaccounts:dev")),
 				bindingDoc("ClusterRoleBinding", "all", "", "ClusterRole", "exec", groupSubject("system:serviceaccounts")),
-				bindingDoc("ClusterRoleBinding", "people", "", "ClusterRole", "exec", groupSubject("system:authenticated")))}},
+				bindingDoc("ClusterRoleBinding", "people", "", "ClusterRole", "exec", groupSubject("system:authenticated")),
+				bindingDoc("ClusterRoleBinding", "anonymous", "", "ClusterRole", "exec", groupSubject("system:unauthenticated")))}},
 			[]string{
 				"Deployment/web sa=default: exec via ClusterRoleBinding/ns-group → ClusterRole/exec rules[0] cluster-wide",
 				"Deployment/web sa=default: exec via ClusterRoleBinding/all → ClusterRole/exec rules[0] cluster-wide",
+				"Deployment/web sa=default: exec via ClusterRoleBinding/people → ClusterRole/exec rules[0] cluster-wide",
 			}},
 		{"a service account user name",
 			[]file{{"a.yaml", doc(deploy, roleDoc("ClusterRole", "esc", "", rule(`["rbac.authorization.k8s.io"]`, `["clusterroles"]`, `["escalate"]`)),

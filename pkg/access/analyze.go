@@ -2,6 +2,7 @@ package access
 
 import (
 	"sort"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/selection"
@@ -116,7 +117,7 @@ func (s subjectFact) namespaceName() string {
 	switch {
 	case s.account != "" && !s.namespace.Implicit():
 		return s.namespace.Name
-	case len(s.group) > len(saGroup):
+	case strings.HasPrefix(s.group, saGroup+":"):
 		return s.group[len(saGroup)+1:]
 	}
 	return ""
@@ -142,7 +143,7 @@ func (a *analysis) addBinding(b *bindingFact) {
 		case sub.account != "":
 			k := accountKey{a.meet.Resolve(sub.namespace), sub.account}
 			a.byAccount[k] = append(a.byAccount[k], ref)
-		case sub.group == saGroup:
+		case sub.group == saGroup || sub.group == authenticated:
 			a.allAccounts = append(a.allAccounts, ref)
 		default:
 			ns := check.Namespace{Name: sub.namespaceName()}

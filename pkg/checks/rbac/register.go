@@ -6,4 +6,5 @@ func init() {
 	check.Register(wildcard, secretsRead, podExec, workloadCreate,
 		escalationVerbs, tokenCreate, nodeProxy, csrApproval, webhookWrite,
 		clusterAdminBinding, anonymousBinding)
+	check.Register(workloadPrivileges, defaultAccountBound, accountMissing)
 }
