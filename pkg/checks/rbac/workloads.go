@@ -153,9 +153,15 @@ controller owns; prefer RoleBindings in the namespaces it works in to ClusterRol
 // paths first, being the wider) and the number of others.
 func reportPrivileges(p *check.Pass, w *access.Workload) {
 	first := map[access.Capability]access.Grant{}
-	count := map[access.Capability]int{}
+	// Paths are counted as a reader tells them apart: the same binding and role written in
+	// two files that both reach the account (two overlays, two copies of an install) are
+	// one path.
+	paths := map[access.Capability]map[string]bool{}
 	for _, g := range w.Grants {
-		count[g.Capability]++
+		if paths[g.Capability] == nil {
+			paths[g.Capability] = map[string]bool{}
+		}
+		paths[g.Capability][scopeText(g)+" "+pathText(g)] = true
 		if f, ok := first[g.Capability]; !ok || g.ClusterWide() && !f.ClusterWide() {
 			first[g.Capability] = g
 		}
@@ -173,7 +179,7 @@ func reportPrivileges(p *check.Pass, w *access.Workload) {
 			what = "do anything (every verb on every resource of the namespace)"
 		}
 		part := fmt.Sprintf("%s %s %s", what, scopeText(g), pathText(g))
-		if n := count[c] - 1; n > 0 {
+		if n := len(paths[c]) - 1; n > 0 {
 			part += fmt.Sprintf(" (and %d more path%s)", n, plural(n))
 		}
 		parts = append(parts, part)
@@ -251,6 +257,7 @@ remove the binding of the default account.`,
 					paths = append(paths, fmt.Sprintf("%s %s → %s %s", b.Kind, quote(b.Name), b.Role.Kind, quote(b.Role.Name)))
 				}
 			}
+			paths = distinct(paths) // the same binding written in two files is one path
 			if len(paths) == 0 {
 				continue
 			}

@@ -67,6 +67,12 @@ func TestWorkloadPrivilegesMessage(t *testing.T) {
 	if f.Severity != finding.High {
 		t.Errorf("severity %s, want high (reading Secrets everywhere)", f.Severity)
 	}
+	// The same binding written twice (two copies of an install) is one path.
+	twice := bindingDoc("RoleBinding", "Role", "r", sa("api", "shop"))
+	fs = checktest.Run(t, docs(podOf, role(rl(`[""]`, `["secrets"]`, `["get"]`)), twice, twice), "workload-rbac-privileges")
+	if len(fs) != 1 || strings.Contains(fs[0].Message, "more path") {
+		t.Errorf("a binding written twice: %q", fs)
+	}
 	// Escalation everywhere is critical.
 	fs = checktest.Run(t, docs(podOf, clusterRole(rl(`[""]`, `["users"]`, `["impersonate"]`)),
 		bindingDoc("ClusterRoleBinding", "ClusterRole", "r", sa("api", "shop"))), "workload-rbac-privileges")
