@@ -71,7 +71,7 @@ func TestWorkloadPrivilegesMessage(t *testing.T) {
 	twice := bindingDoc("RoleBinding", "Role", "r", sa("api", "shop"))
 	fs = checktest.Run(t, docs(podOf, role(rl(`[""]`, `["secrets"]`, `["get"]`)), twice, twice), "workload-rbac-privileges")
 	if len(fs) != 1 || strings.Contains(fs[0].Message, "more path") {
-		t.Errorf("a binding written twice: %q", fs)
+		t.Errorf("a binding written twice: %+v", fs)
 	}
 	// Escalation everywhere is critical.
 	fs = checktest.Run(t, docs(podOf, clusterRole(rl(`[""]`, `["users"]`, `["impersonate"]`)),
