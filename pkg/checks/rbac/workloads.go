@@ -24,18 +24,21 @@ and its rules. cluster-admin, admin, edit and view are known without the input d
 them. Objects relate as in every cross-object check: a namespace that is named meets across
 the whole input; the implicit namespace of objects that name none is their deploy unit's.`
 
+// References, written out as pkg/check's table of each framework titles them (the
+// check.CIS/NSA/MITRE helpers that look them up are not on this branch's base yet).
 var (
-	refCIS511  = check.Reference{Framework: check.FrameworkCIS, ID: "5.1.1", Title: "Ensure that the cluster-admin role is only used where required"}
-	refCIS512  = check.Reference{Framework: check.FrameworkCIS, ID: "5.1.2", Title: "Minimize access to secrets"}
-	refCIS514  = check.Reference{Framework: check.FrameworkCIS, ID: "5.1.4", Title: "Minimize access to create pods"}
-	refCIS515  = check.Reference{Framework: check.FrameworkCIS, ID: "5.1.5", Title: "Ensure that default service accounts are not actively used"}
-	refCIS518  = check.Reference{Framework: check.FrameworkCIS, ID: "5.1.8", Title: "Limit use of the Bind, Impersonate and Escalate permissions in the Kubernetes cluster"}
-	refNSAAuth = check.Reference{Framework: check.FrameworkNSA, ID: "authentication-authorization", Title: "Authentication and authorization"}
-	refT1078   = check.Reference{Framework: check.FrameworkMITRE, ID: "T1078.001", Title: "Valid Accounts: Default Accounts"}
-	refT1552   = check.Reference{Framework: check.FrameworkMITRE, ID: "T1552.007", Title: "Unsecured Credentials: Container API"}
-	refT1609   = check.Reference{Framework: check.FrameworkMITRE, ID: "T1609", Title: "Container Administration Command"}
-	refT1610   = check.Reference{Framework: check.FrameworkMITRE, ID: "T1610", Title: "Deploy Container"}
-	refT1098   = check.Reference{Framework: check.FrameworkMITRE, ID: "T1098.006", Title: "Account Manipulation: Additional Container Cluster Roles"}
+	refCIS511   = check.Reference{Framework: check.FrameworkCIS, ID: "5.1.1", Title: "Ensure that the cluster-admin role is only used where required"}
+	refCIS512   = check.Reference{Framework: check.FrameworkCIS, ID: "5.1.2", Title: "Minimize access to secrets"}
+	refCIS514   = check.Reference{Framework: check.FrameworkCIS, ID: "5.1.4", Title: "Minimize access to create pods"}
+	refCIS515   = check.Reference{Framework: check.FrameworkCIS, ID: "5.1.5", Title: "Ensure that default service accounts are not actively used"}
+	refCIS518   = check.Reference{Framework: check.FrameworkCIS, ID: "5.1.8", Title: "Limit use of the Bind, Impersonate and Escalate permissions in the Kubernetes cluster"}
+	refNSARBAC  = check.Reference{Framework: check.FrameworkNSA, ID: "authn-authz/rbac", Title: "Role-based access control"}
+	refNSAToken = check.Reference{Framework: check.FrameworkNSA, ID: "pod-security/service-account-tokens", Title: "Protecting Pod service account tokens"}
+	refT1078    = check.Reference{Framework: check.FrameworkMITRE, ID: "T1078.001", Title: "Valid Accounts: Default Accounts"}
+	refT1552    = check.Reference{Framework: check.FrameworkMITRE, ID: "T1552.007", Title: "Unsecured Credentials: Container API"}
+	refT1609    = check.Reference{Framework: check.FrameworkMITRE, ID: "T1609", Title: "Container Administration Command"}
+	refT1610    = check.Reference{Framework: check.FrameworkMITRE, ID: "T1610", Title: "Deploy Container"}
+	refT1098    = check.Reference{Framework: check.FrameworkMITRE, ID: "T1098.006", Title: "Account Manipulation: Additional Container Cluster Roles"}
 )
 
 // capabilitySeverity rates a capability by where it applies.
@@ -139,7 +142,7 @@ mount Secrets instead of reading them through the API; use resourceNames for the
 controller owns; prefer RoleBindings in the namespaces it works in to ClusterRoleBindings.`,
 	},
 	Facts:      access.Facts,
-	References: []check.Reference{refCIS511, refCIS512, refCIS514, refCIS518, refNSAAuth, refT1552, refT1609, refT1610, refT1098},
+	References: []check.Reference{refCIS511, refCIS512, refCIS514, refCIS518, refNSARBAC, refT1552, refT1609, refT1610, refT1098},
 	Run: func(p *check.Pass) {
 		for _, w := range access.Analyze(p.Facts, p.Settings).Workloads() {
 			if len(w.Grants) > 0 {
@@ -245,7 +248,7 @@ subjects: [{kind: ServiceAccount, name: web}]`,
 remove the binding of the default account.`,
 	},
 	Facts:      access.Facts,
-	References: []check.Reference{refCIS515, refNSAAuth, refT1078},
+	References: []check.Reference{refCIS515, refNSARBAC, refNSAToken, refT1078},
 	Run: func(p *check.Pass) {
 		for _, w := range access.Analyze(p.Facts, p.Settings).Workloads() {
 			if w.Account != "default" {
@@ -314,7 +317,7 @@ spec:
 		Fix: "Correct serviceAccountName, or add the ServiceAccount to the input.",
 	},
 	Facts:      access.Facts,
-	References: []check.Reference{refNSAAuth, refT1078},
+	References: []check.Reference{refNSARBAC, refT1078},
 	Run: func(p *check.Pass) {
 		for _, w := range access.Analyze(p.Facts, p.Settings).Workloads() {
 			if !w.AccountNamed || w.Account == "default" || w.AccountDefined || w.NamespaceAccounts == 0 {
