@@ -7,4 +7,5 @@ func init() {
 		escalationVerbs, tokenCreate, nodeProxy, csrApproval, webhookWrite,
 		clusterAdminBinding, anonymousBinding)
 	check.Register(workloadPrivileges, defaultAccountBound, accountMissing)
+	check.Register(pvCreate, destructiveDelete, nodeUpdate, serviceStatusUpdate, mastersBinding)
 }
