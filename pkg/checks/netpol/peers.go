@@ -2,6 +2,7 @@ package netpol
 
 import (
 	"fmt"
+	"slices"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -19,7 +20,9 @@ type peer struct {
 	path fieldpath.Path // of its podSelector
 	at   manifest.Position
 	pods labels.Selector // nil when invalid
-	keys []string        // the label keys the pod selector requires something of
+	// wants are what the pod selector asks of labels, for the near-miss test: a key and
+	// the values it may have (none for Exists and the negative operators).
+	wants []labelWant
 	// namespaces selects the namespaces of the peer; nil without a namespaceSelector
 	// (the policy's own namespace), labels.Everything() for {}.
 	namespaces labels.Selector
@@ -44,11 +47,15 @@ func parsePeers(o *manifest.Object) []peer {
 				if ls, err := labelSelector(podNode); err == nil {
 					if sel, err := metav1.LabelSelectorAsSelector(ls); err == nil {
 						pr.pods = sel
-						for k := range ls.MatchLabels {
-							pr.keys = append(pr.keys, k)
+						for k, v := range ls.MatchLabels {
+							pr.wants = append(pr.wants, labelWant{k, []string{v}})
 						}
 						for _, e := range ls.MatchExpressions {
-							pr.keys = append(pr.keys, e.Key)
+							w := labelWant{key: e.Key}
+							if e.Operator == metav1.LabelSelectorOpIn {
+								w.values = e.Values
+							}
+							pr.wants = append(pr.wants, w)
 						}
 					}
 				}
@@ -81,12 +88,15 @@ namespaces it selects; a namespaceSelector is evaluated over the Namespaces of t
 namespaces the input's objects name, and a peer whose namespaceSelector is {} or selects no
 namespace of the input is not judged: its pods are elsewhere.
 
-Reported only when every selected namespace has workloads in the input, and only when at
-least one label key the podSelector requires is used by one of their pod templates: a
-selector whose keys no pod template of the input carries is taken to mean pods that the
-input does not show (pods an operator creates at runtime, as longhorn-manager makes its
-instance managers, or pods of another repository), not a typo. Selectors follow Kubernetes
-semantics (matchLabels and matchExpressions). Reported at the peer's podSelector.`,
+Reported only when every selected namespace has workloads in the input, and only when one
+of their pod templates has a label that is a near miss of what the podSelector asks (the
+same key with a value one or two edits away, or the same value under a key one or two
+edits away), which the message names. Pods the input does not show are common and are
+not a typo: operators create pods at runtime (longhorn-manager its instance managers, the
+Prometheus operator its Prometheus and Alertmanager pods, rook its Ceph daemons), and other
+repositories deploy into shared namespaces; a selector that is no near miss of any pod
+template is taken to mean such pods. Selectors follow Kubernetes semantics (matchLabels and
+matchExpressions). Reported at the peer's podSelector.`,
 		Bad: `kind: NetworkPolicy
 spec:
   podSelector: {matchLabels: {app: api}}
@@ -150,12 +160,13 @@ func peerNamespaces(pr peer, own *namespace, named []*namespace) []*namespace {
 	return out
 }
 
-// reportPeer reports pr when its pods are known and none matches.
+// reportPeer reports pr when its pods are known, none matches, and a pod template's labels
+// are a near miss of what it asks.
 func reportPeer(p *check.Pass, pol *policy, pr peer, targets []*namespace) {
 	if pr.pods == nil || len(targets) == 0 {
 		return
 	}
-	keyUsed := false
+	var near *nearMiss
 	for _, ns := range targets {
 		if len(ns.workloads) == 0 {
 			return // pods the input does not hold
@@ -164,13 +175,13 @@ func reportPeer(p *check.Pass, pol *policy, pr peer, targets []*namespace) {
 			if pr.pods.Matches(w.labels) {
 				return
 			}
-			for _, k := range pr.keys {
-				keyUsed = keyUsed || w.labels.Has(k)
+			if near == nil {
+				near = nearLabel(pr.wants, w)
 			}
 		}
 	}
-	if !keyUsed {
-		return // no pod template of the input uses its keys: pods made elsewhere
+	if near == nil {
+		return // no typo in sight: pods made elsewhere (an operator, another repository)
 	}
 	where := fmt.Sprintf("namespace %q", targets[0].name)
 	if len(targets) > 1 {
@@ -181,8 +192,71 @@ func reportPeer(p *check.Pass, pol *policy, pr peer, targets []*namespace) {
 		peers = "to"
 	}
 	p.Report(check.Diagnostic{Object: pol.obj, Path: pr.path, At: &pr.at,
-		Message: fmt.Sprintf("NetworkPolicy %q: %s rule %d allows traffic %s pods matching %s, and no pod in %s matches; check the labels",
-			pol.obj.Ref.Name, pr.dir, pr.rule, peers, pr.pods, where)})
+		Message: fmt.Sprintf("NetworkPolicy %q: %s rule %d allows traffic %s pods matching %s, and no pod in %s matches; did you mean %s=%s (the pods of %s %q)?",
+			pol.obj.Ref.Name, pr.dir, pr.rule, peers, pr.pods, where, near.key, near.value, near.w.obj.Ref.Kind, near.w.obj.Ref.Name)})
+}
+
+// labelWant is one requirement of a selector: a key and the values it may have.
+type labelWant struct {
+	key    string
+	values []string // nil: any value (Exists), or a negative operator
+}
+
+// nearMiss is a pod template label one or two edits away from what a selector asks.
+type nearMiss struct {
+	key, value string
+	w          *workloadRef
+}
+
+// nearLabel returns a label of w that is a likely typo of one of wants: the same key with
+// a value one or two edits away, or the same value under a key one or two edits away.
+func nearLabel(wants []labelWant, w *workloadRef) *nearMiss {
+	for _, want := range wants {
+		for k, v := range w.labels {
+			switch {
+			case k == want.key:
+				for _, wv := range want.values {
+					if d := editDistance(wv, v, 2); d > 0 && d <= 2 {
+						return &nearMiss{k, v, w}
+					}
+				}
+			case editDistance(want.key, k, 2) <= 2:
+				if want.values == nil || slices.Contains(want.values, v) {
+					return &nearMiss{k, v, w}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// editDistance is the Levenshtein distance of a and b, or max+1 once it exceeds max.
+func editDistance(a, b string, max int) int {
+	if d := len(a) - len(b); d > max || -d > max {
+		return max + 1
+	}
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		best := cur[0]
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			best = min(best, cur[j])
+		}
+		if best > max {
+			return max + 1
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 func init() { check.Register(peerSelectsNothing) }

@@ -22,7 +22,7 @@ func namespaceDoc(name, labels string) string {
 
 func TestPeerSelectsNothing(t *testing.T) {
 	api, front := deploy("api", "shop", "{app: api}"), deploy("front", "shop", "{app: frontend}")
-	mon := deploy("prom", "monitoring", "{app: prometheus}")
+	mon := deploy("prom", "monitoring", "{app: prometheus-server}")
 	checktest.RunCases(t, "network-policy-peer-selects-nothing", []checktest.Case{
 		{Name: "typo", Src: docs(api, front, ingressFrom("shop", "podSelector: {matchLabels: {app: frontnd}}  # want: network-policy-peer-selects-nothing"))},
 		{Name: "matches", Src: docs(api, front, ingressFrom("shop", "podSelector: {matchLabels: {app: frontend}}"))},
@@ -30,17 +30,33 @@ func TestPeerSelectsNothing(t *testing.T) {
 		{Name: "expressions", Src: docs(api, front,
 			ingressFrom("shop", "podSelector: {matchExpressions: [{key: app, operator: In, values: [web, frontnd]}]}  # want: network-policy-peer-selects-nothing"))},
 		{Name: "a key no pod template uses: pods made at runtime", Src: docs(api, ingressFrom("shop", "podSelector: {matchLabels: {longhorn.io/component: instance-manager}}"))},
+		{Name: "a used key, a value far from any: an operator's pods", Src: docs(api, front, ingressFrom("shop", "podSelector: {matchLabels: {app: prometheus}}"))},
+		{Name: "a key typo", Src: docs(api, front, ingressFrom("shop", "podSelector: {matchLabels: {ap: frontend}}  # want: network-policy-peer-selects-nothing"))},
 		{Name: "the namespace's workloads are not in the input", Src: ingressFrom("shop", "podSelector: {matchLabels: {app: frontnd}}")},
 		{Name: "namespaceSelector by name", Src: docs(api, mon,
-			ingressFrom("shop", "{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: monitoring}}, podSelector: {matchLabels: {app: prometheus-server}}}  # want: network-policy-peer-selects-nothing"))},
+			ingressFrom("shop", "{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: monitoring}}, podSelector: {matchLabels: {app: prometheus-sever}}}  # want: network-policy-peer-selects-nothing"))},
 		{Name: "namespaceSelector by label of a Namespace in the input", Src: docs(api, mon, namespaceDoc("monitoring", "{team: obs}"),
-			ingressFrom("shop", "{namespaceSelector: {matchLabels: {team: obs}}, podSelector: {matchLabels: {app: prometheus}}}"))},
+			ingressFrom("shop", "{namespaceSelector: {matchLabels: {team: obs}}, podSelector: {matchLabels: {app: prometheus-server}}}"))},
 		{Name: "namespaceSelector selecting nothing in the input", Src: docs(api, mon,
 			ingressFrom("shop", "{namespaceSelector: {matchLabels: {team: obs}}, podSelector: {matchLabels: {app: nothing}}}"))},
 		{Name: "namespaceSelector {} is every namespace", Src: docs(api, mon,
-			ingressFrom("shop", "{namespaceSelector: {}, podSelector: {matchLabels: {app: prometheus-server}}}"))},
+			ingressFrom("shop", "{namespaceSelector: {}, podSelector: {matchLabels: {app: prometheus-sever}}}"))},
 		{Name: "namespaceSelector alone", Src: docs(api, mon, ingressFrom("shop", "namespaceSelector: {matchLabels: {team: obs}}"))},
 		{Name: "egress", Src: docs(api, front, netpolDoc("api", "shop",
 			"  podSelector: {}\n  egress:\n    - to:\n        - podSelector: {matchLabels: {app: frontnd}}  # want: network-policy-peer-selects-nothing\n"))},
 	})
+}
+
+func TestEditDistance(t *testing.T) {
+	for _, tc := range []struct {
+		a, b string
+		want int
+	}{
+		{"frontend", "frontend", 0}, {"frontnd", "frontend", 1}, {"promethues", "prometheus", 2},
+		{"api", "app", 1}, {"prometheus", "prometheus-adapter", 3}, {"", "ab", 2}, {"abc", "xyz", 3},
+	} {
+		if got := editDistance(tc.a, tc.b, 2); got != tc.want {
+			t.Errorf("editDistance(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)
+		}
+	}
 }
