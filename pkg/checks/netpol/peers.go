@@ -73,8 +73,8 @@ func parsePeers(o *manifest.Object) []peer {
 	return out
 }
 
-var peerSelectsNothing = &check.Check{
-	ID:       "network-policy-peer-selects-nothing",
+var danglingPeer = &check.Check{
+	ID:       "network-policy-dangling-peer",
 	Category: category,
 	Severity: finding.Low,
 	Doc: check.Doc{
@@ -259,4 +259,4 @@ func editDistance(a, b string, max int) int {
 	return prev[len(b)]
 }
 
-func init() { check.Register(peerSelectsNothing) }
+func init() { check.Register(danglingPeer) }

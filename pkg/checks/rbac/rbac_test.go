@@ -51,7 +51,7 @@ func TestRegistered(t *testing.T) {
 	ids := []string{"rbac-wildcard", "rbac-secrets-read", "rbac-pod-exec", "rbac-workload-create",
 		"rbac-privilege-escalation-verbs", "rbac-token-create", "rbac-node-proxy", "rbac-csr-approval",
 		"rbac-webhook-write", "rbac-cluster-admin-binding", "rbac-anonymous-binding",
-		"workload-rbac-privileges", "workload-default-service-account-bound", "workload-service-account-missing",
+		"workload-rbac-privileges", "default-service-account-bound", "workload-service-account-missing",
 		"rbac-persistentvolume-create", "rbac-destructive-delete", "rbac-node-update", "rbac-service-status-update",
 		"rbac-system-masters-binding"}
 	for _, id := range ids {

@@ -199,10 +199,10 @@ func plural(n int) string {
 	return "s"
 }
 
-// --- workload-default-service-account-bound --------------------------------------------
+// --- default-service-account-bound --------------------------------------------
 
 var defaultAccountBound = &check.Check{
-	ID:       "workload-default-service-account-bound",
+	ID:       "default-service-account-bound",
 	Category: category,
 	Severity: finding.Medium,
 	Doc: check.Doc{

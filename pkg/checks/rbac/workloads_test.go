@@ -88,12 +88,12 @@ func TestWorkloadPrivilegesMessage(t *testing.T) {
 }
 
 func TestDefaultAccountBound(t *testing.T) {
-	checktest.RunCases(t, "workload-default-service-account-bound", []checktest.Case{
+	checktest.RunCases(t, "default-service-account-bound", []checktest.Case{
 		{Name: "runs as default, default bound", Src: docs(podDefault, bindingDoc("RoleBinding", "ClusterRole", "view", sa("default", "shop"))),
-			Want: []string{"workload-default-service-account-bound@7:7 spec.template.spec"}},
+			Want: []string{"default-service-account-bound@7:7 spec.template.spec"}},
 		{Name: "names default", Src: docs(strings.Replace(podOf, "serviceAccountName: api", "serviceAccountName: default", 1),
 			bindingDoc("RoleBinding", "ClusterRole", "view", user("system:serviceaccount:shop:default"))),
-			Want: []string{"workload-default-service-account-bound@7:27 spec.template.spec.serviceAccountName"}},
+			Want: []string{"default-service-account-bound@7:27 spec.template.spec.serviceAccountName"}},
 		{Name: "the default of another namespace", Src: docs(podDefault, bindingDoc("RoleBinding", "ClusterRole", "view", sa("default", "other")))},
 		{Name: "groups of every account are not the default account's own",
 			Src: docs(podDefault, bindingDoc("ClusterRoleBinding", "ClusterRole", "view", group("system:serviceaccounts")))},
