@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/util/validation"
+
 	"github.com/kubectl-secure/kubectl-secure/pkg/access"
 	"github.com/kubectl-secure/kubectl-secure/pkg/check"
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
@@ -288,7 +290,8 @@ whatever it was given. Reported only when the input defines at least one Service
 the workload's namespace, as the repository then manages that namespace's accounts; an
 account created by a Helm chart, an operator or another repository is the common reason
 for a false alarm, so the severity is low: suppress it there. The "default" account always
-exists and is never reported.` + pathRelation + `
+exists and is never reported, nor is an account or namespace that is no valid name (a
+template placeholder such as HELMSUBST_SA_NAME or {{ .Release.Namespace }}).` + pathRelation + `
 Reported at serviceAccountName.`,
 		Bad: `apiVersion: v1
 kind: ServiceAccount
@@ -322,6 +325,9 @@ spec:
 		for _, w := range access.Analyze(p.Facts, p.Settings).Workloads() {
 			if !w.AccountNamed || w.Account == "default" || w.AccountDefined || w.NamespaceAccounts == 0 {
 				continue
+			}
+			if len(validation.IsDNS1123Subdomain(w.Account)) > 0 || len(validation.IsDNS1123Label(w.Namespace)) > 0 {
+				continue // a template's placeholder (HELMSUBST_..., {{ .Release.Namespace }}), not a name
 			}
 			p.Report(check.Diagnostic{Object: w.Object, Path: w.Path, At: &w.At,
 				Message: fmt.Sprintf("%s runs as service account %q, which the input does not define in namespace %q (it defines %d other ServiceAccount%s there); its pods are not created until the account exists",

@@ -112,5 +112,8 @@ func TestAccountMissing(t *testing.T) {
 		{Name: "the namespace's accounts are not in the input", Src: docs(podOf, account("api", "other"))},
 		{Name: "default always exists", Src: docs(strings.Replace(podOf, "serviceAccountName: api", "serviceAccountName: default", 1), account("worker", "shop"))},
 		{Name: "names none", Src: docs(podDefault, account("worker", "shop"))},
+		{Name: "a template placeholder", Src: docs(strings.Replace(podOf, "serviceAccountName: api", "serviceAccountName: HELMSUBST_SA_NAME", 1), account("worker", "shop"))},
+		{Name: "a templated namespace", Src: docs(strings.ReplaceAll(podOf, "namespace: shop", "namespace: \"{{ .Release.Namespace }}\""),
+			"apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: w, namespace: \"{{ .Release.Namespace }}\"}\n")},
 	})
 }
