@@ -151,15 +151,17 @@ type RoleRef struct {
 	Builtin bool
 }
 
-// Grant is one capability a workload's pods hold, with the path that grants it.
+// Grant is one capability a workload's pods hold, with the path that grants it. Its
+// references are shared by every grant of the same binding and role (read them, do not
+// change them).
 type Grant struct {
 	Capability Capability
-	Binding    BindingRef
-	Role       RoleRef // the bound role (Binding.Role)
+	Binding    *BindingRef
+	Role       *RoleRef // the bound role (&Binding.Role)
 	// Source is the role whose rule grants it: Role itself, or a ClusterRole of the input
 	// aggregated into it. Rule is the index of that rule in Source's rules, -1 when the
 	// capability comes from the built-in table (or from binding cluster-admin).
-	Source RoleRef
+	Source *RoleRef
 	Rule   int
 	// Scope is the namespace the grant applies in, "" when it applies cluster-wide.
 	Scope string
@@ -184,8 +186,8 @@ type Workload struct {
 	NamespaceAccounts int
 	// Bindings are every binding that reaches the account, in input order, whatever it
 	// grants; Grants the capabilities they give, in input order of the bindings and then
-	// of the rules.
-	Bindings []BindingRef
+	// of the rules. Both are shared with the other workloads of the account.
+	Bindings []*BindingRef
 	Grants   []Grant
 }
 
