@@ -20,11 +20,12 @@ import (
 const pathRelation = `
 The path is followed as the API server's RBAC authorizer would, offline: the pod spec's
 serviceAccountName (or "default"), the RoleBindings and ClusterRoleBindings whose subjects
-name that account (or the groups system:serviceaccounts, system:serviceaccounts:<ns> and system:authenticated),
-their Role or ClusterRole (aggregated ClusterRoles resolved over the input's ClusterRoles),
-and its rules. cluster-admin, admin, edit and view are known without the input defining
-them. Objects relate as in every cross-object check: a namespace that is named meets across
-the whole input; the implicit namespace of objects that name none is their deploy unit's.`
+name that account (or the groups system:serviceaccounts, system:serviceaccounts:<ns> and
+system:authenticated), their Role or ClusterRole (aggregated ClusterRoles resolved over the
+input's ClusterRoles), and its rules. cluster-admin, admin, edit and view are known without
+the input defining them. Objects relate as in every cross-object check: a namespace that is
+named meets across the whole input; the implicit namespace of objects that name none is
+their deploy unit's.`
 
 // References, written out as pkg/check's table of each framework titles them (the
 // check.CIS/NSA/MITRE helpers that look them up are not on this branch's base yet).
