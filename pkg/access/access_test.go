@@ -237,6 +237,25 @@ func TestWorkloadFields(t *testing.T) {
 	}
 }
 
+// Grants share their references: the bound role is the binding's, and the source is the
+// bound role itself unless a rule comes from an aggregated ClusterRole.
+func TestGrantReferences(t *testing.T) {
+	m := analyzeFiles(t, nil, file{"a.yaml", doc(deploy, deploy,
+		roleDoc("Role", "r", "shop", rule(`[""]`, `["secrets"]`, `["get"]`)),
+		bindingDoc("RoleBinding", "b", "shop", "Role", "r", saSubject("api", "")))})
+	ws := m.Workloads()
+	if len(ws) != 2 || len(ws[0].Grants) != 1 {
+		t.Fatalf("model: %s", summary(m))
+	}
+	g := ws[0].Grants[0]
+	if g.Role != &g.Binding.Role || g.Source != g.Role || g.Rule != 0 || g.Role.Object == nil {
+		t.Errorf("grant references: %+v", g)
+	}
+	if ws[1].Grants[0].Binding != g.Binding {
+		t.Errorf("two workloads of one account do not share the binding's path")
+	}
+}
+
 func TestRuleCapabilities(t *testing.T) {
 	cases := []struct {
 		rule       Rule
