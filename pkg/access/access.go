@@ -133,9 +133,10 @@ type BindingRef struct {
 	At          manifest.Position
 	// Group is the group subject that reaches the account ("system:serviceaccounts",
 	// "system:serviceaccounts:<ns>" or "system:authenticated"), "" when the subject names
-	// the account itself.
-	Group string
-	Role  RoleRef // what roleRef names
+	// the account itself; Account and AccountNamespace are then that account.
+	Group                     string
+	Account, AccountNamespace string
+	Role                      RoleRef // what roleRef names
 }
 
 // RoleRef is a Role or ClusterRole as a binding names it.
@@ -194,10 +195,16 @@ type Workload struct {
 // Model is the result of Analyze.
 type Model struct {
 	workloads []*Workload
+	subjects  []*BindingRef
 }
 
 // Workloads returns every workload of the input, in input order.
 func (m *Model) Workloads() []*Workload { return m.workloads }
+
+// AccountSubjects returns every binding subject of the input that names a service account
+// (kind ServiceAccount, or the user system:serviceaccount:<ns>:<name>), in input order,
+// whether or not a workload of the input runs as it.
+func (m *Model) AccountSubjects() []*BindingRef { return m.subjects }
 
 // Facts is what Analyze reads; declare it as the Facts of a check that calls Analyze.
 var Facts = &check.Facts{Name: "access", Of: factOf}

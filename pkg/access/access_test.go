@@ -254,6 +254,24 @@ func TestGrantReferences(t *testing.T) {
 	if ws[1].Grants[0].Binding != g.Binding {
 		t.Errorf("two workloads of one account do not share the binding's path")
 	}
+	if subs := m.AccountSubjects(); len(subs) != 1 || subs[0] != g.Binding || subs[0].Account != "api" || subs[0].AccountNamespace != "shop" {
+		t.Errorf("account subjects: %+v", subs)
+	}
+}
+
+func TestAccountSubjects(t *testing.T) {
+	m := analyzeFiles(t, nil, file{"a.yaml", doc(
+		bindingDoc("ClusterRoleBinding", "c", "", "ClusterRole", "view", groupSubject("system:serviceaccounts"),
+			"  - {kind: User, name: \"system:serviceaccount:dev:default\"}\n", saSubject("ci", "tools")),
+		bindingDoc("RoleBinding", "r", "shop", "Role", "x", saSubject("default", "")))})
+	var got []string
+	for _, s := range m.AccountSubjects() {
+		got = append(got, fmt.Sprintf("%s/%s[%d] %s/%s", s.Kind, s.Name, s.Subject, s.AccountNamespace, s.Account))
+	}
+	want := "ClusterRoleBinding/c[1] dev/default,ClusterRoleBinding/c[2] tools/ci,RoleBinding/r[0] shop/default"
+	if strings.Join(got, ",") != want {
+		t.Errorf("got %v, want %s", got, want)
+	}
 }
 
 func TestRuleCapabilities(t *testing.T) {

@@ -117,6 +117,15 @@ func Analyze(facts []check.Fact, s *check.Settings) *Model {
 	for _, p := range pods {
 		m.workloads = append(m.workloads, a.workload(p))
 	}
+	for _, f := range facts {
+		if b, ok := f.Value.(*bindingFact); ok {
+			for i, sub := range b.subjects {
+				if sub.account != "" {
+					m.subjects = append(m.subjects, a.bindingRef(subjectRef{b, i}))
+				}
+			}
+		}
+	}
 	return m
 }
 
@@ -216,6 +225,9 @@ func (a *analysis) bindingRef(ref subjectRef) *BindingRef {
 		SubjectPath: fieldpath.New("subjects").Child(fieldpath.Index(sub.index)), At: sub.at, Group: sub.group}
 	if b.kind == "RoleBinding" {
 		br.Namespace = a.meet.Resolve(b.namespace).Name
+	}
+	if sub.account != "" {
+		br.Account, br.AccountNamespace = sub.account, a.meet.Resolve(sub.namespace).Name
 	}
 	br.Role, _ = a.role(b)
 	a.refs[ref] = br

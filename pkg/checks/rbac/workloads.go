@@ -209,7 +209,7 @@ var defaultAccountBound = &check.Check{
 	Category: category,
 	Severity: finding.Medium,
 	Doc: check.Doc{
-		Title: `Workload runs as its namespace's "default" ServiceAccount while a binding grants that account a role`,
+		Title: `A binding grants a role to a namespace's "default" ServiceAccount, which every pod that names no account runs as`,
 		Why: `Every pod of a namespace that names no account runs as "default". A binding that grants the
 default account a role therefore grants it to every such pod, today's and those added
 later by anyone who can deploy to the namespace, and an attacker in any one of them holds
@@ -218,8 +218,11 @@ that call the API get an account of their own. Reported for each workload that r
 "default" (naming it or naming none) when a RoleBinding or ClusterRoleBinding in the input
 names the default account itself (a ServiceAccount subject, or the user
 system:serviceaccount:<ns>:default), whatever the role; bindings to the groups of all
-accounts are not counted, they are not the default account's own.` + pathRelation + `
-Reported at serviceAccountName, or at the pod spec when it names none.`,
+accounts are not counted, they are not the default account's own. Such a binding that no
+workload of the input runs under is reported at its subject instead: the pods of the
+namespace that will hold it are deployed from elsewhere.` + pathRelation + `
+Reported at serviceAccountName, or at the pod spec when it names none; at the binding's
+subjects entry when no workload of the input runs as the account.`,
 		Bad: `apiVersion: apps/v1
 kind: Deployment
 metadata: {name: web, namespace: shop}
@@ -253,13 +256,16 @@ remove the binding of the default account.`,
 	Facts:      access.Facts,
 	References: []check.Reference{refCIS515, refNSARBAC, refNSAToken, refT1078},
 	Run: func(p *check.Pass) {
-		for _, w := range access.Analyze(p.Facts, p.Settings).Workloads() {
+		m := access.Analyze(p.Facts, p.Settings)
+		reached := map[*access.BindingRef]bool{} // by a workload of the input
+		for _, w := range m.Workloads() {
 			if w.Account != "default" {
 				continue
 			}
 			var paths []string
 			for _, b := range w.Bindings {
 				if b.Group == "" {
+					reached[b] = true
 					paths = append(paths, fmt.Sprintf("%s %s → %s %s", b.Kind, quote(b.Name), b.Role.Kind, quote(b.Role.Name)))
 				}
 			}
@@ -271,6 +277,15 @@ remove the binding of the default account.`,
 				Message: fmt.Sprintf(`%s runs as the "default" service account of namespace %q, which %s binds to a role: every pod of the namespace that names no account holds it`,
 					workloadName(w), w.Namespace, strings.Join(paths, ", ")),
 				Fix: &finding.Fix{Description: "give the workload its own ServiceAccount and bind the role to that"}})
+		}
+		for _, b := range m.AccountSubjects() {
+			if b.Account != "default" || reached[b] {
+				continue
+			}
+			p.Report(check.Diagnostic{Object: b.Object, Path: b.SubjectPath, At: &b.At,
+				Message: fmt.Sprintf(`%s %s binds %s %s to the "default" service account of namespace %q: every pod of the namespace that names no account holds it`,
+					b.Kind, quote(b.Name), b.Role.Kind, quote(b.Role.Name), b.AccountNamespace),
+				Fix: &finding.Fix{Description: "bind the role to a ServiceAccount of the workloads that need it instead of default"}})
 		}
 	},
 }

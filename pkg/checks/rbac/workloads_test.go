@@ -94,10 +94,14 @@ func TestDefaultAccountBound(t *testing.T) {
 		{Name: "names default", Src: docs(strings.Replace(podOf, "serviceAccountName: api", "serviceAccountName: default", 1),
 			bindingDoc("RoleBinding", "ClusterRole", "view", user("system:serviceaccount:shop:default"))),
 			Want: []string{"default-service-account-bound@7:27 spec.template.spec.serviceAccountName"}},
-		{Name: "the default of another namespace", Src: docs(podDefault, bindingDoc("RoleBinding", "ClusterRole", "view", sa("default", "other")))},
+		{Name: "the default of another namespace: at the binding, no workload of the input runs as it",
+			Src:  docs(podDefault, bindingDoc("RoleBinding", "ClusterRole", "view", sa("default", "other"))),
+			Want: []string{"default-service-account-bound@17:5 subjects[0]"}},
+		{Name: "a binding alone", Src: bindingDoc("ClusterRoleBinding", "ClusterRole", "edit", user("system:serviceaccount:shop:default")),
+			Want: []string{"default-service-account-bound@9:5 subjects[0]"}},
 		{Name: "groups of every account are not the default account's own",
 			Src: docs(podDefault, bindingDoc("ClusterRoleBinding", "ClusterRole", "view", group("system:serviceaccounts")))},
-		{Name: "own account", Src: docs(podOf, bindingDoc("RoleBinding", "ClusterRole", "view", sa("default", "shop")))},
+		{Name: "another account's binding", Src: docs(podOf, bindingDoc("RoleBinding", "ClusterRole", "view", sa("api", "shop")))},
 	})
 }
 
