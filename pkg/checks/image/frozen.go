@@ -44,7 +44,7 @@ or mirror k8s.gcr.io (an air-gapped mirror, an admission policy, a proxy's allow
 allow registry.k8s.io first.`,
 	},
 	References: []check.Reference{
-		{Framework: check.FrameworkNSA, ID: "upgrading/practices", Title: "Upgrading and application security practices"},
+		{Framework: check.FrameworkNSA, ID: "upgrading", Title: "Upgrading and application security practices"},
 		{Framework: check.FrameworkNSA, ID: "pod-security/secure-images", Title: "Building secure container images"},
 	},
 	Run: func(p *check.Pass) {

@@ -12,8 +12,6 @@ import (
 // (CVE-2020-8554), and bindings to system:masters. Each reports at most one finding per
 // rule (per subject for the binding check).
 
-var refNSARBACOnly = []check.Reference{refNSARBAC}
-
 // --- rbac-persistentvolume-create ------------------------------------------------------
 
 var pvCreate = &check.Check{
@@ -108,7 +106,7 @@ rules:
 		Fix: `Grant delete in a Role of the namespaces where it is needed, name the objects with
 resourceNames, and leave deletecollection and namespace deletion to administrators.`,
 	},
-	References: refNSARBACOnly,
+	References: []check.Reference{refNSARBAC, {Framework: check.FrameworkMITRE, ID: "T1485", Title: "Data Destruction"}},
 	Run: func(p *check.Pass) {
 		ps := make([]perm, len(deletable))
 		for i, d := range deletable {
