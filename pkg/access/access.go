@@ -8,7 +8,8 @@
 // "default"). A binding reaches that account when one of its subjects is the account
 // (kind ServiceAccount with its namespace; a RoleBinding's subject without a namespace is in
 // the binding's namespace; or User "system:serviceaccount:<ns>:<name>"), or a group every
-// account is in ("system:serviceaccounts", "system:serviceaccounts:<ns>"). Its roleRef names a
+// account is in ("system:serviceaccounts", "system:serviceaccounts:<ns>",
+// "system:authenticated"). Its roleRef names a
 // Role in the binding's namespace or a ClusterRole; a ClusterRole with an aggregationRule
 // gets the rules of the ClusterRoles of the input its selectors match, and the built-in
 // admin, edit and view also get those of the input's ClusterRoles labelled
@@ -130,10 +131,12 @@ type BindingRef struct {
 	Subject     int
 	SubjectPath fieldpath.Path
 	At          manifest.Position
-	// Group is the group subject that reaches the account ("system:serviceaccounts" or
-	// "system:serviceaccounts:<ns>"), "" when the subject names the account itself.
-	Group string
-	Role  RoleRef // what roleRef names
+	// Group is the group subject that reaches the account ("system:serviceaccounts",
+	// "system:serviceaccounts:<ns>" or "system:authenticated"), "" when the subject names
+	// the account itself; Account and AccountNamespace are then that account.
+	Group                     string
+	Account, AccountNamespace string
+	Role                      RoleRef // what roleRef names
 }
 
 // RoleRef is a Role or ClusterRole as a binding names it.
@@ -149,15 +152,17 @@ type RoleRef struct {
 	Builtin bool
 }
 
-// Grant is one capability a workload's pods hold, with the path that grants it.
+// Grant is one capability a workload's pods hold, with the path that grants it. Its
+// references are shared by every grant of the same binding and role (read them, do not
+// change them).
 type Grant struct {
 	Capability Capability
-	Binding    BindingRef
-	Role       RoleRef // the bound role (Binding.Role)
+	Binding    *BindingRef
+	Role       *RoleRef // the bound role (&Binding.Role)
 	// Source is the role whose rule grants it: Role itself, or a ClusterRole of the input
 	// aggregated into it. Rule is the index of that rule in Source's rules, -1 when the
 	// capability comes from the built-in table (or from binding cluster-admin).
-	Source RoleRef
+	Source *RoleRef
 	Rule   int
 	// Scope is the namespace the grant applies in, "" when it applies cluster-wide.
 	Scope string
@@ -182,18 +187,24 @@ type Workload struct {
 	NamespaceAccounts int
 	// Bindings are every binding that reaches the account, in input order, whatever it
 	// grants; Grants the capabilities they give, in input order of the bindings and then
-	// of the rules.
-	Bindings []BindingRef
+	// of the rules. Both are shared with the other workloads of the account.
+	Bindings []*BindingRef
 	Grants   []Grant
 }
 
 // Model is the result of Analyze.
 type Model struct {
 	workloads []*Workload
+	subjects  []*BindingRef
 }
 
 // Workloads returns every workload of the input, in input order.
 func (m *Model) Workloads() []*Workload { return m.workloads }
+
+// AccountSubjects returns every binding subject of the input that names a service account
+// (kind ServiceAccount, or the user system:serviceaccount:<ns>:<name>), in input order,
+// whether or not a workload of the input runs as it.
+func (m *Model) AccountSubjects() []*BindingRef { return m.subjects }
 
 // Facts is what Analyze reads; declare it as the Facts of a check that calls Analyze.
 var Facts = &check.Facts{Name: "access", Of: factOf}

@@ -157,10 +157,12 @@ func TestAnalyze(t *testing.T) {
 				bindingDoc("ClusterRoleBinding", "ns-group", "", "ClusterRole", "exec", groupSubject("system:serviceaccounts:shop")),
 				bindingDoc("ClusterRoleBinding", "other-ns", "", "ClusterRole", "exec", groupSubject("system:serviceaccounts:dev")),
 				bindingDoc("ClusterRoleBinding", "all", "", "ClusterRole", "exec", groupSubject("system:serviceaccounts")),
-				bindingDoc("ClusterRoleBinding", "people", "", "ClusterRole", "exec", groupSubject("system:authenticated")))}},
+				bindingDoc("ClusterRoleBinding", "people", "", "ClusterRole", "exec", groupSubject("system:authenticated")),
+				bindingDoc("ClusterRoleBinding", "anonymous", "", "ClusterRole", "exec", groupSubject("system:unauthenticated")))}},
 			[]string{
 				"Deployment/web sa=default: exec via ClusterRoleBinding/ns-group → ClusterRole/exec rules[0] cluster-wide",
 				"Deployment/web sa=default: exec via ClusterRoleBinding/all → ClusterRole/exec rules[0] cluster-wide",
+				"Deployment/web sa=default: exec via ClusterRoleBinding/people → ClusterRole/exec rules[0] cluster-wide",
 			}},
 		{"a service account user name",
 			[]file{{"a.yaml", doc(deploy, roleDoc("ClusterRole", "esc", "", rule(`["rbac.authorization.k8s.io"]`, `["clusterroles"]`, `["escalate"]`)),
@@ -232,6 +234,43 @@ func TestWorkloadFields(t *testing.T) {
 	}
 	if b := api.Bindings[0]; b.Namespace != "shop" || b.Role.Kind != "ClusterRole" || b.Role.Name != "view" || !b.Role.Builtin {
 		t.Errorf("binding ref: %+v", b)
+	}
+}
+
+// Grants share their references: the bound role is the binding's, and the source is the
+// bound role itself unless a rule comes from an aggregated ClusterRole.
+func TestGrantReferences(t *testing.T) {
+	m := analyzeFiles(t, nil, file{"a.yaml", doc(deploy, deploy,
+		roleDoc("Role", "r", "shop", rule(`[""]`, `["secrets"]`, `["get"]`)),
+		bindingDoc("RoleBinding", "b", "shop", "Role", "r", saSubject("api", "")))})
+	ws := m.Workloads()
+	if len(ws) != 2 || len(ws[0].Grants) != 1 {
+		t.Fatalf("model: %s", summary(m))
+	}
+	g := ws[0].Grants[0]
+	if g.Role != &g.Binding.Role || g.Source != g.Role || g.Rule != 0 || g.Role.Object == nil {
+		t.Errorf("grant references: %+v", g)
+	}
+	if ws[1].Grants[0].Binding != g.Binding {
+		t.Errorf("two workloads of one account do not share the binding's path")
+	}
+	if subs := m.AccountSubjects(); len(subs) != 1 || subs[0] != g.Binding || subs[0].Account != "api" || subs[0].AccountNamespace != "shop" {
+		t.Errorf("account subjects: %+v", subs)
+	}
+}
+
+func TestAccountSubjects(t *testing.T) {
+	m := analyzeFiles(t, nil, file{"a.yaml", doc(
+		bindingDoc("ClusterRoleBinding", "c", "", "ClusterRole", "view", groupSubject("system:serviceaccounts"),
+			"  - {kind: User, name: \"system:serviceaccount:dev:default\"}\n", saSubject("ci", "tools")),
+		bindingDoc("RoleBinding", "r", "shop", "Role", "x", saSubject("default", "")))})
+	var got []string
+	for _, s := range m.AccountSubjects() {
+		got = append(got, fmt.Sprintf("%s/%s[%d] %s/%s", s.Kind, s.Name, s.Subject, s.AccountNamespace, s.Account))
+	}
+	want := "ClusterRoleBinding/c[1] dev/default,ClusterRoleBinding/c[2] tools/ci,RoleBinding/r[0] shop/default"
+	if strings.Join(got, ",") != want {
+		t.Errorf("got %v, want %s", got, want)
 	}
 }
 

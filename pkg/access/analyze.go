@@ -2,6 +2,7 @@ package access
 
 import (
 	"sort"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/selection"
@@ -34,10 +35,16 @@ type subjectRef struct {
 // computed once per binding whatever the number of workloads it reaches.
 type grantCore struct {
 	capability Capability
-	role       RoleRef
-	source     RoleRef
+	source     *RoleRef // nil: the bound role itself
 	rule       int
 	scope      string
+}
+
+// accountAccess is what one account (with the groups it is in) is given, shared by the
+// workloads that run as it.
+type accountAccess struct {
+	bindings []*BindingRef
+	grants   []Grant
 }
 
 // analysis holds the indexes of one Analyze call.
@@ -56,6 +63,8 @@ type analysis struct {
 	allAccounts  []subjectRef
 	order        map[*bindingFact]int
 	grants       map[*bindingFact][]grantCore
+	refs         map[subjectRef]*BindingRef
+	byKey        map[accountKey]*accountAccess
 }
 
 // sourceRule is a rule with the role it is written in.
@@ -70,7 +79,8 @@ func Analyze(facts []check.Fact, s *check.Settings) *Model {
 	a := &analysis{meet: check.Meetings{}, accounts: map[accountKey]bool{}, nsAccounts: map[check.Namespace]int{},
 		roles: map[roleKey]*roleFact{}, byLabel: map[string][]*roleFact{}, aggregated: map[*roleFact][]sourceRule{},
 		byAccount: map[accountKey][]subjectRef{}, byGroupNS: map[check.Namespace][]subjectRef{},
-		order: map[*bindingFact]int{}, grants: map[*bindingFact][]grantCore{}}
+		order: map[*bindingFact]int{}, grants: map[*bindingFact][]grantCore{},
+		refs: map[subjectRef]*BindingRef{}, byKey: map[accountKey]*accountAccess{}}
 	for _, f := range facts {
 		a.meet.Note(f.Object)
 		if b, ok := f.Value.(*bindingFact); ok {
@@ -107,6 +117,15 @@ func Analyze(facts []check.Fact, s *check.Settings) *Model {
 	for _, p := range pods {
 		m.workloads = append(m.workloads, a.workload(p))
 	}
+	for _, f := range facts {
+		if b, ok := f.Value.(*bindingFact); ok {
+			for i, sub := range b.subjects {
+				if sub.account != "" {
+					m.subjects = append(m.subjects, a.bindingRef(subjectRef{b, i}))
+				}
+			}
+		}
+	}
 	return m
 }
 
@@ -116,7 +135,7 @@ func (s subjectFact) namespaceName() string {
 	switch {
 	case s.account != "" && !s.namespace.Implicit():
 		return s.namespace.Name
-	case len(s.group) > len(saGroup):
+	case strings.HasPrefix(s.group, saGroup+":"):
 		return s.group[len(saGroup)+1:]
 	}
 	return ""
@@ -142,7 +161,7 @@ func (a *analysis) addBinding(b *bindingFact) {
 		case sub.account != "":
 			k := accountKey{a.meet.Resolve(sub.namespace), sub.account}
 			a.byAccount[k] = append(a.byAccount[k], ref)
-		case sub.group == saGroup:
+		case sub.group == saGroup || sub.group == authenticated:
 			a.allAccounts = append(a.allAccounts, ref)
 		default:
 			ns := check.Namespace{Name: sub.namespaceName()}
@@ -155,15 +174,23 @@ func (a *analysis) addBinding(b *bindingFact) {
 func (a *analysis) workload(p *podFact) *Workload {
 	ns := a.meet.Resolve(p.namespace)
 	key := accountKey{ns, p.account}
-	w := &Workload{Object: p.obj, Namespace: ns.Name, Account: p.account, AccountNamed: p.named,
-		Path: p.path, At: p.at, AccountDefined: a.accounts[key], NamespaceAccounts: a.nsAccounts[ns]}
-	refs := make([]subjectRef, 0, len(a.byAccount[key])+len(a.byGroupNS[ns])+len(a.allAccounts))
-	refs = append(refs, a.byAccount[key]...)
-	refs = append(refs, a.byGroupNS[ns]...)
-	refs = append(refs, a.allAccounts...)
-	if len(refs) == 0 {
-		return w
+	acc := a.access(key)
+	return &Workload{Object: p.obj, Namespace: ns.Name, Account: p.account, AccountNamed: p.named,
+		Path: p.path, At: p.at, AccountDefined: a.accounts[key], NamespaceAccounts: a.nsAccounts[ns],
+		Bindings: acc.bindings, Grants: acc.grants}
+}
+
+// access resolves what an account is given, once per account.
+func (a *analysis) access(key accountKey) *accountAccess {
+	if acc := a.byKey[key]; acc != nil {
+		return acc
 	}
+	acc := &accountAccess{}
+	a.byKey[key] = acc
+	refs := make([]subjectRef, 0, len(a.byAccount[key])+len(a.byGroupNS[key.namespace])+len(a.allAccounts))
+	refs = append(refs, a.byAccount[key]...)
+	refs = append(refs, a.byGroupNS[key.namespace]...)
+	refs = append(refs, a.allAccounts...)
 	sort.Slice(refs, func(i, j int) bool {
 		if oi, oj := a.order[refs[i].b], a.order[refs[j].b]; oi != oj {
 			return oi < oj
@@ -175,23 +202,35 @@ func (a *analysis) workload(p *podFact) *Workload {
 			continue // one path per binding: its first subject that reaches the account
 		}
 		br := a.bindingRef(ref)
-		w.Bindings = append(w.Bindings, br)
+		acc.bindings = append(acc.bindings, br)
 		for _, g := range a.grantsOf(ref.b) {
-			w.Grants = append(w.Grants, Grant{Capability: g.capability, Binding: br, Role: g.role,
-				Source: g.source, Rule: g.rule, Scope: g.scope})
+			src := g.source
+			if src == nil {
+				src = &br.Role
+			}
+			acc.grants = append(acc.grants, Grant{Capability: g.capability, Binding: br, Role: &br.Role,
+				Source: src, Rule: g.rule, Scope: g.scope})
 		}
 	}
-	return w
+	return acc
 }
 
-func (a *analysis) bindingRef(ref subjectRef) BindingRef {
+// bindingRef returns the path element of one subject of one binding, made once.
+func (a *analysis) bindingRef(ref subjectRef) *BindingRef {
+	if br := a.refs[ref]; br != nil {
+		return br
+	}
 	b, sub := ref.b, ref.b.subjects[ref.sub]
-	br := BindingRef{Kind: b.kind, Name: b.name, Object: b.obj, Subject: sub.index,
+	br := &BindingRef{Kind: b.kind, Name: b.name, Object: b.obj, Subject: sub.index,
 		SubjectPath: fieldpath.New("subjects").Child(fieldpath.Index(sub.index)), At: sub.at, Group: sub.group}
 	if b.kind == "RoleBinding" {
 		br.Namespace = a.meet.Resolve(b.namespace).Name
 	}
+	if sub.account != "" {
+		br.Account, br.AccountNamespace = sub.account, a.meet.Resolve(sub.namespace).Name
+	}
 	br.Role, _ = a.role(b)
+	a.refs[ref] = br
 	return br
 }
 
@@ -225,20 +264,24 @@ func (a *analysis) grantsOf(b *bindingFact) []grantCore {
 	if namespaced {
 		scope = a.meet.Resolve(b.namespace).Name
 	}
+	sources := map[*roleFact]*RoleRef{}
 	add := func(src *roleFact, i int, rule *Rule) {
-		ref := role
-		if src != nil && src != r {
-			ref = RoleRef{Kind: src.kind, Name: src.name, Object: src.obj}
+		var ref *RoleRef // the bound role
+		if src != r {
+			if ref = sources[src]; ref == nil {
+				ref = &RoleRef{Kind: src.kind, Name: src.name, Object: src.obj}
+				sources[src] = ref
+			}
 		}
 		for _, c := range rule.Capabilities(namespaced) {
-			out = append(out, grantCore{capability: c, role: role, source: ref, rule: i, scope: scope})
+			out = append(out, grantCore{capability: c, source: ref, rule: i, scope: scope})
 		}
 	}
 	switch {
 	case !valid:
 	case role.Builtin:
 		for _, c := range builtinRoles[b.roleName] {
-			out = append(out, grantCore{capability: c, role: role, source: role, rule: -1, scope: scope})
+			out = append(out, grantCore{capability: c, rule: -1, scope: scope})
 		}
 		for _, src := range a.byLabel[aggregateLabel(b.roleName)+"=true"] {
 			for i := range src.rules {

@@ -56,7 +56,8 @@ type subjectFact struct {
 	// where: named, or the binding's own for a RoleBinding subject without one.
 	account   string
 	namespace check.Namespace
-	// group is "system:serviceaccounts" or "system:serviceaccounts:<ns>".
+	// group is "system:serviceaccounts", "system:serviceaccounts:<ns>" or
+	// "system:authenticated".
 	group string
 }
 
@@ -144,6 +145,9 @@ func roleOf(o *manifest.Object, s *check.Settings) *roleFact {
 // saGroup is the group of every service account; saGroup+":"+ns that of one namespace's.
 const saGroup = "system:serviceaccounts"
 
+// authenticated is the group of every authenticated request, service accounts included.
+const authenticated = "system:authenticated"
+
 func bindingOf(o *manifest.Object, s *check.Settings) *bindingFact {
 	str := func(n *yaml.Node, key string) string {
 		v, _ := fieldpath.Str(fieldpath.MapGet(n, key))
@@ -176,6 +180,9 @@ func bindingOf(o *manifest.Object, s *check.Settings) *bindingFact {
 				continue
 			}
 			sf.account, sf.namespace = acct, check.Namespace{Name: nsName}
+		case kind == "Group" && name == authenticated:
+			// Every service account token authenticates as a member of it too.
+			sf.group = name
 		case kind == "Group" && (name == saGroup || strings.HasPrefix(name, saGroup+":")):
 			sf.group = name
 		default:

@@ -261,8 +261,8 @@ func TestHardened(t *testing.T) {
 // TestRegistered: every check of the category is registered (docs and examples of each are
 // held by pkg/check's conformance test).
 func TestRegistered(t *testing.T) {
-	if got := ids(); len(got) != 5 {
-		t.Errorf("image checks %v, want 5", got)
+	if got := ids(); len(got) != 6 {
+		t.Errorf("image checks %v, want 6", got)
 	}
 }
 

@@ -58,6 +58,7 @@ type policy struct {
 	egress    bool              // policyTypes include Egress
 	// A rule that allows all traffic in that direction, which no deny survives.
 	allowsAllIngress, allowsAllEgress bool
+	peers                             []peer // the rules' podSelector peers
 }
 
 // namespace groups what one namespace holds in the input: the objects that meet in it
@@ -217,7 +218,8 @@ func stringMap(n *yaml.Node) labels.Set {
 func parsePolicy(o *manifest.Object) *policy {
 	selPath := fieldpath.New("spec", "podSelector")
 	pol := &policy{obj: o, selAt: o.Locate(selPath),
-		allowsAllIngress: hasAllowAll(o, "ingress", "from"), allowsAllEgress: hasAllowAll(o, "egress", "to")}
+		allowsAllIngress: hasAllowAll(o, "ingress", "from"), allowsAllEgress: hasAllowAll(o, "egress", "to"),
+		peers: parsePeers(o)}
 	selNode := o.Get(selPath)
 	ls, err := labelSelector(selNode)
 	if err == nil {

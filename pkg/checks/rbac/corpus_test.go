@@ -2,6 +2,7 @@ package rbac
 
 import (
 	"os"
+	"slices"
 	"sort"
 	"testing"
 
@@ -56,5 +57,30 @@ func TestCorpus(t *testing.T) {
 		for _, f := range fs {
 			t.Logf("%s %s:%d %s [%s] %s", f.Check, f.File, f.Line, f.Path, f.Severity, f.Message)
 		}
+	}
+}
+
+// BenchmarkCorpusChecks times the rbac checks, per-object and cross-object, over the
+// corpus's plain manifests (go test -bench CorpusChecks -run ^$ ./pkg/checks/rbac).
+func BenchmarkCorpusChecks(b *testing.B) {
+	corpus := checktest.LoadCorpusManifests(b, true)
+	for _, set := range []struct {
+		name string
+		ids  []string
+	}{
+		{"workload", []string{"workload-rbac-privileges", "default-service-account-bound", "workload-service-account-missing"}},
+		{"all-rbac", nil},
+	} {
+		var cs []*check.Check
+		for _, c := range rbacChecks() {
+			if set.ids == nil || slices.Contains(set.ids, c.ID) {
+				cs = append(cs, c)
+			}
+		}
+		b.Run(set.name, func(b *testing.B) {
+			for b.Loop() {
+				lint.RunChecks(cs, corpus.Objects, nil)
+			}
+		})
 	}
 }
