@@ -69,6 +69,9 @@ func applyConfig(cmd *cobra.Command, o *LintOptions, cfg *config.Config) {
 	if unset("suppressions") && cfg.Suppressions != "" {
 		o.Suppressions = cfg.Suppressions
 	}
+	if unset("baseline") && cfg.Baseline != "" && cfg.Path != "" {
+		o.Baseline = filepath.Join(filepath.Dir(cfg.Path), cfg.Baseline)
+	}
 }
 
 // deployScope is the config's deployScope, check.ScopeUnit when it sets none.

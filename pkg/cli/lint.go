@@ -60,6 +60,10 @@ type LintOptions struct {
 	Suppressions string
 	// LoadRestrictor is kustomize's --load-restrictor: rootOnly (default) or none.
 	LoadRestrictor string
+	// Baseline reports only findings the baseline file does not hold; WriteBaseline
+	// writes the run's findings to a baseline file; Since reports only the findings the
+	// changes since a git revision introduced (see adopt.go).
+	Baseline, WriteBaseline, Since string
 
 	// Set by Complete.
 	config   *config.Config
@@ -169,6 +173,7 @@ input errors (even when findings were printed too).`,
 	f.StringVar(&o.LoadRestrictor, "load-restrictor", o.LoadRestrictor, "As kustomize's: rootOnly lets a Kustomize build read files only inside its kustomization's directory; none lets it read any local file (what the build reads can show in findings and fixes; remote bases and plugins stay refused).")
 	f.BoolVar(&o.UnsafeFixes, "unsafe-fixes", false, "With --fix or --diff, also apply fixes that can stop a workload from starting (runAsNonRoot, drop ALL, read-only root).")
 	f.BoolVar(&o.IncludeHidden, "include-hidden", false, "Also lint hidden directories and node_modules, which a directory walk leaves out (kubectl apply -R reads them); .git and other version-control directories are never read.")
+	addAdoptionFlags(f, o)
 	f.StringArrayVar(&o.Exclude, "exclude", nil, "Leave out files and directories a directory walk finds that match this glob (repeatable; ** for any number of directories; matched like the config's skipPaths, against the path as printed and relative to the directory named). A file named on the command line is linted anyway.")
 	return cmd
 }
@@ -235,6 +240,9 @@ func (o *LintOptions) Validate() error {
 	if err := o.validateFixTo(); err != nil {
 		return err
 	}
+	if err := o.validateAdoption(); err != nil {
+		return err
+	}
 	if err := pipeline.ValidateExclude(o.Exclude); err != nil {
 		return err
 	}
@@ -278,8 +286,15 @@ func (o *LintOptions) Validate() error {
 
 // Run lints and writes the report; the returned error carries the exit status.
 func (o *LintOptions) Run() error {
-	res, err := pipeline.Lint(context.Background(), o.runOptions())
+	opts, err := o.adoptionOptions(o.runOptions())
 	if err != nil {
+		return err
+	}
+	res, err := pipeline.Lint(context.Background(), opts)
+	if err != nil {
+		return err
+	}
+	if err := o.writeBaseline(res); err != nil {
 		return err
 	}
 	if res.Fix != nil {

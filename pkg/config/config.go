@@ -49,6 +49,9 @@ type Config struct {
 	// and Ignore), config (Ignore only: what a pull request writes into its manifests
 	// cannot silence a finding) or none. --suppressions wins over it.
 	Suppressions string `yaml:"suppressions,omitempty"`
+	// Baseline is the baseline file (relative to the config file's directory) whose
+	// findings are not reported; --baseline wins over it.
+	Baseline string `yaml:"baseline,omitempty"`
 }
 
 // Ignore is one suppression entry. A finding is suppressed when it matches every criterion
