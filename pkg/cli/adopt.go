@@ -26,7 +26,7 @@ func (o *LintOptions) validateAdoption() error {
 	if o.WriteBaseline != "" && (o.Fix || o.Diff || o.Since != "") {
 		return fmt.Errorf("--write-baseline can't be used together with --fix, --diff or --since")
 	}
-	if o.Baseline != "" && o.Since != "" {
+	if o.Baseline != "" && !o.baselineFromConfig && o.Since != "" {
 		return fmt.Errorf("--baseline and --since can't be used together")
 	}
 	if o.Repo != "" && o.Since != "" {
@@ -41,7 +41,7 @@ func (o *LintOptions) adoptionOptions(opts pipeline.Options) (pipeline.Options, 
 	if o.WriteBaseline != "" {
 		opts.KeepTrees = true // fingerprints read the objects' trees
 	}
-	if o.Baseline == "" {
+	if o.Baseline == "" || o.Since != "" || o.WriteBaseline != "" && o.baselineFromConfig {
 		return opts, nil
 	}
 	entries, err := baseline.Read(o.Baseline)

@@ -71,6 +71,7 @@ func applyConfig(cmd *cobra.Command, o *LintOptions, cfg *config.Config) {
 	}
 	if unset("baseline") && cfg.Baseline != "" && cfg.Path != "" {
 		o.Baseline = filepath.Join(filepath.Dir(cfg.Path), cfg.Baseline)
+		o.baselineFromConfig = true
 	}
 }
 

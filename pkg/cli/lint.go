@@ -64,6 +64,9 @@ type LintOptions struct {
 	// writes the run's findings to a baseline file; Since reports only the findings the
 	// changes since a git revision introduced (see adopt.go).
 	Baseline, WriteBaseline, Since string
+	// baselineFromConfig says Baseline is the config file's, which --write-baseline
+	// replaces rather than reads.
+	baselineFromConfig bool
 
 	// Set by Complete.
 	config   *config.Config

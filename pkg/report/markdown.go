@@ -56,14 +56,16 @@ func Markdown(w io.Writer, r Report, opts MarkdownOptions) error {
 		m.add(envs + "\n")
 	}
 	if len(r.Findings) > 0 {
-		m.add(fmt.Sprintf("<details><summary>Details of %d %s</summary>\n\n", len(r.Findings), findingsWord(r)))
+		opened := m.add(fmt.Sprintf("<details><summary>Details of %d %s</summary>\n\n", len(r.Findings), findingsWord(r)))
 		for i := range r.Findings {
 			m.item(mdDetail(&r.Findings[i], rel))
 		}
-		m.close("</details>\n\n")
+		if opened {
+			m.close("</details>\n\n")
+		}
 	}
 	if c := r.Compared; c != nil && len(c.Fixed) > 0 {
-		m.add(fmt.Sprintf("<details><summary>%d fixed</summary>\n\n", len(c.Fixed)))
+		opened := m.add(fmt.Sprintf("<details><summary>%d fixed</summary>\n\n", len(c.Fixed)))
 		for _, f := range c.Fixed {
 			at := rel(f.File)
 			if f.Line > 0 {
@@ -71,7 +73,9 @@ func Markdown(w io.Writer, r Report, opts MarkdownOptions) error {
 			}
 			m.item(fmt.Sprintf("- %s `%s` %s %s\n", mdText(at), mdText(f.Check), mdText(f.Object), mdText(f.Path)))
 		}
-		m.close("</details>\n\n")
+		if opened {
+			m.close("</details>\n\n")
+		}
 	}
 	if m.left > 0 {
 		m.b.WriteString(fmt.Sprintf("\n> Truncated: %d more %s not shown here (GitHub allows %d characters). Run `kubectl secure lint -o json` for all of them.\n",
@@ -94,11 +98,14 @@ type mdWriter struct {
 
 func (m *mdWriter) fits(s string) bool { return m.left == 0 && m.b.Len()+len(s) <= m.limit }
 
-// add writes a heading or table; like an item, it is dropped when it does not fit.
-func (m *mdWriter) add(s string) {
+// add writes a heading or table; like an item, it is dropped when it does not fit, and
+// it says whether it was written.
+func (m *mdWriter) add(s string) bool {
 	if m.fits(s) {
 		m.b.WriteString(s)
+		return true
 	}
+	return false
 }
 
 func (m *mdWriter) item(s string) {
