@@ -301,3 +301,39 @@ func TestSinceErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestSinceRelatesUnitsByNamespace: a pull request adding an app to a namespace whose
+// NetworkPolicy lives in another, unchanged directory introduces no network-policy finding,
+// as a whole run would say.
+func TestSinceRelatesUnitsByNamespace(t *testing.T) {
+	deployment := func(name string) string {
+		return "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: " + name + ", namespace: shop}\nspec:\n  selector: {matchLabels: {app: " + name + "}}\n  template:\n    metadata: {labels: {app: " + name + "}}\n    spec:\n      containers: [{name: c, image: nginx:1.27}]\n"
+	}
+	root, _ := gitRepo(t, map[string]string{
+		"policies/deny.yaml": "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny, namespace: shop}\nspec:\n  podSelector: {}\n  policyTypes: [Ingress, Egress]\n",
+		"apps/web.yaml":      deployment("web"),
+		"other/pod.yaml":     "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: elsewhere}\nspec:\n  containers: [{name: c, image: nginx:1.27}]\n",
+	})
+	writeFile(t, root, "apps/api.yaml", deployment("api"))
+	enable := "namespace-without-network-policy,workload-without-network-policy,privileged-container"
+	rep, stderr, code := lintIn(t, root, "--since", "HEAD", "--enable", enable)
+	if code != 0 || len(rep.Findings) != 0 || !slices.Equal(rep.Baseline.Units, []string{"apps/api.yaml", "apps/web.yaml", "policies/deny.yaml"}) {
+		t.Errorf("exit %d, new %v, units %v\n%s", code, rep.checks(), rep.Baseline.Units, stderr)
+	}
+}
+
+// TestSinceInputErrors: a file that was broken at the revision already is a note, not a
+// failure of the change; a file the change breaks fails the run (exit status 2).
+func TestSinceInputErrors(t *testing.T) {
+	broken := "apiVersion: v1\nkind: Pod\nmetadata: [unclosed\n"
+	root, _ := gitRepo(t, map[string]string{"plain/broken.yaml": broken, "plain/pod.yaml": adoptPod})
+	writeFile(t, root, "plain/pod.yaml", strings.Replace(adoptPod, "name: web", "name: web2", 1))
+	_, stderr, code := lintIn(t, root, "--since", "HEAD", "--enable", "privileged-container")
+	if code != 0 || !strings.Contains(stderr, "note: plain/broken.yaml:2:") || !strings.Contains(stderr, "an input error at HEAD too") {
+		t.Errorf("broken before: exit %d\n%s", code, stderr)
+	}
+	writeFile(t, root, "plain/new.yaml", broken)
+	if _, stderr, code := lintIn(t, root, "--since", "HEAD", "--enable", "privileged-container"); code != 2 || !strings.Contains(stderr, "error: plain/new.yaml:2") {
+		t.Errorf("broken now: exit %d\n%s", code, stderr)
+	}
+}

@@ -44,7 +44,7 @@ func (r *runner) lintSince() (*Result, error) {
 			members[f] = true
 		}
 	}
-	resolved.Inputs = ch.affected(resolved.Inputs)
+	resolved.Inputs = withContext(resolved.Inputs, ch.affected(resolved.Inputs), r.Settings)
 	res := r.lintResolved(resolved)
 
 	old, err := r.lintAt(repo, commit, ch, resolved.Inputs, members)
@@ -68,11 +68,40 @@ func (r *runner) lintSince() (*Result, error) {
 	res.Compared = &Comparison{Since: r.Since, Existing: out.Existing, Fixed: out.Fixed, Display: func(p string) string { return p }, Units: units}
 	res.Notes = append(res.Notes, finding.InputError{Message: fmt.Sprintf("since %s: %s changed; %s of %d linted, compared with %s",
 		r.Since, Plural(len(changes), "file"), Plural(len(resolved.Inputs), "deploy unit"), all, r.Since)})
-	for _, e := range old.Errors {
-		res.Notes = append(res.Notes, finding.InputError{Message: fmt.Sprintf("at %s, %s: its findings there are unknown, so all of its findings count as new",
-			r.Since, strings.ReplaceAll(e.Error(), old.root+string(filepath.Separator), ""))})
-	}
+	r.compareErrors(res, old, ch, display)
 	return res, nil
+}
+
+// compareErrors keeps as errors (exit status 2) only the input errors of files that had
+// none at the revision: a file that was broken already, or a unit that could not be built
+// then either (a remote base, say), did not break with this change, and is a note. Errors
+// at the revision alone are notes too: the findings of what failed there count as new.
+func (r *runner) compareErrors(res *Result, old oldRun, ch *changeSet, display func(string) string) {
+	fromOld, now := ch.fromOld(old.root), baseline.Relative(ch.root)
+	before := map[string]bool{}
+	for _, e := range old.Errors {
+		before[fromOld(e.File)] = true
+	}
+	after := map[string]bool{}
+	kept := res.Errors[:0]
+	for _, e := range res.Errors {
+		f := now(e.File)
+		after[f] = true
+		if before[f] {
+			res.Notes = append(res.Notes, finding.InputError{File: e.File, Line: e.Line, Message: fmt.Sprintf(
+				"%s (an input error at %s too, so not one this change introduced)", e.Message, r.Since)})
+			continue
+		}
+		kept = append(kept, e)
+	}
+	res.Errors = kept
+	for _, e := range old.Errors {
+		if f := fromOld(e.File); !after[f] {
+			msg := strings.ReplaceAll(e.Message, old.root+string(filepath.Separator), "")
+			res.Notes = append(res.Notes, finding.InputError{File: display(f), Line: e.Line, Message: fmt.Sprintf(
+				"at %s: %s: its findings there are unknown, so all of its findings count as new", r.Since, msg)})
+		}
+	}
 }
 
 // gitDir is where the repository is looked for: the first input named, or the working
@@ -144,6 +173,7 @@ func (c *changeSet) affected(inputs []discover.Input) []discover.Input {
 					continue
 				}
 				reads = t.Files
+				in.Reads = reads
 			}
 			if slices.ContainsFunc(reads, func(f string) bool { return c.changed[f] }) {
 				out = append(out, in)

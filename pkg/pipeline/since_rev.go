@@ -46,10 +46,12 @@ func (r *runner) lintAt(repo *gitrev.Repo, commit string, c *changeSet, inputs [
 	for p := range files {
 		rev.byDir[path.Dir(p)] = append(rev.byDir[path.Dir(p)], p)
 	}
-	kdirs, plain := c.unitsAt(inputs, rev, members)
+	kunits, plain := c.unitsAt(inputs, rev, members)
 	want := slices.Clone(plain)
-	for _, d := range kdirs {
-		want = append(want, rev.byDir[d]...)
+	var kdirs []string
+	for _, u := range kunits {
+		kdirs = append(kdirs, u.dir)
+		want = append(want, rev.byDir[u.dir]...)
 	}
 	if err := rev.write(want); err != nil {
 		return run, err
@@ -60,30 +62,48 @@ func (r *runner) lintAt(repo *gitrev.Repo, commit string, c *changeSet, inputs [
 	sub := &runner{Options: r.Options}
 	sub.Paths, sub.Filenames, sub.Kustomize, sub.Repo, sub.Stdin, sub.Exclude = nil, nil, "", "", nil, nil
 	sub.Since, sub.Baseline, sub.Fix, sub.KeepTrees = "", nil, NoFix, true
-	for _, d := range kdirs {
-		sub.Paths = append(sub.Paths, filepath.Join(tmp, filepath.FromSlash(d)))
+	at := func(p string) string { return filepath.Join(tmp, filepath.FromSlash(p)) }
+	var resolved discover.Resolution
+	for _, u := range kunits {
+		// Optional as now: a catalogue Component that does not build alone lints its
+		// resources instead, there as here.
+		in := discover.Input{Kind: discover.Kustomize, Path: at(u.dir), Optional: u.in.Optional}
+		for _, fb := range u.in.Fallback {
+			if old := c.oldPath(c.rel(fb.Path)); old != "" {
+				in.Fallback = append(in.Fallback, discover.Input{Kind: fb.Kind, Path: at(old)})
+			}
+		}
+		resolved.Inputs = append(resolved.Inputs, in)
 	}
 	for _, p := range plain {
-		sub.Paths = append(sub.Paths, filepath.Join(tmp, filepath.FromSlash(p)))
+		resolved.Inputs = append(resolved.Inputs, discover.Input{Kind: discover.File, Path: at(p)})
 	}
-	if len(sub.Paths) == 0 {
+	if len(resolved.Inputs) == 0 {
 		run.Result = &Result{}
 		return run, nil
 	}
-	run.Result = sub.lint()
+	run.Result = sub.lintResolved(resolved)
 	return run, nil
+}
+
+// kunit is a Kustomize unit at the revision: its directory there (root-relative), and the
+// input it is now (the zero Input for a kustomization the change deleted).
+type kunit struct {
+	dir string
+	in  discover.Input
 }
 
 // unitsAt are the units of inputs at the revision: the directories of their
 // kustomizations, and the plain manifest files of their directories (root-relative).
-func (c *changeSet) unitsAt(inputs []discover.Input, rev revision, members map[string]bool) (kdirs, plain []string) {
+func (c *changeSet) unitsAt(inputs []discover.Input, rev revision, members map[string]bool) (kunits []kunit, plain []string) {
 	plainDirs := map[string]bool{}
+	has := func(d string) bool { return slices.ContainsFunc(kunits, func(u kunit) bool { return u.dir == d }) }
 	for _, in := range inputs {
 		rel := c.rel(in.Path)
 		switch in.Kind {
 		case discover.Kustomize:
-			if d, ok := rev.kustomizationDir(c, rel); ok && !slices.Contains(kdirs, d) {
-				kdirs = append(kdirs, d)
+			if d, ok := rev.kustomizationDir(c, rel); ok && !has(d) {
+				kunits = append(kunits, kunit{dir: d, in: in})
 			}
 		case discover.File:
 			plainDirs[path.Dir(c.oldPath(rel))] = true
@@ -94,8 +114,8 @@ func (c *changeSet) unitsAt(inputs []discover.Input, rev revision, members map[s
 		case ch.Old == "" || ch.Old == ch.New:
 		case kustomize.IsKustomizationFile(ch.Old) && ch.New == "":
 			// A deleted kustomization: what it deployed is gone.
-			if d := path.Dir(ch.Old); !slices.Contains(kdirs, d) {
-				kdirs = append(kdirs, d)
+			if d := path.Dir(ch.Old); !has(d) {
+				kunits = append(kunits, kunit{dir: d})
 			}
 		case isManifestName(ch.Old):
 			plainDirs[path.Dir(ch.Old)] = true
@@ -113,7 +133,7 @@ func (c *changeSet) unitsAt(inputs []discover.Input, rev revision, members map[s
 		}
 	}
 	slices.Sort(plain)
-	return kdirs, plain
+	return kunits, plain
 }
 
 // revision is the files of a commit and the directory chosen ones are written to.
