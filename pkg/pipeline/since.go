@@ -182,9 +182,28 @@ func (c *changeSet) affected(inputs []discover.Input) []discover.Input {
 			if c.dirs[path.Dir(c.rel(in.Path))] {
 				out = append(out, in)
 			}
+		case discover.Stdin:
+		default:
+			// A unit kept whole in one directory (a Helm chart once charts are inputs: its
+			// Chart.yaml, values files and templates) is affected by any change below it.
+			if c.changedBelow(c.rel(in.Path)) {
+				out = append(out, in)
+			}
 		}
 	}
 	return out
+}
+
+// changedBelow reports a change to a file below dir (root-relative), then or now.
+func (c *changeSet) changedBelow(dir string) bool {
+	for _, ch := range c.changes {
+		for _, p := range []string{ch.Old, ch.New} {
+			if p != "" && strings.HasPrefix(p, dir+"/") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // oldPath is the path at the revision of a file now at p (root-relative), "" when it is new.

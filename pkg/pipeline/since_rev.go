@@ -50,6 +50,10 @@ func (r *runner) lintAt(repo *gitrev.Repo, commit string, c *changeSet, inputs [
 	want := slices.Clone(plain)
 	var kdirs []string
 	for _, u := range kunits {
+		if u.whole {
+			want = append(want, rev.below(u.dir)...)
+			continue
+		}
 		kdirs = append(kdirs, u.dir)
 		want = append(want, rev.byDir[u.dir]...)
 	}
@@ -67,6 +71,10 @@ func (r *runner) lintAt(repo *gitrev.Repo, commit string, c *changeSet, inputs [
 	for _, u := range kunits {
 		// Optional as now: a catalogue Component that does not build alone lints its
 		// resources instead, there as here.
+		if u.whole {
+			resolved.Inputs = append(resolved.Inputs, discover.Input{Kind: u.in.Kind, Path: at(u.dir)})
+			continue
+		}
 		in := discover.Input{Kind: discover.Kustomize, Path: at(u.dir), Optional: u.in.Optional}
 		for _, fb := range u.in.Fallback {
 			if old := c.oldPath(c.rel(fb.Path)); old != "" {
@@ -91,6 +99,21 @@ func (r *runner) lintAt(repo *gitrev.Repo, commit string, c *changeSet, inputs [
 type kunit struct {
 	dir string
 	in  discover.Input
+	// whole marks a unit kept in its directory (not a kustomization): every file below it
+	// is written, and it is linted as the kind of input it is now.
+	whole bool
+}
+
+// below lists the files below dir at the revision.
+func (v revision) below(dir string) []string {
+	var out []string
+	for p := range v.files {
+		if strings.HasPrefix(p, dir+"/") {
+			out = append(out, p)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // unitsAt are the units of inputs at the revision: the directories of their
@@ -107,6 +130,11 @@ func (c *changeSet) unitsAt(inputs []discover.Input, rev revision, members map[s
 			}
 		case discover.File:
 			plainDirs[path.Dir(c.oldPath(rel))] = true
+		case discover.Stdin:
+		default:
+			if !has(rel) && len(rev.below(rel)) > 0 {
+				kunits = append(kunits, kunit{dir: rel, in: in, whole: true})
+			}
 		}
 	}
 	for _, ch := range c.changes {
