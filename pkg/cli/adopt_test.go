@@ -117,6 +117,13 @@ func TestBaselineKeepsFindingsThroughEdits(t *testing.T) {
 		t.Errorf("second container: exit %d, new %v", code, rep.checks())
 	}
 
+	// Entries count: the same document twice is two findings, and the baseline holds one.
+	edit(adoptPod + "---\n" + adoptPod)
+	rep, _, code = lintIn(t, root, "--baseline", "baseline.txt", "--enable", "privileged-container")
+	if code != 1 || len(rep.Findings) != 1 || rep.Findings[0].Line <= 20 {
+		t.Errorf("a second identical finding: exit %d, new %+v (want the second document's)", code, rep.Findings)
+	}
+
 	// Fixed: the entry that matches nothing is listed, and the run passes.
 	edit(strings.Replace(adoptPod, "privileged: true", "privileged: false", 1))
 	rep, stderr, code = lintIn(t, root, "--baseline", "baseline.txt", "--enable", "privileged-container,namespace-without-network-policy")

@@ -111,6 +111,7 @@ read -r -d '' -a list < <(printf '%s\0' "$paths" | tr '\n' ' ') || true
 args+=("${list[@]}" --fail-on "$fail_on")
 [ -n "$config" ] && args+=(--config "$config")
 if [ -n "$since" ]; then
+  [[ $since != -* ]] || fail "since: $since is not a revision"
   # actions/checkout fetches one commit: fetch the base too when it is missing.
   if ! git cat-file -e "$since^{commit}" 2>/dev/null; then
     git fetch --no-tags --depth=1 origin "$since" || fail "cannot fetch $since for --since"
