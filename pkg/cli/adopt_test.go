@@ -131,6 +131,12 @@ func TestBaselineKeepsFindingsThroughEdits(t *testing.T) {
 		rep.Baseline.Fixed[0].File != "apps/pod.yaml" || rep.Baseline.Fixed[0].Object != "Pod/shop/web" {
 		t.Errorf("fixed: exit %d, baseline %+v\n%s", code, rep.Baseline, stderr)
 	}
+	// Linting part of the tree calls nothing outside it fixed.
+	writeFile(t, root, "other/pod.yaml", strings.Replace(adoptPod, "privileged: true", "privileged: false", 1))
+	rep, _, code = lintIn(t, root, "other", "--baseline", "baseline.txt", "--enable", "privileged-container,namespace-without-network-policy")
+	if code != 1 || rep.Baseline == nil || len(rep.Baseline.Fixed) != 0 {
+		t.Errorf("lint of another directory: exit %d, baseline %+v", code, rep.Baseline)
+	}
 	// Reading the baseline never rewrites it.
 	if again, _ := os.ReadFile(filepath.Join(root, "baseline.txt")); !bytes.Equal(again, written) {
 		t.Error("the baseline file changed")

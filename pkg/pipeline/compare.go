@@ -3,6 +3,8 @@ package pipeline
 import (
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/baseline"
 	"github.com/kubectl-secure/kubectl-secure/pkg/report"
@@ -23,11 +25,36 @@ type Comparison struct {
 	Units []string
 }
 
-// compareBaseline keeps the findings the baseline does not know.
+// compareBaseline keeps the findings the baseline does not know. An entry that matches
+// nothing is fixed only where this run looked: in a file it read objects from, or below
+// a path it was given (a deleted file); a baseline of the whole repository does not call
+// everything outside `lint apps/` fixed.
 func (r *runner) compareBaseline(res *Result) {
-	out := baseline.Compare(res.Findings, r.Baseline, baseline.Relative(r.BaselineRoot))
+	rel := baseline.Relative(r.BaselineRoot)
+	out := baseline.Compare(res.Findings, r.Baseline, rel)
+	read := map[string]bool{}
+	for _, o := range res.Objects {
+		read[rel(o.File)] = true
+	}
+	var scope []string
+	for _, p := range slices.Concat(r.Paths, r.Filenames, []string{r.Kustomize}) {
+		if p != "" && p != "-" {
+			scope = append(scope, rel(p))
+		}
+	}
+	fixed := out.Fixed[:0]
+	for _, k := range out.Fixed {
+		if read[k.File] || slices.ContainsFunc(scope, func(s string) bool { return within(k.File, s) }) {
+			fixed = append(fixed, k)
+		}
+	}
 	res.Findings = out.New
-	res.Compared = &Comparison{Baseline: r.BaselineFile, Existing: out.Existing, Fixed: out.Fixed, Display: displayFrom(r.BaselineRoot)}
+	res.Compared = &Comparison{Baseline: r.BaselineFile, Existing: out.Existing, Fixed: fixed, Display: displayFrom(r.BaselineRoot)}
+}
+
+// within reports whether the slash path file is dir or lies below it ("." holds all).
+func within(file, dir string) bool {
+	return dir == "." || file == dir || strings.HasPrefix(file, strings.TrimSuffix(dir, "/")+"/")
 }
 
 // displayFrom shows a path relative to root as the user would type it: relative to the
