@@ -50,6 +50,7 @@ func TestGolden(t *testing.T) {
 		{name: "example-sarif", args: []string{"lint", "testdata/example", "-o", "sarif"}, code: 1},
 		{name: "example-github", args: []string{"lint", "testdata/example", "-o", "github"}, code: 1},
 		{name: "example-junit", args: []string{"lint", "testdata/example", "-o", "junit"}, code: 1},
+		{name: "example-markdown", args: []string{"lint", "testdata/example", "-o", "markdown"}, code: 1},
 		{name: "bad-inputs-sarif", args: []string{"lint", "-f", "testdata/inputs", "-o", "sarif", "--enable", "privileged-container,host-namespaces"}, code: 2},
 		{name: "example-color", args: []string{"lint", "testdata/example/standalone", "--color", "always"}, code: 1},
 		{name: "overlay-prod", args: []string{"lint", "-k", "testdata/example/overlays/prod", "--enable", "privileged-container,host-namespaces"}, code: 1},

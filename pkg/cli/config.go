@@ -73,6 +73,10 @@ func applyConfig(cmd *cobra.Command, o *LintOptions, cfg *config.Config) {
 	if unset("kube-version") && cfg.KubeVersion != "" {
 		o.KubeVersion = cfg.KubeVersion
 	}
+	if unset("baseline") && cfg.Baseline != "" && cfg.Path != "" {
+		o.Baseline = filepath.Join(filepath.Dir(cfg.Path), cfg.Baseline)
+		o.baselineFromConfig = true
+	}
 }
 
 // deployScope is the config's deployScope, check.ScopeUnit when it sets none.

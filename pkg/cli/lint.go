@@ -64,6 +64,13 @@ type LintOptions struct {
 	// KubeVersion is the Kubernetes version deployed to (--kube-version), "" for the
 	// newest the build knows.
 	KubeVersion string
+	// Baseline reports only findings the baseline file does not hold; WriteBaseline
+	// writes the run's findings to a baseline file; Since reports only the findings the
+	// changes since a git revision introduced (see adopt.go).
+	Baseline, WriteBaseline, Since string
+	// baselineFromConfig says Baseline is the config file's, which --write-baseline
+	// replaces rather than reads.
+	baselineFromConfig bool
 
 	// Set by Complete.
 	config   *config.Config
@@ -174,6 +181,7 @@ input errors (even when findings were printed too).`,
 	f.BoolVar(&o.UnsafeFixes, "unsafe-fixes", false, "With --fix or --diff, also apply fixes that can stop a workload from starting (runAsNonRoot, drop ALL, read-only root).")
 	f.BoolVar(&o.IncludeHidden, "include-hidden", false, "Also lint hidden directories and node_modules, which a directory walk leaves out (kubectl apply -R reads them); .git and other version-control directories are never read.")
 	f.StringVar(&o.KubeVersion, "kube-version", "", "Kubernetes version the manifests are deployed to, MAJOR.MINOR (deprecated and removed apiVersions are judged at it; config key: kubeVersion); default: the newest the build knows, "+apilifecycle.Newest+".")
+	addAdoptionFlags(f, o)
 	f.StringArrayVar(&o.Exclude, "exclude", nil, "Leave out files and directories a directory walk finds that match this glob (repeatable; ** for any number of directories; matched like the config's skipPaths, against the path as printed and relative to the directory named). A file named on the command line is linted anyway.")
 	return cmd
 }
@@ -246,6 +254,9 @@ func (o *LintOptions) Validate() error {
 	if err := o.validateFixTo(); err != nil {
 		return err
 	}
+	if err := o.validateAdoption(); err != nil {
+		return err
+	}
 	if err := pipeline.ValidateExclude(o.Exclude); err != nil {
 		return err
 	}
@@ -294,8 +305,15 @@ func (o *LintOptions) Validate() error {
 
 // Run lints and writes the report; the returned error carries the exit status.
 func (o *LintOptions) Run() error {
-	res, err := pipeline.Lint(context.Background(), o.runOptions())
+	opts, err := o.adoptionOptions(o.runOptions())
 	if err != nil {
+		return err
+	}
+	res, err := pipeline.Lint(context.Background(), opts)
+	if err != nil {
+		return err
+	}
+	if err := o.writeBaseline(res); err != nil {
 		return err
 	}
 	if res.Fix != nil {

@@ -56,6 +56,9 @@ type Config struct {
 	// PSSFromNamespaceLabels (default true) has a workload's Pod Security Standards
 	// findings follow the enforce label of its Namespace when the input holds it.
 	PSSFromNamespaceLabels *bool `yaml:"pssFromNamespaceLabels,omitempty"`
+	// Baseline is the baseline file (relative to the config file's directory) whose
+	// findings are not reported; --baseline wins over it.
+	Baseline string `yaml:"baseline,omitempty"`
 }
 
 // Ignore is one suppression entry. A finding is suppressed when it matches every criterion

@@ -40,6 +40,10 @@ type Input struct {
 	// or below it that no kustomization reads: loading drops it when it is only patch
 	// fragments (a kubebuilder patch whose entry is commented out), which are not objects.
 	InKustomizeTree bool
+	// Reads are the absolute paths of the files a Kustomize input's tree reads (its
+	// kustomization files, resources, patches, generator inputs), when a repository walk
+	// read the tree: which inputs a changed file affects (lint --since).
+	Reads []string
 }
 
 // Request is what the command line asked for.

@@ -141,8 +141,9 @@ func (r *repository) tops() []Input {
 	for _, dir := range r.kdirs {
 		if !r.used[r.abs(dir)] {
 			inputs = append(inputs, Input{Kind: Kustomize, Path: dir})
-			if t := r.treeOf[dir]; t != nil && t.Component {
-				inputs[len(inputs)-1].Optional = true
+			if t := r.treeOf[dir]; t != nil {
+				inputs[len(inputs)-1].Optional = t.Component
+				inputs[len(inputs)-1].Reads = t.Files
 			}
 		}
 	}

@@ -156,6 +156,19 @@ type Finding struct {
 	// for, and those of identical findings other builds reported, merged into this one.
 	// Suppressions written in the sources apply per instance. Not part of the JSON form.
 	Instances []Instance `json:"-"`
+	// Identity is what the finding is about apart from its check and file, in terms that
+	// survive reformatting and moved lines (package fingerprint); baselines and --since
+	// compare findings by it. Not part of the JSON form.
+	Identity Identity `json:"-"`
+}
+
+// Identity identifies the problem a finding reports: the object as its source names it,
+// the field path with list positions replaced by what the element is, and a hash of the
+// offending value ("" when the field is missing).
+type Identity struct {
+	Object ObjectRef
+	Path   string
+	Value  string
 }
 
 // Reached is one object a finding reaches and the Kustomize build (overlay directory) it

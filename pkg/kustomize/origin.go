@@ -4,6 +4,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/fieldpath"
+	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
 	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
 )
 
@@ -79,4 +80,23 @@ func (l *locator) indexedPatchDocs(k *kustomization, p patch) []Patch {
 		out = append(out, Patch{File: display, Doc: d.Index, Root: d.Root})
 	}
 	return out
+}
+
+// SourceRef is the object as its source names it: the resource as written in its file, or
+// the generator entry's kind and name (without the hash suffix of the built name), so that
+// a finding in a base has one identity whatever names and namespaces overlays give it
+// (package fingerprint).
+func (l *locator) SourceRef() (finding.ObjectRef, bool) {
+	switch {
+	case l.generator != "" && l.genName != "":
+		ref := manifest.RefOf(l.built)
+		ref.Name, ref.Namespace = l.genName, ""
+		if l.source != nil { // the entry's own namespace, not the one an overlay sets
+			ref.Namespace, _ = fieldpath.Str(fieldpath.MapGet(l.source, "namespace"))
+		}
+		return ref, true
+	case l.source != nil:
+		return manifest.RefOf(l.source), true
+	}
+	return finding.ObjectRef{}, false
 }

@@ -24,6 +24,9 @@ type Tree struct {
 	// files and directories, absolute and in order.
 	Component bool
 	Resources []string
+	// Missing are the local paths the tree names that do not exist (absolute): what a
+	// build would fail on, and what to fetch when the tree is read from a revision's files.
+	Missing []string
 }
 
 // Remote is a reference to a remote base or file, which kubectl-secure refuses to fetch.
@@ -52,7 +55,8 @@ type graph struct {
 	// rootResources are the root's local resources entries, resolved, in order.
 	rootResources []string
 	remote        []Remote
-	errs          []error // references that cannot be built: missing files, unreadable kustomizations
+	errs          []error  // references that cannot be built: missing files, unreadable kustomizations
+	missing       []string // absolute paths of the local references that do not exist
 }
 
 // ReadTree reads the kustomization in dir and every local kustomization it uses.
@@ -61,7 +65,7 @@ func ReadTree(dir string) (Tree, error) {
 	if err != nil {
 		return Tree{}, err
 	}
-	t := Tree{Kustomizations: g.order, Remote: g.remote, Resources: g.rootResources}
+	t := Tree{Kustomizations: g.order, Remote: g.remote, Resources: g.rootResources, Missing: g.missing}
 	if kind, _ := fieldpath.Str(fieldpath.MapGet(g.nodes[g.root].root, "kind")); kind == "Component" {
 		t.Component = true
 	}
@@ -208,6 +212,7 @@ func (w *graphWalk) dirEntry(k *kustomization, r ref, p string, include, compone
 	}
 	if _, ok := KustomizationFile(p); !ok {
 		// Point at the entry naming the directory: that is what needs a fix.
+		g.missing = append(g.missing, p)
 		g.errs = append(g.errs, &finding.InputError{File: k.file, Line: r.node.Line, Message: fmt.Sprintf("%q: %s", r.value, NoKustomization)})
 		g.nodes[p] = nil
 		return
@@ -247,6 +252,7 @@ func (g *graph) recordMissing(k *kustomization, r ref, err error) {
 		g.remote = append(g.remote, Remote{File: k.file, Line: r.node.Line, Ref: r.value})
 		return
 	}
+	g.missing = append(g.missing, k.abs(r.value))
 	g.errs = append(g.errs, &finding.InputError{File: k.file, Line: r.node.Line, Message: fmt.Sprintf("%q: %s", r.value, pathErrorText(err))})
 }
 

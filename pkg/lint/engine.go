@@ -12,6 +12,7 @@ import (
 	"github.com/kubectl-secure/kubectl-secure/pkg/check"
 	"github.com/kubectl-secure/kubectl-secure/pkg/fieldpath"
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
+	"github.com/kubectl-secure/kubectl-secure/pkg/fingerprint"
 	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
 )
 
@@ -170,6 +171,7 @@ func Locate(c *check.Check, d check.Diagnostic) finding.Finding {
 		// The object's identity, so that a suppression carried by one build's object does
 		// not hide the same finding of another build's.
 		Instances: []finding.Instance{d.Object.Instance()},
+		Identity:  fingerprint.Identify(d.Object, d.Path),
 	}
 }
 

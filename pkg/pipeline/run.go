@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/kubectl-secure/kubectl-secure/pkg/baseline"
 	"github.com/kubectl-secure/kubectl-secure/pkg/check"
 	"github.com/kubectl-secure/kubectl-secure/pkg/config"
 	"github.com/kubectl-secure/kubectl-secure/pkg/discover"
@@ -77,6 +78,16 @@ type Options struct {
 	// NoFastPath has yaml.v3 alone read every file, for triage of a parse bug (see
 	// manifest.Limits.NoFastPath).
 	NoFastPath bool
+
+	// Baseline are the findings already known (--baseline FILE; their files are relative
+	// to BaselineRoot): only findings none of them matches are reported and fail the run,
+	// and the entries nothing matches are reported as fixed.
+	Baseline     []baseline.Known
+	BaselineRoot string
+	BaselineFile string // as the user named it, for the report
+	// Since is a git revision (--since): only the deploy units the changes since it affect
+	// are linted, and only the findings they did not have at it are reported.
+	Since string
 }
 
 // FixMode says what a run does with the fixes its findings offer.
@@ -111,6 +122,8 @@ type Result struct {
 	Rules []report.RuleInfo
 	// Fix is the outcome of the fixes, nil when the run fixed nothing.
 	Fix *FixOutcome
+	// Compared is the comparison with Options.Baseline or Options.Since, nil without one.
+	Compared *Comparison
 }
 
 // Exit statuses (DESIGN.md).
@@ -149,7 +162,8 @@ func (r *Result) ExitCode(failOn finding.Severity) int {
 func (r *Result) Report() report.Report {
 	places := finding.Merge(slices.Clone(r.Findings))
 	return report.Report{Findings: places, Errors: r.Errors, Files: r.Files, Objects: len(r.Objects),
-		Rules: r.Rules, Linted: linted(r.Objects), Suppressed: reportSuppressed(suppress.MergeSuppressed(r.Suppressed))}
+		Rules: r.Rules, Linted: linted(r.Objects), Suppressed: reportSuppressed(suppress.MergeSuppressed(r.Suppressed)),
+		Compared: r.Compared.report()}
 }
 
 // runner is one run: the options and what the stages leave for the later ones.
@@ -179,18 +193,38 @@ func Lint(ctx context.Context, opts Options) (*Result, error) {
 		opts.Config = &config.Config{}
 	}
 	r := &runner{Options: opts}
+	if opts.Baseline != nil || opts.Since != "" {
+		// Fingerprints read the trees, also those of the cross-object checks' objects.
+		r.KeepTrees = true
+	}
+	if opts.Since != "" {
+		return r.lintSince()
+	}
 	if opts.Fix != NoFix {
 		return r.lintAndFix(ctx)
 	}
-	return r.lint(), nil
+	res := r.lint()
+	if opts.Baseline != nil {
+		r.compareBaseline(res)
+	}
+	return res, nil
 }
 
 // lint loads the inputs, runs the selected checks and applies the suppressions.
 func (r *runner) lint() *Result {
-	resolved := discover.ResolveAll(discover.Request{
+	return r.lintResolved(r.resolve())
+}
+
+// resolve finds the inputs the options name.
+func (r *runner) resolve() discover.Resolution {
+	return discover.ResolveAll(discover.Request{
 		Paths: r.Paths, Filenames: r.Filenames, Kustomize: r.Kustomize, Recursive: r.Recursive, Repo: r.Repo,
 		IncludeHidden: r.IncludeHidden,
 	})
+}
+
+// lintResolved lints the inputs resolve found (or a selection of them).
+func (r *runner) lintResolved(resolved discover.Resolution) *Result {
 	inputs, errs := resolved.Inputs, resolved.Errors
 	inputs = r.skipInputs(inputs)
 	tuneGC(inputs)

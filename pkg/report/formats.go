@@ -46,6 +46,9 @@ var formats = []Format{
 		return GitHub(w, r, GitHubOptions{WorkDir: o.WorkDir})
 	}},
 	{Name: "junit", write: func(w io.Writer, r Report, _ FormatOptions) error { return JUnit(w, r) }},
+	{Name: "markdown", Purpose: "pull-request summary", write: func(w io.Writer, r Report, o FormatOptions) error {
+		return Markdown(w, r, MarkdownOptions{WorkDir: o.WorkDir})
+	}},
 }
 
 // Formats returns the output formats, the default first.

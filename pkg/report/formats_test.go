@@ -8,10 +8,10 @@ import (
 // TestFormats: the table names every format once, in the order --help and the error for
 // an unknown format list them, and each entry writes its own format.
 func TestFormats(t *testing.T) {
-	if got, want := FormatNames(false), "text, json, sarif, github or junit"; got != want {
+	if got, want := FormatNames(false), "text, json, sarif, github, junit or markdown"; got != want {
 		t.Errorf("FormatNames(false) = %q, want %q", got, want)
 	}
-	if got, want := FormatNames(true), "text, json, sarif (GitHub code scanning), github (workflow annotations) or junit"; got != want {
+	if got, want := FormatNames(true), "text, json, sarif (GitHub code scanning), github (workflow annotations), junit or markdown (pull-request summary)"; got != want {
 		t.Errorf("FormatNames(true) = %q, want %q", got, want)
 	}
 	if _, ok := LookupFormat("yaml"); ok {
@@ -19,11 +19,12 @@ func TestFormats(t *testing.T) {
 	}
 	r := Report{Files: 1, Objects: 1}
 	direct := map[string]func(*bytes.Buffer) error{
-		"text":   func(b *bytes.Buffer) error { return Text(b, r, TextOptions{}) },
-		"json":   func(b *bytes.Buffer) error { return JSON(b, r) },
-		"sarif":  func(b *bytes.Buffer) error { return SARIF(b, r, SARIFOptions{}) },
-		"github": func(b *bytes.Buffer) error { return GitHub(b, r, GitHubOptions{}) },
-		"junit":  func(b *bytes.Buffer) error { return JUnit(b, r) },
+		"text":     func(b *bytes.Buffer) error { return Text(b, r, TextOptions{}) },
+		"json":     func(b *bytes.Buffer) error { return JSON(b, r) },
+		"sarif":    func(b *bytes.Buffer) error { return SARIF(b, r, SARIFOptions{}) },
+		"github":   func(b *bytes.Buffer) error { return GitHub(b, r, GitHubOptions{}) },
+		"junit":    func(b *bytes.Buffer) error { return JUnit(b, r) },
+		"markdown": func(b *bytes.Buffer) error { return Markdown(b, r, MarkdownOptions{}) },
 	}
 	for _, f := range Formats() {
 		got, ok := LookupFormat(f.Name)

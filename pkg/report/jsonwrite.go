@@ -115,6 +115,10 @@ func (w *jsonWriter) report(r jsonReport) {
 	w.list(len(r.Errors), func(i int) { w.inputError(&r.Errors[i]) })
 	w.key(false, "suppressed")
 	w.list(len(r.Suppressed), func(i int) { w.suppressed(&r.Suppressed[i]) })
+	if r.Baseline != nil {
+		w.key(false, "baseline")
+		w.comparison(r.Baseline)
+	}
 	w.key(false, "summary")
 	w.open('{')
 	w.intField(true, "files", r.Summary.Files)
@@ -209,5 +213,47 @@ func (w *jsonWriter) suppressed(s *Suppressed) {
 	w.strField(false, "file", s.Suppression.File)
 	w.intField(false, "line", s.Suppression.Line)
 	w.close('}')
+	w.close('}')
+}
+
+// comparison writes what a run compared its findings with (report.Comparison).
+func (w *jsonWriter) comparison(c *Comparison) {
+	w.open('{')
+	first := true
+	if c.Baseline != "" {
+		w.strField(first, "file", c.Baseline)
+		first = false
+	}
+	if c.Since != "" {
+		w.strField(first, "since", c.Since)
+		first = false
+	}
+	w.intField(first, "existing", c.Existing)
+	w.key(false, "fixed")
+	if c.Fixed == nil {
+		w.buf = append(w.buf, "null"...)
+	} else {
+		w.list(len(c.Fixed), func(i int) { w.fixed(&c.Fixed[i]) })
+	}
+	if len(c.Units) > 0 {
+		w.key(false, "units")
+		w.list(len(c.Units), func(i int) { w.str(c.Units[i]) })
+	}
+	w.close('}')
+}
+
+func (w *jsonWriter) fixed(f *Fixed) {
+	w.open('{')
+	w.strField(true, "check", f.Check)
+	w.strField(false, "file", f.File)
+	if f.Line != 0 {
+		w.intField(false, "line", f.Line)
+	}
+	w.strField(false, "object", f.Object)
+	w.strField(false, "path", f.Path)
+	if len(f.Environments) > 0 {
+		w.key(false, "environments")
+		w.list(len(f.Environments), func(i int) { w.str(f.Environments[i]) })
+	}
 	w.close('}')
 }

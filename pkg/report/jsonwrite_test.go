@@ -44,6 +44,12 @@ func TestJSONWriterMatchesEncodingJSON(t *testing.T) {
 		"empty":    {Findings: []finding.Finding{}, Errors: []finding.InputError{}, Suppressed: []Suppressed{}},
 		"full":     {Findings: findings, Errors: errs, Suppressed: sup, Summary: Summary{Files: 1, Objects: 2}},
 		"findings": {Findings: findings[:1], Errors: []finding.InputError{}, Suppressed: []Suppressed{}},
+		"compared": {Findings: findings[:2], Errors: []finding.InputError{}, Suppressed: []Suppressed{},
+			Baseline: &Comparison{Baseline: odd[2], Existing: 3, Units: odd, Fixed: []Fixed{
+				{Check: odd[3], File: odd[4], Line: 2, Object: odd[5], Path: odd[6], Environments: odd},
+				{Check: odd[1], File: odd[1], Object: odd[1]}}}},
+		"since": {Findings: []finding.Finding{}, Errors: []finding.InputError{}, Suppressed: []Suppressed{},
+			Baseline: &Comparison{Since: "HEAD~1", Fixed: []Fixed{}}},
 	}
 	for name, doc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -51,7 +57,7 @@ func TestJSONWriterMatchesEncodingJSON(t *testing.T) {
 			want := jsonReference(t, doc)
 			var got bytes.Buffer
 			if err := JSON(&got, Report{Findings: doc.Findings, Errors: doc.Errors, Suppressed: doc.Suppressed,
-				Files: doc.Summary.Files, Objects: doc.Summary.Objects}); err != nil {
+				Files: doc.Summary.Files, Objects: doc.Summary.Objects, Compared: doc.Baseline}); err != nil {
 				t.Fatal(err)
 			}
 			if !bytes.Equal(got.Bytes(), want) {

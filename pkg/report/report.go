@@ -29,6 +29,9 @@ type Report struct {
 	// Suppressed are the findings the user's suppressions hid. They do not count toward
 	// the exit status; JSON always lists them, text only when asked.
 	Suppressed []Suppressed
+	// Compared is the comparison with a baseline or an earlier revision (--baseline,
+	// --since), nil without one: Findings are then only the new findings.
+	Compared *Comparison
 }
 
 // Suppressed is a finding hidden by a suppression, with the suppression's reason and the
@@ -80,6 +83,7 @@ type jsonReport struct {
 	Findings   []finding.Finding    `json:"findings"`
 	Errors     []finding.InputError `json:"errors"`
 	Suppressed []Suppressed         `json:"suppressed"`
+	Baseline   *Comparison          `json:"baseline,omitempty"`
 	Summary    Summary              `json:"summary"`
 }
 
@@ -98,6 +102,7 @@ func JSON(w io.Writer, r Report) error {
 	if doc.Suppressed == nil {
 		doc.Suppressed = []Suppressed{}
 	}
+	doc.Baseline = r.Compared
 	jw := jsonWriter{buf: make([]byte, 0, 1024+768*(len(doc.Findings)+len(doc.Suppressed)))}
 	jw.report(doc)
 	_, err := w.Write(escapeJSONText(jw.buf))

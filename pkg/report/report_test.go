@@ -76,6 +76,7 @@ var writers = []struct {
 	{"sarif", func(b *bytes.Buffer, r Report) error { return SARIF(b, r, SARIFOptions{WorkDir: "/src"}) }},
 	{"github", func(b *bytes.Buffer, r Report) error { return GitHub(b, r, GitHubOptions{WorkDir: "/src"}) }},
 	{"junit", func(b *bytes.Buffer, r Report) error { return JUnit(b, r) }},
+	{"markdown", func(b *bytes.Buffer, r Report) error { return Markdown(b, r, MarkdownOptions{WorkDir: "/src"}) }},
 }
 
 func render(t *testing.T, name string, r Report) []byte {
@@ -94,8 +95,8 @@ func render(t *testing.T, name string, r Report) []byte {
 }
 
 func TestGolden(t *testing.T) {
-	reports := map[string]Report{"sample": sampleReport(), "hostile": hostileReport(), "empty": {}}
-	for _, input := range []string{"sample", "hostile", "empty"} {
+	reports := map[string]Report{"sample": sampleReport(), "hostile": hostileReport(), "empty": {}, "compared": comparedReport()}
+	for _, input := range []string{"sample", "hostile", "empty", "compared"} {
 		for _, w := range writers {
 			t.Run(input+"-"+w.name, func(t *testing.T) {
 				got := render(t, w.name, reports[input])

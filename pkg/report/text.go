@@ -196,6 +196,9 @@ func summaryLine(r Report, p palette) string {
 		}
 	}
 	line := fmt.Sprintf("%d %s", len(r.Findings), plural(len(r.Findings), "finding"))
+	if r.Compared != nil {
+		line = fmt.Sprintf("%d new %s", len(r.Findings), plural(len(r.Findings), "finding"))
+	}
 	if len(parts) > 0 {
 		line += " (" + strings.Join(parts, ", ") + ")"
 	}
@@ -206,6 +209,9 @@ func summaryLine(r Report, p palette) string {
 	}
 	if n := len(r.Errors); n > 0 {
 		line += fmt.Sprintf("; %d %s", n, plural(n, "input error"))
+	}
+	if c := r.Compared; c != nil {
+		line += "; " + c.summary()
 	}
 	return line
 }
