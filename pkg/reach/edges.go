@@ -30,8 +30,8 @@ func (b *builder) edges() {
 		if to == nil {
 			to = b.outside(p.to)
 		}
-		in, inPol, inCIDR := b.side(to.Ingress.Isolated, b.ingress[p], b.openIn[to.ID], to)
-		out, outPol, outCIDR := b.side(from.Egress.Isolated, b.egress[p], b.openOut[from.ID], to)
+		in, inPol, inCIDR := b.side(to.Ingress, b.ingress[p], b.openIn[to.ID], to)
+		out, outPol, outCIDR := b.side(from.Egress, b.egress[p], b.openOut[from.ID], to)
 		ports := intersect(out, in)
 		if ports.Empty() {
 			continue
@@ -44,9 +44,10 @@ func (b *builder) edges() {
 
 // side is what one side allows for a pair: every port when it is not isolated, else the
 // ports of its rules that name the peer and of its rules without peers, resolved against
-// the target.
-func (b *builder) side(isolated bool, a *allowance, open []rulePorts, target *Node) (Ports, []PolicyRef, []string) {
-	if !isolated {
+// the target. The policies are those of the rules that name the peer and, when rules
+// without peers open ports too, theirs.
+func (b *builder) side(d Direction, a *allowance, open []rulePorts, target *Node) (Ports, []PolicyRef, []string) {
+	if !d.Isolated {
 		return AllPorts, nil, nil
 	}
 	var rules []rulePorts
@@ -57,6 +58,7 @@ func (b *builder) side(isolated bool, a *allowance, open []rulePorts, target *No
 	}
 	if len(open) > 0 {
 		rules = append(append([]rulePorts(nil), rules...), open...)
+		pols = append(append([]PolicyRef(nil), pols...), d.OpenBy...)
 	}
 	if len(rules) == 0 {
 		return Ports{}, nil, nil
