@@ -276,6 +276,9 @@ func (b *builder) peer(ns *nsInfo, peer networkingv1.NetworkPolicyPeer) ([]strin
 		}
 		return []string{External}, cidr
 	}
+	if sel := peer.NamespaceSelector; sel != nil && isEmpty(sel) && (peer.PodSelector == nil || isEmpty(peer.PodSelector)) {
+		return []string{AnyPod}, ""
+	}
 	podSel := labels.Everything()
 	if peer.PodSelector != nil {
 		s, err := metav1.LabelSelectorAsSelector(peer.PodSelector)
@@ -364,4 +367,8 @@ func pinned(sel labels.Selector, known map[check.Namespace]*nsInfo) bool {
 		}
 	}
 	return false
+}
+
+func isEmpty(sel *metav1.LabelSelector) bool {
+	return len(sel.MatchLabels) == 0 && len(sel.MatchExpressions) == 0
 }

@@ -9,10 +9,7 @@ func (b *builder) outside(id string) *Node {
 	if n := b.g.byID[id]; n != nil {
 		return n
 	}
-	name := "external (ipBlock)"
-	if id == OtherNamespaces {
-		name = "other namespaces"
-	}
+	name := map[string]string{External: "external (ipBlock)", OtherNamespaces: "other namespaces", AnyPod: "any pod (all namespaces)"}[id]
 	n := &Node{ID: id, Kind: "Outside", Name: name,
 		Ingress: Direction{Open: &AllPorts}, Egress: Direction{Open: &AllPorts}}
 	b.g.byID[id] = n
@@ -93,7 +90,7 @@ func (b *builder) finish() {
 			b.g.Nodes = append(b.g.Nodes, n)
 		}
 	}
-	for _, id := range []string{External, OtherNamespaces} {
+	for _, id := range []string{AnyPod, OtherNamespaces, External} {
 		if n := b.g.byID[id]; n != nil {
 			b.g.Nodes = append(b.g.Nodes, n)
 		}

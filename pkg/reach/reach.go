@@ -7,7 +7,10 @@
 //
 //   - External: addresses outside the cluster, what ipBlock peers name;
 //   - OtherNamespaces: pods of namespaces the input does not hold, what a
-//     namespaceSelector may select beyond the input's namespaces.
+//     namespaceSelector may select beyond the input's namespaces;
+//   - AnyPod: every pod of the cluster, what a peer with an empty namespaceSelector (and no
+//     or an empty podSelector) names. One node rather than an edge from every workload of
+//     the input: such a rule is common (metrics, webhooks) and says "any pod", not "these".
 //
 // Per direction a pod selected by no policy of that type is not isolated and allows all
 // traffic of that type; policies are additive; a connection needs the source's egress and
@@ -32,6 +35,7 @@ package reach
 const (
 	External        = "outside:external"
 	OtherNamespaces = "outside:other-namespaces"
+	AnyPod          = "outside:any-pod"
 )
 
 // Graph is the reachability model of one input.
