@@ -1,0 +1,61 @@
+package cli
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/kubectl-secure/kubectl-secure/pkg/reach"
+	"github.com/kubectl-secure/kubectl-secure/pkg/testtree"
+)
+
+func TestGraphGolden(t *testing.T) {
+	cases := []struct {
+		name string
+		args []string
+		code int
+	}{
+		{name: "graph-mermaid", args: []string{"graph", "pkg/reach/testdata/shop.yaml"}},
+		{name: "graph-dot", args: []string{"graph", "pkg/reach/testdata/shop.yaml", "-o", "dot"}},
+		{name: "graph-json", args: []string{"graph", "pkg/reach/testdata/shop.yaml", "-o", "json"}},
+		{name: "graph-one-namespace", args: []string{"graph", "pkg/reach/testdata/shop.yaml", "--namespaces", "monitoring"}},
+		{name: "graph-example", args: []string{"graph", "testdata/example"}},
+		{name: "graph-bad-inputs", args: []string{"graph", "testdata/inputs"}, code: 2},
+		{name: "graph-bad-output", args: []string{"graph", "testdata/inputs/pod.yaml", "-o", "yaml"}, code: 2},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, code := run(t, "", tc.args...)
+			if code != tc.code {
+				t.Errorf("exit status %d, want %d\n%s", code, tc.code, got)
+			}
+			compareCLIGolden(t, tc.name, got)
+		})
+	}
+}
+
+// graph reads a Kustomize overlay as lint does: the namespace the overlay sets is where
+// its workloads and policies meet.
+func TestGraphKustomizeOverlay(t *testing.T) {
+	dir := testtree.Write(t, map[string]string{
+		"base/kustomization.yaml": "resources: [app.yaml, policy.yaml]\n",
+		"base/app.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api}\nspec:\n  template:\n    metadata: {labels: {app: api}}\n    spec:\n      containers: [{name: c, image: x, ports: [{name: http, containerPort: 8080}]}]\n" +
+			"---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers: [{name: c, image: x}]\n",
+		"base/policy.yaml":        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: api}\nspec:\n  podSelector: {matchLabels: {app: api}}\n  ingress: [{from: [{podSelector: {matchLabels: {app: web}}}], ports: [{port: http}]}]\n",
+		"prod/kustomization.yaml": "namespace: prod\nresources: [../base]\n",
+	})
+	var out, errOut strings.Builder
+	code := Execute([]string{"graph", "-k", dir + "/prod", "-o", "json"}, genericiooptions.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut})
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	var g reach.Graph
+	if err := json.Unmarshal([]byte(out.String()), &g); err != nil {
+		t.Fatal(err)
+	}
+	if len(g.Edges) != 1 || g.Edges[0].From != "prod/Deployment/web" || g.Edges[0].To != "prod/Deployment/api" || g.Edges[0].Ports.String() != "TCP 8080" {
+		t.Errorf("edges: %+v", g.Edges)
+	}
+}
