@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 
@@ -57,5 +58,33 @@ func TestGraphKustomizeOverlay(t *testing.T) {
 	}
 	if len(g.Edges) != 1 || g.Edges[0].From != "prod/Deployment/web" || g.Edges[0].To != "prod/Deployment/api" || g.Edges[0].Ports.String() != "TCP 8080" {
 		t.Errorf("edges: %+v", g.Edges)
+	}
+}
+
+// The README's Mermaid example is the output of the graph command above it.
+func TestREADMEGraphExample(t *testing.T) {
+	data, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(data)
+	i := strings.Index(readme, "### See it")
+	if i < 0 {
+		t.Fatal("README has no See it section")
+	}
+	var want string
+	for _, b := range fencedBlocks(readme[i:]) {
+		if b.lang == "mermaid" {
+			want = b.body
+			break
+		}
+	}
+	var out, errOut strings.Builder
+	code := Execute([]string{"graph", "pkg/reach/testdata/shop.yaml", "--namespaces", "shop"}, genericiooptions.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut})
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	if strings.TrimSpace(out.String()) != strings.TrimSpace(want) {
+		t.Errorf("README's mermaid block is not the output of graph pkg/reach/testdata/shop.yaml --namespaces shop:\n%s", out.String())
 	}
 }

@@ -285,7 +285,7 @@
       col.forEach(function (k) { keys[k].x = 30 + r * (W + GX); keys[k].y = keys[k].dummy ? y - GY / 2 : y; y += h(k); });
     });
     var svg = sv("svg", { width: width, height: height, viewBox: "0 0 " + width + " " + height, role: "img", "aria-label": "reachability graph" },
-      sv("defs", null, sv("marker", { id: "arrow", viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse" },
+      sv("defs", null, sv("marker", { id: "arrow", viewBox: "0 0 10 10", refX: 9, refY: 5, markerUnits: "userSpaceOnUse", markerWidth: 9, markerHeight: 9, orient: "auto-start-reverse" },
         sv("path", { d: "M0,0 L10,5 L0,10 z", fill: "#57606a" }))));
     var labels = drawn.length <= 60;
     drawn.forEach(function (d) { svg.append(edgeShape(d, keys, labels)); });
