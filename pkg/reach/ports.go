@@ -51,14 +51,6 @@ func rangeOf(proto string, lo, hi int32) PortRange {
 	return PortRange{Protocol: proto, Port: lo, EndPort: hi}
 }
 
-// union returns the ports in a or b, normalised: sorted, overlapping ranges merged.
-func union(a, b Ports) Ports {
-	if a.All || b.All {
-		return AllPorts
-	}
-	return normalise(append(append([]PortRange(nil), a.Ranges...), b.Ranges...))
-}
-
 // intersect returns the ports in both a and b.
 func intersect(a, b Ports) Ports {
 	switch {
