@@ -47,6 +47,7 @@ type builder struct {
 	// openIn and openOut are the rule ports any peer may use, per isolated node.
 	openIn, openOut map[string][]rulePorts
 	podMemo         map[string][]*Node
+	unmatchedNames  map[string]string // node ID → name, of the peers that select no workload
 	nsMemo          map[string][]*nsInfo
 }
 
@@ -56,7 +57,7 @@ func Analyze(facts []check.Fact, s *check.Settings) *Graph {
 	b := &builder{g: &Graph{byID: map[string]*Node{}}, namespaces: map[check.Namespace]*nsInfo{},
 		ingress: map[pair]*allowance{}, egress: map[pair]*allowance{},
 		openIn: map[string][]rulePorts{}, openOut: map[string][]rulePorts{},
-		podMemo: map[string][]*Node{}, nsMemo: map[string][]*nsInfo{}}
+		podMemo: map[string][]*Node{}, nsMemo: map[string][]*nsInfo{}, unmatchedNames: map[string]string{}}
 	b.group(facts)
 	for _, ns := range b.sortedNamespaces() {
 		for _, pol := range ns.policies {
@@ -304,7 +305,40 @@ func (b *builder) peer(ns *nsInfo, peer networkingv1.NetworkPolicyPeer) ([]strin
 			ids = append(ids, n.ID)
 		}
 	}
+	if len(ids) == 0 {
+		// Pods the input does not hold: made by an operator (a Prometheus resource), or a
+		// label that drifted. The policy's intent still shows, as a node of its own.
+		ids = append(ids, b.unmatched(ns, peer))
+	}
 	return ids, ""
+}
+
+// unmatched returns the node of a peer that selects no workload of the input, one per
+// namespace and peer.
+func (b *builder) unmatched(ns *nsInfo, peer networkingv1.NetworkPolicyPeer) string {
+	name := "pods"
+	if peer.PodSelector != nil && !isEmpty(peer.PodSelector) {
+		name += " " + selectorText(peer.PodSelector)
+	}
+	if peer.NamespaceSelector != nil {
+		name += " in namespaces " + selectorText(peer.NamespaceSelector)
+	} else {
+		name += " in " + ns.Name
+	}
+	name += " (none in the input)"
+	id := Unmatched + ns.ID + ":" + name
+	if b.unmatchedNames[id] == "" {
+		b.unmatchedNames[id] = name
+	}
+	return id
+}
+
+func selectorText(sel *metav1.LabelSelector) string {
+	s, err := metav1.LabelSelectorAsSelector(sel)
+	if err != nil || s.Empty() {
+		return "{}"
+	}
+	return s.String()
 }
 
 // pods returns the workloads of ns that sel selects.
@@ -327,21 +361,22 @@ func (b *builder) pods(ns *nsInfo, sel labels.Selector) []*Node {
 // namespaces of the input and ns itself (the implicit namespace of another deploy unit
 // is deployed on its own, and never meets this one).
 func (b *builder) spaces(ns *nsInfo, sel labels.Selector) []*nsInfo {
-	key := ns.ID + "\x00" + sel.String()
-	if out, ok := b.nsMemo[key]; ok {
-		return out
-	}
-	var out []*nsInfo
-	for _, s := range b.named {
-		if sel.Matches(s.labels) {
-			out = append(out, s)
+	// The named namespaces a selector selects are the same for every policy: one scan per
+	// distinct selector, however many namespaces carry it.
+	key := sel.String()
+	named, ok := b.nsMemo[key]
+	if !ok {
+		for _, s := range b.named {
+			if sel.Matches(s.labels) {
+				named = append(named, s)
+			}
 		}
+		b.nsMemo[key] = named
 	}
 	if ns.key.Unit != "" && sel.Matches(ns.labels) {
-		out = append(out, ns)
+		return append(named[:len(named):len(named)], ns)
 	}
-	b.nsMemo[key] = out
-	return out
+	return named
 }
 
 // pinned reports whether a namespaceSelector names its namespaces by

@@ -81,6 +81,9 @@ func short(g *Graph, id string) string {
 	case AnyPod:
 		return "any-pod"
 	}
+	if strings.HasPrefix(id, Unmatched) {
+		return g.Node(id).Name
+	}
 	n := g.Node(id)
 	return n.Namespace + "/" + n.Name
 }
@@ -300,6 +303,9 @@ var modelCases = []policyCase{
 	{name: "a policy in another namespace selects nothing here", src: docs(dep("a", "shop", "{app: a}"),
 		np("deny", "other", "  podSelector: {}\n  policyTypes: [Ingress]\n")),
 		want: []string{"shop/a in=all out=all"}},
+	{name: "a peer no workload of the input matches is a node of its own (operator-made pods)", src: docs(dep("grafana", "monitoring", "{app: grafana}", "http=3000"),
+		np("grafana", "monitoring", "  podSelector: {matchLabels: {app: grafana}}\n  ingress: [{from: [{podSelector: {matchLabels: {app.kubernetes.io/name: prometheus}}}], ports: [{port: 3000}]}]\n")),
+		want: []string{"monitoring/grafana in=- out=all", "pods app.kubernetes.io/name=prometheus in monitoring (none in the input) -> monitoring/grafana: TCP 3000"}},
 	{name: "Cilium policy: edges approximate", src: docs(dep("a", "default", "{app: a}"), dep("b", "default", "{app: b}"),
 		np("b-in", "default", "  podSelector: {matchLabels: {app: b}}\n  ingress: [{from: [{podSelector: {matchLabels: {app: a}}}]}]\n"),
 		"apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: c, namespace: default}\nspec:\n  endpointSelector: {matchLabels: {app: a}}\n  egress: [{toEndpoints: [{matchLabels: {app: b}}]}]\n"),

@@ -10,6 +10,9 @@ func (b *builder) outside(id string) *Node {
 		return n
 	}
 	name := map[string]string{External: "external (ipBlock)", OtherNamespaces: "other namespaces", AnyPod: "any pod (all namespaces)"}[id]
+	if name == "" {
+		name = b.unmatchedNames[id]
+	}
 	n := &Node{ID: id, Kind: "Outside", Name: name,
 		Ingress: Direction{Open: &AllPorts}, Egress: Direction{Open: &AllPorts}}
 	b.g.byID[id] = n
@@ -90,7 +93,12 @@ func (b *builder) finish() {
 			b.g.Nodes = append(b.g.Nodes, n)
 		}
 	}
-	for _, id := range []string{AnyPod, OtherNamespaces, External} {
+	ids := []string{AnyPod, OtherNamespaces, External}
+	for id := range b.unmatchedNames {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids[3:])
+	for _, id := range ids {
 		if n := b.g.byID[id]; n != nil {
 			b.g.Nodes = append(b.g.Nodes, n)
 		}

@@ -10,7 +10,10 @@
 //     namespaceSelector may select beyond the input's namespaces;
 //   - AnyPod: every pod of the cluster, what a peer with an empty namespaceSelector (and no
 //     or an empty podSelector) names. One node rather than an edge from every workload of
-//     the input: such a rule is common (metrics, webhooks) and says "any pod", not "these".
+//     the input: such a rule is common (metrics, webhooks) and says "any pod", not "these";
+//   - one node per peer that selects no workload of the input ("pods app=prometheus in
+//     monitoring (none in the input)"): pods an operator makes from a custom resource, or a
+//     label that drifted; its ID starts with Unmatched.
 //
 // Per direction a pod selected by no policy of that type is not isolated and allows all
 // traffic of that type; policies are additive; a connection needs the source's egress and
@@ -36,6 +39,7 @@ const (
 	External        = "outside:external"
 	OtherNamespaces = "outside:other-namespaces"
 	AnyPod          = "outside:any-pod"
+	Unmatched       = "outside:unmatched:" // + namespace ID + ":" + name
 )
 
 // Graph is the reachability model of one input.

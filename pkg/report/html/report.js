@@ -364,12 +364,14 @@
     var n = byId[k.id] || { id: k.id, kind: "Outside", name: k.id };
     var foreign = n.kind !== "Outside" && k.k !== k.id;
     var cls = "node " + (n.kind === "Outside" ? "outside" : foreign ? "foreign" : state(n)) + ((n.privileged || []).length ? " priv" : "");
-    var kind = n.kind === "Outside" ? (k.k.slice(-4) === "#src" ? "from outside" : "to outside") : foreign ? n.kind + " in " + n.namespace : n.kind;
+    var unmatched = n.id.indexOf("outside:unmatched:") === 0;
+    var kind = unmatched ? "pods not in the input" : n.kind === "Outside" ? (k.k.slice(-4) === "#src" ? "from outside" : "to outside") : foreign ? n.kind + " in " + n.namespace : n.kind;
+    var name = unmatched ? n.name.replace(/^pods /, "").replace(/ \(none in the input\)$/, "") : n.name;
     var g = sv("g", { class: cls, "data-node": n.id, transform: "translate(" + k.x + "," + k.y + ")", onclick: function (ev) { ev.stopPropagation(); showNode(n, g); } },
       sv("title", { text: (n.kind === "Outside" ? n.name : n.kind + " " + (n.namespace ? n.namespace + "/" : "") + n.name) + (n.kind === "Outside" ? "" : " — ingress " + stateText(n.ingress)) }),
       sv("rect", { width: W, height: H, rx: n.kind === "Outside" ? 22 : 7 }),
       sv("text", { class: "kind", x: 10, y: 17, text: short(kind, 30) }),
-      sv("text", { x: 10, y: 34, "font-weight": 600, text: short(n.name, 24) }));
+      sv("text", { x: 10, y: 34, "font-weight": 600, text: short(name, 24) }));
     var fs = n.kind === "Outside" || foreign ? [] : nodeFindings(n);
     if (fs.length) {
       var w = worst(fs);
@@ -417,7 +419,7 @@
     select0(g);
     if (n.kind === "Outside") {
       openPanel([el("div", { class: "kind", text: "outside the input" }), el("h3", { text: n.name }),
-        el("div", { text: n.id === "outside:external" ? "Addresses outside the cluster, as ipBlock peers name them." : n.id === "outside:any-pod" ? "Every pod of the cluster: a peer with an empty namespaceSelector." : "Pods of namespaces the input does not hold, which a namespaceSelector may select." })]);
+        el("div", { text: n.id.indexOf("outside:unmatched:") === 0 ? "Pods a policy names by labels no workload of the input carries: pods an operator makes from a custom resource, or a label that drifted." : n.id === "outside:external" ? "Addresses outside the cluster, as ipBlock peers name them." : n.id === "outside:any-pod" ? "Every pod of the cluster: a peer with an empty namespaceSelector." : "Pods of namespaces the input does not hold, which a namespaceSelector may select." })]);
       return;
     }
     var a = accessBy[n.id], fs = nodeFindings(n);
@@ -455,7 +457,8 @@
       var d = el("details", { class: "ns", "data-ns": ns.id, "data-search": (ns.name + " " + ws.map(function (n) { return n.name + " " + n.serviceAccount; }).join(" ")).toLowerCase() },
         el("summary", null, el("span", { class: "name", text: ns.name }), ns.unit ? el("span", { class: "unit", text: "deploy unit " + ns.unit }) : null,
           el("span", { class: "pill", text: ws.length + " workload" + (ws.length === 1 ? "" : "s") }),
-          risky ? el("span", { class: "pill open", text: risky + " with API capabilities" }) : el("span", { class: "pill ok", text: "no capability granted" })));
+          risky ? el("span", { class: "pill open", text: risky + " with API capabilities" }) :
+            data.access.length ? el("span", { class: "pill ok", text: "no capability granted" }) : null));
       var drawn = false;
       d.addEventListener("toggle", function () {
         if (drawn || !d.open) return;
