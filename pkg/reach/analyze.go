@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/selection"
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/check"
+	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
 )
 
 // metadataName is the label the API server gives every namespace: its name.
@@ -54,7 +55,7 @@ type builder struct {
 // Analyze builds the graph from the facts of a run (Facts.Of of every object, in input
 // order), as a cross-object check pass sees them.
 func Analyze(facts []check.Fact, s *check.Settings) *Graph {
-	b := &builder{g: &Graph{byID: map[string]*Node{}}, namespaces: map[check.Namespace]*nsInfo{},
+	b := &builder{g: &Graph{byID: map[string]*Node{}, byObj: map[*manifest.Object]*Node{}}, namespaces: map[check.Namespace]*nsInfo{},
 		ingress: map[pair]*allowance{}, egress: map[pair]*allowance{},
 		openIn: map[string][]rulePorts{}, openOut: map[string][]rulePorts{},
 		podMemo: map[string][]*Node{}, nsMemo: map[string][]*nsInfo{}, unmatchedNames: map[string]string{}}
@@ -122,6 +123,7 @@ func (b *builder) group(facts []check.Fact) {
 			}
 			ns.workloads = append(ns.workloads, n)
 			b.g.byID[n.ID] = n
+			b.g.byObj[v.obj] = n
 		}
 	}
 	for key, ns := range b.namespaces {

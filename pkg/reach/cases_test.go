@@ -360,3 +360,15 @@ func TestUndecodablePolicy(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+// NodeOf finds a workload's node by its object, as access paths attach to the graph.
+func TestNodeOf(t *testing.T) {
+	res := manifest.Parse("x.yaml", []byte(docs(dep("web", "shop", "{app: web}"), np("deny", "shop", "  podSelector: {}\n"))), manifest.DefaultLimits)
+	g := FromObjects(res.Objects, &check.Settings{})
+	if n := g.NodeOf(res.Objects[0]); n == nil || n.ID != "shop/Deployment/web" {
+		t.Errorf("NodeOf(web) = %+v", n)
+	}
+	if n := g.NodeOf(res.Objects[1]); n != nil {
+		t.Errorf("NodeOf(policy) = %+v, want nil", n)
+	}
+}

@@ -34,6 +34,8 @@
 // is marked CNI, and its edges Approximate (the cluster may allow less or more).
 package reach
 
+import "github.com/kubectl-secure/kubectl-secure/pkg/manifest"
+
 // Outside node IDs.
 const (
 	External        = "outside:external"
@@ -51,7 +53,8 @@ type Graph struct {
 	// Calico rules).
 	Notes []string `json:"notes,omitempty"`
 
-	byID map[string]*Node
+	byID  map[string]*Node
+	byObj map[*manifest.Object]*Node
 }
 
 // Namespace is one namespace of the input, in one deploy unit when it is implicit.
@@ -136,3 +139,7 @@ type ContainerPort struct {
 
 // Node returns the node with id, or nil.
 func (g *Graph) Node(id string) *Node { return g.byID[id] }
+
+// NodeOf returns the node of a workload object of the input, or nil: how other analyses
+// of the same objects (access paths) attach to the graph.
+func (g *Graph) NodeOf(o *manifest.Object) *Node { return g.byObj[o] }
