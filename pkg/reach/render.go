@@ -188,7 +188,7 @@ func DOT(w io.Writer, g *Graph, namespaces []string) error {
 	v := newView(g, namespaces)
 	bw := bufio.NewWriter(w)
 	fmt.Fprintln(bw, "digraph reachability {")
-	fmt.Fprintln(bw, `  rankdir=LR;`)
+	fmt.Fprintln(bw, `  rankdir=LR; fontname="Helvetica";`)
 	fmt.Fprintln(bw, `  node [shape=box, style="rounded,filled", fillcolor="#ffffff", fontname="Helvetica"];`)
 	fmt.Fprintln(bw, `  edge [fontname="Helvetica", fontsize=10];`)
 	node := func(indent string, n *Node) {
@@ -206,7 +206,7 @@ func DOT(w io.Writer, g *Graph, namespaces []string) error {
 		switch {
 		case len(n.Privileged) > 0:
 			attrs += `, penwidth=3, color="#6a1b9a"`
-		case n.OpenIngress():
+		case n.OpenIngress() && n.Kind != "Outside":
 			attrs += `, color="#c62828"`
 		}
 		fmt.Fprintf(bw, "%s%s [%s];\n", indent, v.short[n.ID], attrs)
