@@ -232,7 +232,8 @@
     if (rest.length) {
       var chips = el("div", { class: "chips" }, el("div", { class: "hint", text: es.length ? "Not named as a peer by any policy:" : "No policy names these workloads as peers:" }));
       rest.forEach(function (n) {
-        chips.append(el("span", { class: "chip " + state(n) + ((n.privileged || []).length ? " priv" : ""), "data-node": n.id, title: stateText(n.ingress), onclick: function () { showNode(n); } },
+        chips.append(el("span", { class: "chip " + state(n) + ((n.privileged || []).length ? " priv" : ""), "data-node": n.id, tabindex: 0, title: stateText(n.ingress),
+          onclick: function () { showNode(n); }, onkeydown: function (ev) { if (ev.key === "Enter") showNode(n); } },
           el("span", { class: "k", text: n.kind }), n.name));
       });
       body.append(chips);
@@ -367,7 +368,8 @@
     var unmatched = n.id.indexOf("outside:unmatched:") === 0;
     var kind = unmatched ? "pods not in the input" : n.kind === "Outside" ? (k.k.slice(-4) === "#src" ? "from outside" : "to outside") : foreign ? n.kind + " in " + n.namespace : n.kind;
     var name = unmatched ? n.name.replace(/^pods /, "").replace(/ \(none in the input\)$/, "") : n.name;
-    var g = sv("g", { class: cls, "data-node": n.id, transform: "translate(" + k.x + "," + k.y + ")", onclick: function (ev) { ev.stopPropagation(); showNode(n, g); } },
+    var g = sv("g", { class: cls, "data-node": n.id, tabindex: 0, transform: "translate(" + k.x + "," + k.y + ")", onclick: function (ev) { ev.stopPropagation(); showNode(n, g); },
+      onkeydown: function (ev) { if (ev.key === "Enter") showNode(n, g); } },
       sv("title", { text: (n.kind === "Outside" ? n.name : n.kind + " " + (n.namespace ? n.namespace + "/" : "") + n.name) + (n.kind === "Outside" ? "" : " — ingress " + stateText(n.ingress)) }),
       sv("rect", { width: W, height: H, rx: n.kind === "Outside" ? 22 : 7 }),
       sv("text", { class: "kind", x: 10, y: 17, text: short(kind, 30) }),
