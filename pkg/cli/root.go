@@ -51,13 +51,6 @@ and column to edit. It needs no cluster and no network.`,
 	return root
 }
 
-// Execute runs the command line and returns the process exit status.
-func Execute(args []string, streams genericiooptions.IOStreams) int {
-	root := NewRootCommand(streams)
-	root.SetArgs(args)
-	return exitCode(root.Execute(), streams)
-}
-
 // exitCode is the exit status of a command that returned err, which it prints when the
 // command has not reported it already.
 func exitCode(err error, streams genericiooptions.IOStreams) int {

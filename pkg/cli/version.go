@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/kubectl-secure/kubectl-secure/pkg/addon"
 	"github.com/kubectl-secure/kubectl-secure/pkg/version"
 )
 
@@ -18,13 +19,22 @@ func newVersionCommand(streams genericiooptions.IOStreams) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			info := version.Get()
+			// The full binary names its add-ons, so a user can tell which one answered.
+			addons := addon.LinkedNames()
 			switch output {
 			case "json":
 				enc := json.NewEncoder(streams.Out)
 				enc.SetIndent("", "  ")
-				return enc.Encode(info)
+				return enc.Encode(struct {
+					version.Info
+					Addons []string `json:"addons,omitempty"`
+				}{info, addons})
 			case "text":
-				_, err := fmt.Fprintln(streams.Out, info.String())
+				line := info.String()
+				if len(addons) > 0 {
+					line += " with add-ons: " + addon.Describe()
+				}
+				_, err := fmt.Fprintln(streams.Out, line)
 				return err
 			}
 			return fmt.Errorf("unknown output format %q: want text or json", output)

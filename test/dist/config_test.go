@@ -66,8 +66,8 @@ func loadGoreleaser(t testing.TB) *goreleaserConfig {
 	if err := yaml.Unmarshal(readFile(t, ".goreleaser.yaml"), &c); err != nil {
 		t.Fatalf("parse .goreleaser.yaml: %v", err)
 	}
-	if len(c.Builds) != 1 || len(c.Archives) != 1 {
-		t.Fatalf(".goreleaser.yaml: want one build and one archive, got %d and %d: these tests and krew.yaml assume one binary per platform", len(c.Builds), len(c.Archives))
+	if len(c.Builds) != 2 || len(c.Archives) != 1 {
+		t.Fatalf(".goreleaser.yaml: want two builds (kubectl-secure and kubectl-secure-full) and one archive, got %d and %d: these tests and krew.yaml assume one archive per platform", len(c.Builds), len(c.Archives))
 	}
 	return &c
 }
@@ -126,12 +126,26 @@ func (c *goreleaserConfig) ArchiveName(p platform, version string) (string, erro
 	return buf.String() + "." + format, nil
 }
 
-// BinaryName is the executable's name inside the archive.
+// BinaryName is the executable's name inside the archive: the one krew puts on PATH.
 func (c *goreleaserConfig) BinaryName(p platform) string {
-	if p.OS == "windows" {
-		return c.Builds[0].Binary + ".exe"
+	return exeName(p, c.Builds[0].Binary)
+}
+
+// BinaryNames are all the executables inside the archive: kubectl-secure and the full
+// binary it hands runs over to, which must sit beside it (pkg/addon).
+func (c *goreleaserConfig) BinaryNames(p platform) []string {
+	var names []string
+	for _, b := range c.Builds {
+		names = append(names, exeName(p, b.Binary))
 	}
-	return c.Builds[0].Binary
+	return names
+}
+
+func exeName(p platform, binary string) string {
+	if p.OS == "windows" {
+		return binary + ".exe"
+	}
+	return binary
 }
 
 // krewPlugin mirrors krew's index.krew.dev v1alpha2 Plugin type. It is decoded strictly,
@@ -228,8 +242,9 @@ type releaseFacts struct {
 	Homepage     string
 	Platforms    []platform
 	ArchiveName  func(platform) (string, error)
-	BinaryName   func(platform) string
-	ArchiveFiles []string // extra files in every archive (LICENSE, README.md)
+	BinaryName   func(platform) string   // the binary krew links onto PATH
+	BinaryNames  func(platform) []string // every binary in the archive
+	ArchiveFiles []string                // extra files in every archive (LICENSE, README.md)
 }
 
 // krewProblems lists every way a rendered krew manifest is invalid for krew or disagrees
@@ -304,14 +319,20 @@ func krewProblems(p *krewPlugin, r releaseFacts) []string {
 		}
 		// krew copies only what `files` names (all of the archive when there is none);
 		// each name must exist at the archive's root.
-		inArchive := map[string]bool{bin: true}
+		inArchive := map[string]bool{}
+		copied := map[string]bool{}
+		for _, b := range r.BinaryNames(got) {
+			inArchive[b] = true
+			copied[b] = len(pl.Files) == 0
+		}
 		for _, f := range r.ArchiveFiles {
 			inArchive[f] = true
 		}
-		copied := len(pl.Files) == 0
 		for _, f := range pl.Files {
-			if ok, _ := path.Match(f.From, bin); ok {
-				copied = true
+			for b := range copied {
+				if ok, _ := path.Match(f.From, b); ok {
+					copied[b] = true
+				}
 			}
 			matched := false
 			for name := range inArchive {
@@ -323,8 +344,10 @@ func krewProblems(p *krewPlugin, r releaseFacts) []string {
 				add("%s: files.from %q matches nothing in the archive", where, f.From)
 			}
 		}
-		if !copied {
-			add("%s: files does not copy the binary %q", where, bin)
+		for _, b := range r.BinaryNames(got) {
+			if !copied[b] {
+				add("%s: files does not copy the binary %q", where, b)
+			}
 		}
 	}
 	for _, pl := range r.Platforms {

@@ -142,7 +142,7 @@ func TestGoreleaserRelease(t *testing.T) {
 	// bin refer to them there.
 	for p, path := range archives {
 		entries := archiveEntries(t, path)
-		for _, f := range append([]string{c.BinaryName(p)}, c.Archives[0].Files...) {
+		for _, f := range append(c.BinaryNames(p), c.Archives[0].Files...) {
 			if _, ok := entries[f]; !ok {
 				t.Errorf("%s: %s lacks %s (has %v)", p, filepath.Base(path), f, keys(entries))
 			}

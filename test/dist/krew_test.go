@@ -1,12 +1,14 @@
 package dist
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/kubectl-secure/kubectl-secure/pkg/addon"
 	"github.com/kubectl-secure/kubectl-secure/pkg/testenv"
 	"github.com/kubectl-secure/kubectl-secure/pkg/version"
 )
@@ -31,6 +33,7 @@ func releaseFactsFor(c *goreleaserConfig, tag string) releaseFacts {
 		Platforms:    c.Platforms(),
 		ArchiveName:  func(p platform) (string, error) { return c.ArchiveName(p, strings.TrimPrefix(tag, "v")) },
 		BinaryName:   c.BinaryName,
+		BinaryNames:  c.BinaryNames,
 		ArchiveFiles: c.Archives[0].Files,
 	}
 }
@@ -49,6 +52,15 @@ func TestGoreleaserConfig(t *testing.T) {
 	// also the name kubectl looks for.
 	if b.Main != "./cmd/kubectl-secure" || b.Binary != "kubectl-secure" || filepath.Base(b.Main) != b.Binary {
 		t.Errorf("build main %q binary %q, want ./cmd/kubectl-secure and kubectl-secure", b.Main, b.Binary)
+	}
+	// The full binary is found by its name beside kubectl-secure (pkg/addon) and is built
+	// exactly like it: same flags, versions stamped, same platforms.
+	full := c.Builds[1]
+	if full.Main != "./cmd/"+addon.FullBinary || full.Binary != addon.FullBinary {
+		t.Errorf("second build main %q binary %q, want ./cmd/%s and %s", full.Main, full.Binary, addon.FullBinary, addon.FullBinary)
+	}
+	if fmt.Sprint(full.Env, full.Flags, full.Ldflags, full.Goos, full.Goarch, full.Ignore) != fmt.Sprint(b.Env, b.Flags, b.Ldflags, b.Goos, b.Goarch, b.Ignore) {
+		t.Errorf("the full build's settings differ from kubectl-secure's:\n%+v\n%+v", full, b)
 	}
 	if !contains(b.Env, "CGO_ENABLED=0") {
 		t.Errorf("build env %v lacks CGO_ENABLED=0", b.Env)
