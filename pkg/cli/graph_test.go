@@ -9,6 +9,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/reach"
+	"github.com/kubectl-secure/kubectl-secure/pkg/report"
 	"github.com/kubectl-secure/kubectl-secure/pkg/testtree"
 )
 
@@ -86,5 +87,46 @@ func TestREADMEGraphExample(t *testing.T) {
 	}
 	if strings.TrimSpace(out.String()) != strings.TrimSpace(want) {
 		t.Errorf("README's mermaid block is not the output of graph pkg/reach/testdata/shop.yaml --namespaces shop:\n%s", out.String())
+	}
+}
+
+// lint -o html embeds the graph and each workload's access path, computed from the same
+// objects as the findings.
+func TestLintHTMLViews(t *testing.T) {
+	dir := testtree.Write(t, map[string]string{
+		"app.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api, namespace: shop}\nspec:\n  template:\n    metadata: {labels: {app: api}}\n    spec:\n      serviceAccountName: api\n      containers: [{name: c, image: x}]\n" +
+			"---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: api, namespace: shop}\n" +
+			"---\napiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: secrets, namespace: shop}\nrules: [{apiGroups: [\"\"], resources: [secrets], verbs: [get, list]}]\n" +
+			"---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: api-secrets, namespace: shop}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: secrets}\nsubjects: [{kind: ServiceAccount, name: api, namespace: shop}]\n",
+	})
+	var out, errOut strings.Builder
+	code := Execute([]string{"lint", dir, "-o", "html"}, genericiooptions.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut})
+	if code != 1 {
+		t.Fatalf("exit %d, want 1: %s", code, errOut.String())
+	}
+	page := out.String()
+	const open = `<script type="application/json" id="report-data">`
+	i := strings.Index(page, open)
+	j := strings.Index(page[i:], "</script>")
+	if i < 0 || j < 0 {
+		t.Fatal("no data in the page")
+	}
+	var data struct {
+		Findings []struct{ Check string }
+		Graph    reach.Graph
+		Access   []report.AccessPath
+	}
+	if err := json.Unmarshal([]byte(page[i+len(open):i+j]), &data); err != nil {
+		t.Fatal(err)
+	}
+	if len(data.Findings) == 0 || len(data.Graph.Nodes) != 1 || data.Graph.Nodes[0].ID != "shop/Deployment/api" {
+		t.Fatalf("findings %d, nodes %+v", len(data.Findings), data.Graph.Nodes)
+	}
+	if len(data.Access) != 1 || data.Access[0].Workload != "shop/Deployment/api" || len(data.Access[0].Grants) != 1 {
+		t.Fatalf("access: %+v", data.Access)
+	}
+	g := data.Access[0].Grants[0]
+	if g.Capability != "read-secrets" || g.Binding != "RoleBinding shop/api-secrets" || g.Role != "Role shop/secrets" || g.Scope != "shop" {
+		t.Errorf("grant: %+v", g)
 	}
 }

@@ -38,21 +38,34 @@ type Views struct {
 	AccessNote string
 }
 
-// AccessPath is what the pods of one workload can do with the Kubernetes API.
+// AccessPath is what the pods of one workload can do with the Kubernetes API: the
+// bindings that reach its ServiceAccount and the capabilities they grant.
 type AccessPath struct {
-	Workload       string        `json:"workload"` // the graph node ID
-	ServiceAccount string        `json:"serviceAccount"`
-	Grants         []AccessGrant `json:"grants"`
+	Workload       string          `json:"workload"` // the graph node ID
+	ServiceAccount string          `json:"serviceAccount"`
+	Bindings       []AccessBinding `json:"bindings"`
+	Grants         []AccessGrant   `json:"grants"`
+}
+
+// AccessBinding is one binding that reaches a workload's ServiceAccount.
+type AccessBinding struct {
+	Binding string `json:"binding"`         // Kind namespace/name
+	Role    string `json:"role"`            // Kind name
+	Group   string `json:"group,omitempty"` // the group subject that reaches the account
+	File    string `json:"file,omitempty"`  // of the subject entry
+	Line    int    `json:"line,omitempty"`
 }
 
 // AccessGrant is one capability and the binding and role that grant it.
 type AccessGrant struct {
-	Capability string `json:"capability"`
-	Binding    string `json:"binding"` // Kind namespace/name
-	Role       string `json:"role"`    // Kind name
-	Scope      string `json:"scope"`   // a namespace, or "cluster"
-	File       string `json:"file,omitempty"`
-	Line       int    `json:"line,omitempty"`
+	Capability  string `json:"capability"`
+	Description string `json:"description"`
+	Binding     string `json:"binding"`          // Kind namespace/name
+	Role        string `json:"role"`             // Kind name
+	Source      string `json:"source,omitempty"` // the role whose rule grants it, when aggregated into Role
+	Scope       string `json:"scope"`            // a namespace, or "cluster"
+	File        string `json:"file,omitempty"`   // of the binding's subject entry
+	Line        int    `json:"line,omitempty"`
 }
 
 // htmlData is the JSON the page's script reads.

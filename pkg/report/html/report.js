@@ -438,12 +438,20 @@
   function accessView(n, a) {
     var sa = (a && a.serviceAccount) || n.serviceAccount || "default";
     var head = el("div", { class: "path" }, el("span", { class: "kv", text: "ServiceAccount " + n.namespace + "/" + sa }));
-    if (!a) return [head, el("div", { class: "obj", text: data.accessNote || "No binding of the input reaches this account." })];
-    if (!a.grants.length) return [head, el("div", { class: "obj", text: "No binding of the input grants it a security-relevant capability." })];
-    return [head, el("ul", null, a.grants.map(function (g) {
-      return el("li", null, el("div", { class: "path" }, el("span", { class: "pill cap " + g.capability, text: g.capability }), el("span", { class: "arrow", text: "via" }),
-        el("span", { text: g.binding }), el("span", { class: "arrow", text: "→" }), el("span", { text: g.role }), el("span", { class: "obj", text: g.scope === "cluster" ? "cluster-wide" : "in " + g.scope })), fileLink(g.file, g.line));
-    }))];
+    if (!a || !a.bindings.length) return [head, el("div", { class: "obj", text: data.accessNote || "No binding of the input reaches this account." })];
+    var granting = {};
+    a.grants.forEach(function (g) { granting[g.binding + " " + g.role] = 1; });
+    var quiet = a.bindings.filter(function (b) { return !granting[b.binding + " " + b.role]; });
+    return [head,
+      a.grants.length ? el("ul", null, a.grants.map(function (g) {
+        return el("li", null, el("div", { class: "path" }, el("span", { class: "pill cap " + g.capability, title: g.description, text: g.capability }),
+          el("span", { class: "obj", text: g.scope === "cluster" ? "cluster-wide" : "in " + g.scope })),
+        el("div", { class: "path" }, el("span", { class: "arrow", text: "via" }), el("span", { text: g.binding }), el("span", { class: "arrow", text: "→" }),
+          el("span", { text: g.role + (g.source ? " (rule of " + g.source + ")" : "") })), fileLink(g.file, g.line));
+      })) : el("div", { class: "obj", text: "No binding of the input grants it a security-relevant capability." }),
+      quiet.length ? el("ul", null, quiet.map(function (b) {
+        return el("li", { class: "obj" }, b.binding + " → " + b.role + (b.group ? " (group " + b.group + ")" : "") + ": nothing security-relevant ", fileLink(b.file, b.line));
+      })) : null];
   }
 
   // ---- access ----
@@ -472,7 +480,7 @@
             el("td", null, el("span", { class: "obj", text: n.kind + " " }), n.name),
             el("td", { text: (a && a.serviceAccount) || n.serviceAccount }),
             el("td", null, a && a.grants.length ? uniq(a.grants.map(function (g) { return g.capability; })).map(function (c) { return el("span", { class: "pill cap " + c, text: c }); }) : el("span", { class: "obj", text: "none" })),
-            el("td", null, a ? uniq(a.grants.map(function (g) { return g.binding + " → " + g.role; })).join("; ") : "")));
+            el("td", null, a ? uniq(a.bindings.map(function (b) { return b.binding + " → " + b.role; })).join("; ") : "")));
         });
         d.append(el("div", { class: "nsbody" }, el("table", null, el("thead", null, el("tr", null, el("th", { text: "Workload" }), el("th", { text: "ServiceAccount" }), el("th", { text: "Can" }), el("th", { text: "Through" }))), body)));
       });
