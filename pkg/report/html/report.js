@@ -443,8 +443,9 @@
     a.grants.forEach(function (g) { granting[g.binding + " " + g.role] = 1; });
     var quiet = a.bindings.filter(function (b) { return !granting[b.binding + " " + b.role]; });
     return [head,
-      a.grants.length ? el("ul", null, a.grants.map(function (g) {
-        return el("li", null, el("div", { class: "path" }, el("span", { class: "pill cap " + g.capability, title: g.description, text: g.capability }),
+      a.grants.length ? el("ul", null, groupGrants(a.grants).map(function (gs) {
+        var g = gs[0];
+        return el("li", null, el("div", { class: "path" }, gs.map(function (x) { return el("span", { class: "pill cap " + x.capability, title: x.description, text: x.capability }); }),
           el("span", { class: "obj", text: g.scope === "cluster" ? "cluster-wide" : "in " + g.scope })),
         el("div", { class: "path" }, el("span", { class: "arrow", text: "via" }), el("span", { text: g.binding }), el("span", { class: "arrow", text: "→" }),
           el("span", { text: g.role + (g.source ? " (rule of " + g.source + ")" : "") })), fileLink(g.file, g.line));
@@ -452,6 +453,17 @@
       quiet.length ? el("ul", null, quiet.map(function (b) {
         return el("li", { class: "obj" }, b.binding + " → " + b.role + (b.group ? " (group " + b.group + ")" : "") + ": nothing security-relevant ", fileLink(b.file, b.line));
       })) : null];
+  }
+
+  // groupGrants puts the capabilities one binding and role grant in one scope together.
+  function groupGrants(grants) {
+    var by = {}, out = [];
+    grants.forEach(function (g) {
+      var k = [g.binding, g.role, g.source, g.scope].join("|");
+      if (!by[k]) { by[k] = []; out.push(by[k]); }
+      if (!by[k].some(function (x) { return x.capability === g.capability; })) by[k].push(g);
+    });
+    return out;
   }
 
   // ---- access ----
