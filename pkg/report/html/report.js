@@ -426,7 +426,8 @@
     }
     var a = accessBy[n.id], fs = nodeFindings(n);
     openPanel([el("div", { class: "kind", text: n.kind + " in namespace " + n.namespace }), el("h3", { text: n.name }), fileLink(n.file, n.line),
-      (n.privileged || []).length ? [el("h4", { text: "Privileged" }), el("div", null, n.privileged.map(function (p) { return el("span", { class: "pill priv", text: p }); }))] : null,
+      (n.privileged || []).length ? [el("h4", { text: "Privileged" }), el("div", null, n.privileged.map(function (p) { return el("span", { class: "pill priv", text: p }); })),
+        n.privileged.indexOf("hostNetwork") >= 0 ? el("div", { class: "obj", text: "Its pods use the node's network: NetworkPolicies do not apply to them, whatever the graph shows." }) : null] : null,
       el("h4", { text: "Ingress" }), el("div", { text: stateText(n.ingress) }), policyList((n.ingress || {}).policies),
       el("h4", { text: "Egress" }), el("div", { text: stateText(n.egress) }), policyList((n.egress || {}).policies),
       (n.cni || []).length ? [el("h4", { text: "Cilium / Calico" }), el("ul", null, n.cni.map(function (c) { return el("li", { text: c + " (rules not modelled)" }); }))] : null,
@@ -530,7 +531,9 @@
   networkTab();
   accessTab();
   showTab((location.hash || "#findings").slice(1));
-  // For the browser test and the curious: how long the page took to draw.
+  // For the browser test and the curious: how long the script took to draw the page, and
+  // how long since the navigation started (reading and parsing the file included).
   document.body.setAttribute("data-render-ms", Math.round(performance.now() - t0));
+  document.body.setAttribute("data-load-ms", Math.round(performance.now()));
   document.body.setAttribute("data-ready", "true");
 })();
