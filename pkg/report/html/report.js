@@ -191,12 +191,14 @@
     if (!namespaces.length) tab.append(el("div", { class: "empty", text: "No workloads in the input." }));
     var members = {};
     nodes.forEach(function (n) { if (n.namespaceId) (members[n.namespaceId] = members[n.namespaceId] || []).push(n); });
-    var withEdges = namespaces.filter(function (ns) { return nsEdges[ns.id]; }).length;
-    namespaces.forEach(function (ns, i) {
-      var ms = members[ns.id] || [];
-      if (!ms.length && !(ns.policies || []).length) return;
-      tab.append(namespaceBlock(ns, ms, namespaces.length <= 6 || (nsEdges[ns.id] && withEdges <= 12)));
-    });
+    // Namespaces whose policies draw a graph first: they are what a review reads; the
+    // others are lists of workloads open to every source.
+    var drawn = namespaces.filter(function (ns) { return nsEdges[ns.id]; });
+    var rest = namespaces.filter(function (ns) { return !nsEdges[ns.id] && ((members[ns.id] || []).length || (ns.policies || []).length); });
+    if (drawn.length && rest.length) tab.append(el("h2", { text: drawn.length + " namespace(s) whose policies allow named connections" }));
+    drawn.forEach(function (ns) { tab.append(namespaceBlock(ns, members[ns.id] || [], drawn.length <= 12)); });
+    if (drawn.length && rest.length) tab.append(el("h2", { text: rest.length + " other namespace(s)" }));
+    rest.forEach(function (ns) { tab.append(namespaceBlock(ns, members[ns.id] || [], namespaces.length <= 6)); });
   }
   function namespaceBlock(ns, ms, open) {
     var openN = ms.filter(function (n) { return state(n) === "open"; }).length;
