@@ -372,3 +372,15 @@ func TestNodeOf(t *testing.T) {
 		t.Errorf("NodeOf(policy) = %+v, want nil", n)
 	}
 }
+
+// An input without workloads is an empty graph whose lists are [] in JSON.
+func TestEmptyGraphJSON(t *testing.T) {
+	g := build(t, map[string]string{"x.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"})
+	var b strings.Builder
+	if err := JSON(&b, g); err != nil {
+		t.Fatal(err)
+	}
+	if want := "{\n  \"namespaces\": [],\n  \"nodes\": [],\n  \"edges\": []\n}\n"; b.String() != want {
+		t.Errorf("got %q, want %q", b.String(), want)
+	}
+}

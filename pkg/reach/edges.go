@@ -103,6 +103,10 @@ func (b *builder) finish() {
 			b.g.Nodes = append(b.g.Nodes, n)
 		}
 	}
+	// Lists are [] in JSON, never null, for an input without workloads too.
+	b.g.Namespaces = append(make([]*Namespace, 0, len(b.g.Namespaces)), b.g.Namespaces...)
+	b.g.Nodes = append(make([]*Node, 0, len(b.g.Nodes)), b.g.Nodes...)
+	b.g.Edges = append(make([]*Edge, 0, len(b.g.Edges)), b.g.Edges...)
 	sort.SliceStable(b.g.Edges, func(i, j int) bool {
 		x, y := b.g.Edges[i], b.g.Edges[j]
 		if x.From != y.From {
