@@ -70,7 +70,10 @@ type AccessGrant struct {
 
 // htmlData is the JSON the page's script reads.
 type htmlData struct {
-	WorkDir    string            `json:"workDir"`
+	WorkDir string `json:"workDir"`
+	// Files are the files findings are in; a finding names its file by index, which keeps
+	// the corpus's page a third smaller than repeating each path.
+	Files      []string          `json:"files"`
 	Summary    Summary           `json:"summary"`
 	Findings   []htmlFinding     `json:"findings"`
 	Suppressed int               `json:"suppressed"`
@@ -83,10 +86,9 @@ type htmlData struct {
 
 type htmlFinding struct {
 	Check     string `json:"check"`
-	Category  string `json:"category"`
 	Severity  string `json:"severity"`
 	Message   string `json:"message"`
-	File      string `json:"file"`
+	File      int    `json:"file"` // index in htmlData.Files
 	Line      int    `json:"line"`
 	Column    int    `json:"column"`
 	Kind      string `json:"kind"`
@@ -107,15 +109,23 @@ type HTMLOptions struct {
 // path. The data is embedded as JSON in a script element the page's script reads;
 // encoding/json escapes <, > and &, so no value can end that element.
 func HTML(w io.Writer, r Report, o HTMLOptions) error {
-	data := htmlData{WorkDir: o.WorkDir, Findings: make([]htmlFinding, 0, len(r.Findings)), Suppressed: len(r.Suppressed),
+	data := htmlData{WorkDir: o.WorkDir, Files: []string{}, Findings: make([]htmlFinding, 0, len(r.Findings)), Suppressed: len(r.Suppressed),
 		Errors: []string{}, Rules: map[string]string{}, Access: []AccessPath{}}
 	data.Summary = Summary{Files: r.Files, Objects: r.Objects, Findings: len(r.Findings)}
 	if data.WorkDir != "" {
 		data.WorkDir = filepath.ToSlash(data.WorkDir)
 	}
+	fileIndex := map[string]int{}
 	for _, f := range r.Findings {
-		hf := htmlFinding{Check: f.Check, Category: f.Category, Severity: f.Severity.String(), Message: f.Message,
-			File: filepath.ToSlash(f.File), Line: f.Line, Column: f.Column, Kind: f.Object.Kind, Namespace: f.Object.Namespace, Name: f.Object.Name}
+		file := filepath.ToSlash(f.File)
+		i, ok := fileIndex[file]
+		if !ok {
+			i = len(data.Files)
+			fileIndex[file] = i
+			data.Files = append(data.Files, file)
+		}
+		hf := htmlFinding{Check: f.Check, Severity: f.Severity.String(), Message: f.Message,
+			File: i, Line: f.Line, Column: f.Column, Kind: f.Object.Kind, Namespace: f.Object.Namespace, Name: f.Object.Name}
 		if f.Fix != nil {
 			hf.Fix = fixClass(f.Fix)
 		}
@@ -132,8 +142,11 @@ func HTML(w io.Writer, r Report, o HTMLOptions) error {
 	}
 	if v := o.Views; v != nil {
 		data.Graph, data.AccessNote = v.Graph, v.AccessNote
-		if v.Access != nil {
-			data.Access = v.Access
+		// A workload no binding reaches needs no entry: the page says so for a missing one.
+		for _, p := range v.Access {
+			if len(p.Bindings) > 0 {
+				data.Access = append(data.Access, p)
+			}
 		}
 	}
 	if data.Graph == nil {

@@ -41,7 +41,7 @@ func TestHTMLDataEscaped(t *testing.T) {
 	if err := json.Unmarshal([]byte(m[1]), &data); err != nil {
 		t.Fatalf("data does not parse: %v", err)
 	}
-	if data.Findings[0].Message != hostile || data.Graph.Nodes[0].Name != hostile || data.Findings[0].File != "a</script>.yaml" {
+	if data.Findings[0].Message != hostile || data.Graph.Nodes[0].Name != hostile || data.Files[data.Findings[0].File] != "a</script>.yaml" {
 		t.Errorf("data changed: %+v", data.Findings[0])
 	}
 	if data.Findings[0].Severity != "high" || data.WorkDir != "/repo" {

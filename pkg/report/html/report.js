@@ -5,6 +5,7 @@
   "use strict";
   var t0 = performance.now();
   var data = JSON.parse(document.getElementById("report-data").textContent);
+  data.findings.forEach(function (f) { f.file = data.files[f.file]; });
   var graph = data.graph || {};
   var nodes = graph.nodes || [], edges = graph.edges || [], namespaces = graph.namespaces || [];
   var SEVS = ["critical", "high", "medium", "low"];
@@ -515,8 +516,15 @@
       if (q && !d.hidden && !d.open) d.open = true;
     });
   }
+  // A tab is drawn the first time it is shown: the page opens with the work of one tab.
+  var builders = { findings: findingsTab, network: networkTab, access: accessTab }, built = {};
   function showTab(name) {
-    if (["findings", "network", "access"].indexOf(name) < 0) name = "findings";
+    if (!builders[name]) name = "findings";
+    if (!built[name]) {
+      built[name] = true;
+      builders[name]();
+      if (query()) applySearch();
+    }
     document.querySelectorAll(".tab").forEach(function (t) { t.hidden = t.id !== "tab-" + name; });
     document.querySelectorAll(".tabs button").forEach(function (b) { b.classList.toggle("active", b.getAttribute("data-tab") === name); });
     if (location.hash !== "#" + name) {
@@ -529,9 +537,6 @@
   document.addEventListener("keydown", function (e) { if (e.key === "Escape") closePanel(); });
 
   summary();
-  findingsTab();
-  networkTab();
-  accessTab();
   showTab((location.hash || "#findings").slice(1));
   // For the browser test and the curious: how long the script took to draw the page, and
   // how long since the navigation started (reading and parsing the file included).
