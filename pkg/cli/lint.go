@@ -265,6 +265,7 @@ func (o *LintOptions) Validate() error {
 		return fmt.Errorf("unknown output format %q: want %s", o.Output, report.FormatNames(false))
 	}
 	o.format = format
+	o.keepTrees = o.keepTrees || format.Views // the graph reads the objects after the checks
 	checks, err := check.Select(o.Enable, o.Disable)
 	if err != nil {
 		return err

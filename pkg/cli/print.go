@@ -15,7 +15,11 @@ import (
 func (o *LintOptions) printReport(w io.Writer, res *pipeline.Result) error {
 	o.printErrors(res.Errors)
 	o.printNotes(res)
-	if err := o.format.Write(w, res.Report(), o.reportOptions()); err != nil {
+	opts := o.reportOptions()
+	if o.format.Views {
+		opts.Views = views(res, o.settings)
+	}
+	if err := o.format.Write(w, res.Report(), opts); err != nil {
 		return fmt.Errorf("writing report: %w", err)
 	}
 	return exitStatus(res, o.failOn)

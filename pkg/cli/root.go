@@ -47,6 +47,7 @@ and column to edit. It needs no cluster and no network.`,
 		return fmt.Errorf("%w\nSee '%s --help'", err, c.CommandPath())
 	})
 	root.AddCommand(newLintCommand(streams), newChecksCommand(streams), newVersionCommand(streams))
+	root.AddCommand(newGraphCommand(streams))
 	return root
 }
 

@@ -15,7 +15,10 @@ type Format struct {
 	// Color and ShowSuppressed say which of the options the writer honours: colour, and
 	// listing the suppressed findings (formats without it list them always or never).
 	Color, ShowSuppressed bool
-	write                 func(w io.Writer, r Report, o FormatOptions) error
+	// Views says the format shows Views (the reachability graph, access paths), which the
+	// caller computes from the run's objects and passes in FormatOptions.
+	Views bool
+	write func(w io.Writer, r Report, o FormatOptions) error
 }
 
 // FormatOptions are the writer options the formats share; each format reads those it
@@ -26,6 +29,8 @@ type FormatOptions struct {
 	// WorkDir is what SARIF and GitHub paths are made relative to; "" leaves them as the
 	// user gave them.
 	WorkDir string
+	// Views are the graph and access paths, for the formats that show them.
+	Views *Views
 }
 
 // Write writes r in the format.
@@ -48,6 +53,9 @@ var formats = []Format{
 	{Name: "junit", write: func(w io.Writer, r Report, _ FormatOptions) error { return JUnit(w, r) }},
 	{Name: "markdown", Purpose: "pull-request summary", write: func(w io.Writer, r Report, o FormatOptions) error {
 		return Markdown(w, r, MarkdownOptions{WorkDir: o.WorkDir})
+	}},
+	{Name: "html", Purpose: "a self-contained page: findings, reachability graph, access paths", Views: true, write: func(w io.Writer, r Report, o FormatOptions) error {
+		return HTML(w, r, HTMLOptions{WorkDir: o.WorkDir, Views: o.Views})
 	}},
 }
 

@@ -8,10 +8,10 @@ import (
 // TestFormats: the table names every format once, in the order --help and the error for
 // an unknown format list them, and each entry writes its own format.
 func TestFormats(t *testing.T) {
-	if got, want := FormatNames(false), "text, json, sarif, github, junit or markdown"; got != want {
+	if got, want := FormatNames(false), "text, json, sarif, github, junit, markdown or html"; got != want {
 		t.Errorf("FormatNames(false) = %q, want %q", got, want)
 	}
-	if got, want := FormatNames(true), "text, json, sarif (GitHub code scanning), github (workflow annotations), junit or markdown (pull-request summary)"; got != want {
+	if got, want := FormatNames(true), "text, json, sarif (GitHub code scanning), github (workflow annotations), junit, markdown (pull-request summary) or html (a self-contained page: findings, reachability graph, access paths)"; got != want {
 		t.Errorf("FormatNames(true) = %q, want %q", got, want)
 	}
 	if _, ok := LookupFormat("yaml"); ok {
@@ -25,6 +25,7 @@ func TestFormats(t *testing.T) {
 		"github":   func(b *bytes.Buffer) error { return GitHub(b, r, GitHubOptions{}) },
 		"junit":    func(b *bytes.Buffer) error { return JUnit(b, r) },
 		"markdown": func(b *bytes.Buffer) error { return Markdown(b, r, MarkdownOptions{}) },
+		"html":     func(b *bytes.Buffer) error { return HTML(b, r, HTMLOptions{}) },
 	}
 	for _, f := range Formats() {
 		got, ok := LookupFormat(f.Name)

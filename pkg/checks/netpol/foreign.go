@@ -127,33 +127,39 @@ func (fp *foreignPolicy) selects(ns *namespace, w *workloadRef) bool {
 	if ns.nsObject != nil {
 		nsLabels = ns.nsObject.labels
 	}
+	return fp.selectsPods(ns.name, nsLabels, w.labels)
+}
+
+// selectsPods reports whether the policy selects pods labelled podLabels in namespace
+// nsName, whose Namespace object has nsLabels (nil when the input has none).
+func (fp *foreignPolicy) selectsPods(nsName string, nsLabels, podLabels labels.Set) bool {
 	if fp.calico != nil {
 		if fp.calicoNamespaces != nil && nsLabels != nil {
 			l := make(labels.Set, len(nsLabels)+2)
 			for k, v := range nsLabels {
 				l[k] = v
 			}
-			l[calicoNamespaceNameLabel] = ns.name
-			l["kubernetes.io/metadata.name"] = ns.name
+			l[calicoNamespaceNameLabel] = nsName
+			l["kubernetes.io/metadata.name"] = nsName
 			if !fp.calicoNamespaces.matches(l) {
 				return false
 			}
 		}
 		// Without the Namespace object its labels are unknown: a namespace selector is
 		// taken to match rather than to raise an alarm on a guess.
-		l := make(labels.Set, len(w.labels)+2)
-		for k, v := range w.labels {
+		l := make(labels.Set, len(podLabels)+2)
+		for k, v := range podLabels {
 			l[k] = v
 		}
-		l[calicoNamespaceLabel] = ns.name
+		l[calicoNamespaceLabel] = nsName
 		l[calicoOrchestratorLabel] = "k8s"
 		return fp.calico.matches(l)
 	}
-	l := make(labels.Set, len(w.labels)+1+len(nsLabels))
-	for k, v := range w.labels {
+	l := make(labels.Set, len(podLabels)+1+len(nsLabels))
+	for k, v := range podLabels {
 		l[k] = v
 	}
-	l[ciliumNamespaceLabel] = ns.name
+	l[ciliumNamespaceLabel] = nsName
 	for k, v := range nsLabels {
 		l[ciliumNamespaceLabelPrefix+k] = v
 	}
@@ -163,4 +169,27 @@ func (fp *foreignPolicy) selects(ns *namespace, w *workloadRef) bool {
 		}
 	}
 	return false
+}
+
+// CNIPolicy is a Cilium or Calico policy as this package reads it: the pods it selects. Its
+// rules are not read; pkg/reach uses it to mark the workloads whose traffic such a policy
+// decides too, where the Kubernetes NetworkPolicies alone do not tell the whole story.
+type CNIPolicy struct{ fp *foreignPolicy }
+
+// ParseCNIPolicy reads a Cilium or Calico policy, or returns nil for any other object.
+func ParseCNIPolicy(o *manifest.Object) *CNIPolicy {
+	if fp := parseForeign(o); fp != nil {
+		return &CNIPolicy{fp: fp}
+	}
+	return nil
+}
+
+// ClusterWide reports a CiliumClusterwideNetworkPolicy or a Calico GlobalNetworkPolicy.
+func (c *CNIPolicy) ClusterWide() bool { return c.fp.clusterWide }
+
+// Selects reports whether the policy selects pods labelled podLabels in namespace nsName,
+// whose Namespace object has nsLabels (nil when the input has none), with the selector
+// semantics of Cilium or Calico.
+func (c *CNIPolicy) Selects(nsName string, nsLabels, podLabels labels.Set) bool {
+	return c.fp.selectsPods(nsName, nsLabels, podLabels)
 }
