@@ -182,6 +182,9 @@ type Settings struct {
 	// checks: ScopeUnit ("" too) within their deploy unit, ScopeRepository across the
 	// whole input, for repositories deployed as one.
 	DeployScope string
+	// KubeVersion is the Kubernetes version the input is for (--kube-version, "X.Y" or
+	// "vX.Y.Z"), "" when not given.
+	KubeVersion string
 }
 
 // The values of Settings.DeployScope.
@@ -207,8 +210,7 @@ func (s *Settings) NamespaceOf(o *manifest.Object) string {
 // of a plain file, not counting subdirectories (one `kubectl apply -f DIR`, which does not
 // recurse without -R; a repository that keeps one sample or app per directory deploys
 // each on its own). A file given alone belongs to its directory's unit. A Helm chart
-// rendered with one set of values will be one unit: its objects will name the chart as
-// Overlay names the kustomization.
+// rendered with one set of values is one unit: pkg/chart sets Overlay to it.
 func Unit(o *manifest.Object) string {
 	switch {
 	case o.Overlay != "":

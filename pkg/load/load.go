@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/kubectl-secure/kubectl-secure/pkg/chart"
 	"github.com/kubectl-secure/kubectl-secure/pkg/discover"
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
 	"github.com/kubectl-secure/kubectl-secure/pkg/kustomize"
@@ -127,8 +128,17 @@ func (r *result) add(objs []*manifest.Object, err *finding.InputError) {
 }
 
 func (r *result) load(in discover.Input, cache *kustomize.Cache, limits manifest.Limits, marker string) {
-	if in.Kind == discover.Kustomize {
+	switch in.Kind {
+	case discover.Kustomize:
 		r.loadKustomize(in, cache, limits, marker)
+		return
+	case discover.HelmChart:
+		var opts chart.Options
+		if in.Chart != nil {
+			opts = *in.Chart
+		}
+		objs, errs := chart.Load(chart.Request{Chart: in.Path, Options: opts}, in.Variant, limits)
+		r.objs, r.errs = append(r.objs, objs...), append(r.errs, errs...)
 		return
 	}
 	r.loadPlain(in.Path, limits, marker, in.InKustomizeTree)

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/kubectl-secure/kubectl-secure/pkg/chart"
 	"github.com/kubectl-secure/kubectl-secure/pkg/check"
 	"github.com/kubectl-secure/kubectl-secure/pkg/config"
 	"github.com/kubectl-secure/kubectl-secure/pkg/discover"
@@ -77,6 +78,9 @@ type Options struct {
 	// NoFastPath has yaml.v3 alone read every file, for triage of a parse bug (see
 	// manifest.Limits.NoFastPath).
 	NoFastPath bool
+	// Chart are the values and release settings Helm charts are rendered with (--values,
+	// --set, --release-name, -n, --kube-version).
+	Chart chart.Options
 }
 
 // FixMode says what a run does with the fixes its findings offer.
@@ -178,17 +182,26 @@ func Lint(ctx context.Context, opts Options) (*Result, error) {
 	if opts.Fix != NoFix {
 		return r.lintAndFix(ctx)
 	}
-	return r.lint(), nil
+	return r.lint()
 }
 
-// lint loads the inputs, runs the selected checks and applies the suppressions.
-func (r *runner) lint() *Result {
+// lint loads the inputs, runs the selected checks and applies the suppressions. Its
+// error is an add-on this binary lacks (a chart without the Helm add-on), returned before
+// anything is read, so that the full binary can do the whole run.
+func (r *runner) lint() (*Result, error) {
 	resolved := discover.ResolveAll(discover.Request{
 		Paths: r.Paths, Filenames: r.Filenames, Kustomize: r.Kustomize, Recursive: r.Recursive, Repo: r.Repo,
-		IncludeHidden: r.IncludeHidden,
+		IncludeHidden: r.IncludeHidden, Chart: r.Chart,
 	})
 	inputs, errs := resolved.Inputs, resolved.Errors
 	inputs = r.skipInputs(inputs)
+	for _, in := range inputs {
+		if in.Kind == discover.HelmChart {
+			if err := chart.Need(in.Path); err != nil {
+				return nil, err
+			}
+		}
+	}
 	tuneGC(inputs)
 	// Keep what is read from stdin: its suppression comments are read after loading.
 	var stdin bytes.Buffer
@@ -223,7 +236,7 @@ func (r *runner) lint() *Result {
 	}
 	finding.SortErrors(errs)
 	return &Result{Objects: loaded.Objects, Files: loaded.Files, Findings: findings, Suppressed: r.suppressed,
-		Errors: errs, Notes: r.inputNotes(resolved, loaded, errs), IgnoredNote: r.ignoredNote, Rules: r.ruleInfos()}
+		Errors: errs, Notes: r.inputNotes(resolved, loaded, errs), IgnoredNote: r.ignoredNote, Rules: r.ruleInfos()}, nil
 }
 
 // inNamed keeps the findings and suppressed findings located in the files (or below the
