@@ -11,7 +11,7 @@
 package render
 
 import (
-		"fmt"
+	"fmt"
 	"maps"
 	"os"
 	"path"
@@ -80,6 +80,7 @@ func renderChart(req chart.Request) (*chart.Rendered, error) {
 	if err != nil {
 		return nil, err
 	}
+	st.ownValues(ch)
 	if err := chartutil.ProcessDependencies(ch, vals); err != nil {
 		return nil, &finding.InputError{File: filepath.Join(req.Chart, "Chart.yaml"), Message: "chart dependencies: " + oneLine(err.Error())}
 	}

@@ -36,6 +36,8 @@ type state struct {
 	marks []chart.Origin
 	srcs  []chart.Source
 	index map[chart.Source]int
+	// own are the charts' values as loaded, by chart.
+	own map[chartKey]any
 }
 
 // source returns the index of s in the run's sources, adding it.
@@ -67,7 +69,7 @@ func (st *state) userValues(marked bool) (map[string]any, error) {
 			return nil, &finding.InputError{File: f, Message: "reading values: " + oneLine(err.Error())}
 		}
 		if marked {
-			v = st.mark(v, st.source(chart.Source{File: f}), nil).(map[string]any)
+			v = st.mark(v, nil, st.fixed(chart.Source{File: f})).(map[string]any)
 		}
 		base = loader.MergeMaps(base, v)
 	}
@@ -97,28 +99,25 @@ func (st *state) set(base map[string]any, arg string, asString bool, flag string
 	if err := setValue(arg, asString, v); err != nil {
 		return err
 	}
-	m := st.mark(v, st.source(chart.Source{File: flag, Line: n}), nil).(map[string]any)
+	m := st.mark(v, nil, st.fixed(chart.Source{File: flag, Line: n})).(map[string]any)
 	for k, val := range loader.MergeMaps(base, m) {
 		base[k] = val
 	}
 	return nil
 }
 
-// markCharts replaces the default values of every chart of the tree with marked copies
-// whose source is the chart's values.yaml, and returns what puts them back.
+// markCharts replaces the values of every chart of the tree with marked copies and
+// returns what puts them back. A leaf is marked with the values.yaml of the chart that
+// writes it (chartOrigin): ProcessDependencies has merged the subcharts' defaults into
+// their parents' values.
 func (st *state) markCharts(ch *chartv2.Chart) (restore func()) {
 	saved := map[*chartv2.Chart]map[string]any{}
 	var walk func(c *chartv2.Chart)
 	walk = func(c *chartv2.Chart) {
 		if _, done := saved[c]; !done {
 			saved[c] = c.Values
-			at := st.files[keyOf(c)]
-			src := chart.Source{File: filepath.Join(at, "values.yaml")}
-			if strings.HasSuffix(at, ".tgz") || strings.HasSuffix(at, ".tar.gz") {
-				src = chart.Source{File: at, InArchive: true}
-			}
 			if c.Values != nil {
-				c.Values = st.mark(c.Values, st.source(src), nil).(map[string]any)
+				c.Values = st.mark(c.Values, nil, func(p []any) (int, []any) { return st.chartOrigin(c, p) }).(map[string]any)
 			}
 		}
 		for _, d := range c.Dependencies() {
@@ -133,50 +132,139 @@ func (st *state) markCharts(ch *chartv2.Chart) (restore func()) {
 	}
 }
 
-// mark copies v with its leaves marked (chart.Mark), recording each mark's origin.
-func (st *state) mark(v any, src int, at []any) any {
+// fixed is the origin function of a source that wrote every leaf it holds.
+func (st *state) fixed(s chart.Source) func([]any) (int, []any) {
+	i := st.source(s)
+	return func(p []any) (int, []any) { return i, p }
+}
+
+// chartOrigin finds the chart whose own values.yaml (as loaded, before dependencies were
+// processed) writes the leaf at p of c's values: c's, else, when p starts with a
+// subchart's name, that subchart's, and so on down; c's when none does.
+func (st *state) chartOrigin(c *chartv2.Chart, p []any) (int, []any) {
+	if hasPath(st.own[keyOf(c)], p) || len(p) == 0 {
+		return st.source(st.valuesSource(c)), p
+	}
+	if name, ok := p[0].(string); ok {
+		for _, d := range c.Dependencies() {
+			if d.Name() == name {
+				return st.chartOrigin(d, p[1:])
+			}
+		}
+	}
+	return st.source(st.valuesSource(c)), p
+}
+
+// valuesSource is the values.yaml of c, or its archive.
+func (st *state) valuesSource(c *chartv2.Chart) chart.Source {
+	at := st.files[keyOf(c)]
+	if strings.HasSuffix(at, ".tgz") || strings.HasSuffix(at, ".tar.gz") {
+		return chart.Source{File: at, InArchive: true}
+	}
+	return chart.Source{File: filepath.Join(at, "values.yaml")}
+}
+
+// hasPath reports whether v holds a value at p.
+func hasPath(v any, p []any) bool {
+	for _, step := range p {
+		switch s := step.(type) {
+		case string:
+			m, ok := v.(map[string]any)
+			if !ok {
+				return false
+			}
+			if v, ok = m[s]; !ok {
+				return false
+			}
+		case int:
+			l, ok := v.([]any)
+			if !ok || s >= len(l) {
+				return false
+			}
+			v = l[s]
+		}
+	}
+	return true
+}
+
+// ownValues records each chart's values as loaded, before ProcessDependencies merges
+// its subcharts' into it.
+func (st *state) ownValues(ch *chartv2.Chart) {
+	st.own = map[chartKey]any{}
+	var walk func(c *chartv2.Chart)
+	walk = func(c *chartv2.Chart) {
+		st.own[keyOf(c)] = deepCopy(c.Values)
+		for _, d := range c.Dependencies() {
+			walk(d)
+		}
+	}
+	walk(ch)
+}
+
+func deepCopy(v any) any {
 	switch x := v.(type) {
 	case map[string]any:
 		out := make(map[string]any, len(x))
 		for k, e := range x {
-			out[k] = st.mark(e, src, append(at[:len(at):len(at)], k))
+			out[k] = deepCopy(e)
 		}
 		return out
-	case common.Values:
-		return st.mark(map[string]any(x), src, at)
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
-			out[i] = st.mark(e, src, append(at[:len(at):len(at)], i))
+			out[i] = deepCopy(e)
+		}
+		return out
+	}
+	return v
+}
+
+// mark copies v with its leaves marked (chart.Mark), recording each mark's origin as
+// origin says for the leaf's path at.
+func (st *state) mark(v any, at []any, origin func([]any) (int, []any)) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = st.mark(e, append(at[:len(at):len(at)], k), origin)
+		}
+		return out
+	case common.Values:
+		return st.mark(map[string]any(x), at, origin)
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = st.mark(e, append(at[:len(at):len(at)], i), origin)
 		}
 		return out
 	case string:
 		if x == "" {
 			return x
 		}
-		return x + st.newMark(src, at)
+		return x + st.newMark(origin, at)
 	case bool:
 		if x && st.level == markAll {
-			return "true" + st.newMark(src, at)
+			return "true" + st.newMark(origin, at)
 		}
 	case float64:
 		if x != 0 && st.level == markAll {
-			return strconv.FormatFloat(x, 'f', -1, 64) + st.newMark(src, at)
+			return strconv.FormatFloat(x, 'f', -1, 64) + st.newMark(origin, at)
 		}
 	case int64:
 		if x != 0 && st.level == markAll {
-			return strconv.FormatInt(x, 10) + st.newMark(src, at)
+			return strconv.FormatInt(x, 10) + st.newMark(origin, at)
 		}
 	case int:
 		if x != 0 && st.level == markAll {
-			return strconv.Itoa(x) + st.newMark(src, at)
+			return strconv.Itoa(x) + st.newMark(origin, at)
 		}
 	}
 	return v
 }
 
-func (st *state) newMark(src int, at []any) string {
-	st.marks = append(st.marks, chart.Origin{Source: src, Path: append([]any(nil), at...)})
+func (st *state) newMark(origin func([]any) (int, []any), at []any) string {
+	src, p := origin(at)
+	st.marks = append(st.marks, chart.Origin{Source: src, Path: append([]any(nil), p...)})
 	return chart.Mark(len(st.marks) - 1)
 }
 
