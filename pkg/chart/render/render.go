@@ -85,8 +85,11 @@ func renderChart(req chart.Request) (*chart.Rendered, error) {
 		return nil, &finding.InputError{File: filepath.Join(req.Chart, "Chart.yaml"), Message: "chart dependencies: " + oneLine(err.Error())}
 	}
 	caps := common.DefaultCapabilities.Copy()
-	if req.KubeVersion != "" {
-		kv, err := common.ParseKubeVersion(req.KubeVersion)
+	if kube := req.KubeVersion; kube != "" || defaultKubeVersion != "" {
+		if kube == "" {
+			kube = defaultKubeVersion
+		}
+		kv, err := common.ParseKubeVersion(kube)
 		if err != nil {
 			return nil, &finding.InputError{Message: "--kube-version: " + err.Error()}
 		}
@@ -155,6 +158,12 @@ func (st *state) render(ch *chartv2.Chart, vals map[string]any, opts common.Rele
 	var e engine.Engine
 	return e.Render(ch, top)
 }
+
+// defaultKubeVersion is the Kubernetes version helm template assumes: one minor of the
+// client-go it links (v0.37 → v1.37). Helm reads it from the build information, except
+// in test binaries, which have none and where Helm uses v1.20; a constant keeps tests and
+// the binary rendering alike (TestDefaultKubeVersion holds it to go.mod).
+const defaultKubeVersion = "v1.37.0"
 
 // manifestName reports a rendered file helm template prints: YAML or JSON, not NOTES.txt.
 func manifestName(name string) bool {
