@@ -180,6 +180,9 @@ func TestChartErrors(t *testing.T) {
 	if !slices.Contains(findings, "pod.yaml:5:12 host-namespaces") {
 		t.Errorf("the good file's finding is missing: %v", findings)
 	}
+	if n := len(slices.DeleteFunc(slices.Clone(errs), func(e string) bool { return !strings.HasPrefix(e, "deps/") })); n != 1 {
+		t.Errorf("%d errors for deps/, want 1 (its two renders fail alike):\n%s", n, strings.Join(errs, "\n"))
+	}
 	for _, want := range []string{
 		"fail/templates/a.yaml:3 ", "required/templates/a.yaml:4 ", "parse/templates/a.yaml:4 ",
 		"include/templates/a.yaml:5 ", "deps/Chart.yaml:5 dependency \"redis\" is not vendored in charts/: run `helm dependency build deps`",

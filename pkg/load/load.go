@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 
@@ -100,6 +101,9 @@ func LoadEach(inputs []discover.Input, stdin io.Reader, limits manifest.Limits, 
 	}
 	out.Files = len(files)
 	finding.SortErrors(out.Errors)
+	// The renders of one chart (its values, each ci/ variant) fail alike when the chart
+	// cannot load: one error says it.
+	out.Errors = slices.Compact(out.Errors)
 	return out
 }
 
