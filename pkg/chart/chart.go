@@ -195,7 +195,12 @@ func Load(req Request, variant string, limits manifest.Limits) ([]*manifest.Obje
 	if req.ReleaseName == "" {
 		req.ReleaseName = DefaultReleaseName
 	}
-	if req.Namespace == "" {
+	// Without -n the release's namespace is not known: helm template writes "default",
+	// but the chart is installed wherever its user says. Objects placed in it are then in
+	// their unit's implicit namespace (check.Settings.ScopeOf), as a manifest that names
+	// none: they do not meet the objects of other units that name "default".
+	implicit := req.Namespace == ""
+	if implicit {
 		req.Namespace = "default"
 	}
 	if variant != "" {
@@ -224,6 +229,9 @@ func Load(req Request, variant string, limits manifest.Limits) ([]*manifest.Obje
 		tl := newTemplateLocator(t, rendered, values)
 		for _, obj := range res.Objects {
 			obj.Overlay, obj.Chart = unit, req.Chart
+			if implicit && obj.Ref.Namespace == req.Namespace {
+				obj.Ref.Namespace = ""
+			}
 			obj.Locator = tl.object(obj.Root)
 			objs = append(objs, obj)
 		}

@@ -210,3 +210,26 @@ func TestChartRepo(t *testing.T) {
 		t.Errorf("values.yaml: exit %d, %v, want none", code, findings)
 	}
 }
+
+// TestChartReleaseNamespace: without -n, what a chart places in .Release.Namespace is in
+// the chart's own implicit namespace (it installs wherever its user says), so its
+// NetworkPolicies make no claim about other units' objects in "default"; with -n they
+// meet the objects that name that namespace.
+func TestChartReleaseNamespace(t *testing.T) {
+	testtree.Enter(t, map[string]string{
+		"np/Chart.yaml": "apiVersion: v2\nname: np\nversion: 0.1.0\n",
+		"np/templates/np.yaml": "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: web\n  namespace: {{ .Release.Namespace }}\n" +
+			"spec:\n  podSelector: {matchLabels: {app: web}}\n  policyTypes: [Ingress]\n",
+		"np/templates/pod.yaml": "apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: {{ .Release.Namespace }}, labels: {app: web}}\n" +
+			"spec:\n  containers: [{name: c, image: x:1.0}]\n",
+		"apps/pod.yaml": "apiVersion: v1\nkind: Pod\nmetadata: {name: other, namespace: default, labels: {app: other}}\nspec:\n  containers: [{name: c, image: x:1.0}]\n",
+	})
+	findings, _, _ := chartReport(t, ".", "--enable", "workload-without-network-policy")
+	if len(findings) != 0 {
+		t.Errorf("without -n the chart's policy reaches apps/: %v", findings)
+	}
+	findings, _, _ = chartReport(t, ".", "-n", "default", "--enable", "workload-without-network-policy")
+	if want := "apps/pod.yaml:1:1 workload-without-network-policy"; strings.Join(findings, ",") != want {
+		t.Errorf("with -n default: %v, want %s", findings, want)
+	}
+}
