@@ -233,3 +233,13 @@ func TestChartReleaseNamespace(t *testing.T) {
 		t.Errorf("with -n default: %v, want %s", findings, want)
 	}
 }
+
+// TestChartFixIsAdvice: --diff and --fix change nothing in a chart (rendered text is not
+// where the user edits) and say why; the findings stay.
+func TestChartFixIsAdvice(t *testing.T) {
+	out, code := run(t, "", "lint", "testdata/charts/web", "--diff")
+	if code != 1 || !strings.Contains(out, "not applied (Helm chart: edit the values or template line each finding names)") ||
+		strings.Contains(out, "+++ ") {
+		t.Errorf("exit %d:\n%s", code, out)
+	}
+}

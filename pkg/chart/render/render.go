@@ -11,8 +11,8 @@
 package render
 
 import (
+	"context"
 	"fmt"
-	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -156,7 +156,7 @@ func (st *state) render(ch *chartv2.Chart, vals map[string]any, opts common.Rele
 		return nil, err
 	}
 	var e engine.Engine
-	return e.Render(ch, top)
+	return e.RenderWithContext(context.Background(), ch, top)
 }
 
 // defaultKubeVersion is the Kubernetes version helm template assumes: one minor of the
@@ -293,10 +293,3 @@ func setValue(arg string, asString bool, dest map[string]any) error {
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
-
-// copyMap is a shallow copy.
-func copyMap(m map[string]any) map[string]any {
-	out := make(map[string]any, len(m))
-	maps.Copy(out, m)
-	return out
-}
