@@ -195,12 +195,11 @@ func Load(req Request, variant string, limits manifest.Limits) ([]*manifest.Obje
 	if req.ReleaseName == "" {
 		req.ReleaseName = DefaultReleaseName
 	}
-	// Without -n the release's namespace is not known: helm template writes "default",
-	// but the chart is installed wherever its user says. Objects placed in it are then in
-	// their unit's implicit namespace (check.Settings.ScopeOf), as a manifest that names
-	// none: they do not meet the objects of other units that name "default".
-	implicit := req.Namespace == ""
-	if implicit {
+	// Without -n, "default" as helm template: the objects then name it and meet other
+	// units' objects in "default". Making them implicit instead would part them from the
+	// RoleBinding subjects that name {{ .Release.Namespace }} (measured on the corpus:
+	// more false alarms than it removes); -n says where the chart is installed.
+	if req.Namespace == "" {
 		req.Namespace = "default"
 	}
 	if variant != "" {
@@ -229,9 +228,6 @@ func Load(req Request, variant string, limits manifest.Limits) ([]*manifest.Obje
 		tl := newTemplateLocator(t, rendered, values)
 		for _, obj := range res.Objects {
 			obj.Overlay, obj.Chart = unit, req.Chart
-			if implicit && obj.Ref.Namespace == req.Namespace {
-				obj.Ref.Namespace = ""
-			}
 			obj.Locator = tl.object(obj.Root)
 			objs = append(objs, obj)
 		}

@@ -211,10 +211,8 @@ func TestChartRepo(t *testing.T) {
 	}
 }
 
-// TestChartReleaseNamespace: without -n, what a chart places in .Release.Namespace is in
-// the chart's own implicit namespace (it installs wherever its user says), so its
-// NetworkPolicies make no claim about other units' objects in "default"; with -n they
-// meet the objects that name that namespace.
+// TestChartReleaseNamespace: -n is the release's namespace; without it the chart renders
+// into "default" as helm template does, and its objects meet what names "default".
 func TestChartReleaseNamespace(t *testing.T) {
 	testtree.Enter(t, map[string]string{
 		"np/Chart.yaml": "apiVersion: v2\nname: np\nversion: 0.1.0\n",
@@ -224,13 +222,13 @@ func TestChartReleaseNamespace(t *testing.T) {
 			"spec:\n  containers: [{name: c, image: x:1.0}]\n",
 		"apps/pod.yaml": "apiVersion: v1\nkind: Pod\nmetadata: {name: other, namespace: default, labels: {app: other}}\nspec:\n  containers: [{name: c, image: x:1.0}]\n",
 	})
-	findings, _, _ := chartReport(t, ".", "--enable", "workload-without-network-policy")
+	findings, _, _ := chartReport(t, ".", "-n", "team-a", "--enable", "workload-without-network-policy")
 	if len(findings) != 0 {
-		t.Errorf("without -n the chart's policy reaches apps/: %v", findings)
+		t.Errorf("with -n team-a the chart's policy reaches apps/: %v", findings)
 	}
-	findings, _, _ = chartReport(t, ".", "-n", "default", "--enable", "workload-without-network-policy")
+	findings, _, _ = chartReport(t, ".", "--enable", "workload-without-network-policy")
 	if want := "apps/pod.yaml:1:1 workload-without-network-policy"; strings.Join(findings, ",") != want {
-		t.Errorf("with -n default: %v, want %s", findings, want)
+		t.Errorf("without -n: %v, want %s", findings, want)
 	}
 }
 
