@@ -11,15 +11,16 @@
 // a values file line or a template line. The renderer renders the chart twice: once with
 // the values as given (what the checks read) and once with every value leaf marked. A
 // mark is the leaf's text followed by "⟦N⟧", N naming the source (a values file, or a
-// --set argument) and the path of the leaf in it. Strings are marked; so are true and
-// non-zero numbers (as strings that keep their truth, so `if`, `with` and `default` take
-// the same branch); empty strings, false and zero are not marked, since a mark would
-// change what `if` decides. Marks travel through toYaml, nindent, quote, include and
+// --set argument) and the path of the leaf in it. Strings, booleans and numbers are
+// marked (as strings; empty strings are not). A marked true or non-zero number keeps its
+// truth for `if`, `with` and `default`; a marked false or 0 does not, so where a template
+// tests one the marked render takes another branch, and the pairing below drops what
+// differs. Marks travel through toYaml, nindent, quote, include and
 // named templates, subcharts and values coalescing, so the mark that reaches a rendered
 // node is the one of the source that won by Helm's own precedence: --set-string, --set,
 // the last --values file, the chart's values.yaml, a parent chart's values for a
 // subchart. A template that computes with a marked value may fail or render differently:
-// the renderer then marks strings only, and then nothing; and pkg/chart pairs each marked
+// the renderer then marks no false or 0, then strings only, then nothing; and pkg/chart pairs each marked
 // document with the real one node by node, keeping a mark only where the marked node,
 // marks removed, equals the real one (a value that went through b64enc, sha256sum,
 // trunc or arithmetic is not located in values).

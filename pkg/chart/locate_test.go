@@ -32,6 +32,8 @@ token: s3cret
 ports: [8080, 9090]
 sub:
   image: redis:7.2
+zero:
+  runAsUser: 0
 `,
 	"c/templates/_helpers.tpl": `{{- define "c.helperContainer" -}}
 - name: helper
@@ -64,6 +66,8 @@ spec:
           {{- end }}
         - name: side
           image: "{{ .Values.image }}"
+          securityContext:
+            {{- toYaml .Values.zero | nindent 12 }}
         {{- include "c.helperContainer" . | nindent 8 }}
 `,
 	"c/charts/sub/Chart.yaml":  "apiVersion: v2\nname: sub\nversion: 0.1.0\n",
@@ -107,6 +111,7 @@ func TestLocations(t *testing.T) {
 		{name: "toYaml subtree, false leaf beside marked ones", kind: "Deployment", path: "spec.template.spec.containers[name=app].securityContext.readOnlyRootFilesystem", want: "c/values.yaml:7:27"},
 		{name: "toYaml subtree, missing field", kind: "Deployment", path: "spec.template.spec.containers[name=app].securityContext.allowPrivilegeEscalation", want: "c/values.yaml:6:1"},
 		{name: "toYaml subtree, list item", kind: "Deployment", path: "spec.template.spec.containers[name=app].securityContext.capabilities.drop[0]", want: "c/values.yaml:9:12"},
+		{name: "a 0 alone in a subtree", kind: "Deployment", path: "spec.template.spec.containers[name=side].securityContext.runAsUser", want: "c/values.yaml:17:14"},
 		{name: "named template value", kind: "Deployment", path: "spec.template.spec.containers[name=helper].securityContext.privileged", want: "c/values.yaml:11:15"},
 		{name: "literal template line", kind: "Deployment", path: "spec.template.spec.hostNetwork", want: "c/templates/deploy.yaml:10:20"},
 		{name: "missing field, literal parent", kind: "Deployment", path: "spec.template.spec.automountServiceAccountToken", want: "c/templates/deploy.yaml:10:7"},

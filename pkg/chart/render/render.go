@@ -125,10 +125,10 @@ func renderChart(req chart.Request) (*chart.Rendered, error) {
 
 // markedRender renders again with the values marked, most marks first: a template that
 // compares or computes with a value can fail on a marked one, so the next level marks
-// less (strings only), and the last renders nothing marked. pkg/chart compares each
+// less (no false or 0, then strings only), and with none left nothing is marked. pkg/chart compares each
 // marked document with the real one and keeps only marks whose node agrees.
 func (st *state) markedRender(ch *chartv2.Chart, opts common.ReleaseOptions, caps *common.Capabilities, out *chart.Rendered) {
-	for _, level := range []markLevel{markAll, markStrings} {
+	for _, level := range []markLevel{markFalsy, markAll, markStrings} {
 		st.marks, st.level = nil, level
 		vals, err := st.userValues(true)
 		if err != nil {

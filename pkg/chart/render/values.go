@@ -21,9 +21,13 @@ import (
 type markLevel int
 
 const (
+	// markFalsy marks false and 0 too ("false⟦n⟧" is true for `if`): where a template
+	// tests one, the marked render takes another branch and pkg/chart's node-by-node
+	// pairing drops what differs; a template that fails on it falls back to markAll.
+	markFalsy markLevel = iota
 	// markAll marks non-empty strings, true and non-zero numbers: each becomes a string
 	// that keeps its truth value, so `if` and `with` take the same branch.
-	markAll markLevel = iota
+	markAll
 	// markStrings marks non-empty strings only, for charts that compute with numbers.
 	markStrings
 )
@@ -243,19 +247,19 @@ func (st *state) mark(v any, at []any, origin func([]any) (int, []any)) any {
 		}
 		return x + st.newMark(origin, at)
 	case bool:
-		if x && st.level == markAll {
-			return "true" + st.newMark(origin, at)
+		if x && st.level <= markAll || st.level == markFalsy {
+			return strconv.FormatBool(x) + st.newMark(origin, at)
 		}
 	case float64:
-		if x != 0 && st.level == markAll {
+		if x != 0 && st.level <= markAll || st.level == markFalsy {
 			return strconv.FormatFloat(x, 'f', -1, 64) + st.newMark(origin, at)
 		}
 	case int64:
-		if x != 0 && st.level == markAll {
+		if x != 0 && st.level <= markAll || st.level == markFalsy {
 			return strconv.FormatInt(x, 10) + st.newMark(origin, at)
 		}
 	case int:
-		if x != 0 && st.level == markAll {
+		if x != 0 && st.level <= markAll || st.level == markFalsy {
 			return strconv.Itoa(x) + st.newMark(origin, at)
 		}
 	}
