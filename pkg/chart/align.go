@@ -17,8 +17,9 @@ type templateLine struct {
 // after the last as a suffix); among the matches, the first at or after the previous
 // match, else the last before it (a range repeats its lines). Lines that are only actions
 // and blanks, and lines inside a multi-line action or comment, write no literal text and
-// match nothing.
-func align(source, output string) []int {
+// match nothing. A line that is no literal line of the template but one of a named
+// template's (partials) is left to that one.
+func align(source, output string, partials partialIndex) []int {
 	lines := parseTemplate(source)
 	literal := map[string][]int{}
 	var patterned []templateLine
@@ -37,6 +38,9 @@ func align(source, output string) []int {
 			continue
 		}
 		cands := literal[text]
+		if _, inPartial := partials[strings.TrimSpace(text)]; len(cands) == 0 && inPartial {
+			continue // a literal line of a named template, stronger than a pattern here
+		}
 		if len(cands) == 0 {
 			for _, p := range patterned {
 				if matches(p.parts, text) {
@@ -141,4 +145,32 @@ func matches(parts []string, text string) bool {
 		mid = mid[j+len(p):]
 	}
 	return true
+}
+
+// partialLine is a literal line of a named-template file.
+type partialLine struct {
+	file      string
+	line      int
+	indent    int // columns before its text
+	inArchive bool
+}
+
+// partialIndex finds the literal lines of the named-template files by their text without
+// indentation; the first file and line in name order wins.
+type partialIndex map[string]partialLine
+
+func indexPartials(partials []Template) partialIndex {
+	idx := partialIndex{}
+	for _, p := range partials {
+		for _, l := range parseTemplate(p.Source) {
+			if !l.literal {
+				continue
+			}
+			text := strings.TrimSpace(l.parts[0])
+			if _, ok := idx[text]; !ok && len(text) > 1 {
+				idx[text] = partialLine{file: p.File, line: l.n, indent: len(l.parts[0]) - len(strings.TrimLeft(l.parts[0], " \t")), inArchive: p.InArchive}
+			}
+		}
+	}
+	return idx
 }

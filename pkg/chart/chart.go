@@ -39,7 +39,10 @@
 //     the template (no action), or a line whose literal parts around its actions match,
 //     nearest in order to the previous match (a range repeats lines, so a match may go
 //     back). A rendered line no template line matches (the output of an include or of
-//     toYaml with values not located) goes to its nearest parent node that matched.
+//     toYaml with values not located) is looked up among the literal lines of the
+//     chart's named-template files (_helpers.tpl), compared without indentation (include
+//     and nindent re-indent them); when none has it either, it goes to its nearest
+//     parent node that matched.
 //
 // A --set argument has no file: its location is the pseudo-file "--set" (or
 // "--set-string") at line N, the N-th such argument on the command line. A chart in a
@@ -113,7 +116,9 @@ type Template struct {
 type Rendered struct {
 	Name      string
 	Templates []Template
-	Sources   []Source
+	// Partials are the named-template files (_helpers.tpl), for lines an include wrote.
+	Partials []Template
+	Sources  []Source
 	// Origins are indexed by mark number.
 	Origins []Origin
 }
@@ -218,6 +223,7 @@ func Load(req Request, variant string, limits manifest.Limits) ([]*manifest.Obje
 	}
 	unit := Unit(req.Chart, variant)
 	values := newValuesFiles(rendered.Sources)
+	partials := indexPartials(rendered.Partials)
 	var objs []*manifest.Object
 	var errs []finding.InputError
 	for i := range rendered.Templates {
@@ -227,6 +233,7 @@ func Load(req Request, variant string, limits manifest.Limits) ([]*manifest.Obje
 			errs = append(errs, finding.InputError{File: t.File, Message: "the rendered template is not valid YAML: " + res.Err.Message})
 		}
 		tl := newTemplateLocator(t, rendered, values)
+		tl.partials = partials
 		for _, obj := range res.Objects {
 			obj.Overlay, obj.Chart = unit, req.Chart
 			obj.Locator = tl.object(obj.Root)

@@ -19,6 +19,7 @@ type templateLocator struct {
 	t        *Template
 	rendered *Rendered
 	values   *valuesFiles
+	partials partialIndex
 
 	once   sync.Once
 	lines  []int        // rendered line (0-based) -> template line (1-based), 0 when none
@@ -32,7 +33,7 @@ func newTemplateLocator(t *Template, r *Rendered, v *valuesFiles) *templateLocat
 
 func (tl *templateLocator) prepare() {
 	tl.once.Do(func() {
-		tl.lines = align(tl.t.Source, tl.t.Output)
+		tl.lines = align(tl.t.Source, tl.t.Output, tl.partials)
 		if tl.t.Marked == "" {
 			return
 		}
@@ -271,6 +272,14 @@ func (l *objectLocator) inTemplate(n *yaml.Node) manifest.Position {
 		}
 		if line := l.tl.lines[c.Line-1]; line > 0 {
 			return manifest.Position{File: t.File, Line: line, Column: l.tl.column(c, line)}
+		}
+		out := lineOf(t.Output, c.Line)
+		if p, ok := l.tl.partials[strings.TrimSpace(out)]; ok {
+			if p.inArchive {
+				return manifest.Position{File: p.file, Line: 1, Column: 1}
+			}
+			col := p.indent + 1 + c.Column - 1 - (len(out) - len(strings.TrimLeft(out, " \t")))
+			return manifest.Position{File: p.file, Line: p.line, Column: max(col, p.indent+1)}
 		}
 	}
 	return manifest.Position{File: t.File, Line: 1, Column: 1}

@@ -112,6 +112,7 @@ func TestLocations(t *testing.T) {
 		{name: "toYaml subtree, missing field", kind: "Deployment", path: "spec.template.spec.containers[name=app].securityContext.allowPrivilegeEscalation", want: "c/values.yaml:6:1"},
 		{name: "toYaml subtree, list item", kind: "Deployment", path: "spec.template.spec.containers[name=app].securityContext.capabilities.drop[0]", want: "c/values.yaml:9:12"},
 		{name: "a 0 alone in a subtree", kind: "Deployment", path: "spec.template.spec.containers[name=side].securityContext.runAsUser", want: "c/values.yaml:17:14"},
+		{name: "literal text of a named template", kind: "Deployment", path: "spec.template.spec.containers[name=helper].image", want: "c/templates/_helpers.tpl:3:10"},
 		{name: "named template value", kind: "Deployment", path: "spec.template.spec.containers[name=helper].securityContext.privileged", want: "c/values.yaml:11:15"},
 		{name: "literal template line", kind: "Deployment", path: "spec.template.spec.hostNetwork", want: "c/templates/deploy.yaml:10:20"},
 		{name: "missing field, literal parent", kind: "Deployment", path: "spec.template.spec.automountServiceAccountToken", want: "c/templates/deploy.yaml:10:7"},

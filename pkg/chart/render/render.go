@@ -107,6 +107,10 @@ func renderChart(req chart.Request) (*chart.Rendered, error) {
 	out := &chart.Rendered{Name: ch.Name()}
 	var size int64
 	for _, t := range templates(ch, files) {
+		if strings.HasPrefix(path.Base(t.Name), "_") {
+			out.Partials = append(out.Partials, t)
+			continue
+		}
 		text, ok := real[t.Name]
 		if !ok || strings.TrimSpace(text) == "" || !manifestName(t.Name) {
 			continue
