@@ -108,8 +108,9 @@ type Template struct {
 	Name, File, Source string
 	InArchive          bool
 	// Output is the render with the values as given; Marked the render with marked values
-	// ("" when no marked render succeeded).
-	Output, Marked string
+	// ("" when no marked render succeeded), MarkedFallback one with fewer marks, read
+	// where Marked does not have the same documents as Output.
+	Output, Marked, MarkedFallback string
 }
 
 // Rendered is what a renderer made of a chart.

@@ -34,15 +34,16 @@ func newTemplateLocator(t *Template, r *Rendered, v *valuesFiles) *templateLocat
 func (tl *templateLocator) prepare() {
 	tl.once.Do(func() {
 		tl.lines = align(tl.t.Source, tl.t.Output, tl.partials)
-		if tl.t.Marked == "" {
+		real, err := decodeAll(tl.t.Output)
+		if err != nil {
 			return
 		}
-		real, err1 := decodeAll(tl.t.Output)
-		marked, err2 := decodeAll(tl.t.Marked)
-		if err1 != nil || err2 != nil || len(real) != len(marked) {
-			return
+		for _, text := range []string{tl.t.Marked, tl.t.MarkedFallback} {
+			if marked, err := decodeAll(text); text != "" && err == nil && len(marked) == len(real) {
+				tl.marked = marked
+				break
+			}
 		}
-		tl.marked = marked
 		for _, d := range real {
 			tl.real = append(tl.real, d.Line)
 		}
@@ -106,9 +107,10 @@ func (l *objectLocator) prepare() {
 }
 
 // walk records parents and keys below n, and pairs n with its marked twin m where the
-// two agree: same kind, same keys, same length, and equal scalars once marks are removed.
+// two agree: same kind, mapping entries by key, sequences of the same length, and equal
+// scalars once marks are removed.
 func (l *objectLocator) walk(n, m *yaml.Node) {
-	if m != nil && (m.Kind != n.Kind || len(m.Content) != len(n.Content) ||
+	if m != nil && (m.Kind != n.Kind || n.Kind == yaml.SequenceNode && len(m.Content) != len(n.Content) ||
 		n.Kind == yaml.ScalarNode && unmark(m.Value) != n.Value) {
 		m = nil
 	}
@@ -117,14 +119,19 @@ func (l *objectLocator) walk(n, m *yaml.Node) {
 	}
 	switch n.Kind {
 	case yaml.MappingNode:
+		// Keys pair by name: a key only one render writes (an `if` on a marked false)
+		// spoils nothing else.
+		var twins map[string]*yaml.Node
+		if m != nil {
+			twins = make(map[string]*yaml.Node, len(m.Content)/2)
+			for i := 0; i+1 < len(m.Content); i += 2 {
+				twins[unmark(m.Content[i].Value)] = m.Content[i+1]
+			}
+		}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
-			var mv *yaml.Node
-			if m != nil && m.Content[i].Value == k.Value {
-				mv = m.Content[i+1]
-			}
 			l.parent[k], l.parent[v], l.key[v] = n, n, k.Value
-			l.walk(v, mv)
+			l.walk(v, twins[k.Value])
 		}
 	case yaml.SequenceNode:
 		for i, c := range n.Content {

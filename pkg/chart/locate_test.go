@@ -34,6 +34,7 @@ sub:
   image: redis:7.2
 zero:
   runAsUser: 0
+debug: false
 `,
 	"c/templates/_helpers.tpl": `{{- define "c.helperContainer" -}}
 - name: helper
@@ -52,6 +53,9 @@ spec:
   template:
     spec:
       hostNetwork: true
+      {{- if .Values.debug }}
+      hostIPC: true
+      {{- end }}
       securityContext:
         {{- toYaml .Values.podSecurityContext | nindent 8 }}
       containers:
@@ -117,7 +121,7 @@ func TestLocations(t *testing.T) {
 		{name: "literal template line", kind: "Deployment", path: "spec.template.spec.hostNetwork", want: "c/templates/deploy.yaml:10:20"},
 		{name: "missing field, literal parent", kind: "Deployment", path: "spec.template.spec.automountServiceAccountToken", want: "c/templates/deploy.yaml:10:7"},
 		{name: "range over values", kind: "Deployment", path: "spec.template.spec.containers[name=app].ports[1].containerPort", want: "c/values.yaml:13:15"},
-		{name: "range, literal line repeated", kind: "Deployment", path: "spec.template.spec.containers[name=app].ports[1].protocol", want: "c/templates/deploy.yaml:21:25"},
+		{name: "range, literal line repeated", kind: "Deployment", path: "spec.template.spec.containers[name=app].ports[1].protocol", want: "c/templates/deploy.yaml:24:25"},
 		{name: "value through b64enc: the template line", kind: "Deployment", path: "metadata.annotations.token", want: "c/templates/deploy.yaml:6:12"},
 		{name: "subchart's own values", kind: "StatefulSet", path: "spec.template.spec.containers[name=redis].env[0].value", want: "c/charts/sub/values.yaml:2:6"},
 		{name: "subchart number", kind: "StatefulSet", path: "spec.template.spec.containers[name=redis].securityContext.runAsUser", want: "c/charts/sub/values.yaml:3:7"},

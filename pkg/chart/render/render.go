@@ -129,11 +129,15 @@ func renderChart(req chart.Request) (*chart.Rendered, error) {
 
 // markedRender renders again with the values marked, most marks first: a template that
 // compares or computes with a value can fail on a marked one, so the next level marks
-// less (no false or 0, then strings only), and with none left nothing is marked. pkg/chart compares each
-// marked document with the real one and keeps only marks whose node agrees.
+// less (no false or 0, then strings only). The first two renders that succeed are kept:
+// a marked false that changes which documents a template writes spoils the first for
+// that template, and pkg/chart then reads the second (Template.Marked, MarkedFallback).
+// Mark numbers run on across levels, so one Origins list serves both.
 func (st *state) markedRender(ch *chartv2.Chart, opts common.ReleaseOptions, caps *common.Capabilities, out *chart.Rendered) {
+	st.marks = nil
+	kept := 0
 	for _, level := range []markLevel{markFalsy, markAll, markStrings} {
-		st.marks, st.level = nil, level
+		st.level = level
 		vals, err := st.userValues(true)
 		if err != nil {
 			continue
@@ -145,11 +149,18 @@ func (st *state) markedRender(ch *chartv2.Chart, opts common.ReleaseOptions, cap
 			continue
 		}
 		for i := range out.Templates {
-			out.Templates[i].Marked = marked[out.Templates[i].Name]
+			t := &out.Templates[i]
+			if kept == 0 {
+				t.Marked = marked[t.Name]
+			} else {
+				t.MarkedFallback = marked[t.Name]
+			}
 		}
-		out.Origins = st.marks
-		return
+		if kept++; kept == 2 {
+			break
+		}
 	}
+	out.Origins = st.marks
 }
 
 // render coalesces the values as helm template does and runs the engine without a
