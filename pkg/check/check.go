@@ -215,8 +215,7 @@ func (s *Settings) NamespaceOf(o *manifest.Object) string {
 // of a plain file, not counting subdirectories (one `kubectl apply -f DIR`, which does not
 // recurse without -R; a repository that keeps one sample or app per directory deploys
 // each on its own). A file given alone belongs to its directory's unit. A Helm chart
-// rendered with one set of values will be one unit: its objects will name the chart as
-// Overlay names the kustomization.
+// rendered with one set of values is one unit: pkg/chart sets Overlay to it.
 func Unit(o *manifest.Object) string {
 	switch {
 	case o.Overlay != "":

@@ -180,27 +180,22 @@ func TestExclude(t *testing.T) {
 	}
 }
 
-// TestHelmChartNoted: a chart is never passed in silence: a note names it and says its
-// templates were not rendered; its values and Chart files are not linted, so a values
-// file YAML cannot read is no error. A run that finds no object says so.
-func TestHelmChartNoted(t *testing.T) {
+// TestHelmChartRendered: a chart a walk finds is rendered, not passed over: a values file
+// Helm cannot read is an input error of the chart (exit 2), and an excluded chart is not
+// rendered.
+func TestHelmChartRendered(t *testing.T) {
 	testtree.Enter(t, map[string]string{
 		"charts/web/Chart.yaml":            "apiVersion: v2\nname: web\nversion: 0.1.0\n",
 		"charts/web/values.yaml":           "image: {tag: \"\\/latest\"}\n",
 		"charts/web/templates/deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\n{{- if .Values.x }}\n",
 	})
 	out, code := run(t, "", "lint", ".")
-	if code != 0 {
-		t.Fatalf("exit %d\n%s", code, out)
+	if code != 2 || !strings.Contains(out, "charts/web: loading the chart: ") {
+		t.Errorf("exit %d, want 2 and the chart's error:\n%s", code, out)
 	}
-	want := "kubectl-secure: note: charts/web: Helm chart \"web\" not rendered: its templates were not linted, and Chart.yaml and values files are not manifests (render it and lint the result: helm template charts/web | kubectl secure lint -)\n" +
-		"kubectl-secure: note: no Kubernetes objects found in . (0 files read)\n"
-	if got := stderrOf(out); got != want {
-		t.Errorf("stderr:\n got: %q\nwant: %q", got, want)
-	}
-	out, _ = run(t, "", "lint", ".", "--exclude", "charts")
-	if strings.Contains(out, "Helm chart") {
-		t.Errorf("an excluded chart is named:\n%s", out)
+	out, code = run(t, "", "lint", ".", "--exclude", "charts")
+	if code != 0 || strings.Contains(out, "charts/web") {
+		t.Errorf("an excluded chart is rendered: exit %d\n%s", code, out)
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/apilifecycle"
+	"github.com/kubectl-secure/kubectl-secure/pkg/chart"
 	"github.com/kubectl-secure/kubectl-secure/pkg/check"
 	"github.com/kubectl-secure/kubectl-secure/pkg/config"
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
@@ -62,7 +63,8 @@ type LintOptions struct {
 	// LoadRestrictor is kustomize's --load-restrictor: rootOnly (default) or none.
 	LoadRestrictor string
 	// KubeVersion is the Kubernetes version deployed to (--kube-version), "" for the
-	// newest the build knows.
+	// newest the build knows: apiVersions are judged at it and Helm charts render for it
+	// (.Capabilities.KubeVersion).
 	KubeVersion string
 	// Baseline reports only findings the baseline file does not hold; WriteBaseline
 	// writes the run's findings to a baseline file; Since reports only the findings the
@@ -71,6 +73,9 @@ type LintOptions struct {
 	// baselineFromConfig says Baseline is the config file's, which --write-baseline
 	// replaces rather than reads.
 	baselineFromConfig bool
+	// Values, Set, SetString and ReleaseName are what helm template takes for charts.
+	Values, Set, SetString []string
+	ReleaseName            string
 
 	// Set by Complete.
 	config   *config.Config
@@ -115,9 +120,14 @@ kustomization tree are not linted again on their own, and every other *.yaml, *.
 *.json file is linted as a plain manifest. With no PATH, -f or -k, the current directory is
 linted.
 
-A walk leaves out hidden directories and node_modules (--include-hidden lints them), what
---exclude or the config's skipPaths match, and Helm charts, which are not rendered yet; a
-note on stderr names the directories and charts left out. A file that does not parse and
+A directory with a Chart.yaml (or a packaged .tgz) is a Helm chart: it is rendered in-process
+as helm template would, with --values, --set, --set-string, --release-name, -n and
+--kube-version, and once more per chart-testing values file (ci/*-values.yaml); each finding
+points at the values file line that set the value, or the template line that wrote it. A
+walk renders every chart that is not another chart's subchart.
+
+A walk leaves out hidden directories and node_modules (--include-hidden lints them) and what
+--exclude or the config's skipPaths match; a note on stderr names the directories left out. A file that does not parse and
 is no manifest (a well-known tool's file, or no apiVersion or kind at the start of a line,
 and kubectl reads no object from it) is a note, not an error.
 
@@ -180,8 +190,12 @@ input errors (even when findings were printed too).`,
 	f.StringVar(&o.LoadRestrictor, "load-restrictor", o.LoadRestrictor, "As kustomize's: rootOnly lets a Kustomize build read files only inside its kustomization's directory; none lets it read any local file (what the build reads can show in findings and fixes; remote bases and plugins stay refused).")
 	f.BoolVar(&o.UnsafeFixes, "unsafe-fixes", false, "With --fix or --diff, also apply fixes that can stop a workload from starting (runAsNonRoot, drop ALL, read-only root).")
 	f.BoolVar(&o.IncludeHidden, "include-hidden", false, "Also lint hidden directories and node_modules, which a directory walk leaves out (kubectl apply -R reads them); .git and other version-control directories are never read.")
-	f.StringVar(&o.KubeVersion, "kube-version", "", "Kubernetes version the manifests are deployed to, MAJOR.MINOR (deprecated and removed apiVersions are judged at it; config key: kubeVersion); default: the newest the build knows, "+apilifecycle.Newest+".")
+	f.StringVar(&o.KubeVersion, "kube-version", "", "Kubernetes version the manifests are deployed to, MAJOR.MINOR (deprecated and removed apiVersions are judged at it, Helm charts render for it; config key: kubeVersion); default: the newest the build knows, "+apilifecycle.Newest+".")
 	addAdoptionFlags(f, o)
+	f.StringArrayVar(&o.Values, "values", nil, "Helm charts: a values file, as helm template --values (repeatable, a later file wins; relative to the working directory).")
+	f.StringArrayVar(&o.Set, "set", nil, "Helm charts: set a value, as helm template --set (repeatable; wins over --values).")
+	f.StringArrayVar(&o.SetString, "set-string", nil, "Helm charts: set a string value, as helm template --set-string (repeatable).")
+	f.StringVar(&o.ReleaseName, "release-name", chart.DefaultReleaseName, "Helm charts: the release name (.Release.Name), as helm template's.")
 	f.StringArrayVar(&o.Exclude, "exclude", nil, "Leave out files and directories a directory walk finds that match this glob (repeatable; ** for any number of directories; matched like the config's skipPaths, against the path as printed and relative to the directory named). A file named on the command line is linted anyway.")
 	return cmd
 }
@@ -336,7 +350,9 @@ func (o *LintOptions) runOptions() pipeline.Options {
 		Repo: o.Repo, Stdin: o.In, IncludeHidden: o.IncludeHidden, Exclude: o.Exclude, LoadOutsideRoot: o.loadOutsideRoot,
 		Checks: o.checks, Settings: o.settings, PSS: o.PSS, Config: o.config, Suppressions: o.suppressionMode,
 		Fix: mode, UnsafeFixes: o.UnsafeFixes, FixTo: overlay.FixTo(o.FixTo), InterruptSignals: []os.Signal{os.Interrupt, syscall.SIGTERM},
-		KeepTrees: o.keepTrees, NoFastPath: noFastPath()}
+		KeepTrees: o.keepTrees, NoFastPath: noFastPath(),
+		Chart: chart.Options{ValuesFiles: o.Values, Set: o.Set, SetString: o.SetString, ReleaseName: o.ReleaseName,
+			Namespace: o.Namespace, KubeVersion: o.KubeVersion}}
 }
 
 // colorWanted decides --color=auto from the writer itself: fatih/color would look at

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/kubectl-secure/kubectl-secure/pkg/chart"
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
 	"github.com/kubectl-secure/kubectl-secure/pkg/kustomize"
 )
@@ -24,6 +25,7 @@ const (
 	File      Kind = iota // a YAML/JSON stream on disk
 	Stdin                 // the stream on standard input
 	Kustomize             // a directory built with Kustomize
+	HelmChart             // a Helm chart (a directory with Chart.yaml, or a .tgz) rendered
 )
 
 // Input is one thing to load. Path is the display path, as the user would type it.
@@ -44,6 +46,10 @@ type Input struct {
 	// kustomization files, resources, patches, generator inputs), when a repository walk
 	// read the tree: which inputs a changed file affects (lint --since).
 	Reads []string
+	// Chart are the values and release settings a Chart input is rendered with, and
+	// Variant the chart-testing values file (ci/*-values.yaml) applied first, "" for none.
+	Chart   *chart.Options
+	Variant string
 }
 
 // Request is what the command line asked for.
@@ -59,6 +65,8 @@ type Request struct {
 	// IncludeHidden walks hidden directories and node_modules too, as kubectl apply -R
 	// does; version-control directories (.git ...) are never walked.
 	IncludeHidden bool
+	// Chart are the values and release settings charts are rendered with.
+	Chart chart.Options
 }
 
 // Resolution is what Resolve found.
@@ -68,8 +76,8 @@ type Resolution struct {
 	// Skipped are the hidden and node_modules directories a directory walk left out that
 	// hold files with a manifest extension, as walked (kubectl apply -R would read them).
 	Skipped []string
-	// Charts are the Helm chart directories the walks found: their templates are not
-	// rendered and their Chart.yaml and values files are not inputs.
+	// Charts are the Helm chart directories the walks found: each is rendered (a Chart
+	// input); their Chart.yaml and values files are not inputs of their own.
 	Charts []Chart
 }
 
@@ -99,7 +107,7 @@ func ResolveAll(req Request) Resolution {
 	)
 	add := func(in ...Input) {
 		for _, i := range in {
-			if key := [2]string{fmt.Sprint(i.Kind), i.Path}; !seen[key] {
+			if key := [2]string{fmt.Sprint(i.Kind) + " " + i.Variant, i.Path}; !seen[key] {
 				seen[key] = true
 				inputs = append(inputs, i)
 			}
@@ -126,7 +134,11 @@ func ResolveAll(req Request) Resolution {
 				add(Input{Kind: Kustomize, Path: p})
 				continue
 			}
-			w := walkRepository(p, req.IncludeHidden)
+			if isChartDir(p) {
+				add(chartInputs(p, &req.Chart)...)
+				continue
+			}
+			w := walkRepository(p, req.IncludeHidden, &req.Chart)
 			add(w.inputs...)
 			errs = append(errs, w.errs...)
 			for _, d := range w.skipped {
@@ -141,6 +153,8 @@ func ResolveAll(req Request) Resolution {
 					res.Charts = append(res.Charts, c)
 				}
 			}
+		case chart.IsArchive(p):
+			add(chartInputs(p, &req.Chart)...)
 		default:
 			file(p)
 		}
@@ -164,7 +178,7 @@ func ResolveAll(req Request) Resolution {
 		}
 	}
 	if len(named) > 0 {
-		add(inContext(req.Repo, named, req.IncludeHidden)...)
+		add(inContext(req.Repo, named, req.IncludeHidden, &req.Chart)...)
 	}
 	if req.Kustomize != "" {
 		if _, ok := kustomize.KustomizationFile(req.Kustomize); !ok {

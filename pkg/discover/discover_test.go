@@ -12,10 +12,14 @@ import (
 func render(root string, inputs []Input) []string {
 	var out []string
 	for _, in := range inputs {
-		kind := map[Kind]string{File: "file", Stdin: "stdin", Kustomize: "kustomize"}[in.Kind]
+		kind := map[Kind]string{File: "file", Stdin: "stdin", Kustomize: "kustomize", HelmChart: "chart"}[in.Kind]
 		rel, err := filepath.Rel(root, in.Path)
 		if err != nil || in.Path == "-" {
 			rel = in.Path
+		}
+		if in.Variant != "" {
+			v, _ := filepath.Rel(in.Path, in.Variant)
+			rel += "+" + filepath.ToSlash(v)
 		}
 		out = append(out, kind+" "+filepath.ToSlash(rel))
 	}
@@ -45,8 +49,9 @@ func TestRepositoryMode(t *testing.T) {
 		t.Fatalf("errors: %v", errs)
 	}
 	got := strings.Join(render(root, inputs), "\n")
-	// The chart's own files are Helm's inputs, not manifests; Resolve names the chart.
+	// The chart is rendered; its own files are Helm's inputs, not manifests.
 	want := strings.Join([]string{
+		"chart chart",
 		"kustomize overlays/dev",
 		"kustomize overlays/prod",
 		"file overlays/prod/notes.yaml",
@@ -236,24 +241,28 @@ func TestSkippedDirectoriesAreNamed(t *testing.T) {
 	}
 }
 
-// TestHelmCharts: a chart's templates and its own files (Chart.yaml, values files, the
-// values schema) are not inputs; the chart is named, with the name its Chart.yaml gives,
-// once however often it is walked. Other files in it (crds/) are manifests.
+// TestHelmCharts: a chart is rendered (a chart input, and one more per chart-testing
+// values file in ci/), once however often it is walked; its templates and its own files
+// (Chart.yaml, values files, the values schema, ci/ values) are not inputs of their own,
+// nor is a subchart; the chart is named, with the name its Chart.yaml gives. Other files in
+// it (crds/) are manifests.
 func TestHelmCharts(t *testing.T) {
 	root := testtree.Write(t, map[string]string{
-		"charts/web/Chart.yaml":            "apiVersion: v2\nname: web-app\nversion: 1.0.0\n",
-		"charts/web/values.yaml":           "a: 1\n",
-		"charts/web/values-prod.yml":       "a: 2\n",
-		"charts/web/values.schema.json":    "{}",
-		"charts/web/templates/deploy.yaml": "{{ .Values.a }}\n",
-		"charts/web/crds/crd.yaml":         "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: a}\n",
-		"charts/web/ci/lint-values.yaml":   "a: 3\n",
-		"charts/broken/Chart.yaml":         "name: [\n",
-		"charts/broken/templates/x.yaml":   "{{ x }}\n",
-		"values.yaml":                      "not: in a chart\n",
+		"charts/web/Chart.yaml":                 "apiVersion: v2\nname: web-app\nversion: 1.0.0\n",
+		"charts/web/values.yaml":                "a: 1\n",
+		"charts/web/values-prod.yml":            "a: 2\n",
+		"charts/web/values.schema.json":         "{}",
+		"charts/web/templates/deploy.yaml":      "{{ .Values.a }}\n",
+		"charts/web/crds/crd.yaml":              "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: a}\n",
+		"charts/web/ci/lint-values.yaml":        "a: 3\n",
+		"charts/web/charts/db/Chart.yaml":       "apiVersion: v2\nname: db\nversion: 1.0.0\n",
+		"charts/web/charts/db/templates/x.yaml": "{{ .Values.a }}\n",
+		"charts/broken/Chart.yaml":              "name: [\n",
+		"charts/broken/templates/x.yaml":        "{{ x }}\n",
+		"values.yaml":                           "not: in a chart\n",
 	})
 	res := ResolveAll(Request{Paths: []string{root, filepath.Join(root, "charts")}})
-	if got, want := strings.Join(render(root, res.Inputs), ","), "file charts/web/ci/lint-values.yaml,file charts/web/crds/crd.yaml,file values.yaml"; got != want {
+	if got, want := strings.Join(render(root, res.Inputs), ","), "chart charts/broken,chart charts/web,chart charts/web+ci/lint-values.yaml,file charts/web/crds/crd.yaml,file values.yaml"; got != want {
 		t.Errorf("inputs = %s, want %s", got, want)
 	}
 	var charts []string
@@ -261,7 +270,7 @@ func TestHelmCharts(t *testing.T) {
 		rel, _ := filepath.Rel(root, c.Dir)
 		charts = append(charts, filepath.ToSlash(rel)+"="+c.Name)
 	}
-	if got, want := strings.Join(charts, ","), "charts/broken=,charts/web=web-app"; got != want {
+	if got, want := strings.Join(charts, ","), "charts/broken=,charts/web=web-app,charts/web/charts/db=db"; got != want {
 		t.Errorf("charts = %s, want %s", got, want)
 	}
 }
@@ -303,6 +312,33 @@ func TestInKustomizeTree(t *testing.T) {
 		}
 		if strings.Join(got, "\n") != strings.Join(want, "\n") {
 			t.Errorf("inputs:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+	}
+}
+
+// TestChartInputs: a chart directory or a .tgz named on the command line is a chart;
+// with --repo, a chart's values file, template or Chart.yaml is linted through the renders
+// of the outermost chart holding it.
+func TestChartInputs(t *testing.T) {
+	root := testtree.Write(t, map[string]string{
+		"web/Chart.yaml":                 "apiVersion: v2\nname: web\nversion: 1.0.0\n",
+		"web/values.yaml":                "a: 1\n",
+		"web/templates/deploy.yaml":      "{{ .Values.a }}\n",
+		"web/ci/x-values.yaml":           "a: 2\n",
+		"web/charts/db/Chart.yaml":       "apiVersion: v2\nname: db\nversion: 1.0.0\n",
+		"web/charts/db/templates/x.yaml": "{{ .Values.a }}\n",
+		"web-1.0.0.tgz":                  "not really an archive",
+		"plain.yaml":                     "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
+	})
+	in := func(p string) string { return filepath.Join(root, p) }
+	res := ResolveAll(Request{Paths: []string{in("web"), in("web-1.0.0.tgz")}})
+	if got, want := strings.Join(render(root, res.Inputs), ","), "chart web,chart web+ci/x-values.yaml,chart web-1.0.0.tgz"; got != want {
+		t.Errorf("named: %s, want %s", got, want)
+	}
+	for _, f := range []string{"web/values.yaml", "web/templates/deploy.yaml", "web/charts/db/templates/x.yaml", "web/Chart.yaml"} {
+		res := ResolveAll(Request{Paths: []string{in(f), in("plain.yaml")}, Repo: root})
+		if got, want := strings.Join(render(root, res.Inputs), ","), "chart web,chart web+ci/x-values.yaml,file plain.yaml"; got != want {
+			t.Errorf("--repo %s: %s, want %s", f, got, want)
 		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/kubectl-secure/kubectl-secure/pkg/chart"
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
 	"github.com/kubectl-secure/kubectl-secure/pkg/kustomize"
 )
@@ -16,12 +17,16 @@ import (
 // walkRepository finds everything to lint below root: each top kustomization (one no other
 // kustomization in the tree uses as a resource or component) once, and every YAML file
 // that belongs to no kustomization tree and is no Helm chart's own file as a plain
-// manifest. It also says which directories it left out and which charts it found.
-func walkRepository(root string, includeHidden bool) walk {
+// manifest, and renders every chart that is no other chart's subchart. It also says which
+// directories it left out and which charts it found.
+func walkRepository(root string, includeHidden bool, chartOpts *chart.Options) walk {
 	repo, errs := scanRepository(root, includeHidden)
 	inputs := repo.tops()
+	for _, dir := range repo.topCharts() {
+		inputs = append(inputs, chartInputs(dir, chartOpts)...)
+	}
 	for _, f := range repo.files {
-		if repo.members[repo.abs(f)] || kustomize.IsKustomizationFile(f) || repo.isChartFile(f) {
+		if repo.members[repo.abs(f)] || kustomize.IsKustomizationFile(f) || repo.isChartFile(f) || repo.inChartCI(f) {
 			continue
 		}
 		inputs = append(inputs, Input{Kind: File, Path: f, InKustomizeTree: repo.inKustomizeTree(f)})
@@ -155,7 +160,7 @@ func (r *repository) tops() []Input {
 // tree there reads (a resource, a patch, a kustomization) is linted through the builds of
 // the top kustomizations whose trees read it, not as a manifest of its own; any other file
 // is linted as itself. The walk's own errors concern files nobody named and are dropped.
-func inContext(root string, named []string, includeHidden bool) []Input {
+func inContext(root string, named []string, includeHidden bool, chartOpts *chart.Options) []Input {
 	repo, _ := scanRepository(root, includeHidden)
 	tops := repo.tops()
 	readBy := map[string][]int{} // absolute file -> the tops whose trees read it
@@ -175,7 +180,11 @@ func inContext(root string, named []string, includeHidden bool) []Input {
 			real = r
 		}
 		owners := readBy[real]
-		switch {
+		switch c := repo.chartOf(filepath.Dir(repo.walked(root, f))); {
+		case c != "":
+			// A chart's values, templates or Chart.yaml: linted through its renders.
+			inputs = append(inputs, chartInputs(c, chartOpts)...)
+			continue
 		case len(owners) > 0:
 		case kustomize.IsKustomizationFile(f):
 			// Its tree could not be read: the build says why, at the line to fix.

@@ -38,6 +38,8 @@ type Options struct {
 const (
 	SkipUnsafe  = "unsafe"
 	SkipOverlay = "Kustomize overlay"
+	// SkipChart is the reason for fixes of objects a Helm chart rendered.
+	SkipChart = "Helm chart: edit the values or template line each finding names"
 )
 
 // Outcome is what became of one finding's fix.
@@ -211,6 +213,10 @@ func triage(findings []finding.Finding, opts Options) (*Result, []pending) {
 		switch {
 		case obj == nil:
 			o.Err = fmt.Errorf("the fix does not name its object")
+		case obj.Chart != "":
+			// Rendered text: the fix is advice, the finding names the values or template
+			// line to edit.
+			o.Skipped = SkipChart
 		case !f.Fix.Safe && !opts.Unsafe:
 			o.Skipped = SkipUnsafe
 		case (obj.Overlay != "" || obj.Generator != "") && opts.Overlay == nil:

@@ -9,9 +9,11 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 
+	"github.com/kubectl-secure/kubectl-secure/pkg/chart"
 	"github.com/kubectl-secure/kubectl-secure/pkg/discover"
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
 	"github.com/kubectl-secure/kubectl-secure/pkg/kustomize"
@@ -99,6 +101,9 @@ func LoadEach(inputs []discover.Input, stdin io.Reader, limits manifest.Limits, 
 	}
 	out.Files = len(files)
 	finding.SortErrors(out.Errors)
+	// The renders of one chart (its values, each ci/ variant) fail alike when the chart
+	// cannot load: one error says it.
+	out.Errors = slices.Compact(out.Errors)
 	return out
 }
 
@@ -127,8 +132,17 @@ func (r *result) add(objs []*manifest.Object, err *finding.InputError) {
 }
 
 func (r *result) load(in discover.Input, cache *kustomize.Cache, limits manifest.Limits, marker string) {
-	if in.Kind == discover.Kustomize {
+	switch in.Kind {
+	case discover.Kustomize:
 		r.loadKustomize(in, cache, limits, marker)
+		return
+	case discover.HelmChart:
+		var opts chart.Options
+		if in.Chart != nil {
+			opts = *in.Chart
+		}
+		objs, errs := chart.Load(chart.Request{Chart: in.Path, Options: opts}, in.Variant, limits)
+		r.objs, r.errs = append(r.objs, objs...), append(r.errs, errs...)
 		return
 	}
 	r.loadPlain(in.Path, limits, marker, in.InKustomizeTree)

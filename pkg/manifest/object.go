@@ -35,8 +35,12 @@ type Object struct {
 	// object is released.
 	Root    *yaml.Node
 	Locator Locator
-	// Overlay is the display path of the Kustomize directory that built the object, or "".
+	// Overlay is the display path of the Kustomize directory that built the object, or "";
+	// for an object a Helm chart rendered, the chart's deploy unit (pkg/chart.Unit).
 	Overlay string
+	// Chart is the display path of the Helm chart that rendered the object, or "": its
+	// text is rendered output, fixed by editing values or templates, not in place.
+	Chart string
 	// Generator is "secretGenerator" or "configMapGenerator" for objects a kustomization
 	// generates rather than reads from a file; File then names the kustomization.
 	Generator string

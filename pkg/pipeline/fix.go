@@ -51,7 +51,10 @@ func (r *runner) lintAndFix(ctx context.Context) (*Result, error) {
 		stdin = data
 		r.Stdin = bytes.NewReader(stdin)
 	}
-	res := r.lint()
+	res, err := r.lint()
+	if err != nil {
+		return nil, err
+	}
 
 	// Fixes read and write only inside the tree the run was given, so that neither a diff
 	// nor a write goes through a symlink a pull request planted.
@@ -91,8 +94,8 @@ func (r *runner) lintAndFix(ctx context.Context) (*Result, error) {
 		out.Stdin = fixed
 		again.Stdin = bytes.NewReader(fixed)
 	}
-	out.After = again.lint()
-	return res, nil
+	out.After, err = again.lint()
+	return res, err
 }
 
 // readsStdin reports whether the inputs name standard input.

@@ -87,7 +87,7 @@ func (r *runner) skipInputs(inputs []discover.Input) []discover.Input {
 const maxListed = 5
 
 // inputNotes are the notes of a run, in the order they are printed: the directories the
-// walks left out that hold YAML, the Helm charts not rendered, what loading noted, and
+// walks left out that hold YAML, what loading noted, and
 // that no object was found at all. Directories the user excluded are not mentioned.
 func (r *runner) inputNotes(resolved discover.Resolution, loaded load.Loaded, errs []finding.InputError) []finding.InputError {
 	var notes []finding.InputError
@@ -105,18 +105,6 @@ func (r *runner) inputNotes(resolved discover.Resolution, loaded load.Loaded, er
 		notes = append(notes, finding.InputError{Message: fmt.Sprintf(
 			"not linted: %s YAML or JSON files (kubectl apply -R would read them): %s; --include-hidden lints them",
 			what, listBounded(skipped))})
-	}
-	for _, c := range resolved.Charts {
-		if r.excluded(c.Dir) {
-			continue
-		}
-		name := "Helm chart"
-		if c.Name != "" {
-			name = fmt.Sprintf("Helm chart %q", c.Name)
-		}
-		notes = append(notes, finding.InputError{File: c.Dir, Message: name +
-			" not rendered: its templates were not linted, and Chart.yaml and values files are not manifests (render it and lint the result: helm template " +
-			c.Dir + " | kubectl secure lint -)"})
 	}
 	notes = append(notes, loaded.Notes...)
 	if n := len(loaded.Fragments); n > 0 {

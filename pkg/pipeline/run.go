@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/baseline"
+	"github.com/kubectl-secure/kubectl-secure/pkg/chart"
 	"github.com/kubectl-secure/kubectl-secure/pkg/check"
 	"github.com/kubectl-secure/kubectl-secure/pkg/config"
 	"github.com/kubectl-secure/kubectl-secure/pkg/discover"
@@ -88,6 +89,9 @@ type Options struct {
 	// Since is a git revision (--since): only the deploy units the changes since it affect
 	// are linted, and only the findings they did not have at it are reported.
 	Since string
+	// Chart are the values and release settings Helm charts are rendered with (--values,
+	// --set, --release-name, -n, --kube-version).
+	Chart chart.Options
 }
 
 // FixMode says what a run does with the fixes its findings offer.
@@ -203,15 +207,20 @@ func Lint(ctx context.Context, opts Options) (*Result, error) {
 	if opts.Fix != NoFix {
 		return r.lintAndFix(ctx)
 	}
-	res := r.lint()
+	res, err := r.lint()
+	if err != nil {
+		return nil, err
+	}
 	if opts.Baseline != nil {
 		r.compareBaseline(res)
 	}
 	return res, nil
 }
 
-// lint loads the inputs, runs the selected checks and applies the suppressions.
-func (r *runner) lint() *Result {
+// lint loads the inputs, runs the selected checks and applies the suppressions. Its
+// error is an add-on this binary lacks (a chart without the Helm add-on), returned before
+// anything is read, so that the full binary can do the whole run.
+func (r *runner) lint() (*Result, error) {
 	return r.lintResolved(r.resolve())
 }
 
@@ -219,14 +228,21 @@ func (r *runner) lint() *Result {
 func (r *runner) resolve() discover.Resolution {
 	return discover.ResolveAll(discover.Request{
 		Paths: r.Paths, Filenames: r.Filenames, Kustomize: r.Kustomize, Recursive: r.Recursive, Repo: r.Repo,
-		IncludeHidden: r.IncludeHidden,
+		IncludeHidden: r.IncludeHidden, Chart: r.Chart,
 	})
 }
 
 // lintResolved lints the inputs resolve found (or a selection of them).
-func (r *runner) lintResolved(resolved discover.Resolution) *Result {
+func (r *runner) lintResolved(resolved discover.Resolution) (*Result, error) {
 	inputs, errs := resolved.Inputs, resolved.Errors
 	inputs = r.skipInputs(inputs)
+	for _, in := range inputs {
+		if in.Kind == discover.HelmChart {
+			if err := chart.Need(in.Path); err != nil {
+				return nil, err
+			}
+		}
+	}
 	tuneGC(inputs)
 	// Keep what is read from stdin: its suppression comments are read after loading.
 	var stdin bytes.Buffer
@@ -267,7 +283,7 @@ func (r *runner) lintResolved(resolved discover.Resolution) *Result {
 	}
 	finding.SortErrors(errs)
 	return &Result{Objects: loaded.Objects, Files: loaded.Files, Findings: findings, Suppressed: r.suppressed,
-		Errors: errs, Notes: r.inputNotes(resolved, loaded, errs), IgnoredNote: r.ignoredNote, Rules: r.ruleInfos()}
+		Errors: errs, Notes: r.inputNotes(resolved, loaded, errs), IgnoredNote: r.ignoredNote, Rules: r.ruleInfos()}, nil
 }
 
 // inNamed keeps the findings and suppressed findings located in the files (or below the

@@ -45,7 +45,10 @@ func (r *runner) lintSince() (*Result, error) {
 		}
 	}
 	resolved.Inputs = withContext(resolved.Inputs, ch.affected(resolved.Inputs), r.Settings)
-	res := r.lintResolved(resolved)
+	res, err := r.lintResolved(resolved)
+	if err != nil {
+		return nil, err
+	}
 
 	old, err := r.lintAt(repo, commit, ch, resolved.Inputs, members)
 	if old.root != "" {

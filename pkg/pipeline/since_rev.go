@@ -90,7 +90,11 @@ func (r *runner) lintAt(repo *gitrev.Repo, commit string, c *changeSet, inputs [
 		run.Result = &Result{}
 		return run, nil
 	}
-	run.Result = sub.lintResolved(resolved)
+	res, err := sub.lintResolved(resolved)
+	if err != nil {
+		return run, err
+	}
+	run.Result = res
 	return run, nil
 }
 
