@@ -9,6 +9,7 @@ import (
 	"github.com/kubectl-secure/kubectl-secure/pkg/cli"
 	// The add-ons' heavy halves link themselves (addon.Link) from their init functions.
 	// One line per add-on, kept sorted.
+	_ "github.com/kubectl-secure/kubectl-secure/pkg/policy/cel"
 )
 
 func main() {

@@ -18,6 +18,7 @@ import (
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
 	"github.com/kubectl-secure/kubectl-secure/pkg/fix/overlay"
 	"github.com/kubectl-secure/kubectl-secure/pkg/pipeline"
+	"github.com/kubectl-secure/kubectl-secure/pkg/policy"
 	"github.com/kubectl-secure/kubectl-secure/pkg/report"
 	"github.com/kubectl-secure/kubectl-secure/pkg/suppress"
 )
@@ -60,6 +61,10 @@ type LintOptions struct {
 	Suppressions string
 	// LoadRestrictor is kustomize's --load-restrictor: rootOnly (default) or none.
 	LoadRestrictor string
+	// Policies are --policy files and directories of ValidatingAdmissionPolicies run as
+	// checks; AdmissionAudit reports the Audit actions of the input's bindings too.
+	Policies       []string
+	AdmissionAudit bool
 
 	// Set by Complete.
 	config   *config.Config
@@ -77,6 +82,8 @@ type LintOptions struct {
 	keepTrees bool
 	// suppressionMode is Suppressions parsed.
 	suppressionMode suppress.Mode
+	// policies are the custom checks of --policy and the config's policies, nil for none.
+	policies *policy.Run
 }
 
 // defaultLintOptions holds the defaults of the lint flags; `checks --show-config` starts
@@ -169,6 +176,8 @@ input errors (even when findings were printed too).`,
 	f.StringVar(&o.LoadRestrictor, "load-restrictor", o.LoadRestrictor, "As kustomize's: rootOnly lets a Kustomize build read files only inside its kustomization's directory; none lets it read any local file (what the build reads can show in findings and fixes; remote bases and plugins stay refused).")
 	f.BoolVar(&o.UnsafeFixes, "unsafe-fixes", false, "With --fix or --diff, also apply fixes that can stop a workload from starting (runAsNonRoot, drop ALL, read-only root).")
 	f.BoolVar(&o.IncludeHidden, "include-hidden", false, "Also lint hidden directories and node_modules, which a directory walk leaves out (kubectl apply -R reads them); .git and other version-control directories are never read.")
+	f.StringArrayVar(&o.Policies, "policy", nil, "Run the ValidatingAdmissionPolicies of this file or directory (repeatable; also the config's policies:) as checks policy:NAME on every object they match, with the API server's CEL libraries (kubectl-secure-full, which kubectl-secure runs for it).")
+	f.BoolVar(&o.AdmissionAudit, "admission-audit", false, "Admission preview: also report what the input's ValidatingAdmissionPolicyBindings would only audit (validationActions: [Audit]), as low findings.")
 	f.StringArrayVar(&o.Exclude, "exclude", nil, "Leave out files and directories a directory walk finds that match this glob (repeatable; ** for any number of directories; matched like the config's skipPaths, against the path as printed and relative to the directory named). A file named on the command line is linted anyway.")
 	return cmd
 }
@@ -192,6 +201,7 @@ func (o *LintOptions) Complete(cmd *cobra.Command, args []string) error {
 	o.failOn = sev
 	o.settings = &check.Settings{Namespace: o.Namespace, AllowedRegistries: o.AllowedRegistries, CoveredNamespaces: o.CoveredNamespaces}
 	o.settings.DeployScope = deployScope(cfg)
+	o.settings.AdmissionAudit = o.AdmissionAudit
 	switch o.LoadRestrictor {
 	case "rootOnly", "LoadRestrictionsRootOnly":
 		o.loadOutsideRoot = false
@@ -243,7 +253,12 @@ func (o *LintOptions) Validate() error {
 		return fmt.Errorf("unknown output format %q: want %s", o.Output, report.FormatNames(false))
 	}
 	o.format = format
-	checks, err := check.Select(o.Enable, o.Disable)
+	run, err := loadPolicies(o.config, o.Policies)
+	if err != nil {
+		return err
+	}
+	o.policies = run
+	checks, err := check.SelectFrom(append(check.All(), run.Checks()...), o.Enable, o.Disable)
 	if err != nil {
 		return err
 	}
@@ -301,7 +316,7 @@ func (o *LintOptions) runOptions() pipeline.Options {
 		Repo: o.Repo, Stdin: o.In, IncludeHidden: o.IncludeHidden, Exclude: o.Exclude, LoadOutsideRoot: o.loadOutsideRoot,
 		Checks: o.checks, Settings: o.settings, PSS: o.PSS, Config: o.config, Suppressions: o.suppressionMode,
 		Fix: mode, UnsafeFixes: o.UnsafeFixes, FixTo: overlay.FixTo(o.FixTo), InterruptSignals: []os.Signal{os.Interrupt, syscall.SIGTERM},
-		KeepTrees: o.keepTrees, NoFastPath: noFastPath()}
+		KeepTrees: o.keepTrees, NoFastPath: noFastPath(), PolicyErrors: o.policies.Errors}
 }
 
 // colorWanted decides --color=auto from the writer itself: fatih/color would look at

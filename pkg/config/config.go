@@ -49,6 +49,9 @@ type Config struct {
 	// and Ignore), config (Ignore only: what a pull request writes into its manifests
 	// cannot silence a finding) or none. --suppressions wins over it.
 	Suppressions string `yaml:"suppressions,omitempty"`
+	// Policies are files and directories of ValidatingAdmissionPolicies (relative to the
+	// config file's directory) run as checks, as --policy runs them; --policy adds to them.
+	Policies []string `yaml:"policies,omitempty"`
 }
 
 // Ignore is one suppression entry. A finding is suppressed when it matches every criterion

@@ -52,6 +52,9 @@ func (r *runner) lintAndFix(ctx context.Context) (*Result, error) {
 		r.Stdin = bytes.NewReader(stdin)
 	}
 	res := r.lint()
+	if r.missing != nil {
+		return nil, r.missing
+	}
 
 	// Fixes read and write only inside the tree the run was given, so that neither a diff
 	// nor a write goes through a symlink a pull request planted.

@@ -21,6 +21,7 @@ import (
 	"github.com/kubectl-secure/kubectl-secure/pkg/lint"
 	"github.com/kubectl-secure/kubectl-secure/pkg/load"
 	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
+	"github.com/kubectl-secure/kubectl-secure/pkg/policy"
 	"github.com/kubectl-secure/kubectl-secure/pkg/report"
 	"github.com/kubectl-secure/kubectl-secure/pkg/suppress"
 )
@@ -77,6 +78,9 @@ type Options struct {
 	// NoFastPath has yaml.v3 alone read every file, for triage of a parse bug (see
 	// manifest.Limits.NoFastPath).
 	NoFastPath bool
+	// PolicyErrors, when set, are the input errors the run's custom checks met evaluating
+	// (pkg/policy: an expression the CEL cost limit stopped), read after the checks ran.
+	PolicyErrors func() []finding.InputError
 }
 
 // FixMode says what a run does with the fixes its findings offer.
@@ -159,6 +163,9 @@ type runner struct {
 	// suppressions mode set aside.
 	suppressed  []suppress.Suppressed
 	ignoredNote string
+	// missing is the add-on the input needs and this binary lacks (a
+	// ValidatingAdmissionPolicyBinding to preview): the run is handed over before output.
+	missing error
 }
 
 // Lint runs the pipeline on the inputs opts names. Its error is for what stops the run as
@@ -178,7 +185,11 @@ func Lint(ctx context.Context, opts Options) (*Result, error) {
 	if opts.Fix != NoFix {
 		return r.lintAndFix(ctx)
 	}
-	return r.lint(), nil
+	res := r.lint()
+	if r.missing != nil {
+		return nil, r.missing
+	}
+	return res, nil
 }
 
 // lint loads the inputs, runs the selected checks and applies the suppressions.
@@ -216,7 +227,11 @@ func (r *runner) lint() *Result {
 	})
 	errs = append(errs, loaded.Errors...)
 	relaxGC()
+	r.missing = r.needsAddon(loaded.Objects)
 	findings := stream.Finish()
+	if r.PolicyErrors != nil {
+		errs = append(errs, r.PolicyErrors()...)
+	}
 	findings, errs = r.applySuppressions(findings, loaded, slices.Concat(annotations...), errs, stdin.Bytes())
 	if r.Repo != "" {
 		findings, r.suppressed = r.inNamed(findings, r.suppressed)
@@ -279,4 +294,14 @@ func linted(objs []*manifest.Object) []report.ObjectInfo {
 		out = append(out, report.ObjectInfo{File: pos.File, Line: pos.Line, Ref: obj.Ref})
 	}
 	return out
+}
+
+// needsAddon returns the *addon.MissingError of an input that holds a
+// ValidatingAdmissionPolicyBinding when the admission preview runs and this binary cannot
+// evaluate policies.
+func (r *runner) needsAddon(objs []*manifest.Object) error {
+	if !slices.Contains(r.Checks, policy.AdmissionCheck) {
+		return nil
+	}
+	return policy.NeedsEngine(objs)
 }
