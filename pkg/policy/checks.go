@@ -229,7 +229,7 @@ metadata: {name: web}
 spec:
   replicas: 10`,
 		Good: `  replicas: 3`,
-		Fix: "Change the object so that the policy admits it, or change the policy or its binding.",
+		Fix:  "Change the object so that the policy admits it, or change the policy or its binding.",
 	},
 	Facts: &check.Facts{Name: "admission-objects", Of: admissionOf},
 	Run:   runAdmission,

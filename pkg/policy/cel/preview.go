@@ -218,5 +218,3 @@ func (r *recorded) AddAnnotation(key, value string) error {
 type warningsOf struct{ texts []string }
 
 func (w *warningsOf) AddWarning(_, text string) { w.texts = append(w.texts, text) }
-
-
