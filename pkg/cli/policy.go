@@ -22,7 +22,7 @@ func loadPolicies(cfg *config.Config, flags []string) (*policy.Run, error) {
 		}
 		paths = append(paths, p)
 	}
-	paths = append(paths, flags...)
+	paths = uniquePaths(append(paths, flags...))
 	if len(paths) == 0 {
 		return nil, nil
 	}
@@ -35,4 +35,22 @@ func loadPolicies(cfg *config.Config, flags []string) (*policy.Run, error) {
 		return nil, err
 	}
 	return policy.NewRun(ps, why)
+}
+
+// uniquePaths drops a path named twice (the config's policies: and --policy naming the
+// same file), which would define each of its policies twice.
+func uniquePaths(paths []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, p := range paths {
+		key := filepath.Clean(p)
+		if abs, err := filepath.Abs(p); err == nil {
+			key = abs
+		}
+		if !seen[key] {
+			seen[key] = true
+			out = append(out, p)
+		}
+	}
+	return out
 }
