@@ -125,6 +125,9 @@ func doc(p *Policy) check.Doc {
 // paths the validations read.
 func (r *Run) of(o *manifest.Object, s *check.Settings) any {
 	t := target(o, s)
+	if t == nil {
+		return nil
+	}
 	t.Fields = make(map[string]manifest.Position, len(r.paths))
 	for _, p := range r.paths {
 		t.Fields[p.String()] = o.Locate(p)
@@ -136,9 +139,26 @@ func (r *Run) of(o *manifest.Object, s *check.Settings) any {
 // preview.
 type valueKey struct{}
 
+// target is what policies read of o: nothing of an object the loader may have read
+// without its spec (manifest.Skimmed: CustomResourceDefinitions), which a policy would
+// misjudge.
 func target(o *manifest.Object, s *check.Settings) *Target {
+	if manifest.Skimmed(o.Ref.Kind) {
+		return nil
+	}
 	v, _ := o.Memo(valueKey{}, func() any { return Value(o.Root) }).(map[string]any)
-	return &Target{Object: o, Value: v, Namespace: s.NamespaceOf(o), At: o.Locate(nil)}
+	return &Target{Object: o, Value: v, Namespace: s.NamespaceOf(o), At: o.Locate(nil), Unit: unitOf(o, s)}
+}
+
+// unitOf is where the admission preview applies o's policies and bindings, and where
+// they apply to o: its deploy unit (check.Unit: one kustomization build, one directory
+// of plain files), the whole input with deployScope: repository. A repository walk reads
+// many clusters' worth of samples; a policy one of them ships is not the cluster's.
+func unitOf(o *manifest.Object, s *check.Settings) string {
+	if s != nil && s.DeployScope == check.ScopeRepository {
+		return ""
+	}
+	return check.Unit(o)
 }
 
 // inputFrom gathers the facts of a run.
@@ -149,7 +169,7 @@ func inputFrom(pass *check.Pass) *Input {
 	}
 	for _, f := range pass.Facts {
 		t, ok := f.Value.(*Target)
-		if !ok || t.Value == nil {
+		if !ok || t == nil || t.Value == nil {
 			continue
 		}
 		in.Targets = append(in.Targets, t)
@@ -242,6 +262,9 @@ func admissionOf(o *manifest.Object, s *check.Settings) any {
 		return nil
 	}
 	t := target(o, s)
+	if t == nil {
+		return nil // not a typed nil: the engine keeps no fact then
+	}
 	if IsPolicy(o.Ref) {
 		// A policy that cannot be read is reported where the preview applies it.
 		t.Policy, _ = FromObject(o)
@@ -254,15 +277,25 @@ func runAdmission(pass *check.Pass) {
 	if eng == nil {
 		return
 	}
-	in := inputFrom(pass)
-	bound := false
-	for _, t := range in.Targets {
-		bound = bound || IsBinding(t.Object.Ref)
+	all := inputFrom(pass)
+	units := map[string]*Input{}
+	var order []string
+	for _, t := range all.Targets {
+		in := units[t.Unit]
+		if in == nil {
+			in = &Input{Namespaces: all.Namespaces, Audit: all.Audit}
+			units[t.Unit] = in
+			order = append(order, t.Unit)
+		}
+		in.Targets = append(in.Targets, t)
+		in.bound = in.bound || IsBinding(t.Object.Ref)
 	}
-	if !bound {
-		return
+	var decisions []Decision
+	for _, u := range order {
+		if in := units[u]; in.bound {
+			decisions = append(decisions, eng.Preview(in)...)
+		}
 	}
-	decisions := eng.Preview(in)
 	sort.SliceStable(decisions, func(i, j int) bool { return decisions[i].Policy < decisions[j].Policy })
 	for _, d := range decisions {
 		at := d.Target.Position(d.Reads)
@@ -282,7 +315,7 @@ func runAdmission(pass *check.Pass) {
 			who += fmt.Sprintf(" (binding %q)", d.Binding)
 		}
 		pass.Report(check.Diagnostic{Object: d.Target.Object, Severity: sev, At: &at,
-			Message: fmt.Sprintf("%s %s this object: %s", who, verb, d.Message)})
+			Message: fmt.Sprintf("%s %s this object: %s", who, verb, strings.Join(strings.Fields(d.Message), " "))})
 	}
 }
 

@@ -38,6 +38,9 @@ type Target struct {
 	At        manifest.Position
 	// Fields are the positions of the paths the run's policies read, by Path.String().
 	Fields map[string]manifest.Position
+	// Unit is the deploy unit the admission preview relates the object in ("" for the
+	// whole input).
+	Unit string
 	// Policy is set on a ValidatingAdmissionPolicy of the input, read while its tree was
 	// there (its expressions' lines), for the admission preview.
 	Policy *Policy
@@ -62,6 +65,8 @@ type Input struct {
 	Namespaces map[string]map[string]any
 	// Audit reports the bindings' Audit actions too (--admission-audit).
 	Audit bool
+	// bound: the targets hold a binding.
+	bound bool
 }
 
 // Violation is a validation that failed.
