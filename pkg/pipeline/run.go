@@ -216,7 +216,9 @@ func (r *runner) lint() *Result {
 	limits := manifest.DefaultLimits
 	limits.LoadOutsideRoot = r.LoadOutsideRoot
 	limits.NoFastPath = r.NoFastPath
+	scan := r.admissionScan()
 	loaded := load.LoadEach(inputs, in, limits, suppress.Marker, func(i int, objs []*manifest.Object) {
+		scan.Observe(objs, r.Settings)
 		stream.Input(i, objs)
 		if release {
 			annotations[i] = suppress.ReadAnnotations(objs)
@@ -227,7 +229,7 @@ func (r *runner) lint() *Result {
 	})
 	errs = append(errs, loaded.Errors...)
 	relaxGC()
-	r.missing = r.needsAddon(loaded.Objects)
+	r.missing = scan.Need(loaded.Objects, r.Settings)
 	findings := stream.Finish()
 	if r.PolicyErrors != nil {
 		errs = append(errs, r.PolicyErrors()...)
@@ -296,12 +298,12 @@ func linted(objs []*manifest.Object) []report.ObjectInfo {
 	return out
 }
 
-// needsAddon returns the *addon.MissingError of an input that holds a
-// ValidatingAdmissionPolicyBinding when the admission preview runs and this binary cannot
-// evaluate policies.
-func (r *runner) needsAddon(objs []*manifest.Object) error {
+// admissionScan is what a binary that cannot evaluate policies keeps of the input to know
+// whether the admission preview needs kubectl-secure-full (policy.Scan); nil when the
+// preview does not run or this binary runs it.
+func (r *runner) admissionScan() *policy.Scan {
 	if !slices.Contains(r.Checks, policy.AdmissionCheck) {
 		return nil
 	}
-	return policy.NeedsEngine(objs)
+	return policy.NewScan()
 }

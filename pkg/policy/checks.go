@@ -319,19 +319,11 @@ func runAdmission(pass *check.Pass) {
 	}
 }
 
-// NeedsEngine returns the *addon.MissingError that hands the run to kubectl-secure-full
-// when objs hold a ValidatingAdmissionPolicyBinding and this binary lacks the engine.
-func NeedsEngine(objs []*manifest.Object) error {
-	if Registered() != nil {
-		return nil
-	}
-	for _, o := range objs {
-		if IsBinding(o.Ref) {
-			at := o.Locate(nil)
-			return addon.Need(addon.Policy, fmt.Sprintf("the ValidatingAdmissionPolicyBinding %s (%s:%d)", o.Ref.Name, at.File, at.Line))
-		}
-	}
-	return nil
+// Previewed reports whether the admission preview judges objects of ref's kind: not the
+// policies and bindings themselves (the configuration of admission, not what it admits),
+// nor what the loader skims (manifest.Skimmed).
+func Previewed(ref finding.ObjectRef) bool {
+	return !IsPolicy(ref) && !IsBinding(ref) && !manifest.Skimmed(ref.Kind)
 }
 
 func init() {

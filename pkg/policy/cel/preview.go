@@ -69,6 +69,9 @@ func (engine) Preview(in *policy.Input) []policy.Decision {
 	dispatcher := validating.NewDispatcher(allow, generic.NewPolicyMatcher(matching.NewMatcher(namespaces{in: in}, nil)))
 	var out []policy.Decision
 	for _, t := range in.Targets {
+		if !policy.Previewed(t.Object.Ref) {
+			continue
+		}
 		for _, b := range bindings {
 			h := hooks[b.Spec.PolicyName]
 			if h == nil {
