@@ -10,6 +10,7 @@ import (
 	// The add-ons' heavy halves link themselves (addon.Link) from their init functions.
 	// One line per add-on, kept sorted.
 	_ "github.com/kubectl-secure/kubectl-secure/pkg/chart/render"
+	_ "github.com/kubectl-secure/kubectl-secure/pkg/policy/cel"
 )
 
 func main() {

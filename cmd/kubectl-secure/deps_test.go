@@ -8,10 +8,11 @@ import (
 
 // heavy are the libraries only kubectl-secure-full links (pkg/addon): their package
 // initialisation would double the start-up of every run.
-var heavy = []string{"helm.sh/", "k8s.io/apiserver", "github.com/google/cel-go"}
+var heavy = []string{"helm.sh/", "k8s.io/apiserver", "github.com/google/cel-go",
+	"github.com/kubectl-secure/kubectl-secure/pkg/chart/render", "github.com/kubectl-secure/kubectl-secure/pkg/policy/cel"}
 
 // TestLeanBinaryLinksNoAddon: kubectl-secure depends on none of the add-ons' heavy
-// libraries; kubectl-secure-full does link Helm.
+// libraries; kubectl-secure-full links both add-ons.
 func TestLeanBinaryLinksNoAddon(t *testing.T) {
 	deps := func(pkg string) string {
 		out, err := exec.Command("go", "list", "-deps", pkg).Output()
@@ -27,7 +28,10 @@ func TestLeanBinaryLinksNoAddon(t *testing.T) {
 			}
 		}
 	}
-	if !strings.Contains(deps("../kubectl-secure-full"), "helm.sh/helm/v4/pkg/engine") {
-		t.Errorf("kubectl-secure-full does not link Helm's engine")
+	full := deps("../kubectl-secure-full")
+	for _, want := range []string{"helm.sh/helm/v4/pkg/engine", "k8s.io/apiserver/pkg/admission/plugin/policy/validating"} {
+		if !strings.Contains(full, want) {
+			t.Errorf("kubectl-secure-full does not link %s", want)
+		}
 	}
 }

@@ -190,6 +190,9 @@ type Settings struct {
 	// the enforce label of its namespace, when the input holds that Namespace
 	// (pssFromNamespaceLabels in the config file; the CLI's default is true).
 	PSSFromNamespaceLabels bool
+	// AdmissionAudit has the admission preview report the Audit actions of
+	// ValidatingAdmissionPolicyBindings too (--admission-audit).
+	AdmissionAudit bool
 }
 
 // The values of Settings.DeployScope.
@@ -334,6 +337,20 @@ func All() []*Check {
 	return out
 }
 
+// PolicyIDPrefix and PolicyCategory name the checks a run makes from the
+// ValidatingAdmissionPolicies it is given (pkg/policy: "policy:team-label"), which the
+// registry cannot know before the run. Built-in IDs never hold a colon.
+const (
+	PolicyIDPrefix = "policy:"
+	PolicyCategory = "policy"
+)
+
+// IsRunName reports whether name is a policy check's ID or category: suppressions and
+// severity overrides may name them although they are not registered.
+func IsRunName(name string) bool {
+	return strings.HasPrefix(name, PolicyIDPrefix) && len(name) > len(PolicyIDPrefix) || name == PolicyCategory
+}
+
 // Lookup returns the check with id, or nil.
 func Lookup(id string) *Check {
 	mu.RLock()
@@ -359,7 +376,12 @@ func Categories() []string {
 // enable empty, every check starts enabled. Unknown names are an error that suggests the
 // closest known name.
 func Select(enable, disable []string) ([]*Check, error) {
-	all := All()
+	return SelectFrom(All(), enable, disable)
+}
+
+// SelectFrom is Select over the checks all: the registered checks and those a run makes
+// (a ValidatingAdmissionPolicy given with --policy).
+func SelectFrom(all []*Check, enable, disable []string) ([]*Check, error) {
 	known := func(name string) bool {
 		for _, c := range all {
 			if matches(c, name) {

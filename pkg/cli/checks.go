@@ -17,6 +17,7 @@ import (
 func newChecksCommand(streams genericiooptions.IOStreams) *cobra.Command {
 	var output string
 	var show bool
+	var policies []string
 	o := defaultLintOptions(streams)
 	cmd := &cobra.Command{
 		Use:   "checks [CHECK-ID]",
@@ -40,8 +41,12 @@ func newChecksCommand(streams genericiooptions.IOStreams) *cobra.Command {
 			if output != "text" && output != "json" {
 				return fmt.Errorf("unknown output format %q: want text or json", output)
 			}
+			all, err := checksWithPolicies(o.ConfigFile, policies)
+			if err != nil {
+				return err
+			}
 			if len(args) == 1 {
-				c := check.Lookup(args[0])
+				c := lookupIn(all, args[0])
 				if c == nil {
 					return fmt.Errorf("unknown check %q (see `kubectl secure checks`)", args[0])
 				}
@@ -51,13 +56,14 @@ func newChecksCommand(streams genericiooptions.IOStreams) *cobra.Command {
 				return explain(streams.Out, c)
 			}
 			if output == "json" {
-				return writeChecksJSON(streams.Out, check.All())
+				return writeChecksJSON(streams.Out, all)
 			}
-			return listChecks(streams.Out, check.All())
+			return listChecks(streams.Out, all)
 		},
 	}
 	f := cmd.Flags()
 	f.StringVarP(&output, "output", "o", "text", "Output format: text or json.")
+	f.StringArrayVar(&policies, "policy", nil, "Also list the checks of the ValidatingAdmissionPolicies of this file or directory (repeatable), as lint --policy; the config's policies: are listed too.")
 	f.BoolVar(&show, "show-config", false, "Print the configuration lint would use, as YAML: the config file found (or --config) merged with the flags below.")
 	f.StringVar(&o.ConfigFile, "config", "", "With --show-config: config file (default: "+config.FileName+" in the working directory or the nearest parent).")
 	f.StringSliceVar(&o.Enable, "enable", nil, "With --show-config: as lint --enable.")
@@ -167,4 +173,32 @@ func writeChecksJSON(w io.Writer, cs []*check.Check) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(docs)
+}
+
+// checksWithPolicies is every registered check and the checks of the policies of flags
+// and of the config file's policies:. A config file that cannot be read only matters
+// when it is where the policies come from: listing the built-in checks never needed it.
+func checksWithPolicies(configFile string, flags []string) ([]*check.Check, error) {
+	cfg, err := loadConfig(configFile)
+	if err != nil {
+		if len(flags) > 0 || configFile != "" {
+			return nil, err
+		}
+		cfg = &config.Config{}
+	}
+	run, err := loadPolicies(cfg, flags)
+	if err != nil {
+		return nil, err
+	}
+	return append(check.All(), run.Checks()...), nil
+}
+
+// lookupIn returns the check of all with id, or nil.
+func lookupIn(all []*check.Check, id string) *check.Check {
+	for _, c := range all {
+		if c.ID == id {
+			return c
+		}
+	}
+	return nil
 }

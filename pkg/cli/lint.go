@@ -20,6 +20,7 @@ import (
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
 	"github.com/kubectl-secure/kubectl-secure/pkg/fix/overlay"
 	"github.com/kubectl-secure/kubectl-secure/pkg/pipeline"
+	"github.com/kubectl-secure/kubectl-secure/pkg/policy"
 	"github.com/kubectl-secure/kubectl-secure/pkg/report"
 	"github.com/kubectl-secure/kubectl-secure/pkg/suppress"
 )
@@ -76,6 +77,10 @@ type LintOptions struct {
 	// Values, Set, SetString and ReleaseName are what helm template takes for charts.
 	Values, Set, SetString []string
 	ReleaseName            string
+	// Policies are --policy files and directories of ValidatingAdmissionPolicies run as
+	// checks; AdmissionAudit reports the Audit actions of the input's bindings too.
+	Policies       []string
+	AdmissionAudit bool
 
 	// Set by Complete.
 	config   *config.Config
@@ -93,6 +98,8 @@ type LintOptions struct {
 	keepTrees bool
 	// suppressionMode is Suppressions parsed.
 	suppressionMode suppress.Mode
+	// policies are the custom checks of --policy and the config's policies, nil for none.
+	policies *policy.Run
 }
 
 // defaultLintOptions holds the defaults of the lint flags; `checks --show-config` starts
@@ -196,6 +203,8 @@ input errors (even when findings were printed too).`,
 	f.StringArrayVar(&o.Set, "set", nil, "Helm charts: set a value, as helm template --set (repeatable; wins over --values).")
 	f.StringArrayVar(&o.SetString, "set-string", nil, "Helm charts: set a string value, as helm template --set-string (repeatable).")
 	f.StringVar(&o.ReleaseName, "release-name", chart.DefaultReleaseName, "Helm charts: the release name (.Release.Name), as helm template's.")
+	f.StringArrayVar(&o.Policies, "policy", nil, "Run the ValidatingAdmissionPolicies of this file or directory (repeatable; also the config's policies:) as checks policy:NAME on every object they match, with the API server's CEL libraries (kubectl-secure-full, which kubectl-secure runs for it).")
+	f.BoolVar(&o.AdmissionAudit, "admission-audit", false, "Admission preview: also report what the input's ValidatingAdmissionPolicyBindings would only audit (validationActions: [Audit]), as low findings.")
 	f.StringArrayVar(&o.Exclude, "exclude", nil, "Leave out files and directories a directory walk finds that match this glob (repeatable; ** for any number of directories; matched like the config's skipPaths, against the path as printed and relative to the directory named). A file named on the command line is linted anyway.")
 	return cmd
 }
@@ -225,6 +234,7 @@ func (o *LintOptions) Complete(cmd *cobra.Command, args []string) error {
 	}
 	o.settings.KubeVersion = kube
 	o.settings.PSSFromNamespaceLabels = cfg.PSSFromNamespaceLabels == nil || *cfg.PSSFromNamespaceLabels
+	o.settings.AdmissionAudit = o.AdmissionAudit
 	switch o.LoadRestrictor {
 	case "rootOnly", "LoadRestrictionsRootOnly":
 		o.loadOutsideRoot = false
@@ -280,7 +290,12 @@ func (o *LintOptions) Validate() error {
 	}
 	o.format = format
 	o.keepTrees = o.keepTrees || format.Views // the graph reads the objects after the checks
-	checks, err := check.Select(o.Enable, o.Disable)
+	run, err := loadPolicies(o.config, o.Policies)
+	if err != nil {
+		return err
+	}
+	o.policies = run
+	checks, err := check.SelectFrom(append(check.All(), run.Checks()...), o.Enable, o.Disable)
 	if err != nil {
 		return err
 	}
@@ -350,7 +365,7 @@ func (o *LintOptions) runOptions() pipeline.Options {
 		Repo: o.Repo, Stdin: o.In, IncludeHidden: o.IncludeHidden, Exclude: o.Exclude, LoadOutsideRoot: o.loadOutsideRoot,
 		Checks: o.checks, Settings: o.settings, PSS: o.PSS, Config: o.config, Suppressions: o.suppressionMode,
 		Fix: mode, UnsafeFixes: o.UnsafeFixes, FixTo: overlay.FixTo(o.FixTo), InterruptSignals: []os.Signal{os.Interrupt, syscall.SIGTERM},
-		KeepTrees: o.keepTrees, NoFastPath: noFastPath(),
+		KeepTrees: o.keepTrees, NoFastPath: noFastPath(), PolicyErrors: o.policies.Errors,
 		Chart: chart.Options{ValuesFiles: o.Values, Set: o.Set, SetString: o.SetString, ReleaseName: o.ReleaseName,
 			Namespace: o.Namespace, KubeVersion: o.KubeVersion}}
 }

@@ -59,6 +59,9 @@ type Config struct {
 	// Baseline is the baseline file (relative to the config file's directory) whose
 	// findings are not reported; --baseline wins over it.
 	Baseline string `yaml:"baseline,omitempty"`
+	// Policies are files and directories of ValidatingAdmissionPolicies (relative to the
+	// config file's directory) run as checks, as --policy runs them; --policy adds to them.
+	Policies []string `yaml:"policies,omitempty"`
 }
 
 // Ignore is one suppression entry. A finding is suppressed when it matches every criterion

@@ -9,6 +9,7 @@ import (
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/fieldpath"
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
+	"github.com/kubectl-secure/kubectl-secure/pkg/manifest/internal/blockyaml"
 )
 
 // Position is a place in a file the user can open. Line and Column are 1-based.
@@ -182,3 +183,8 @@ func RefOf(root *yaml.Node) finding.ObjectRef {
 
 // An Object is what a fix applies to.
 var _ finding.Target = (*Object)(nil)
+
+// Skimmed reports whether objects of kind may have been read without their spec and
+// status (the fast path skims CustomResourceDefinitions: no check reads their schemas),
+// so that a reader of whole objects (a ValidatingAdmissionPolicy) leaves them alone.
+func Skimmed(kind string) bool { return blockyaml.SkimmedKind(kind) }

@@ -23,6 +23,7 @@ import (
 	"github.com/kubectl-secure/kubectl-secure/pkg/lint"
 	"github.com/kubectl-secure/kubectl-secure/pkg/load"
 	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
+	"github.com/kubectl-secure/kubectl-secure/pkg/policy"
 	"github.com/kubectl-secure/kubectl-secure/pkg/report"
 	"github.com/kubectl-secure/kubectl-secure/pkg/suppress"
 )
@@ -92,6 +93,9 @@ type Options struct {
 	// Chart are the values and release settings Helm charts are rendered with (--values,
 	// --set, --release-name, -n, --kube-version).
 	Chart chart.Options
+	// PolicyErrors, when set, are the input errors the run's custom checks met evaluating
+	// (pkg/policy: an expression the CEL cost limit stopped), read after the checks ran.
+	PolicyErrors func() []finding.InputError
 }
 
 // FixMode says what a run does with the fixes its findings offer.
@@ -260,7 +264,9 @@ func (r *runner) lintResolved(resolved discover.Resolution) (*Result, error) {
 	limits := manifest.DefaultLimits
 	limits.LoadOutsideRoot = r.LoadOutsideRoot
 	limits.NoFastPath = r.NoFastPath
+	scan := r.admissionScan()
 	loaded := load.LoadEach(inputs, in, limits, suppress.Marker, func(i int, objs []*manifest.Object) {
+		scan.Observe(objs, r.Settings)
 		stream.Input(i, objs)
 		r.levels.note(i, objs)
 		if release {
@@ -272,10 +278,18 @@ func (r *runner) lintResolved(resolved discover.Resolution) (*Result, error) {
 	})
 	errs = append(errs, loaded.Errors...)
 	relaxGC()
+	// A ValidatingAdmissionPolicyBinding to preview needs the policy add-on: the run is
+	// handed over before any output.
+	if err := scan.Need(loaded.Objects, r.Settings); err != nil {
+		return nil, err
+	}
 	findings := stream.Finish()
 	r.levels.decide()
 	if r.levels.any() {
 		r.levelOf = r.levels.resolver(loaded.Objects, r.Settings)
+	}
+	if r.PolicyErrors != nil {
+		errs = append(errs, r.PolicyErrors()...)
 	}
 	findings, errs = r.applySuppressions(findings, loaded, slices.Concat(annotations...), errs, stdin.Bytes())
 	if r.Repo != "" {
@@ -346,4 +360,14 @@ func linted(objs []*manifest.Object) []report.ObjectInfo {
 		out = append(out, report.ObjectInfo{File: pos.File, Line: pos.Line, Ref: obj.Ref})
 	}
 	return out
+}
+
+// admissionScan is what a binary that cannot evaluate policies keeps of the input to know
+// whether the admission preview needs kubectl-secure-full (policy.Scan); nil when the
+// preview does not run or this binary runs it.
+func (r *runner) admissionScan() *policy.Scan {
+	if !slices.Contains(r.Checks, policy.AdmissionCheck) {
+		return nil
+	}
+	return policy.NewScan()
 }

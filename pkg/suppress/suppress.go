@@ -180,7 +180,7 @@ func validNames(names []string) error {
 		cats[c] = true
 	}
 	for _, n := range names {
-		if check.Lookup(n) == nil && !cats[n] {
+		if check.Lookup(n) == nil && !cats[n] && !check.IsRunName(n) {
 			return fmt.Errorf("unknown check or category %q (see `kubectl secure checks`)", n)
 		}
 	}

@@ -12,4 +12,6 @@ import (
 	_ "github.com/kubectl-secure/kubectl-secure/pkg/checks/rbac"
 	_ "github.com/kubectl-secure/kubectl-secure/pkg/checks/resources"
 	_ "github.com/kubectl-secure/kubectl-secure/pkg/checks/secrets"
+	// The admission preview (admission-policy); its engine is an add-on (pkg/policy/cel).
+	_ "github.com/kubectl-secure/kubectl-secure/pkg/policy"
 )
