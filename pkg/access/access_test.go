@@ -331,3 +331,30 @@ func TestLinear(t *testing.T) {
 		t.Errorf("per-object cost grows with n: %.0f ns at 200, %.0f ns at 2000", small, large)
 	}
 }
+
+// TestImplicitDefaultAccountStaysInItsUnit: pods that name no account reach the bindings
+// of their namespace's "default" account only in their own deploy unit; a workload that
+// names its account (even "default") reaches them wherever they are written, and with
+// deployScope: repository the whole input is one unit.
+func TestImplicitDefaultAccountStaysInItsUnit(t *testing.T) {
+	admin := bindingDoc("ClusterRoleBinding", "default-admin", "", "ClusterRole", "cluster-admin", saSubject("default", "shop"))
+	namedDefault := strings.Replace(deployDefault, "    spec:\n", "    spec:\n      serviceAccountName: default\n", 1)
+	other := func(s *check.Settings, workload string) []string {
+		return summary(analyzeFiles(t, s, file{"tests/rbac/admin.yaml", admin}, file{"apps/web/web.yaml", workload}))
+	}
+	reached := []string{"Deployment/web sa=default: cluster-admin via ClusterRoleBinding/default-admin → ClusterRole/cluster-admin rules[-1] cluster-wide"}
+	for _, tc := range []struct {
+		name string
+		got  []string
+		want []string
+	}{
+		{"same unit", summary(analyzeFiles(t, nil, file{"apps/web/admin.yaml", admin}, file{"apps/web/web.yaml", deployDefault})), reached},
+		{"another unit, account implicit", other(nil, deployDefault), []string{"Deployment/web sa=default: none"}},
+		{"another unit, account named", other(nil, namedDefault), reached},
+		{"deployScope repository", other(&check.Settings{DeployScope: check.ScopeRepository}, deployDefault), reached},
+	} {
+		if strings.Join(tc.got, "\n") != strings.Join(tc.want, "\n") {
+			t.Errorf("%s:\n got %q\nwant %q", tc.name, tc.got, tc.want)
+		}
+	}
+}

@@ -65,6 +65,16 @@ type analysis struct {
 	grants       map[*bindingFact][]grantCore
 	refs         map[subjectRef]*BindingRef
 	byKey        map[accountKey]*accountAccess
+	// oneScope: every object of the run meets every other (deployScope: repository), so
+	// no binding is kept from the implicit default account of another unit's pods.
+	oneScope bool
+	byUnit   map[unitAccount]*accountAccess
+}
+
+// unitAccount is the implicit "default" account as the pods of one deploy unit hold it.
+type unitAccount struct {
+	key  accountKey
+	unit string
 }
 
 // sourceRule is a rule with the role it is written in.
@@ -80,7 +90,8 @@ func Analyze(facts []check.Fact, s *check.Settings) *Model {
 		roles: map[roleKey]*roleFact{}, byLabel: map[string][]*roleFact{}, aggregated: map[*roleFact][]sourceRule{},
 		byAccount: map[accountKey][]subjectRef{}, byGroupNS: map[check.Namespace][]subjectRef{},
 		order: map[*bindingFact]int{}, grants: map[*bindingFact][]grantCore{},
-		refs: map[subjectRef]*BindingRef{}, byKey: map[accountKey]*accountAccess{}}
+		refs: map[subjectRef]*BindingRef{}, byKey: map[accountKey]*accountAccess{},
+		oneScope: s != nil && s.DeployScope == check.ScopeRepository, byUnit: map[unitAccount]*accountAccess{}}
 	for _, f := range facts {
 		a.meet.Note(f.Object)
 		if b, ok := f.Value.(*bindingFact); ok {
@@ -175,9 +186,43 @@ func (a *analysis) workload(p *podFact) *Workload {
 	ns := a.meet.Resolve(p.namespace)
 	key := accountKey{ns, p.account}
 	acc := a.access(key)
+	if !p.named && !a.oneScope {
+		acc = a.implicitAccess(key, check.Unit(p.obj))
+	}
 	return &Workload{Object: p.obj, Namespace: ns.Name, Account: p.account, AccountNamed: p.named,
 		Path: p.path, At: p.at, AccountDefined: a.accounts[key], NamespaceAccounts: a.nsAccounts[ns],
 		Bindings: acc.bindings, Grants: acc.grants}
+}
+
+// implicitAccess is what the pods of one deploy unit that name no account get through
+// their namespace's "default" account. A workload that names its account links itself to
+// that account's bindings wherever they are written; one that names none runs as the
+// account every namespace has without anybody writing it, and a binding of it in another
+// unit is another deployment's decision, which may never share a cluster with this one
+// (in a repository of samples or test data, one binding of default/default to
+// cluster-admin would otherwise make every unrelated pod of "default" cluster-admin). So
+// only bindings of the same unit reach such pods; a binding no pod reaches is still
+// reported, once, at its subject (default-service-account-bound), the place to edit.
+// With deployScope: repository the whole input is one deployment and nothing is dropped.
+func (a *analysis) implicitAccess(key accountKey, unit string) *accountAccess {
+	k := unitAccount{key, unit}
+	if acc := a.byUnit[k]; acc != nil {
+		return acc
+	}
+	all := a.access(key)
+	acc := &accountAccess{}
+	for _, b := range all.bindings {
+		if check.Unit(b.Object) == unit {
+			acc.bindings = append(acc.bindings, b)
+		}
+	}
+	for _, g := range all.grants {
+		if check.Unit(g.Binding.Object) == unit {
+			acc.grants = append(acc.grants, g)
+		}
+	}
+	a.byUnit[k] = acc
+	return acc
 }
 
 // access resolves what an account is given, once per account.

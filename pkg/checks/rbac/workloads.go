@@ -25,7 +25,11 @@ system:authenticated), their Role or ClusterRole (aggregated ClusterRoles resolv
 input's ClusterRoles), and its rules. cluster-admin, admin, edit and view are known without
 the input defining them. Objects relate as in every cross-object check: a namespace that is
 named meets across the whole input; the implicit namespace of objects that name none is
-their deploy unit's.`
+their deploy unit's. Pods that name no account reach the bindings of their namespace's
+"default" account only in their own deploy unit (with deployScope: repository, the whole
+input): that account exists without anybody writing it, and a binding of it in another
+unit is another deployment's decision, reported once at its subject instead of at every
+unrelated pod of the namespace.`
 
 // References, written out as pkg/check's table of each framework titles them (the
 // check.CIS/NSA/MITRE helpers that look them up are not on this branch's base yet).
