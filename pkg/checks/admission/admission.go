@@ -116,7 +116,7 @@ that need more.`,
 			// The fix enforces the strictest level the namespace's workloads in the input
 			// already meet, so that it rejects none of them; none when one needs privileged.
 			if level, ok := strictestMet(byName[ns.obj.Ref.Name], j); ok {
-				d.Fix = check.NewFix("label the namespace pod-security.kubernetes.io/enforce: "+string(level)+" (its workloads in the input meet it)", false,
+				d.Fix = check.NewFix("label the namespace pod-security.kubernetes.io/enforce: "+string(level)+" (its workloads in the input meet it once this run's fixes are applied)", false,
 					check.SetTo(nspolicy.LabelsPath.Keys(api.EnforceLevelLabel), string(level)))
 			} else {
 				d.Message += "; its workloads in the input need privileged"

@@ -168,18 +168,24 @@ func newJudge() *judge {
 }
 
 // strictestMet is the strictest level every pod of the meeting's workloads meets at the
-// latest policy: restricted, baseline, or none (ok false) when one needs privileged. A
-// namespace the input runs nothing in gets baseline.
+// latest policy once the other automatic fixes of the same run are applied: restricted,
+// baseline, or none (ok false) when one needs privileged. A namespace the input runs
+// nothing in gets baseline. The label's fix is unsafe, so it is applied only with
+// --unsafe-fixes, which applies the fixes of the workloads' own violations too; counting
+// those as fixed makes one --fix run reach what a second would (a hostPort the same run
+// removes no longer holds the namespace at privileged), so that fixing twice changes
+// nothing the second time.
 func strictestMet(m *meeting, j *judge) (api.Level, bool) {
 	if m == nil || len(m.workloads) == 0 {
 		return api.LevelBaseline, true
 	}
+	fixable := fixablePSAChecks()
 	for _, level := range []api.Level{api.LevelRestricted, api.LevelBaseline} {
 		lv := api.LevelVersion{Level: level, Version: api.LatestVersion()}
 		met := true
 		for _, w := range m.workloads {
 			for i := range w.pods {
-				if j.evalPod(lv, &w.pods[i]).denied {
+				if v := j.evalPod(lv, &w.pods[i]); v.denied && !allFixable(v.checks, fixable) {
 					met = false
 				}
 			}
@@ -189,6 +195,33 @@ func strictestMet(m *meeting, j *judge) (api.Level, bool) {
 		}
 	}
 	return "", false
+}
+
+// fixablePSAChecks are the Pod Security checks every one of whose implementations in the
+// registry has an automatic fix.
+func fixablePSAChecks() map[string]bool {
+	out := map[string]bool{}
+	for _, c := range check.All() {
+		if c.PSACheck == "" {
+			continue
+		}
+		if fixed, seen := out[c.PSACheck]; !seen || fixed {
+			out[c.PSACheck] = c.AutoFix != check.FixNone
+		}
+	}
+	return out
+}
+
+func allFixable(checks []string, fixable map[string]bool) bool {
+	if len(checks) == 0 {
+		return false // denied for a reason no single check names: not ours to fix
+	}
+	for _, c := range checks {
+		if !fixable[c] {
+			return false
+		}
+	}
+	return true
 }
 
 type decoded struct {
