@@ -78,6 +78,9 @@ func renderChart(req chart.Request) (*chart.Rendered, error) {
 		return nil, err
 	}
 	st := &state{req: req, files: files}
+	if err := st.replaceValues(ch); err != nil {
+		return nil, err
+	}
 	vals, err := st.userValues(false)
 	if err != nil {
 		return nil, err
