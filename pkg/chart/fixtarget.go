@@ -104,3 +104,24 @@ func (l *objectLocator) scalarOrigin(n *yaml.Node) (Origin, bool) {
 	o.Path = append(o.Path[:len(o.Path):len(o.Path)], key)
 	return o, true
 }
+
+// TemplateText is a rendered template: the file the object obj came from, its source, and
+// the text it rendered (obj's node lines count in Output).
+type TemplateText struct {
+	File, Source, Output string
+	InArchive            bool
+	// Lines maps each rendered line (0-based) to the template line (1-based) that wrote it,
+	// 0 for none (rule 4 of the package doc).
+	Lines []int
+}
+
+// TemplateOf returns the template that rendered obj.
+func TemplateOf(obj *manifest.Object) (TemplateText, bool) {
+	l, ok := obj.Locator.(*objectLocator)
+	if !ok {
+		return TemplateText{}, false
+	}
+	l.tl.prepare()
+	t := l.tl.t
+	return TemplateText{File: t.File, Source: t.Source, Output: t.Output, InArchive: t.InArchive, Lines: l.tl.lines}, true
+}

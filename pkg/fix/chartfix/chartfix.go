@@ -110,6 +110,11 @@ func (w *Writer) translate(obj *manifest.Object, f *finding.Fix) ([]edit, string
 // fixOne translates, edits and verifies one fix, all or nothing.
 func (w *Writer) fixOne(ws *fix.Workspace, obj *manifest.Object, req chart.Request, f *finding.Fix) fix.Outcome {
 	edits, skip := w.translate(obj, f)
+	if skip == fix.SkipChart && w.To == "" {
+		if out, ok := fixTemplate(ws, obj, f.Changes); ok {
+			return out
+		}
+	}
 	if skip != "" {
 		return fix.Outcome{Skipped: skip}
 	}
