@@ -48,6 +48,9 @@ func fixTemplate(ws *fix.Workspace, obj *manifest.Object, changes []finding.Chan
 		}
 		line := strings.TrimSuffix(src[tl], "\r")
 		body := strings.TrimLeft(line, " ")
+		if !strings.Contains(line, "{{") && body == strings.TrimLeft(now[i], " ") {
+			continue // already fixed (by the same fix of another render of the chart)
+		}
 		if strings.Contains(line, "{{") || body != strings.TrimLeft(was[i], " ") {
 			return fix.Outcome{}, false
 		}
