@@ -87,6 +87,9 @@ type Request struct {
 	// ValuesData are values files' texts by clean path, read instead of the files (the
 	// chart's values.yaml or a --values file): fixes render edited values before writing.
 	ValuesData map[string][]byte
+	// Unmarked skips the marked renders: the objects are not located (fixes verifying an
+	// edit compare objects only).
+	Unmarked bool
 }
 
 // Source is where values come from: a values file, or a --set argument ("--set" or

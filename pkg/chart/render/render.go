@@ -127,7 +127,9 @@ func renderChart(req chart.Request) (*chart.Rendered, error) {
 		t.Output = text
 		out.Templates = append(out.Templates, t)
 	}
-	st.markedRender(ch, opts, caps, out)
+	if !req.Unmarked {
+		st.markedRender(ch, opts, caps, out)
+	}
 	out.Sources = st.sources()
 	return out, nil
 }

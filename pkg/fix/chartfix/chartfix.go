@@ -49,6 +49,8 @@ type Writer struct {
 	// Unsafe allows changing a value a values file writes where the check's fix only adds
 	// a field (the rendered object lacks it, the values file writes it null or empty).
 	Unsafe bool
+
+	renders map[string]rendered // renders by renderKey
 }
 
 // New returns a writer; to is the override values file or "".
@@ -137,7 +139,7 @@ func (w *Writer) fixOne(ws *fix.Workspace, obj *manifest.Object, req chart.Reque
 	if changes == 0 {
 		return fix.Outcome{}
 	}
-	if err := verify(baseReq, withValues(req, ws.Snapshot(), w.To), obj, f.Changes); err != nil {
+	if err := w.verify(baseReq, withValues(req, ws.Snapshot(), w.To), obj, f.Changes); err != nil {
 		ws.Restore(before)
 		return fix.Outcome{Skipped: SkipUnverified}
 	}

@@ -1,8 +1,10 @@
 package chartfix
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"reflect"
+	"sort"
 
 	"gopkg.in/yaml.v3"
 
@@ -15,12 +17,12 @@ import (
 // verify renders the chart with the values before the fix (base) and after it (fixed): the
 // object obj names must be what changes make of its base render, and every other object
 // must render as before.
-func verify(base, fixed chart.Request, obj *manifest.Object, changes []finding.Change) error {
-	was, err := render(base)
+func (w *Writer) verify(base, fixed chart.Request, obj *manifest.Object, changes []finding.Change) error {
+	was, err := w.render(base)
 	if err != nil {
 		return err
 	}
-	now, err := render(fixed)
+	now, err := w.render(fixed)
 	if err != nil {
 		return err
 	}
@@ -57,12 +59,45 @@ func verify(base, fixed chart.Request, obj *manifest.Object, changes []finding.C
 	return nil
 }
 
-func render(req chart.Request) ([]*manifest.Object, error) {
-	objs, errs := chart.Load(req, "", manifest.DefaultLimits)
-	if len(errs) > 0 {
-		return nil, fmt.Errorf("%s", errs[0].Message)
+// render renders req without marks, once per request and values texts: the render after
+// one fix is the render before the next.
+func (w *Writer) render(req chart.Request) ([]*manifest.Object, error) {
+	req.Unmarked = true
+	key := renderKey(req)
+	if r, ok := w.renders[key]; ok {
+		return r.objs, r.err
 	}
-	return objs, nil
+	objs, errs := chart.Load(req, "", manifest.DefaultLimits)
+	var err error
+	if len(errs) > 0 {
+		objs, err = nil, fmt.Errorf("%s", errs[0].Message)
+	}
+	if w.renders == nil {
+		w.renders = map[string]rendered{}
+	}
+	w.renders[key] = rendered{objs, err}
+	return objs, err
+}
+
+type rendered struct {
+	objs []*manifest.Object
+	err  error
+}
+
+// renderKey names a render: the request and the values texts it reads from memory.
+func renderKey(req chart.Request) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%q %q %q %q %q %q %q\n", req.Chart, req.ValuesFiles, req.Set, req.SetString, req.ReleaseName, req.Namespace, req.KubeVersion)
+	paths := make([]string, 0, len(req.ValuesData))
+	for p := range req.ValuesData {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		fmt.Fprintf(h, "%q %d\n", p, len(req.ValuesData[p]))
+		h.Write(req.ValuesData[p])
+	}
+	return string(h.Sum(nil))
 }
 
 // expected is obj with changes made as a fix of a plain file makes them.
