@@ -147,3 +147,55 @@ func TestChartFixUnverifiedStaysAdvice(t *testing.T) {
 		t.Errorf("a fix that changes another object was kept:\n%s", out)
 	}
 }
+
+// TestChartFixToNewValuesFile: --fix-to values-file=FILE creates FILE with only the changed
+// values paths, the chart is left as it is, and linting with --values FILE has none of the
+// fixed findings.
+func TestChartFixToNewValuesFile(t *testing.T) {
+	files := map[string]string{"mine/README": "our values\n"}
+	for k, v := range fixChart {
+		files[k] = v
+	}
+	root := testtree.Enter(t, files)
+	chartValues, _ := os.ReadFile(filepath.Join(root, "app/values.yaml"))
+	out, _ := run(t, "", "lint", "--fix", "--unsafe-fixes", "--enable", "run-as-non-root,privilege-escalation-allowed", "--fix-to", "values-file=mine/overrides.yaml", "app")
+	if !strings.Contains(out, "fixed 2 findings") {
+		t.Fatalf("want 2 fixes:\n%s", out)
+	}
+	got, err := os.ReadFile(filepath.Join(root, "mine/overrides.yaml"))
+	want := "podSecurityContext:\n  runAsNonRoot: true\nsecurityContext:\n  allowPrivilegeEscalation: false\n"
+	if err != nil || string(got) != want {
+		t.Errorf("overrides.yaml: %v\n%s\nwant\n%s", err, got, want)
+	}
+	if now, _ := os.ReadFile(filepath.Join(root, "app/values.yaml")); string(now) != string(chartValues) {
+		t.Errorf("the chart's values changed:\n%s", now)
+	}
+	findings, _, _ := chartReport(t, "--enable", "run-as-non-root,privilege-escalation-allowed", "--values", "mine/overrides.yaml", "app")
+	if len(findings) != 1 || !strings.HasSuffix(findings[0], "privilege-escalation-allowed") || !strings.Contains(findings[0], "templates/deploy.yaml") {
+		t.Errorf("want only the sidecar's templated finding left, got %v", findings)
+	}
+}
+
+// TestChartFixToValuesFileErrors: values-file needs its file (the form "--fix-to
+// values-file FILE" would lint FILE instead), and a FILE that is a symlink leading out of
+// the tree is refused (exit 2), nothing written.
+func TestChartFixToValuesFileErrors(t *testing.T) {
+	root := testtree.Enter(t, fixChart)
+	if out, code := run(t, "", "lint", "--diff", "--fix-to", "values-file", "app"); code != 2 || !strings.Contains(out, "values-file=FILE") {
+		t.Errorf("exit %d:\n%s", code, out)
+	}
+	if out, code := run(t, "", "lint", "--diff", "--fix-to", "values-file=nodir/o.yaml", "app"); code != 2 || !strings.Contains(out, "does not exist") {
+		t.Errorf("exit %d:\n%s", code, out)
+	}
+	outside := t.TempDir()
+	if err := os.Symlink(filepath.Join(outside, "o.yaml"), filepath.Join(root, "link.yaml")); err != nil {
+		t.Skip(err)
+	}
+	out, code := run(t, "", "lint", "--fix", "--unsafe-fixes", "--enable", "run-as-non-root", "--fix-to", "values-file=link.yaml", "app")
+	if code != 2 {
+		t.Errorf("exit %d, want 2:\n%s", code, out)
+	}
+	if _, err := os.Stat(filepath.Join(outside, "o.yaml")); err == nil {
+		t.Errorf("wrote through the symlink:\n%s", out)
+	}
+}

@@ -21,6 +21,9 @@ func (o *LintOptions) validateFixTo() error {
 		if f == "" || o.FixTo == "values-file" {
 			return fmt.Errorf("--fix-to values-file=FILE needs a file")
 		}
+		if info, err := os.Stat(filepath.Dir(f)); err != nil || !info.IsDir() {
+			return fmt.Errorf("--fix-to values-file=%s: the directory %s does not exist", f, filepath.Dir(f))
+		}
 	} else if _, err := overlay.ParseFixTo(o.FixTo); err != nil {
 		return err
 	}

@@ -9,9 +9,12 @@
 package chartfix
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -168,6 +171,8 @@ func withValues(req chart.Request, s fix.Snapshot, override string) chart.Reques
 		if _, ok := req.ValuesData[override]; !ok {
 			if f, ok := s[override]; ok {
 				req.ValuesData[override] = f.Data
+			} else if _, err := os.Stat(override); errors.Is(err, fs.ErrNotExist) {
+				req.ValuesData[override] = nil // empty until a fix writes it
 			}
 		}
 	}
@@ -243,5 +248,11 @@ func fresh(e edit) ([]byte, error) {
 		}
 		v = map[string]any{k: v}
 	}
-	return yaml.Marshal(v)
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2) // as helm create writes values
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), enc.Close()
 }
