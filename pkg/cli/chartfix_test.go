@@ -199,3 +199,22 @@ func TestChartFixToValuesFileErrors(t *testing.T) {
 		t.Errorf("wrote through the symlink:\n%s", out)
 	}
 }
+
+// TestChartFixSafetyOfWrittenValue: the rendered container lacks allowPrivilegeEscalation
+// (the values file writes it null, which Helm drops), so the check's fix is safe, but in
+// the values it changes what the file wrote: it needs --unsafe-fixes.
+func TestChartFixSafetyOfWrittenValue(t *testing.T) {
+	files := map[string]string{}
+	for k, v := range fixChart {
+		files[k] = v
+	}
+	files["app/values.yaml"] = strings.Replace(fixChart["app/values.yaml"], "securityContext:\n  capabilities:", "securityContext:\n  allowPrivilegeEscalation: null\n  capabilities:", 1)
+	testtree.Enter(t, files)
+	args := []string{"lint", "--diff", "--enable", "privilege-escalation-allowed", "app"}
+	if out, _ := run(t, "", args...); strings.Contains(out, "diff --git") || !strings.Contains(out, "2 fixes not applied (unsafe") { // the sidecar's too
+		t.Errorf("a written value changed by a safe fix:\n%s", out)
+	}
+	if out, _ := run(t, "", append(args, "--unsafe-fixes")...); !strings.Contains(out, "-  allowPrivilegeEscalation: null\n+  allowPrivilegeEscalation: false") {
+		t.Errorf("--unsafe-fixes did not set it:\n%s", out)
+	}
+}
