@@ -2,6 +2,7 @@ package cli
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -81,6 +82,7 @@ func TestChartFixGolden(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			testtree.Enter(t, fixChart)
 			out, _ := run(t, "", append([]string{"lint", "--diff", "--unsafe-fixes", "--disable", "namespace-without-network-policy"}, c.args...)...)
+			gitApplies(t, out)
 			golden := filepath.Join(goldenDir(t), c.name+".golden")
 			if *update {
 				if err := os.WriteFile(golden, []byte(out), 0o644); err != nil {
@@ -216,5 +218,19 @@ func TestChartFixSafetyOfWrittenValue(t *testing.T) {
 	}
 	if out, _ := run(t, "", append(args, "--unsafe-fixes")...); !strings.Contains(out, "-  allowPrivilegeEscalation: null\n+  allowPrivilegeEscalation: false") {
 		t.Errorf("--unsafe-fixes did not set it:\n%s", out)
+	}
+}
+
+// gitApplies checks that the diff on the stdout of out applies with `git apply` in the
+// working directory.
+func gitApplies(t *testing.T, out string) {
+	t.Helper()
+	diff := out[strings.Index(out, "--- stdout\n")+len("--- stdout\n") : strings.Index(out, "--- stderr\n")]
+	if err := os.WriteFile("fix.diff", []byte(diff), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Remove("fix.diff")
+	if msg, err := exec.Command("git", "apply", "--check", "fix.diff").CombinedOutput(); err != nil {
+		t.Errorf("git apply: %v: %s\n%s", err, msg, diff)
 	}
 }
