@@ -84,6 +84,12 @@ type Request struct {
 	Options
 	MaxTime  time.Duration
 	MaxBytes int64
+	// ValuesData are values files' texts by clean path, read instead of the files (the
+	// chart's values.yaml or a --values file): fixes render edited values before writing.
+	ValuesData map[string][]byte
+	// Unmarked skips the marked renders: the objects are not located (fixes verifying an
+	// edit compare objects only).
+	Unmarked bool
 }
 
 // Source is where values come from: a values file, or a --set argument ("--set" or
@@ -234,7 +240,7 @@ func Load(req Request, variant string, limits manifest.Limits) ([]*manifest.Obje
 			errs = append(errs, finding.InputError{File: t.File, Message: "the rendered template is not valid YAML: " + res.Err.Message})
 		}
 		tl := newTemplateLocator(t, rendered, values)
-		tl.partials = partials
+		tl.partials, tl.req = partials, req
 		for _, obj := range res.Objects {
 			obj.Overlay, obj.Chart = unit, req.Chart
 			obj.Locator = tl.object(obj.Root)

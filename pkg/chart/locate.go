@@ -20,6 +20,7 @@ type templateLocator struct {
 	rendered *Rendered
 	values   *valuesFiles
 	partials partialIndex
+	req      Request // the render, for rendering again with edited values (fixes)
 
 	once   sync.Once
 	lines  []int        // rendered line (0-based) -> template line (1-based), 0 when none

@@ -232,8 +232,10 @@ func TestChartReleaseNamespace(t *testing.T) {
 	}
 }
 
-// TestChartFixIsAdvice: --diff and --fix change nothing in a chart (rendered text is not
-// where the user edits) and say why; the findings stay.
+// TestChartFixIsAdvice: a fix that goes neither into values nor into a plain template line
+// (here: fields missing under template text) changes nothing and says why; the web chart's
+// other fixes are unsafe, so --diff without --unsafe-fixes changes nothing (chartfix_test.go
+// has the fixes that are made).
 func TestChartFixIsAdvice(t *testing.T) {
 	out, code := run(t, "", "lint", "testdata/charts/web", "--diff")
 	if code != 1 || !strings.Contains(out, "not applied (Helm chart: edit the values or template line each finding names)") ||

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/fix"
+	"github.com/kubectl-secure/kubectl-secure/pkg/fix/chartfix"
 	"github.com/kubectl-secure/kubectl-secure/pkg/fix/overlay"
 	"github.com/kubectl-secure/kubectl-secure/pkg/pipeline"
 	"github.com/kubectl-secure/kubectl-secure/pkg/report"
@@ -16,7 +17,14 @@ import (
 
 // validateFixTo checks --fix-to, which only means something with --fix or --diff.
 func (o *LintOptions) validateFixTo() error {
-	if _, err := overlay.ParseFixTo(o.FixTo); err != nil {
+	if f, ok := chartfix.ValuesFile(o.FixTo); ok || o.FixTo == "values-file" {
+		if f == "" || o.FixTo == "values-file" {
+			return fmt.Errorf("--fix-to values-file=FILE needs a file")
+		}
+		if info, err := os.Stat(filepath.Dir(f)); err != nil || !info.IsDir() {
+			return fmt.Errorf("--fix-to values-file=%s: the directory %s does not exist", f, filepath.Dir(f))
+		}
+	} else if _, err := overlay.ParseFixTo(o.FixTo); err != nil {
 		return err
 	}
 	if o.FixTo != "" && !o.Fix && !o.Diff {

@@ -25,10 +25,18 @@ type OverlayPlanner interface {
 	Plan(all []*manifest.Object, fixes map[*manifest.Object][]*finding.Fix)
 }
 
+// ChartWriter applies the fixes of objects a Helm chart rendered, whose text is not a
+// file of their own: into the values file that set the value, or an override values file.
+// It returns one outcome per fix, in order.
+type ChartWriter interface {
+	FixChart(ws *Workspace, obj *manifest.Object, fixes []*finding.Fix) []Outcome
+}
+
 // Options say which fixes to apply.
 type Options struct {
 	Unsafe  bool          // apply unsafe fixes too (--unsafe-fixes)
 	Overlay OverlayWriter // nil: fixes of objects built by Kustomize are skipped
+	Chart   ChartWriter   // nil: fixes of objects a Helm chart rendered are advice
 	// Objects are every object of the run (nil: those the findings name). The overlay
 	// writer learns from them which overlays build the same base.
 	Objects []*manifest.Object
@@ -166,8 +174,12 @@ func Apply(ws *Workspace, findings []finding.Finding, opts Options) *Result {
 	// Plain files, one at a time, objects in the order they are written.
 	byFile := map[string][]pending{}
 	var files []string
-	var overlays []pending
+	var overlays, charts []pending
 	for _, p := range work {
+		if p.obj.Chart != "" {
+			charts = append(charts, p)
+			continue
+		}
 		if p.obj.Overlay != "" || p.obj.Generator != "" {
 			overlays = append(overlays, p)
 			continue
@@ -185,6 +197,7 @@ func Apply(ws *Workspace, findings []finding.Finding, opts Options) *Result {
 	if len(overlays) > 0 {
 		applyOverlays(ws, overlays, opts)
 	}
+	applyCharts(ws, charts, opts.Chart)
 	// New objects last: the files they append to are then final.
 	applyAdds(ws, adds)
 	return res
@@ -213,12 +226,14 @@ func triage(findings []finding.Finding, opts Options) (*Result, []pending) {
 		switch {
 		case obj == nil:
 			o.Err = fmt.Errorf("the fix does not name its object")
-		case obj.Chart != "":
+		case obj.Chart != "" && opts.Chart == nil:
 			// Rendered text: the fix is advice, the finding names the values or template
 			// line to edit.
 			o.Skipped = SkipChart
 		case !f.Fix.Safe && !opts.Unsafe:
 			o.Skipped = SkipUnsafe
+		case obj.Chart != "":
+			work = append(work, pending{outcome: o, fix: f.Fix, obj: obj})
 		case (obj.Overlay != "" || obj.Generator != "") && opts.Overlay == nil:
 			o.Skipped = SkipOverlay
 		default:
@@ -264,6 +279,34 @@ func applyOverlays(ws *Workspace, overlays []pending, opts Options) {
 				p.outcome.Changes, p.outcome.Err, p.outcome.Skipped = outs[i].Changes, outs[i].Err, outs[i].Skipped
 			} else {
 				p.outcome.Err = fmt.Errorf("the overlay writer gave no outcome")
+			}
+		}
+	}
+}
+
+// applyCharts hands the fixes of objects a chart rendered to the chart writer, all the
+// fixes of one object at once.
+func applyCharts(ws *Workspace, charts []pending, w ChartWriter) {
+	byObj := map[*manifest.Object][]pending{}
+	var objs []*manifest.Object
+	for _, p := range charts {
+		if byObj[p.obj] == nil {
+			objs = append(objs, p.obj)
+		}
+		byObj[p.obj] = append(byObj[p.obj], p)
+	}
+	for _, obj := range objs {
+		ps := byObj[obj]
+		fixes := make([]*finding.Fix, len(ps))
+		for i, p := range ps {
+			fixes[i] = p.fix
+		}
+		outs := w.FixChart(ws, obj, fixes)
+		for i, p := range ps {
+			if i < len(outs) {
+				p.outcome.Changes, p.outcome.Err, p.outcome.Skipped = outs[i].Changes, outs[i].Err, outs[i].Skipped
+			} else {
+				p.outcome.Err = fmt.Errorf("the chart writer gave no outcome")
 			}
 		}
 	}

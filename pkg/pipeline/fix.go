@@ -10,8 +10,10 @@ import (
 	"os/signal"
 	"path/filepath"
 
+	"github.com/kubectl-secure/kubectl-secure/pkg/chart"
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
 	"github.com/kubectl-secure/kubectl-secure/pkg/fix"
+	"github.com/kubectl-secure/kubectl-secure/pkg/fix/chartfix"
 	"github.com/kubectl-secure/kubectl-secure/pkg/fix/overlay"
 	"github.com/kubectl-secure/kubectl-secure/pkg/kustomize"
 	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
@@ -65,7 +67,12 @@ func (r *runner) lintAndFix(ctx context.Context) (*Result, error) {
 		}
 		return tree.ReadFile(path)
 	})
-	applied := fix.Apply(ws, res.Findings, fix.Options{Unsafe: r.UnsafeFixes, Overlay: overlay.NewKustomizeWriter(r.FixTo), Objects: res.Objects})
+	fixTo, valuesFile := r.FixTo, ""
+	if f, ok := chartfix.ValuesFile(string(fixTo)); ok {
+		fixTo, valuesFile = overlay.FixToAuto, f
+	}
+	applied := fix.Apply(ws, res.Findings, fix.Options{Unsafe: r.UnsafeFixes, Overlay: overlay.NewKustomizeWriter(fixTo),
+		Chart: chartfix.New(valuesFile, r.UnsafeFixes), Objects: res.Objects})
 	out := &FixOutcome{Applied: applied, Changed: ws.Changed(), Advice: fix.AdviceOnly(res.Findings)}
 	for _, f := range applied.Failed() {
 		out.Refused = out.Refused || errors.Is(f.Err, fix.ErrUnsafePath)
@@ -131,12 +138,25 @@ func (r *runner) fixTree(findings []finding.Finding) *fix.Tree {
 	}
 	add(r.Kustomize)
 	add(r.Repo)
+	if f, ok := chartfix.ValuesFile(string(r.FixTo)); ok {
+		add(filepath.Dir(f)) // the override values file the user named
+	}
 	for i := range findings {
 		fx := findings[i].Fix
 		if fx == nil {
 			continue
 		}
 		obj, _ := fx.Object.(*manifest.Object)
+		if obj != nil && obj.Chart != "" {
+			// the chart and the values files its render read (the fixes edit them)
+			add(obj.Chart)
+			if req, ok := chart.RequestOf(obj); ok {
+				for _, v := range req.ValuesFiles {
+					add(v)
+				}
+			}
+			continue
+		}
 		if obj == nil || obj.Overlay == "" {
 			continue
 		}

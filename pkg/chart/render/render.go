@@ -78,6 +78,9 @@ func renderChart(req chart.Request) (*chart.Rendered, error) {
 		return nil, err
 	}
 	st := &state{req: req, files: files}
+	if err := st.replaceValues(ch); err != nil {
+		return nil, err
+	}
 	vals, err := st.userValues(false)
 	if err != nil {
 		return nil, err
@@ -124,7 +127,9 @@ func renderChart(req chart.Request) (*chart.Rendered, error) {
 		t.Output = text
 		out.Templates = append(out.Templates, t)
 	}
-	st.markedRender(ch, opts, caps, out)
+	if !req.Unmarked {
+		st.markedRender(ch, opts, caps, out)
+	}
 	out.Sources = st.sources()
 	return out, nil
 }

@@ -64,7 +64,11 @@ func (st *state) sources() []chart.Source { return st.srcs }
 func (st *state) userValues(marked bool) (map[string]any, error) {
 	base := map[string]any{}
 	for _, f := range st.req.ValuesFiles {
-		data, err := os.ReadFile(f)
+		data, ok := st.req.ValuesData[filepath.Clean(f)]
+		var err error
+		if !ok {
+			data, err = os.ReadFile(f)
+		}
 		if err != nil {
 			return nil, &finding.InputError{File: f, Message: "reading values: " + describe(err)}
 		}
@@ -305,4 +309,31 @@ func describe(err error) string {
 		return pe.Err.Error()
 	}
 	return err.Error()
+}
+
+// replaceValues gives every chart of the tree whose values.yaml is in req.ValuesData
+// those values instead of the file's.
+func (st *state) replaceValues(ch *chartv2.Chart) error {
+	if len(st.req.ValuesData) == 0 {
+		return nil
+	}
+	var walk func(c *chartv2.Chart) error
+	walk = func(c *chartv2.Chart) error {
+		if src := st.valuesSource(c); !src.InArchive {
+			if data, ok := st.req.ValuesData[filepath.Clean(src.File)]; ok {
+				v, err := loader.LoadValues(bytes.NewReader(data))
+				if err != nil {
+					return &finding.InputError{File: src.File, Message: "reading values: " + oneLine(err.Error())}
+				}
+				c.Values = v
+			}
+		}
+		for _, d := range c.Dependencies() {
+			if err := walk(d); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return walk(ch)
 }
