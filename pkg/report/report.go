@@ -130,22 +130,24 @@ func encodeJSON(w io.Writer, v any) error {
 // be written as an escape, so the document still decodes to the same values. Once the
 // invisible characters are escaped, "##[" can only appear literally.
 func escapeJSONText(b []byte) []byte {
-	// encoding/json's output is ASCII apart from the text of strings; most reports are
-	// entirely ASCII and need no rune-by-rune look.
-	ascii := true
-	for _, c := range b {
-		if c >= 0x7f || c < 0x20 && c != '\n' {
-			ascii = false
-			break
-		}
-	}
-	if ascii && !bytes.Contains(b, []byte("##[")) {
-		return b
-	}
+	// encoding/json's output is ASCII apart from the text of strings. Printable ASCII is
+	// never ignorable, so runs of it are skipped (or copied) whole and only the rest is
+	// decoded and looked up in the Unicode tables: one arrow in a message must not send a
+	// whole report through them.
 	var out []byte
 	for i := 0; i < len(b); {
+		j := i
+		for j < len(b) && (b[j] >= 0x20 && b[j] < 0x7f || b[j] == '\n') {
+			j++
+		}
+		if out != nil {
+			out = append(out, b[i:j]...)
+		}
+		if i = j; i == len(b) {
+			break
+		}
 		r, size := utf8.DecodeRune(b[i:])
-		if r != '\n' && ignorable(r) {
+		if ignorable(r) {
 			if out == nil {
 				out = append(make([]byte, 0, len(b)+16), b[:i]...)
 			}
@@ -161,6 +163,9 @@ func escapeJSONText(b []byte) []byte {
 	}
 	if out == nil {
 		out = b
+	}
+	if !bytes.Contains(out, []byte("##[")) {
+		return out // bytes.ReplaceAll would copy the whole report even when nothing matches
 	}
 	return bytes.ReplaceAll(out, []byte("##["), []byte(`#\u0023[`))
 }
