@@ -103,3 +103,24 @@ func Describe() string {
 	}
 	return strings.Join(names, ", ")
 }
+
+// Slot holds what an add-on's heavy half registers from its init function (a chart
+// renderer, a policy engine) for its lean half to find; the zero Slot holds nothing.
+type Slot[T any] struct {
+	mu sync.RWMutex
+	v  T
+}
+
+// Set registers v; called from init only.
+func (s *Slot[T]) Set(v T) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.v = v
+}
+
+// Get returns what was registered, the zero T when this binary does not link the add-on.
+func (s *Slot[T]) Get() T {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.v
+}

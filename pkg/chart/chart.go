@@ -54,7 +54,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/addon"
@@ -135,23 +134,12 @@ type Renderer interface {
 	Render(Request) (*Rendered, error)
 }
 
-var (
-	mu       sync.RWMutex
-	renderer Renderer
-)
+var renderer addon.Slot[Renderer]
 
 // RegisterRenderer sets the renderer; called from the init function of the heavy half.
-func RegisterRenderer(r Renderer) {
-	mu.Lock()
-	defer mu.Unlock()
-	renderer = r
-}
+func RegisterRenderer(r Renderer) { renderer.Set(r) }
 
-func registered() Renderer {
-	mu.RLock()
-	defer mu.RUnlock()
-	return renderer
-}
+func registered() Renderer { return renderer.Get() }
 
 // Need returns nil when charts can be rendered, and the add-on's *addon.MissingError
 // otherwise, naming the chart.

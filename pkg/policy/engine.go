@@ -1,7 +1,7 @@
 package policy
 
 import (
-	"sync"
+	"github.com/kubectl-secure/kubectl-secure/pkg/addon"
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/fieldpath"
 	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
@@ -101,21 +101,10 @@ type Decision struct {
 }
 
 // The engine, registered only from init functions (like the check registry).
-var (
-	engineMu sync.RWMutex
-	engine   Engine
-)
+var engine addon.Slot[Engine]
 
 // RegisterEngine makes e the engine; pkg/policy/cel calls it from init.
-func RegisterEngine(e Engine) {
-	engineMu.Lock()
-	defer engineMu.Unlock()
-	engine = e
-}
+func RegisterEngine(e Engine) { engine.Set(e) }
 
 // Registered returns the engine, or nil when this binary does not link it.
-func Registered() Engine {
-	engineMu.RLock()
-	defer engineMu.RUnlock()
-	return engine
-}
+func Registered() Engine { return engine.Get() }
