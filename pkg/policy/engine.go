@@ -2,7 +2,6 @@ package policy
 
 import (
 	"github.com/kubectl-secure/kubectl-secure/pkg/addon"
-
 	"github.com/kubectl-secure/kubectl-secure/pkg/fieldpath"
 	"github.com/kubectl-secure/kubectl-secure/pkg/manifest"
 )
