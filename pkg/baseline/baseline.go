@@ -49,8 +49,11 @@ type Entry struct {
 
 // Of is the entry of finding f, whose file relative to the repository root is file.
 func Of(f *finding.Finding, file string) Entry {
-	return Entry{Check: f.Check, File: file, Object: fingerprint.Object(f.Identity.Object),
-		Path: f.Identity.Path, Value: f.Identity.Value}
+	id := f.Identity
+	if id == nil { // a run without fingerprints: the finding as it was reported
+		id = &finding.Identity{Object: f.Object, Path: f.Path}
+	}
+	return Entry{Check: f.Check, File: file, Object: fingerprint.Object(id.Object), Path: id.Path, Value: id.Value}
 }
 
 // line is the entry as the file writes it.

@@ -55,7 +55,7 @@ func TestParseErrors(t *testing.T) {
 func TestCompareCountsOccurrencesAndFixed(t *testing.T) {
 	f := func(line int, path, value string) finding.Finding {
 		return finding.Finding{Check: "c", File: "f.yaml", Line: line, Column: 1, Path: path,
-			Identity: finding.Identity{Object: finding.ObjectRef{APIVersion: "v1", Kind: "Pod", Name: "p"}, Path: path, Value: value}}
+			Identity: &finding.Identity{Object: finding.ObjectRef{APIVersion: "v1", Kind: "Pod", Name: "p"}, Path: path, Value: value}}
 	}
 	same := func(s string) string { return s }
 	findings := []finding.Finding{f(3, "x", "1"), f(9, "x", "1"), f(12, "y", "2")}

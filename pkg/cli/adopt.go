@@ -39,7 +39,7 @@ func (o *LintOptions) validateAdoption() error {
 func (o *LintOptions) adoptionOptions(opts pipeline.Options) (pipeline.Options, error) {
 	opts.Since = o.Since
 	if o.WriteBaseline != "" {
-		opts.KeepTrees = true // fingerprints read the objects' trees
+		opts.Fingerprints = true
 	}
 	if o.Baseline == "" || o.Since != "" || o.WriteBaseline != "" && o.baselineFromConfig {
 		return opts, nil

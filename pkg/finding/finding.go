@@ -158,8 +158,10 @@ type Finding struct {
 	Instances []Instance `json:"-"`
 	// Identity is what the finding is about apart from its check and file, in terms that
 	// survive reformatting and moved lines (package fingerprint); baselines and --since
-	// compare findings by it. Not part of the JSON form.
-	Identity Identity `json:"-"`
+	// compare findings by it; nil when the run did not ask for it (lint.Stream.Identify),
+	// as a pointer because most runs don't and every finding is copied several times.
+	// Not part of the JSON form.
+	Identity *Identity `json:"-"`
 }
 
 // Identity identifies the problem a finding reports: the object as its source names it,

@@ -47,6 +47,12 @@ type Stream struct {
 	facts                  []*check.Facts // distinct, of the cross-object checks
 	settings               *check.Settings
 
+	// Identify gives each finding its fingerprint (finding.Identity). Only a baseline
+	// and --since read it, and it walks the object's tree and hashes a value for every
+	// finding, about a twentieth of a run's checking: other runs leave it out. Set it
+	// before the first Input.
+	Identify bool
+
 	// By input: each Input writes only its own entries.
 	found [][]finding.Finding
 	kept  [][][]check.Fact // then by facts
@@ -77,7 +83,7 @@ func (s *Stream) Input(i int, objs []*manifest.Object) {
 	var found []finding.Finding
 	for _, c := range s.perObject {
 		pass := &check.Pass{Check: c, Objects: objs, Settings: s.settings}
-		pass.Report = func(d check.Diagnostic) { found = append(found, Locate(c, d)) }
+		pass.Report = func(d check.Diagnostic) { found = append(found, s.locate(c, d)) }
 		c.Run(pass)
 	}
 	kept := make([][]check.Fact, len(s.facts))
@@ -111,7 +117,7 @@ func (s *Stream) Finish() []finding.Finding {
 		go func() {
 			defer func() { <-sem; wg.Done() }()
 			pass := &check.Pass{Check: c, Facts: facts[c.Facts], Settings: s.settings}
-			pass.Report = func(d check.Diagnostic) { results[i] = append(results[i], Locate(c, d)) }
+			pass.Report = func(d check.Diagnostic) { results[i] = append(results[i], s.locate(c, d)) }
 			c.Run(pass)
 		}()
 	}
@@ -128,7 +134,18 @@ func (s *Stream) Finish() []finding.Finding {
 	return dedupe(out)
 }
 
-// Locate turns a diagnostic into a finding at the place the user must edit.
+// locate is Locate with the finding's identity when the run asks for it.
+func (s *Stream) locate(c *check.Check, d check.Diagnostic) finding.Finding {
+	f := Locate(c, d)
+	if s.Identify {
+		id := fingerprint.Identify(d.Object, d.Path)
+		f.Identity = &id
+	}
+	return f
+}
+
+// Locate turns a diagnostic into a finding at the place the user must edit. It leaves
+// the finding's Identity empty (see Stream.Identify).
 func Locate(c *check.Check, d check.Diagnostic) finding.Finding {
 	var pos manifest.Position
 	if d.At != nil {
@@ -171,7 +188,6 @@ func Locate(c *check.Check, d check.Diagnostic) finding.Finding {
 		// The object's identity, so that a suppression carried by one build's object does
 		// not hide the same finding of another build's.
 		Instances: []finding.Instance{d.Object.Instance()},
-		Identity:  fingerprint.Identify(d.Object, d.Path),
 	}
 }
 

@@ -77,6 +77,9 @@ type Options struct {
 	// KeepTrees keeps the objects' trees after the checks have read them, for callers that
 	// read the loaded objects. Otherwise they are released as soon as each input is checked.
 	KeepTrees bool
+	// Fingerprints gives every finding its identity (finding.Identity), which baselines
+	// compare; a run with Baseline or Since has them anyway.
+	Fingerprints bool
 	// NoFastPath has yaml.v3 alone read every file, for triage of a parse bug (see
 	// manifest.Limits.NoFastPath).
 	NoFastPath bool
@@ -201,9 +204,9 @@ func Lint(ctx context.Context, opts Options) (*Result, error) {
 		opts.Config = &config.Config{}
 	}
 	r := &runner{Options: opts}
-	if opts.Baseline != nil || opts.Since != "" {
+	if opts.Baseline != nil || opts.Since != "" || opts.Fingerprints {
 		// Fingerprints read the trees, also those of the cross-object checks' objects.
-		r.KeepTrees = true
+		r.KeepTrees, r.Fingerprints = true, true
 	}
 	if opts.Since != "" {
 		return r.lintSince()
@@ -258,6 +261,7 @@ func (r *runner) lintResolved(resolved discover.Resolution) (*Result, error) {
 	// object's tree once the checks and the suppression annotations have read it, so it
 	// is released then; fixes edit the trees and keep them.
 	stream := lint.NewStream(r.Checks, r.Settings, len(inputs))
+	stream.Identify = r.Fingerprints
 	r.levels = newPSSLevels(r.PSS, r.Settings, len(inputs))
 	release := r.Fix == NoFix && !r.KeepTrees
 	annotations := make([][]suppress.Annotation, len(inputs))

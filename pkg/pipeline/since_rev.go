@@ -65,7 +65,7 @@ func (r *runner) lintAt(repo *gitrev.Repo, commit string, c *changeSet, inputs [
 	}
 	sub := &runner{Options: r.Options}
 	sub.Paths, sub.Filenames, sub.Kustomize, sub.Repo, sub.Stdin, sub.Exclude = nil, nil, "", "", nil, nil
-	sub.Since, sub.Baseline, sub.Fix, sub.KeepTrees = "", nil, NoFix, true
+	sub.Since, sub.Baseline, sub.Fix, sub.KeepTrees, sub.Fingerprints = "", nil, NoFix, true, true
 	at := func(p string) string { return filepath.Join(tmp, filepath.FromSlash(p)) }
 	var resolved discover.Resolution
 	for _, u := range kunits {

@@ -30,6 +30,12 @@ func NeedsQuotes(s string) bool {
 	if !plainSafe.MatchString(s) || yaml11NonString.MatchString(s) || strings.HasSuffix(s, ":") {
 		return true
 	}
+	if isName(s) {
+		// Kubernetes names and label values, most of what fixes write: beginning with a
+		// letter, only the booleans and nulls yaml11NonString matched resolve to
+		// anything but a string in either YAML version.
+		return false
+	}
 	// The regular expressions are the fast path; the parser has the last word.
 	var n yaml.Node
 	if err := yaml.Unmarshal([]byte("k: "+s), &n); err != nil || len(n.Content) == 0 {
@@ -37,6 +43,21 @@ func NeedsQuotes(s string) bool {
 	}
 	v := n.Content[0].Content[1]
 	return v.Tag != "!!str" || v.Value != s
+}
+
+// isName reports s begins with an ASCII letter and holds only letters, digits, '-', '.'
+// and '_'.
+func isName(s string) bool {
+	if s == "" || (s[0]|0x20) < 'a' || (s[0]|0x20) > 'z' {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c|0x20 && c|0x20 <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // Double writes s as a double-quoted scalar: a JSON string (which YAML reads as a

@@ -69,6 +69,16 @@ func TestScalarReadsBack(t *testing.T) {
 		{"ls\u2028x", false},
 		{"\x00nul", false},
 		{"ünïcode", false},
+		// Names (isName): plain unless YAML reads them as something else.
+		{"a.b.c", true},
+		{"my_name-1.2", true},
+		{"e5", true},
+		{"Inf", true},
+		{"NaN", true},
+		{"Yes", false},
+		{"TRUE", false},
+		{"Null", false},
+		{"N", false},
 	}
 	for _, tc := range cases {
 		got := Scalar(tc.in)

@@ -360,18 +360,73 @@ func containsAny(s string, subs []string) bool {
 	return false
 }
 
-// nameStems are lower-case fragments one of which every secret-like name contains (see
-// secretWords and anywhereWords).
-var nameStems = []string{"pass", "pwd", "token", "secret", "cred", "auth", "key", "private"}
-
-// mayNameSecret is a cheap superset test for a secret-like name anywhere in line.
+// mayNameSecret is a cheap superset test for a secret-like name anywhere in line: one pass
+// over its bytes, looking further only where a stem's first letter is.
 func mayNameSecret(line string) bool {
-	for _, st := range nameStems {
-		if containsFold(line, st) {
-			return true
+	for i := 0; i < len(line); i++ {
+		var stems []string
+		switch line[i] | 0x20 {
+		case 'p':
+			stems = stemsP
+		case 't':
+			stems = stemsT
+		case 's':
+			stems = stemsS
+		case 'c':
+			stems = stemsC
+		case 'a':
+			stems = stemsA
+		case 'k':
+			stems = stemsK
+		default:
+			continue
+		}
+		for _, st := range stems {
+			if hasPrefixFold(line[i:], st) {
+				return true
+			}
 		}
 	}
 	return false
+}
+
+// The name stems, by first letter: lower-case fragments one of which every secret-like name
+// contains (see secretWords and anywhereWords).
+var stemsP, stemsT, stemsS, stemsC, stemsA, stemsK = []string{"pass", "pwd", "private"}, []string{"token"},
+	[]string{"secret"}, []string{"cred"}, []string{"auth"}, []string{"key"}
+
+// quoteThenColon reports a double quote followed by a colon, with only spaces or tabs
+// between: where a JSON member may be (jsonPairRE).
+func quoteThenColon(line string) bool {
+	for i := strings.IndexByte(line, '"'); i >= 0; {
+		j := i + 1
+		for j < len(line) && (line[j] == ' ' || line[j] == '\t' || line[j] == '\r' || line[j] == '\f' || line[j] == '\v') {
+			j++
+		}
+		if j < len(line) && line[j] == ':' {
+			return true
+		}
+		k := strings.IndexByte(line[j:], '"')
+		if k < 0 {
+			return false
+		}
+		i = j + k
+	}
+	return false
+}
+
+// hasPrefixFold reports whether s begins with the lower-case ASCII word prefix, ignoring
+// ASCII case.
+func hasPrefixFold(s, prefix string) bool {
+	if len(s) < len(prefix) {
+		return false
+	}
+	for j := 0; j < len(prefix); j++ {
+		if s[j]|0x20 != prefix[j] {
+			return false
+		}
+	}
+	return true
 }
 
 // containsFold reports whether s contains the lower-case ASCII word sub, ignoring ASCII
@@ -403,15 +458,21 @@ func pairs(text string, fn func(k, v string, embedded bool)) {
 	}
 	for _, line := range strings.Split(text, "\n") {
 		// Every pair fn can judge a credential has a key ClassifyName accepts, and such a key
-		// contains one of nameStems: other lines (most of a dashboard's JSON) are skipped.
+		// contains one of the name stems (stemsP...): other lines (most of a dashboard's JSON) are skipped.
 		if !mayNameSecret(line) {
 			continue
 		}
-		for _, m := range jsonPairRE().FindAllStringSubmatch(line, -1) {
-			fn(m[1], m[2], true)
+		// The regular expressions run only where their literal parts are: a JSON member
+		// has a quote before its colon, a header is an authorization or x- name.
+		if quoteThenColon(line) {
+			for _, m := range jsonPairRE().FindAllStringSubmatch(line, -1) {
+				fn(m[1], m[2], true)
+			}
 		}
-		for _, m := range headerRE().FindAllStringSubmatch(line, 16) {
-			fn(m[1], m[2], true)
+		if strings.IndexByte(line, ':') >= 0 && (containsFold(line, "authorization") || containsFold(line, "x-")) {
+			for _, m := range headerRE().FindAllStringSubmatch(line, 16) {
+				fn(m[1], m[2], true)
+			}
 		}
 		if m := linePairRE().FindStringSubmatch(line); m != nil {
 			fn(m[1], lineValue(m[2]), true)

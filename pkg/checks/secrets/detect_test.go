@@ -345,3 +345,37 @@ func FuzzScan(f *testing.F) {
 		}
 	})
 }
+
+// The prefilter of pairs must pass every line a secret word could be in, whatever its case.
+func TestMayNameSecretCoversEverySecretWord(t *testing.T) {
+	var words []string
+	for w := range secretWords {
+		words = append(words, w)
+	}
+	for w := range anywhereWords {
+		words = append(words, w)
+	}
+	for _, w := range words {
+		for _, line := range []string{w, strings.ToLower(w), "x_" + w + "=1", "  my" + strings.ToLower(w[:1]) + w[1:] + ": v"} {
+			if !mayNameSecret(line) {
+				t.Errorf("mayNameSecret(%q) = false", line)
+			}
+		}
+	}
+	for _, line := range []string{"", "replicas: 3", "image: nginx:1.27", `"title": "Dashboard"`} {
+		if mayNameSecret(line) {
+			t.Errorf("mayNameSecret(%q) = true", line)
+		}
+	}
+}
+
+func TestQuoteThenColon(t *testing.T) {
+	for line, want := range map[string]bool{
+		`"a":"b"`: true, `"a" : "b"`: true, "\"a\"\t\t:1": true, `x "a"   :`: true, `{"a" "b": 1}`: true,
+		`"a"`: false, `a: "b"`: false, `"a" x: 1`: false, ``: false, `"`: false, `" `: false,
+	} {
+		if got := quoteThenColon(line); got != want {
+			t.Errorf("quoteThenColon(%q) = %v, want %v", line, got, want)
+		}
+	}
+}
