@@ -6,6 +6,7 @@ import (
 	"io"
 	"log"
 	"os"
+	"runtime"
 	"runtime/pprof"
 
 	"k8s.io/cli-runtime/pkg/genericiooptions"
@@ -23,6 +24,7 @@ func Main() int {
 	streams := genericiooptions.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
 	stop := profile(os.Getenv("KUBECTL_SECURE_CPUPROFILE"))
 	defer stop()
+	defer heapProfile(os.Getenv("KUBECTL_SECURE_MEMPROFILE"))()
 	return Execute(os.Args[1:], streams)
 }
 
@@ -43,6 +45,27 @@ func Execute(args []string, streams genericiooptions.IOStreams) int {
 		err = derr
 	}
 	return exitCode(err, streams)
+}
+
+// heapProfile writes, when path is set, what the whole process allocated (go tool pprof
+// -sample_index=alloc_space): fresh memory costs page faults, so allocation volume is
+// time.
+func heapProfile(path string) (stop func()) {
+	if path == "" {
+		return func() {}
+	}
+	runtime.MemProfileRate = 64 << 10
+	return func() {
+		runtime.GC() // the profile holds what was allocated up to the last collection
+		f, err := os.Create(path)
+		if err == nil {
+			err = pprof.Lookup("allocs").WriteTo(f, 0)
+			f.Close()
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "kubectl-secure: KUBECTL_SECURE_MEMPROFILE: %v\n", err)
+		}
+	}
 }
 
 // profile writes a CPU profile of the whole process to path, when set: speed is measured

@@ -5,8 +5,10 @@ import (
 	"os"
 	"runtime/debug"
 	"runtime/metrics"
+	"slices"
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/discover"
+	"github.com/kubectl-secure/kubectl-secure/pkg/hugeheap"
 )
 
 // tuneGC adapts the collector to what the run holds. Runs over plain files release each
@@ -34,6 +36,30 @@ func tuneGC(inputs []discover.Input) {
 		debug.SetMemoryLimit(plainMemoryLimit)
 	}
 }
+
+// adviseHugePages backs the heap with huge pages (pkg/hugeheap) for a run that will
+// allocate much: one that walks a directory, builds a Kustomization or renders a chart,
+// or is named many files (a pre-commit hook's changed files). One small file is not
+// worth the 2 ms.
+func adviseHugePages(opts Options) {
+	big := opts.Kustomize != "" || opts.Repo != "" || len(opts.Paths)+len(opts.Filenames) >= manyFiles
+	for _, p := range slices.Concat(opts.Paths, opts.Filenames) {
+		if big {
+			break
+		}
+		if p != "-" {
+			st, err := os.Stat(p)
+			big = err == nil && st.IsDir()
+		}
+	}
+	if big {
+		hugeheap.Advise()
+	}
+}
+
+// manyFiles is the number of files named on the command line from which a run counts as
+// large: the corpus's small files average about 12 KiB.
+const manyFiles = 32
 
 // plainMemoryLimit is the soft limit of plain runs.
 const plainMemoryLimit = 120 << 20

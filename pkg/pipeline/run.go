@@ -203,6 +203,7 @@ func Lint(ctx context.Context, opts Options) (*Result, error) {
 	if opts.Config == nil {
 		opts.Config = &config.Config{}
 	}
+	adviseHugePages(opts)
 	r := &runner{Options: opts}
 	if opts.Baseline != nil || opts.Since != "" || opts.Fingerprints {
 		// Fingerprints read the trees, also those of the cross-object checks' objects.

@@ -1,0 +1,34 @@
+// Package hugeheap asks the kernel to back the Go heap of a large run with transparent
+// huge pages.
+//
+// A lint run is short and allocates most of its memory fresh: parse trees, file contents,
+// findings. Every first touch of a 4 KiB page is a page fault, and on a virtual machine a
+// page fault is expensive: on the CI machine they took a sixth of a corpus run's CPU time,
+// more than the YAML parser. Linux backs memory with 2 MiB pages, one fault each, where
+// the process asks for them (madvise MADV_HUGEPAGE) unless huge pages are disabled
+// system-wide; most distributions ship that "madvise" mode, and the Go runtime no longer
+// asks by itself. With the advice the corpus manifests took 0.32 s instead of 0.52 s
+// (median of 12), for the same peak memory.
+package hugeheap
+
+import (
+	"os"
+	"strings"
+)
+
+// Size is how much of the heap is advised: more than a plain run's soft memory limit (120
+// MiB, pkg/pipeline), so that the whole heap of such a run is in it. The memory is only
+// reserved: the kernel backs what the run touches, nothing else.
+const Size = 128 << 20
+
+// Advise maps Size bytes of heap and advises huge pages for them. The block is garbage at
+// once; the runtime's next collection frees it, and the allocations after that find its
+// pages first (the page allocator fills the lowest free addresses), huge. It costs about
+// 2 ms, which pays only on a run that allocates tens of megabytes: callers decide.
+// GODEBUG=disablethp=1, the Go runtime's own switch against huge pages, turns it off.
+func Advise() {
+	if strings.Contains(os.Getenv("GODEBUG"), "disablethp=1") {
+		return
+	}
+	adviseBlock(Size)
+}
