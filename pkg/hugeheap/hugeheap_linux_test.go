@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -14,12 +15,11 @@ func TestAdviseMarksHeapMapping(t *testing.T) {
 	if err != nil || strings.Contains(string(mode), "[never]") {
 		t.Skip("this kernel has no transparent huge pages, or has them disabled: nothing to advise")
 	}
-	if n := advisedMappings(t); n != 0 {
-		t.Fatalf("%d mappings advised before Advise", n)
-	}
+	before := advisedMappings(t)
+	once = sync.Once{} // each test advises its own block
 	Advise()
-	if n := advisedMappings(t); n == 0 {
-		t.Fatal("no mapping advised for huge pages after Advise")
+	if n := advisedMappings(t); n <= before {
+		t.Fatalf("%d mappings advised for huge pages after Advise, %d before", n, before)
 	}
 	// The block is garbage: allocating after it works as before.
 	data := make([][]byte, 0, 1024)
@@ -30,11 +30,29 @@ func TestAdviseMarksHeapMapping(t *testing.T) {
 
 func TestAdviseRespectsDisableTHP(t *testing.T) {
 	t.Setenv("GODEBUG", "disablethp=1")
+	once = sync.Once{}
 	before := advisedMappings(t)
 	Advise()
 	if after := advisedMappings(t); after != before {
 		t.Fatalf("GODEBUG=disablethp=1: advised mappings went from %d to %d", before, after)
 	}
+}
+
+func TestWithdraw(t *testing.T) {
+	if _, err := os.Stat("/sys/kernel/mm/transparent_hugepage/enabled"); err != nil {
+		t.Skip("this kernel has no transparent huge pages")
+	}
+	before := advisedMappings(t)
+	once = sync.Once{}
+	Advise()
+	if advisedMappings(t) == before {
+		t.Skip("the advice did not take (huge pages disabled)")
+	}
+	Withdraw()
+	if n := advisedMappings(t); n != before {
+		t.Fatalf("%d mappings advised after Withdraw, %d before Advise", n, before)
+	}
+	Withdraw() // twice is harmless
 }
 
 // advisedMappings counts the mappings whose VmFlags hold "hg".

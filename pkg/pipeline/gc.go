@@ -27,8 +27,11 @@ func tuneGC(inputs []discover.Input) {
 		kustomize = kustomize || in.Kind == discover.Kustomize
 	}
 	switch {
-	case kustomize && os.Getenv("GOGC") == "":
-		debug.SetGCPercent(200)
+	case kustomize:
+		hugeheap.Withdraw()
+		if os.Getenv("GOGC") == "" {
+			debug.SetGCPercent(200)
+		}
 	case !kustomize && os.Getenv("GOMEMLIMIT") == "":
 		if os.Getenv("GOGC") == "" {
 			debug.SetGCPercent(400)
