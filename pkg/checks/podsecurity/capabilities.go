@@ -2,6 +2,7 @@ package podsecurity
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/check"
 	"github.com/kubectl-secure/kubectl-secure/pkg/fieldpath"
@@ -140,13 +141,24 @@ everything and adding back only what is needed is the restricted standard.`,
 			}
 			for _, c := range pod.Containers() {
 				drop := fieldpath.LookupKeys(c.Node, "securityContext", "capabilities", "drop")
-				dropped := false
-				for _, item := range fieldpath.Items(drop) {
-					if s, _ := fieldpath.Str(item); s == "ALL" {
+				dropped, other, spelled := false, -1, ""
+				for i, item := range fieldpath.Items(drop) {
+					s, _ := fieldpath.Str(item)
+					if s == "ALL" {
 						dropped = true
+					} else if other < 0 && strings.EqualFold(s, "ALL") {
+						other, spelled = i, s
 					}
 				}
-				if !dropped {
+				if !dropped && other >= 0 {
+					// "all" in another case: admission compares the exact string, so it
+					// does not count (the runtime may still honour it). Say so, and fix the
+					// entry rather than appending a second one.
+					path := c.SecurityContextPath("capabilities", "drop").Child(fieldpath.Index(other))
+					p.Report(check.Diagnostic{Object: pod.Object, Path: path,
+						Message: fmt.Sprintf(`%s drops %q, but Pod Security admission accepts only "ALL" in upper case`, c.Label(), spelled),
+						Fix:     check.NewFix(fmt.Sprintf(`replace %q with "ALL" in securityContext.capabilities.drop`, spelled), false, check.SetTo(path, "ALL"))})
+				} else if !dropped {
 					path := c.SecurityContextPath("capabilities", "drop")
 					p.Report(check.Diagnostic{Object: pod.Object, Path: path,
 						Message: fmt.Sprintf(`%s does not drop ALL capabilities`, c.Label()),

@@ -242,13 +242,25 @@ func TestCapabilitiesNotDropped(t *testing.T) {
     - name: partial
       securityContext:
         capabilities:
-          drop: [NET_RAW, all] # want: capabilities-not-dropped
+          drop: [NET_RAW] # want: capabilities-not-dropped
 `),
 			msgs: []string{`container "bare"`, `container "partial"`},
 			fixes: []string{
 				"unsafe: append spec.containers[name=bare].securityContext.capabilities.drop+=ALL",
 				"unsafe: append spec.containers[name=partial].securityContext.capabilities.drop+=ALL",
 			}},
+		// Admission compares "ALL" exactly: "all" does not count, and the fix rewrites the
+		// entry instead of appending a second one.
+		{name: "all in lower case", src: pod(`  containers:
+    - name: lower
+      securityContext:
+        capabilities:
+          drop:
+            - NET_RAW
+            - all # want: capabilities-not-dropped
+`),
+			msgs:  []string{`container "lower" drops "all", but Pod Security admission accepts only "ALL" in upper case`},
+			fixes: []string{"unsafe: set spec.containers[name=lower].securityContext.capabilities.drop[1]=ALL"}},
 		{name: "dropped", src: pod(`  containers:
     - name: app
       securityContext: {capabilities: {drop: [ALL]}}
