@@ -56,7 +56,17 @@ FOWNER, FSETID, KILL, MKNOD, NET_BIND_SERVICE, SETFCAP, SETGID, SETPCAP, SETUID,
 	Run: func(p *check.Pass) {
 		p.ForEachPod(func(pod *workload.Pod) {
 			addedCapabilities(pod, func(c workload.Container, path fieldpath.Path, capability string) {
-				if !baselineCapabilities[capability] {
+				if baselineCapabilities[capability] {
+					return
+				}
+				if upper := strings.TrimPrefix(strings.ToUpper(capability), "CAP_"); baselineCapabilities[upper] {
+					// A baseline capability spelled another way (chown, CAP_CHOWN):
+					// admission compares names exactly, so it is refused, but it is not a
+					// dangerous capability.
+					p.Report(check.Diagnostic{Object: pod.Object, Path: path,
+						Message: fmt.Sprintf("%s adds capability %q: Pod Security admission compares names exactly and allows only %q (upper case, no CAP_ prefix)", c.Label(), capability, upper),
+						Fix:     check.NewFix(fmt.Sprintf("remove %q from capabilities.add (or write it %q if the container needs it: the restricted standard still refuses it)", capability, upper), false, check.Remove(path))})
+				} else {
 					p.Report(check.Diagnostic{Object: pod.Object, Path: path,
 						Message: fmt.Sprintf("%s adds capability %q, which is not in the baseline set", c.Label(), capability),
 						Fix:     check.NewFix(fmt.Sprintf("remove %q from capabilities.add", capability), false, check.Remove(path))})

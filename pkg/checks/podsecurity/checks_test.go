@@ -192,6 +192,28 @@ func TestCapabilitiesAdded(t *testing.T) {
 				"unsafe: remove spec.containers[name=app].securityContext.capabilities.add[0]",
 				"unsafe: remove spec.containers[name=app].securityContext.capabilities.add[2]",
 			}},
+		// Admission compares names exactly: a default capability in lower case or with a
+		// CAP_ prefix is refused, and the finding says why instead of calling it
+		// dangerous; any other name keeps the usual message whatever its spelling.
+		{name: "case", src: pod(`  containers:
+    - name: app
+      securityContext:
+        capabilities:
+          add:
+            - chown # want: capabilities-added
+            - CAP_SETUID # want: capabilities-added
+            - nEt_aDmIn # want: capabilities-added
+`),
+			msgs: []string{
+				`container "app" adds capability "chown": Pod Security admission compares names exactly and allows only "CHOWN" (upper case, no CAP_ prefix)`,
+				`container "app" adds capability "CAP_SETUID": Pod Security admission compares names exactly and allows only "SETUID"`,
+				`container "app" adds capability "nEt_aDmIn", which is not in the baseline set`,
+			},
+			fixes: []string{
+				"unsafe: remove spec.containers[name=app].securityContext.capabilities.add[0]",
+				"unsafe: remove spec.containers[name=app].securityContext.capabilities.add[1]",
+				"unsafe: remove spec.containers[name=app].securityContext.capabilities.add[2]",
+			}},
 		{name: "windows pod still baseline", src: pod(`  os: {name: windows}
   containers:
     - name: app
