@@ -2,6 +2,7 @@ package podsecurity
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/check"
 	"github.com/kubectl-secure/kubectl-secure/pkg/fieldpath"
@@ -140,16 +141,24 @@ everything and adding back only what is needed is the restricted standard.`,
 			}
 			for _, c := range pod.Containers() {
 				drop := fieldpath.LookupKeys(c.Node, "securityContext", "capabilities", "drop")
-				dropped := false
+				dropped, spelt := false, ""
 				for _, item := range fieldpath.Items(drop) {
-					if s, _ := fieldpath.Str(item); s == "ALL" {
+					s, _ := fieldpath.Str(item)
+					switch {
+					case s == "ALL":
 						dropped = true
+					case strings.EqualFold(s, "ALL"):
+						spelt = s // "all": the runtime may drop everything, admission does not count it
 					}
 				}
 				if !dropped {
 					path := c.SecurityContextPath("capabilities", "drop")
+					msg := fmt.Sprintf(`%s does not drop ALL capabilities`, c.Label())
+					if spelt != "" {
+						msg = fmt.Sprintf(`%s drops %q, not ALL: Pod Security admission compares capability names case-sensitively, so restricted rejects it`, c.Label(), spelt)
+					}
 					p.Report(check.Diagnostic{Object: pod.Object, Path: path,
-						Message: fmt.Sprintf(`%s does not drop ALL capabilities`, c.Label()),
+						Message: msg,
 						Fix:     check.NewFix(`add "ALL" to securityContext.capabilities.drop`, false, check.AppendTo(path, "ALL"))})
 				}
 			}

@@ -244,7 +244,7 @@ func TestCapabilitiesNotDropped(t *testing.T) {
         capabilities:
           drop: [NET_RAW, all] # want: capabilities-not-dropped
 `),
-			msgs: []string{`container "bare"`, `container "partial"`},
+			msgs: []string{`container "bare" does not drop ALL`, `container "partial" drops "all", not ALL`},
 			fixes: []string{
 				"unsafe: append spec.containers[name=bare].securityContext.capabilities.drop+=ALL",
 				"unsafe: append spec.containers[name=partial].securityContext.capabilities.drop+=ALL",
