@@ -158,6 +158,10 @@ func bindingOf(o *manifest.Object, s *check.Settings) *bindingFact {
 	if b.kind == "RoleBinding" {
 		b.namespace = s.ScopeOf(o)
 	}
+	if b.roleName == "" {
+		// roleRef names no role: the API server rejects the binding, and it grants nothing.
+		return b
+	}
 	subjects := fieldpath.New("subjects")
 	for i, n := range fieldpath.Items(o.Field("subjects")) {
 		kind, name, ns := str(n, "kind"), str(n, "name"), str(n, "namespace")

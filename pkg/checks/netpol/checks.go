@@ -68,9 +68,22 @@ spec:
 			}
 			// Unsafe: a default deny cuts every flow no policy allows yet.
 			fixes := denyFixes(ns, fmt.Sprintf("add default-deny ingress and egress NetworkPolicies (DNS kept) to namespace %q", ns.name))
+			// Cilium or Calico policies of the namespace itself that select none of its
+			// workloads: the namespace has policies, just none for these pods; say so.
+			var idle []string
+			for _, fp := range ns.foreign {
+				if !fp.clusterWide {
+					idle = append(idle, fmt.Sprintf("%s %q", fp.obj.Ref.Kind, fp.obj.Ref.Name))
+				}
+			}
 			for _, w := range ns.workloads {
+				msg := fmt.Sprintf("namespace %q has no NetworkPolicy: %s %q accepts traffic from any pod; add a default-deny policy", ns.name, w.obj.Ref.Kind, w.obj.Ref.Name)
+				if len(idle) > 0 {
+					msg = fmt.Sprintf("namespace %q has no NetworkPolicy that selects its workloads (%s selects none of them): %s %q accepts traffic from any pod; add a default-deny policy",
+						ns.name, strings.Join(idle, ", "), w.obj.Ref.Kind, w.obj.Ref.Name)
+				}
 				p.Report(check.Diagnostic{Object: w.obj, Path: w.atPath, At: &w.at,
-					Message: fmt.Sprintf("namespace %q has no NetworkPolicy: %s %q accepts traffic from any pod; add a default-deny policy", ns.name, w.obj.Ref.Kind, w.obj.Ref.Name),
+					Message: msg,
 					Fix:     fixes[w.obj]})
 			}
 		}

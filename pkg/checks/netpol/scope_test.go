@@ -300,3 +300,24 @@ func TestCalicoSelector(t *testing.T) {
 		}
 	}
 }
+
+// A Cilium or Calico policy of the namespace that selects none of its workloads leaves
+// them open, but the namespace does have a policy: the message must not say it has none.
+func TestForeignPolicySelectingNothingMessage(t *testing.T) {
+	src := docs(deploy("a", "shop", "{app: a}"),
+		ciliumDoc("CiliumNetworkPolicy", "frontend", "shop", "spec:\n  endpointSelector:\n    matchLabels: {role: frontend}\n"),
+		ciliumDoc("CiliumClusterwideNetworkPolicy", "elsewhere", "", "spec:\n  endpointSelector:\n    matchLabels: {role: frontend}\n"))
+	fs := checktest.Run(t, src, "namespace-without-network-policy")
+	if len(fs) != 1 {
+		t.Fatalf("want one finding: %q", checktest.Short(fs))
+	}
+	want := `namespace "shop" has no NetworkPolicy that selects its workloads (CiliumNetworkPolicy "frontend" selects none of them): Deployment "a" accepts traffic from any pod`
+	if !strings.HasPrefix(fs[0].Message, want) {
+		t.Errorf("message\n got: %s\nwant: %s...", fs[0].Message, want)
+	}
+	// Without any policy of the namespace the message stays as it was.
+	fs = checktest.Run(t, deploy("a", "shop", "{app: a}"), "namespace-without-network-policy")
+	if len(fs) != 1 || !strings.HasPrefix(fs[0].Message, `namespace "shop" has no NetworkPolicy: `) {
+		t.Errorf("plain namespace: %q", checktest.Short(fs))
+	}
+}

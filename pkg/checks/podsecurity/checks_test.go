@@ -266,7 +266,7 @@ func TestCapabilitiesNotDropped(t *testing.T) {
         capabilities:
           drop: [NET_RAW] # want: capabilities-not-dropped
 `),
-			msgs: []string{`container "bare"`, `container "partial"`},
+			msgs: []string{`container "bare" does not drop ALL`, `container "partial" does not drop ALL`},
 			fixes: []string{
 				"unsafe: append spec.containers[name=bare].securityContext.capabilities.drop+=ALL",
 				"unsafe: append spec.containers[name=partial].securityContext.capabilities.drop+=ALL",

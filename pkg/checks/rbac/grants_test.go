@@ -62,6 +62,7 @@ func TestMastersBinding(t *testing.T) {
 		{Name: "in a RoleBinding too", Src: bindingDoc("RoleBinding", "Role", "r", group("system:masters")),
 			Want: []string{"rbac-system-masters-binding@9:5 subjects[0]"}},
 		{Name: "a user of that name is not the group", Src: bindingDoc("ClusterRoleBinding", "ClusterRole", "view", user("system:masters"))},
+		{Name: "no roleRef: rejected, grants nothing", Src: noRoleRef(bindingDoc("ClusterRoleBinding", "ClusterRole", "view", group("system:masters")))},
 		{Name: "other system groups", Src: bindingDoc("ClusterRoleBinding", "ClusterRole", "view", group("system:nodes"))},
 	})
 }

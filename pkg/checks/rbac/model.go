@@ -325,7 +325,8 @@ type binding struct {
 }
 
 // forEachBinding calls fn for every RoleBinding and ClusterRoleBinding; subjects without a
-// name are left out.
+// name are left out, and so is a binding whose roleRef names no role: the API server
+// rejects it (roleRef.name is required) and it grants nothing to anyone.
 func forEachBinding(p *check.Pass, fn func(*binding)) {
 	p.ForEachObject(func(o *manifest.Object) {
 		if !isRBAC(o, "RoleBinding", "ClusterRoleBinding") {
@@ -337,6 +338,9 @@ func forEachBinding(p *check.Pass, fn func(*binding)) {
 		}
 		ref := fieldpath.MapGet(o.Root, "roleRef")
 		b := &binding{obj: o, roleKind: str(ref, "kind"), roleName: str(ref, "name")}
+		if b.roleName == "" {
+			return
+		}
 		for i, n := range fieldpath.Items(fieldpath.MapGet(o.Root, "subjects")) {
 			s := subject{kind: str(n, "kind"), name: str(n, "name"), namespace: str(n, "namespace"),
 				path: fieldpath.New("subjects").Child(fieldpath.Index(i))}

@@ -371,6 +371,8 @@ func TestAnonymousBinding(t *testing.T) {
 	checktest.RunCases(t, "rbac-anonymous-binding", []checktest.Case{
 		{Name: "authenticated", Src: bindingDoc("ClusterRoleBinding", "ClusterRole", "view", group("system:authenticated")),
 			Want: []string{"rbac-anonymous-binding@9:5 subjects[0]"}},
+		{Name: "no roleRef: rejected, grants nothing", Src: noRoleRef(bindingDoc("ClusterRoleBinding", "ClusterRole", "view", user("system:anonymous")))},
+		{Name: "roleRef with an empty name", Src: bindingDoc("ClusterRoleBinding", "ClusterRole", `""`, user("system:anonymous"))},
 		{Name: "anonymous user second", Src: bindingDoc("RoleBinding", "Role", "reader", user("alice"), user("system:anonymous")),
 			Want: []string{"rbac-anonymous-binding@10:5 subjects[1]"}},
 		{Name: "each subject", Src: bindingDoc("ClusterRoleBinding", "ClusterRole", "view", group("system:unauthenticated"), group("system:authenticated")),

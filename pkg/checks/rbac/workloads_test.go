@@ -102,7 +102,17 @@ func TestDefaultAccountBound(t *testing.T) {
 		{Name: "groups of every account are not the default account's own",
 			Src: docs(podDefault, bindingDoc("ClusterRoleBinding", "ClusterRole", "view", group("system:serviceaccounts")))},
 		{Name: "another account's binding", Src: docs(podOf, bindingDoc("RoleBinding", "ClusterRole", "view", sa("api", "shop")))},
+		// The API server rejects a binding whose roleRef names no role; it grants nothing.
+		{Name: "a binding without roleRef", Src: docs(podDefault, noRoleRef(bindingDoc("RoleBinding", "ClusterRole", "view", sa("default", "shop"))))},
+		{Name: "a binding alone without roleRef", Src: noRoleRef(bindingDoc("RoleBinding", "ClusterRole", "view", sa("default", "shop")))},
+		{Name: "roleRef with an empty name", Src: bindingDoc("RoleBinding", "ClusterRole", `""`, sa("default", "shop"))},
 	})
+}
+
+// noRoleRef removes the roleRef of a bindingDoc.
+func noRoleRef(doc string) string {
+	i, j := strings.Index(doc, "roleRef:\n"), strings.Index(doc, "subjects:")
+	return doc[:i] + doc[j:]
 }
 
 func TestAccountMissing(t *testing.T) {
