@@ -538,6 +538,38 @@ func TestSeccompProfileMissing(t *testing.T) {
 				"safe: set spec.containers[name=sidecar].securityContext.seccompProfile.type=RuntimeDefault",
 				"safe: set spec.initContainers[name=init].securityContext.seccompProfile.type=RuntimeDefault",
 			}},
+		// The deprecated annotations still fail (PSA reads only the fields since 1.19); the
+		// message says why, so the finding does not read as a false alarm.
+		{name: "deprecated annotation: pod level", src: `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: d
+spec:
+  template:
+    metadata:
+      annotations:
+        seccomp.security.alpha.kubernetes.io/pod: runtime/default
+    spec:
+      containers: # want: seccomp-profile-missing
+        - name: app
+`,
+			msgs:  []string{`"app": they run Unconfined; the annotation seccomp.security.alpha.kubernetes.io/pod is deprecated and current Kubernetes versions ignore it`},
+			fixes: []string{"safe: set spec.template.spec.securityContext.seccompProfile.type=RuntimeDefault"}},
+		{name: "deprecated annotation: container level", src: `apiVersion: v1
+kind: Pod
+metadata:
+  name: p
+  annotations:
+    container.seccomp.security.alpha.kubernetes.io/side%car: docker/default
+spec:
+  securityContext: {}
+  containers:
+    - name: app
+      securityContext: {seccompProfile: {type: RuntimeDefault}}
+    - name: sidecar # want: seccomp-profile-missing
+`,
+			msgs:  []string{`container "sidecar" sets no seccomp profile and the pod sets none: it runs Unconfined; the annotation container.seccomp.security.alpha.kubernetes.io/side%car is deprecated`},
+			fixes: []string{"safe: set spec.containers[name=sidecar].securityContext.seccompProfile.type=RuntimeDefault"}},
 		{name: "pod level covers all", src: pod(`  securityContext:
     seccompProfile: {type: RuntimeDefault}
   containers:
