@@ -419,8 +419,21 @@ spec:
     spec:
       containers: [{name: web}, {name: side}]
 `,
-			msgs:  []string{`container "web"`},
+			msgs:  []string{`annotation container.apparmor.security.beta.kubernetes.io/web="unconfined" disables AppArmor for container "web"`},
 			fixes: []string{`unsafe: set spec.template.metadata.annotations."container.apparmor.security.beta.kubernetes.io/web"=runtime/default`}},
+		// A value that is no profile fails baseline too (PSA allows only runtime/default and
+		// localhost/*), but it does not "disable" AppArmor: the message says what is wrong.
+		{name: "annotation naming no profile", src: `apiVersion: v1
+kind: Pod
+metadata:
+  name: p
+  annotations:
+    container.apparmor.security.beta.kubernetes.io/hello: custom # want: apparmor-unconfined
+spec:
+  containers: [{name: hello}]
+`,
+			msgs:  []string{`annotation container.apparmor.security.beta.kubernetes.io/hello="custom" for container "hello" is not an AppArmor profile Kubernetes knows`},
+			fixes: []string{`unsafe: set metadata.annotations."container.apparmor.security.beta.kubernetes.io/hello"=runtime/default`}},
 		{name: "allowed", src: `apiVersion: v1
 kind: Pod
 metadata:
