@@ -705,6 +705,16 @@ func TestPrivilegeEscalationAllowed(t *testing.T) {
 				"unsafe: set spec.containers[name=priv].securityContext.allowPrivilegeEscalation=false",
 				"unsafe: set spec.containers[name=admin].securityContext.allowPrivilegeEscalation=false",
 			}},
+		// Written in the pod's securityContext (as in checkov's Seccomp fixtures
+		// pod-seccomp-PASSED4/5) the field does not exist and is dropped: the containers
+		// still allow escalation, and the message says where the field has to go.
+		{name: "set on the pod instead", src: deployment(`      securityContext:
+        allowPrivilegeEscalation: false
+      containers:
+        - name: app # want: privilege-escalation-allowed
+`),
+			msgs:  []string{`container "app" does not set allowPrivilegeEscalation: false; the pod's securityContext sets allowPrivilegeEscalation, but it is a container field`},
+			fixes: []string{"safe: set spec.template.spec.containers[name=app].securityContext.allowPrivilegeEscalation=false"}},
 		{name: "false", src: pod(`  containers:
     - name: app
       securityContext: {allowPrivilegeEscalation: false}
