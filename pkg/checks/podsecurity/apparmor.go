@@ -50,8 +50,13 @@ runtime's default profile is safe for nearly every workload.`,
 					continue
 				}
 				path := s.Path("appArmorProfile", "type")
+				msg := fmt.Sprintf("%s sets AppArmor profile type %q; allowed are RuntimeDefault and Localhost", s.Label, v)
+				if v == "" {
+					// appArmorProfile: {} (type is required): not type "".
+					msg = fmt.Sprintf("%s sets appArmorProfile without a type; allowed are RuntimeDefault and Localhost", s.Label)
+				}
 				p.Report(check.Diagnostic{Object: pod.Object, Path: path,
-					Message: fmt.Sprintf("%s sets AppArmor profile type %q; allowed are RuntimeDefault and Localhost", s.Label, v),
+					Message: msg,
 					Fix: check.NewFix("set appArmorProfile.type: RuntimeDefault", false,
 						runtimeDefault(s.Path("appArmorProfile"), fieldpath.MapGet(s.Node, "appArmorProfile"))...)})
 			}

@@ -400,7 +400,7 @@ func TestAppArmorUnconfined(t *testing.T) {
     - name: empty
       securityContext: {appArmorProfile: {}} # want: apparmor-unconfined
 `),
-			msgs: []string{"pod sets AppArmor", `container "app"`, `container "empty"`},
+			msgs: []string{"pod sets AppArmor", `container "app"`, `container "empty" sets appArmorProfile without a type`},
 			fixes: []string{
 				"unsafe: set spec.securityContext.appArmorProfile.type=RuntimeDefault",
 				"unsafe: set spec.containers[name=app].securityContext.appArmorProfile.type=RuntimeDefault; remove spec.containers[name=app].securityContext.appArmorProfile.localhostProfile",
@@ -518,6 +518,14 @@ func TestSeccompUnconfined(t *testing.T) {
 				"unsafe: set spec.securityContext.seccompProfile.type=RuntimeDefault",
 				"unsafe: set spec.containers[name=app].securityContext.seccompProfile.type=RuntimeDefault; remove spec.containers[name=app].securityContext.seccompProfile.localhostProfile",
 			}},
+		// seccompProfile: {} (trivy-checks KSV030 test_both_undefined_type_denied): the API
+		// requires a type, and the message names the missing type rather than type "".
+		{name: "no type", src: pod(`  containers:
+    - name: app
+      securityContext: {seccompProfile: {}} # want: seccomp-unconfined
+`),
+			msgs:  []string{`container "app" sets seccompProfile without a type`},
+			fixes: []string{"unsafe: set spec.containers[name=app].securityContext.seccompProfile.type=RuntimeDefault"}},
 		{name: "allowed and null", src: pod(`  securityContext:
     seccompProfile: {type: Localhost, localhostProfile: p.json}
   containers:

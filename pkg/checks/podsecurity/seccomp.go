@@ -47,8 +47,13 @@ type: Unconfined turns that filter off.`,
 				if validSeccomp(t) {
 					continue
 				}
+				msg := fmt.Sprintf("%s sets seccompProfile.type %q; use RuntimeDefault or Localhost", s.Label, t)
+				if t == "" {
+					// seccompProfile: {} (type is required): not type "".
+					msg = fmt.Sprintf("%s sets seccompProfile without a type; use RuntimeDefault or Localhost", s.Label)
+				}
 				p.Report(check.Diagnostic{Object: pod.Object, Path: s.Path("seccompProfile", "type"),
-					Message: fmt.Sprintf("%s sets seccompProfile.type %q; use RuntimeDefault or Localhost", s.Label, t),
+					Message: msg,
 					// Unsafe: a workload that disabled seccomp may make a system call the
 					// runtime's profile blocks.
 					Fix: check.NewFix("set seccompProfile.type: RuntimeDefault", false,
