@@ -50,8 +50,13 @@ runtime's default profile is safe for nearly every workload.`,
 					continue
 				}
 				path := s.Path("appArmorProfile", "type")
+				msg := fmt.Sprintf("%s sets AppArmor profile type %q; allowed are RuntimeDefault and Localhost", s.Label, v)
+				if v == "" {
+					// appArmorProfile: {} (type is required): not type "".
+					msg = fmt.Sprintf("%s sets appArmorProfile without a type; allowed are RuntimeDefault and Localhost", s.Label)
+				}
 				p.Report(check.Diagnostic{Object: pod.Object, Path: path,
-					Message: fmt.Sprintf("%s sets AppArmor profile type %q; allowed are RuntimeDefault and Localhost", s.Label, v),
+					Message: msg,
 					Fix: check.NewFix("set appArmorProfile.type: RuntimeDefault", false,
 						runtimeDefault(s.Path("appArmorProfile"), fieldpath.MapGet(s.Node, "appArmorProfile"))...)})
 			}
@@ -64,8 +69,15 @@ runtime's default profile is safe for nearly every workload.`,
 					return
 				}
 				path := pod.MetaPath.Keys("annotations", key)
+				container := strings.TrimPrefix(key, appArmorAnnotationPrefix)
+				msg := fmt.Sprintf("annotation %s=%q disables AppArmor for container %q", key, val, container)
+				if val != "unconfined" {
+					// Not a profile at all ("custom", "docker-default"): it does not
+					// disable AppArmor, it names nothing Kubernetes knows.
+					msg = fmt.Sprintf("annotation %s=%q for container %q is not an AppArmor profile Kubernetes knows: the values are runtime/default, localhost/<profile> and unconfined", key, val, container)
+				}
 				p.Report(check.Diagnostic{Object: pod.Object, Path: path,
-					Message: fmt.Sprintf("annotation %s=%q disables AppArmor for container %q", key, val, strings.TrimPrefix(key, appArmorAnnotationPrefix)),
+					Message: msg,
 					Fix:     check.NewFix("set the annotation to runtime/default", false, check.SetTo(path, "runtime/default"))})
 			})
 		})

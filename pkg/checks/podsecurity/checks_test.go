@@ -434,7 +434,7 @@ func TestAppArmorUnconfined(t *testing.T) {
     - name: empty
       securityContext: {appArmorProfile: {}} # want: apparmor-unconfined
 `),
-			msgs: []string{"pod sets AppArmor", `container "app"`, `container "empty"`},
+			msgs: []string{"pod sets AppArmor", `container "app"`, `container "empty" sets appArmorProfile without a type`},
 			fixes: []string{
 				"unsafe: set spec.securityContext.appArmorProfile.type=RuntimeDefault",
 				"unsafe: set spec.containers[name=app].securityContext.appArmorProfile.type=RuntimeDefault; remove spec.containers[name=app].securityContext.appArmorProfile.localhostProfile",
@@ -453,8 +453,21 @@ spec:
     spec:
       containers: [{name: web}, {name: side}]
 `,
-			msgs:  []string{`container "web"`},
+			msgs:  []string{`annotation container.apparmor.security.beta.kubernetes.io/web="unconfined" disables AppArmor for container "web"`},
 			fixes: []string{`unsafe: set spec.template.metadata.annotations."container.apparmor.security.beta.kubernetes.io/web"=runtime/default`}},
+		// A value that is no profile fails baseline too (PSA allows only runtime/default and
+		// localhost/*), but it does not "disable" AppArmor: the message says what is wrong.
+		{name: "annotation naming no profile", src: `apiVersion: v1
+kind: Pod
+metadata:
+  name: p
+  annotations:
+    container.apparmor.security.beta.kubernetes.io/hello: custom # want: apparmor-unconfined
+spec:
+  containers: [{name: hello}]
+`,
+			msgs:  []string{`annotation container.apparmor.security.beta.kubernetes.io/hello="custom" for container "hello" is not an AppArmor profile Kubernetes knows`},
+			fixes: []string{`unsafe: set metadata.annotations."container.apparmor.security.beta.kubernetes.io/hello"=runtime/default`}},
 		{name: "allowed", src: `apiVersion: v1
 kind: Pod
 metadata:
@@ -539,6 +552,14 @@ func TestSeccompUnconfined(t *testing.T) {
 				"unsafe: set spec.securityContext.seccompProfile.type=RuntimeDefault",
 				"unsafe: set spec.containers[name=app].securityContext.seccompProfile.type=RuntimeDefault; remove spec.containers[name=app].securityContext.seccompProfile.localhostProfile",
 			}},
+		// seccompProfile: {} (trivy-checks KSV030 test_both_undefined_type_denied): the API
+		// requires a type, and the message names the missing type rather than type "".
+		{name: "no type", src: pod(`  containers:
+    - name: app
+      securityContext: {seccompProfile: {}} # want: seccomp-unconfined
+`),
+			msgs:  []string{`container "app" sets seccompProfile without a type`},
+			fixes: []string{"unsafe: set spec.containers[name=app].securityContext.seccompProfile.type=RuntimeDefault"}},
 		{name: "allowed and null", src: pod(`  securityContext:
     seccompProfile: {type: Localhost, localhostProfile: p.json}
   containers:
@@ -572,6 +593,38 @@ func TestSeccompProfileMissing(t *testing.T) {
 				"safe: set spec.containers[name=sidecar].securityContext.seccompProfile.type=RuntimeDefault",
 				"safe: set spec.initContainers[name=init].securityContext.seccompProfile.type=RuntimeDefault",
 			}},
+		// The deprecated annotations still fail (PSA reads only the fields since 1.19); the
+		// message says why, so the finding does not read as a false alarm.
+		{name: "deprecated annotation: pod level", src: `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: d
+spec:
+  template:
+    metadata:
+      annotations:
+        seccomp.security.alpha.kubernetes.io/pod: runtime/default
+    spec:
+      containers: # want: seccomp-profile-missing
+        - name: app
+`,
+			msgs:  []string{`"app": they run Unconfined; the annotation seccomp.security.alpha.kubernetes.io/pod is deprecated and current Kubernetes versions ignore it`},
+			fixes: []string{"safe: set spec.template.spec.securityContext.seccompProfile.type=RuntimeDefault"}},
+		{name: "deprecated annotation: container level", src: `apiVersion: v1
+kind: Pod
+metadata:
+  name: p
+  annotations:
+    container.seccomp.security.alpha.kubernetes.io/side%car: docker/default
+spec:
+  securityContext: {}
+  containers:
+    - name: app
+      securityContext: {seccompProfile: {type: RuntimeDefault}}
+    - name: sidecar # want: seccomp-profile-missing
+`,
+			msgs:  []string{`container "sidecar" sets no seccomp profile and the pod sets none: it runs Unconfined; the annotation container.seccomp.security.alpha.kubernetes.io/side%car is deprecated`},
+			fixes: []string{"safe: set spec.containers[name=sidecar].securityContext.seccompProfile.type=RuntimeDefault"}},
 		{name: "pod level covers all", src: pod(`  securityContext:
     seccompProfile: {type: RuntimeDefault}
   containers:
@@ -694,6 +747,16 @@ func TestPrivilegeEscalationAllowed(t *testing.T) {
 				"unsafe: set spec.containers[name=priv].securityContext.allowPrivilegeEscalation=false",
 				"unsafe: set spec.containers[name=admin].securityContext.allowPrivilegeEscalation=false",
 			}},
+		// Written in the pod's securityContext (as in checkov's Seccomp fixtures
+		// pod-seccomp-PASSED4/5) the field does not exist and is dropped: the containers
+		// still allow escalation, and the message says where the field has to go.
+		{name: "set on the pod instead", src: deployment(`      securityContext:
+        allowPrivilegeEscalation: false
+      containers:
+        - name: app # want: privilege-escalation-allowed
+`),
+			msgs:  []string{`container "app" does not set allowPrivilegeEscalation: false; the pod's securityContext sets allowPrivilegeEscalation, but it is a container field`},
+			fixes: []string{"safe: set spec.template.spec.containers[name=app].securityContext.allowPrivilegeEscalation=false"}},
 		{name: "false", src: pod(`  containers:
     - name: app
       securityContext: {allowPrivilegeEscalation: false}

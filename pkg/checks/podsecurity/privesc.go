@@ -36,12 +36,19 @@ old images, a planted one) turns code execution into root. The default is true.`
 			if pod.IsWindows() {
 				return
 			}
+			// allowPrivilegeEscalation is a container field: written in the pod's
+			// securityContext it is an unknown field the API server drops. Say so, or the
+			// finding reads as a false alarm to whoever wrote it there.
+			misplaced := ""
+			if pod.Field("securityContext", "allowPrivilegeEscalation") != nil {
+				misplaced = "; the pod's securityContext sets allowPrivilegeEscalation, but it is a container field and Kubernetes drops it there"
+			}
 			for _, c := range pod.Containers() {
 				v, set := workload.BoolField(c.Node, "securityContext", "allowPrivilegeEscalation")
 				if set && !v {
 					continue
 				}
-				msg := c.Label() + " does not set allowPrivilegeEscalation: false"
+				msg := c.Label() + " does not set allowPrivilegeEscalation: false" + misplaced
 				if set {
 					msg = c.Label() + " sets allowPrivilegeEscalation: true"
 				}

@@ -2,6 +2,7 @@ package podsecurity
 
 import (
 	"fmt"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 
@@ -46,8 +47,13 @@ type: Unconfined turns that filter off.`,
 				if validSeccomp(t) {
 					continue
 				}
+				msg := fmt.Sprintf("%s sets seccompProfile.type %q; use RuntimeDefault or Localhost", s.Label, t)
+				if t == "" {
+					// seccompProfile: {} (type is required): not type "".
+					msg = fmt.Sprintf("%s sets seccompProfile without a type; use RuntimeDefault or Localhost", s.Label)
+				}
 				p.Report(check.Diagnostic{Object: pod.Object, Path: s.Path("seccompProfile", "type"),
-					Message: fmt.Sprintf("%s sets seccompProfile.type %q; use RuntimeDefault or Localhost", s.Label, t),
+					Message: msg,
 					// Unsafe: a workload that disabled seccomp may make a system call the
 					// runtime's profile blocks.
 					Fix: check.NewFix("set seccompProfile.type: RuntimeDefault", false,
@@ -91,12 +97,13 @@ covers every container and is safe for almost every workload.`,
 			if workload.Present(pod.Field("securityContext", "seccompProfile")) {
 				return // valid, or reported by seccomp-unconfined
 			}
+			note := seccompAnnotationNote(pod)
 			reportMissing(p, pod, "seccompProfile", func(c workload.Container) bool {
 				profile, _ := pod.EffectiveSecurityContext(c, "seccompProfile")
 				return profile == nil
 			}, missingMessages{
-				pod:       "no seccomp profile is set on the pod or its containers %s: they run Unconfined",
-				container: "%s sets no seccomp profile and the pod sets none: it runs Unconfined",
+				pod:       "no seccomp profile is set on the pod or its containers %s: they run Unconfined" + note,
+				container: "%s sets no seccomp profile and the pod sets none: it runs Unconfined" + note,
 				fix:       "set securityContext.seccompProfile.type: RuntimeDefault",
 				safe:      true,
 				set: func(field fieldpath.Path) []finding.Change {
@@ -105,6 +112,31 @@ covers every container and is safe for almost every workload.`,
 			})
 		})
 	},
+}
+
+// Seccomp annotations, deprecated since Kubernetes 1.19 (when seccompProfile went GA):
+// current kubelets and API servers no longer honour them, and Pod Security admission's
+// checks for 1.19 and later read only the securityContext fields.
+const (
+	seccompPodAnnotation             = "seccomp.security.alpha.kubernetes.io/pod"
+	seccompContainerAnnotationPrefix = "container.seccomp.security.alpha.kubernetes.io/"
+)
+
+// seccompAnnotationNote explains, for a pod template that still asks for a profile through
+// a deprecated annotation, why that does not count: without it the finding reads as a
+// false alarm to whoever wrote the annotation.
+func seccompAnnotationNote(pod *workload.Pod) string {
+	annotation := ""
+	fieldpath.Pairs(fieldpath.MapGet(pod.Meta, "annotations"), func(key string, _, _ *yaml.Node) {
+		if annotation == "" && (key == seccompPodAnnotation || strings.HasPrefix(key, seccompContainerAnnotationPrefix)) {
+			annotation = key
+		}
+	})
+	if annotation == "" {
+		return ""
+	}
+	// %% survives the Sprintf that fills in the container names.
+	return strings.ReplaceAll(fmt.Sprintf("; the annotation %s is deprecated and current Kubernetes versions ignore it: set securityContext.seccompProfile instead", annotation), "%", "%%")
 }
 
 // missingMessages words a missing-field finding: pod is formatted with the quoted

@@ -126,9 +126,15 @@ resourceNames naming that role.`,
 			if len(byVerb["impersonate"]) > 0 {
 				effect = append(effect, "act as other users, groups or service accounts")
 			}
+			where := scope(p, r)
+			if clusterOnly(hits) {
+				// users, groups, uids and clusterroles are not namespaced: a RoleBinding to
+				// this ClusterRole grants none of it, so "in one namespace" would mislead.
+				where = "when bound by a ClusterRoleBinding (a RoleBinding grants none of it: the resources are cluster-scoped)"
+			}
 			f := ruleFinding{at: s.at,
 				message: fmt.Sprintf("%s grants %s%s %s: its subjects can %s%s",
-					r.kindName(), strings.Join(parts, ", "), viaStar(s), scope(p, r), strings.Join(effect, " and "), r.namesSuffix()),
+					r.kindName(), strings.Join(parts, ", "), viaStar(s), where, strings.Join(effect, " and "), r.namesSuffix()),
 				fix: "remove the escalate, bind and impersonate verbs from the rule",
 			}
 			if r.narrowed() {
@@ -140,6 +146,16 @@ resourceNames naming that role.`,
 			f.report(p, r)
 		})
 	},
+}
+
+// clusterOnly reports hits that are all on cluster-scoped resources.
+func clusterOnly(hits []hit) bool {
+	for _, h := range hits {
+		if !h.perm.cluster {
+			return false
+		}
+	}
+	return len(hits) > 0
 }
 
 // hasVerb reports whether one of verbs is written out in the rule.

@@ -272,6 +272,18 @@ func TestEscalationVerbs(t *testing.T) {
 	if msg := fs[1].Message; !strings.Contains(msg, `grants escalate on "clusterroles", bind on "clusterroles"`) || !strings.Contains(msg, `resourceNames to "view"`) {
 		t.Errorf("message: %s", msg)
 	}
+	// Users, groups and clusterroles are cluster-scoped: only a ClusterRoleBinding grants
+	// them, so the message must not say "in one namespace through a RoleBinding"; a rule that
+	// also reaches a namespaced resource (serviceaccounts) keeps the usual wording.
+	for _, tc := range []struct{ src, want, not string }{
+		{clusterRole(rl(`[""]`, `["users"]`, `["impersonate"]`)), `grants impersonate on "users" when bound by a ClusterRoleBinding (a RoleBinding grants none of it`, "in one namespace"},
+		{clusterRole(rl(`[""]`, `["users", "serviceaccounts"]`, `["impersonate"]`)), "in one namespace through a RoleBinding", "grants none of it"},
+	} {
+		fs := checktest.Run(t, tc.src, "rbac-privilege-escalation-verbs")
+		if len(fs) != 1 || !strings.Contains(fs[0].Message, tc.want) || strings.Contains(fs[0].Message, tc.not) {
+			t.Errorf("want one finding saying %q, not %q: %v", tc.want, tc.not, fs)
+		}
+	}
 }
 
 func TestTokenCreate(t *testing.T) {
