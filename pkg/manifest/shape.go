@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+	"k8s.io/apimachinery/pkg/api/resource"
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/fieldpath"
 	"github.com/kubectl-secure/kubectl-secure/pkg/finding"
@@ -27,6 +28,9 @@ const (
 	boolType
 	intType
 	floatType
+	// quantityType is a resource quantity: a number, or a string such as "500m" or "1Gi"
+	// that the API server parses (resource.ParseQuantity) or refuses the object.
+	quantityType
 )
 
 func (t valueType) String() string {
@@ -43,6 +47,8 @@ func (t valueType) String() string {
 		return "an integer"
 	case floatType:
 		return "a fractional number"
+	case quantityType:
+		return "a quantity"
 	}
 	return "a value"
 }
@@ -62,6 +68,13 @@ var (
 	integer = &shape{typ: intType}
 	strList = &shape{typ: listType, items: str}
 	strMap  = &shape{typ: objectType, values: str}
+	// resourcesShape is a container's (or a pod's) resources: the checks read whether its
+	// limits and requests are set, and a value that is no quantity ("1GB", "500 m") is one
+	// the API server refuses while the checks would count it as set.
+	resourcesShape = &shape{typ: objectType, fields: map[string]*shape{
+		"limits":   {typ: objectType, values: &shape{typ: quantityType}},
+		"requests": {typ: objectType, values: &shape{typ: quantityType}},
+	}}
 )
 
 var securityContextShape = &shape{typ: objectType, fields: map[string]*shape{
@@ -90,7 +103,7 @@ var containerShape = &shape{typ: objectType, fields: map[string]*shape{
 		"name": str, "value": str, "valueFrom": {typ: objectType}}}},
 	"envFrom":        {typ: listType, items: &shape{typ: objectType}},
 	"ports":          {typ: listType, items: &shape{typ: objectType, fields: map[string]*shape{"hostPort": integer, "containerPort": integer}}},
-	"resources":      {typ: objectType, fields: map[string]*shape{"limits": {typ: objectType}, "requests": {typ: objectType}}},
+	"resources":      resourcesShape,
 	"volumeMounts":   {typ: listType, items: &shape{typ: objectType}},
 	"livenessProbe":  {typ: objectType},
 	"readinessProbe": {typ: objectType},
@@ -126,6 +139,7 @@ var podSpecShape = &shape{typ: objectType, fields: map[string]*shape{
 	"serviceAccount":               str,
 	"volumes":                      {typ: listType, items: &shape{typ: objectType}},
 	"nodeName":                     str,
+	"resources":                    resourcesShape,
 }}
 
 var metadataShape = &shape{typ: objectType, fields: map[string]*shape{
@@ -223,6 +237,10 @@ func (v *shapeVisitor) visit(s *shape, n *yaml.Node, depth int) {
 	if n == nil || depth > 64 || n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 		return
 	}
+	if s.typ == quantityType {
+		v.quantity(n)
+		return
+	}
 	if got := typeOf(n); s.typ != anyType && got != anyType && got != s.typ {
 		v.errs = append(v.errs, finding.InputError{File: v.file, Line: n.Line, Message: fmt.Sprintf(
 			"%s: %s is required, not %s; kubectl refuses the object", v.where(), s.typ, got)})
@@ -256,6 +274,54 @@ func (v *shapeVisitor) visit(s *shape, n *yaml.Node, depth int) {
 			v.path = v.path[:len(v.path)-1]
 		}
 	}
+}
+
+// quantity checks a resource quantity: JSON numbers always parse; a string must be one
+// the API server's Quantity decoding accepts (it trims spaces first); anything else is
+// the wrong type.
+func (v *shapeVisitor) quantity(n *yaml.Node) {
+	switch got := typeOf(n); got {
+	case intType, floatType, anyType:
+	case stringType:
+		if plainQuantity(n.Value) {
+			return
+		}
+		if _, err := resource.ParseQuantity(strings.TrimSpace(n.Value)); err != nil {
+			v.errs = append(v.errs, finding.InputError{File: v.file, Line: n.Line, Message: fmt.Sprintf(
+				"%s: %q is not a quantity (such as 500m, 128Mi or 1.5Gi); the API server refuses the object", v.where(), n.Value)})
+		}
+	default:
+		v.errs = append(v.errs, finding.InputError{File: v.file, Line: n.Line, Message: fmt.Sprintf(
+			"%s: a quantity is required, not %s; kubectl refuses the object", v.where(), got)})
+	}
+}
+
+// plainQuantity reports the usual quantities, digits with an optional fraction and SI
+// suffix (500m, 128Mi, 1.5Gi, 2), without the cost of parsing them; the rest is left to
+// resource.ParseQuantity.
+func plainQuantity(v string) bool {
+	i := 0
+	for i < len(v) && v[i] >= '0' && v[i] <= '9' {
+		i++
+	}
+	if i == 0 {
+		return false
+	}
+	if i < len(v) && v[i] == '.' {
+		j := i + 1
+		for j < len(v) && v[j] >= '0' && v[j] <= '9' {
+			j++
+		}
+		if j == i+1 {
+			return false
+		}
+		i = j
+	}
+	switch v[i:] {
+	case "", "m", "k", "M", "G", "T", "P", "E", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei":
+		return true
+	}
+	return false
 }
 
 // where names the current field; an error is rare, so the path is built only then.

@@ -17,6 +17,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"text/template"
@@ -87,7 +88,7 @@ func renderChart(req chart.Request) (*chart.Rendered, error) {
 	}
 	st.ownValues(ch)
 	if err := chartutil.ProcessDependencies(ch, vals); err != nil {
-		return nil, &finding.InputError{File: filepath.Join(req.Chart, "Chart.yaml"), Message: "chart dependencies: " + oneLine(err.Error())}
+		return nil, &finding.InputError{File: filepath.Join(req.Chart, "Chart.yaml"), Message: "chart dependencies: " + dependencyMessage(oneLine(err.Error()))}
 	}
 	caps := common.DefaultCapabilities.Copy()
 	if kube := req.KubeVersion; kube != "" || defaultKubeVersion != "" {
@@ -329,3 +330,17 @@ func setValue(arg string, asString bool, dest map[string]any) error {
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// typeMismatchRE matches Helm's message for a subchart whose values are not a map, which
+// it prints with a broken verb: "type mismatch on child: %!t(string=not-a-map)".
+var typeMismatchRE = regexp.MustCompile(`type mismatch on ([^:]+): %!t\(([^=]+)=(.*)\)$`)
+
+// dependencyMessage says what Helm's dependency errors mean where Helm's own text is
+// garbled.
+func dependencyMessage(s string) string {
+	m := typeMismatchRE.FindStringSubmatch(s)
+	if m == nil {
+		return s
+	}
+	return fmt.Sprintf("the values under %q are the subchart %s's and must be a map, not a %s (%q); helm refuses the chart", m[1], m[1], m[2], m[3])
+}

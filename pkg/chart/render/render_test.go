@@ -52,3 +52,30 @@ func TestDeterministic(t *testing.T) {
 		t.Errorf("renders differ or are random:\n%s\n%s", outs[0], outs[1])
 	}
 }
+
+// TestSubchartValuesNotAMap: values that make a subchart's values a scalar are refused as
+// Helm refuses them, in words rather than Helm's garbled "%!t(string=...)".
+func TestSubchartValuesNotAMap(t *testing.T) {
+	dir := t.TempDir()
+	for name, text := range map[string]string{
+		"Chart.yaml":              "apiVersion: v2\nname: parent\nversion: 0.1.0\ndependencies:\n  - name: child\n    version: 0.1.0\n",
+		"values.yaml":             "child: not-a-map\n",
+		"charts/child/Chart.yaml": "apiVersion: v2\nname: child\nversion: 0.1.0\n",
+		"templates/cm.yaml":       "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n",
+	} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := renderer{}.Render(chart.Request{Chart: dir, Options: chart.Options{ReleaseName: "r", Namespace: "default"}})
+	if err == nil {
+		t.Fatal("rendered; want an input error")
+	}
+	msg := err.Error()
+	if strings.Contains(msg, "%!") || !strings.Contains(msg, `the values under "child" are the subchart child's and must be a map, not a string ("not-a-map")`) {
+		t.Errorf("error %q", msg)
+	}
+}

@@ -145,6 +145,11 @@ func TestSSH(t *testing.T) {
 		{Name: "Service port 22 without targetPort", Src: service("", "  ports:\n    - port: 22  # want: ssh-port-exposed\n")},
 		{Name: "Service named targetPort", Src: service("", "  ports:\n    - {port: 22, targetPort: ssh}\n")},
 		{Name: "ExternalName", Src: service("", "  type: ExternalName\n  externalName: git.example.com\n  ports: [{port: 22}]\n")},
+		// SSH is TCP only: a UDP or SCTP port 22 is another service.
+		{Name: "container UDP port 22", Src: pod("        - {containerPort: 22, protocol: UDP}\n")},
+		{Name: "container TCP port 22", Src: pod("        - {containerPort: 22, protocol: TCP}  # want: ssh-port-exposed\n")},
+		{Name: "Service SCTP port 22", Src: service("", "  ports:\n    - {port: 22, protocol: SCTP}\n")},
+		{Name: "Service UDP targetPort 22", Src: service("", "  ports:\n    - {port: 2222, targetPort: 22, protocol: UDP}\n")},
 	})
 	if got := checktest.Short(checktest.Run(t, service("", "  clusterIP: None\n  ports: [{port: 22}]\n"), "ssh-port-exposed")); len(got) != 0 {
 		t.Errorf("headless Service: %q", got)

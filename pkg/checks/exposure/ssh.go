@@ -20,6 +20,13 @@ func isPort22(n *yaml.Node) bool {
 	return ok && v == sshPort
 }
 
+// speaksTCP reports a port entry that carries TCP: protocol TCP or unset (its default).
+// SSH runs over TCP only; a UDP or SCTP port 22 is some other service.
+func speaksTCP(port *yaml.Node) bool {
+	proto, ok := fieldpath.Str(fieldpath.MapGet(port, "protocol"))
+	return !ok || (proto != "UDP" && proto != "SCTP")
+}
+
 // isHeadless reports a Service without a virtual IP: it only publishes DNS records of its
 // pods, and proxies nothing.
 func isHeadless(o *manifest.Object) bool {
@@ -38,7 +45,8 @@ passwords live in the image or a volume, it bypasses the API server's authentica
 authorization and audit log (kubectl exec gives the same access, audited), and it is the
 first port every scanner tries. Reported at a container port 22, and at a Service port
 that forwards to 22 (targetPort 22, or port 22 without a targetPort) — at the targetPort
-when it is set, else at the port. Headless Services proxy nothing and are not reported.
+when it is set, else at the port. Headless Services proxy nothing and are not reported, nor
+are UDP or SCTP ports: SSH speaks TCP only.
 Medium: git-over-SSH servers mean it, most other images should not listen there.`,
 		Bad: `containers:
   - name: app
@@ -60,7 +68,7 @@ Medium: git-over-SSH servers mean it, most other images should not listen there.
 			for _, pod := range workload.Pods(o) {
 				for _, c := range pod.Containers() {
 					for i, port := range fieldpath.Items(c.Field("ports")) {
-						if isPort22(fieldpath.MapGet(port, "containerPort")) {
+						if isPort22(fieldpath.MapGet(port, "containerPort")) && speaksTCP(port) {
 							p.Report(check.Diagnostic{Object: o, Path: c.Path.Keys("ports").Child(fieldpath.Index(i)).Keys("containerPort"),
 								Message: fmt.Sprintf("%s listens on port 22 (SSH)", c.Label())})
 						}
@@ -76,6 +84,9 @@ func reportServiceSSH(p *check.Pass, o *manifest.Object) {
 		return
 	}
 	for i, port := range fieldpath.Items(o.Field("spec", "ports")) {
+		if !speaksTCP(port) {
+			continue
+		}
 		item := fieldpath.New("spec", "ports").Child(fieldpath.Index(i))
 		target := fieldpath.MapGet(port, "targetPort")
 		var at fieldpath.Path

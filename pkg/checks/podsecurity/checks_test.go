@@ -376,6 +376,43 @@ func TestSensitiveHostPaths(t *testing.T) {
 	}
 }
 
+// TestWritableBinaryHostPaths: a directory of the node's programs is critical when a
+// container can write to it, and only then; reading /usr gives nothing away.
+func TestWritableBinaryHostPaths(t *testing.T) {
+	for _, tc := range []struct {
+		name, path, mounts string
+		critical           bool
+		msg                string
+	}{
+		{"writable /usr", "/usr", "  containers:\n    - name: app\n      volumeMounts: [{name: v, mountPath: /host/usr}]\n", true,
+			`volume "v" mounts host path "/usr", which holds the node's programs, and container "app" can write to it`},
+		{"read-only /usr", "/usr", "  containers:\n    - name: app\n      volumeMounts: [{name: v, mountPath: /host/usr, readOnly: true}]\n", false, ""},
+		{"mounted by no container", "/lib", "  containers: [{name: app}]\n", false, ""},
+		{"an init container writes /usr/libexec/", "/usr/libexec/", "  initContainers:\n    - name: setup\n      volumeMounts: [{name: v, mountPath: /x, subPath: kubernetes}]\n  containers:\n    - name: app\n      volumeMounts: [{name: v, mountPath: /x, readOnly: true}]\n", true,
+			`init container "setup" can write to it`},
+		{"readOnly false", "/sbin", "  containers:\n    - name: app\n      volumeMounts: [{name: v, mountPath: /x, readOnly: false}]\n", true, ""},
+		{"another mount of another volume", "/bin", "  containers:\n    - name: app\n      volumeMounts: [{name: w, mountPath: /x}, {name: v, mountPath: /y, readOnly: true}]\n", false, ""},
+		{"below /usr is not the node's programs", "/usr/share/zoneinfo", "  containers:\n    - name: app\n      volumeMounts: [{name: v, mountPath: /x}]\n", false, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fs := checktest.Run(t, pod(tc.mounts+"  volumes:\n    - name: v\n      hostPath: {path: \""+tc.path+"\"}\n    - {name: w, emptyDir: {}}\n"), "host-path-volume")
+			if len(fs) != 1 {
+				t.Fatalf("got %d findings, want 1", len(fs))
+			}
+			want := finding.High
+			if tc.critical {
+				want = finding.Critical
+			}
+			if fs[0].Severity != want {
+				t.Errorf("severity %s, want %s (%s)", fs[0].Severity, want, fs[0].Message)
+			}
+			if !strings.Contains(fs[0].Message, tc.msg) {
+				t.Errorf("message %q, want %q", fs[0].Message, tc.msg)
+			}
+		})
+	}
+}
+
 func TestRestrictedVolumeTypes(t *testing.T) {
 	runTable(t, "restricted-volume-types", []ccase{
 		{name: "in-tree network volumes", src: pod(`  containers: [{name: app}]

@@ -27,6 +27,30 @@ var sensitiveHostPaths = map[string]bool{
 // credentials, other processes, the boot chain.
 var sensitiveHostPrefixes = []string{"/etc/kubernetes/", "/var/lib/kubelet/", "/proc/", "/root/", "/boot/"}
 
+// binaryHostPaths hold the programs and libraries the node runs as root (the kubelet,
+// the runtime, their plugins): harmless to read, but a container that can write there
+// replaces them and runs its code as root on the node.
+var binaryHostPaths = map[string]bool{
+	"/usr": true, "/lib": true, "/lib64": true, "/bin": true, "/sbin": true, "/usr/bin": true,
+	"/usr/sbin": true, "/usr/lib": true, "/usr/lib64": true, "/usr/local/bin": true, "/usr/libexec": true,
+}
+
+// writableBy returns the first container that mounts the volume name without readOnly,
+// or "".
+func writableBy(pod *workload.Pod, name string) string {
+	for _, c := range pod.Containers() {
+		for _, m := range fieldpath.Items(c.Field("volumeMounts")) {
+			if n, _ := fieldpath.Str(fieldpath.MapGet(m, "name")); n != name {
+				continue
+			}
+			if ro, _ := workload.BoolField(m, "readOnly"); !ro {
+				return c.Label()
+			}
+		}
+	}
+	return ""
+}
+
 // sensitiveHostPath reports a host path whose mount lets a container take over the node;
 // any *.sock is a runtime or agent control socket.
 func sensitiveHostPath(p string) bool {
@@ -73,7 +97,9 @@ var hostPathVolume = &check.Check{
 		Why: `A hostPath volume exposes the node's filesystem to the container. Mounting the container
 runtime socket (/var/run/docker.sock, containerd.sock), /, /etc, /proc or the kubelet's
 directory lets the container start privileged containers or read node credentials: that is
-reported as critical. Any hostPath also ties the pod to one node's state.`,
+reported as critical. So is a directory of the node's programs and libraries (/usr, /lib,
+/bin, /sbin, /usr/libexec, ...) that a container mounts without readOnly: it can replace
+what the node runs as root. Any hostPath also ties the pod to one node's state.`,
 		Bad: `volumes:
   - name: docker
     hostPath:
@@ -98,6 +124,12 @@ reported as critical. Any hostPath also ties the pod to one node's state.`,
 				if sensitiveHostPath(dir) {
 					d.Severity = finding.Critical
 					d.Message = fmt.Sprintf("volume %q mounts sensitive host path %q: a container with it can take over the node", name, dir)
+				} else if binaryHostPaths[path.Clean("/"+strings.TrimSpace(dir))] {
+					if c := writableBy(pod, name); c != "" {
+						d.Severity = finding.Critical
+						d.Message = fmt.Sprintf("volume %q mounts host path %q, which holds the node's programs, and %s can write to it: it can replace them and run code as root on the node", name, dir, c)
+						d.Fix = check.NewFix("mount the volume with readOnly: true in every container, or replace it with emptyDir or a PersistentVolumeClaim", false)
+					}
 				}
 				p.Report(d)
 			})

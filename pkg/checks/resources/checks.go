@@ -14,7 +14,9 @@ own value; for a request, also the container's limit of the same resource (the A
 defaults a missing request to the limit); pod-level resources (spec.resources), which bound
 every container of the pod; and a LimitRange of type Container in the same namespace in the
 input whose default (or, for requests, defaultRequest, min, or a max the default is taken
-from) the LimitRanger admission plugin fills in. Init containers are checked too; ephemeral
+from) the LimitRanger admission plugin fills in. A value of 0 is none: the kubelet runs a
+zero memory limit as no limit, and the scheduler and the QoS class ignore zero values; a
+LimitRange does not replace it, for it is set. Init containers are checked too; ephemeral
 containers cannot set resources. Namespaces are related as the network-policy checks relate
 them (see namespace-without-network-policy): objects that name their namespace meet across
 the run, objects that name none meet within their deploy unit.
@@ -66,25 +68,33 @@ func run(p *check.Pass, f field) {
 		if !ok {
 			continue
 		}
-		ns := meet.Resolve(pf.namespace)
-		if defaulted[ns] {
-			continue
-		}
+		defaults := defaulted[meet.Resolve(pf.namespace)]
 		for i := range pf.containers {
 			c := &pf.containers[i]
-			if !c.missing[f] {
+			if !c.missing[f] || defaults && !c.zero[f] {
 				continue
 			}
 			path, at := c.requestsPath, c.requestsAt
 			if f == memoryLimit {
 				path, at = c.limitsPath, c.limitsAt
 			}
-			p.Report(check.Diagnostic{Object: fact.Object, Path: path, At: &at,
-				// The namespace is not named: a base that several overlays put in different
-				// namespaces is one finding, and the report lists the objects it reaches.
-				Message: fmt.Sprintf("%s sets %s, and no LimitRange of its namespace gives it a default", c.label, what[f])})
+			// The namespace is not named: a base that several overlays put in different
+			// namespaces is one finding, and the report lists the objects it reaches.
+			msg := fmt.Sprintf("%s sets %s, and no LimitRange of its namespace gives it a default", c.label, what[f])
+			if c.zero[f] {
+				path, at = c.zeroPath[f], c.zeroAt[f]
+				msg = fmt.Sprintf("%s sets %s, which is none; a LimitRange default does not replace a value that is set", c.label, zeroWhat[f])
+			}
+			p.Report(check.Diagnostic{Object: fact.Object, Path: path, At: &at, Message: msg})
 		}
 	}
+}
+
+// zeroWhat names each value set to 0, for messages.
+var zeroWhat = [numFields]string{
+	memoryLimit:   "a memory limit of 0",
+	memoryRequest: "a memory request of 0 (or a zero memory limit it defaults to)",
+	cpuRequest:    "a CPU request of 0 (or a zero CPU limit it defaults to)",
 }
 
 var resourcePolicies = check.NSA("network/resource-policies")

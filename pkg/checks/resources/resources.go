@@ -5,7 +5,10 @@
 package resources
 
 import (
+	"strings"
+
 	"gopkg.in/yaml.v3"
+	"k8s.io/apimachinery/pkg/api/resource"
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/check"
 	"github.com/kubectl-secure/kubectl-secure/pkg/fieldpath"
@@ -50,6 +53,12 @@ type containerFact struct {
 	// exists, so the author edits right there.
 	limitsPath, requestsPath fieldpath.Path
 	limitsAt, requestsAt     manifest.Position
+	// zero marks a value the container sets to 0: the kubelet, the scheduler and the QoS
+	// class read it as none, and no LimitRange default replaces it, for it is set. Such a
+	// finding goes to the zero value (zeroPath, zeroAt).
+	zero     [numFields]bool
+	zeroPath [numFields]fieldpath.Path
+	zeroAt   [numFields]manifest.Position
 }
 
 func objectFact(o *manifest.Object, s *check.Settings) any {
@@ -76,6 +85,11 @@ func objectFact(o *manifest.Object, s *check.Settings) any {
 			cf.limitsPath = nearest(c, "limits")
 			cf.requestsPath = nearest(c, "requests")
 			cf.limitsAt, cf.requestsAt = o.Locate(cf.limitsPath), o.Locate(cf.requestsPath)
+			for f, p := range cf.zeroPath {
+				if cf.zero[f] {
+					cf.zeroAt[f] = o.Locate(p)
+				}
+			}
 			if pf == nil {
 				pf = &podFact{namespace: s.ScopeOf(o)}
 			}
@@ -90,23 +104,76 @@ func objectFact(o *manifest.Object, s *check.Settings) any {
 
 // containerGaps reads which values c leaves to defaults. A request is set when the
 // container requests the resource or limits it: the API server defaults a missing request
-// to the limit (SetDefaults_Pod). Pod-level resources (spec.resources) bound every
-// container of the pod, so they count too.
+// to the limit (SetDefaults_Pod), a zero limit to a zero request. Pod-level resources
+// (spec.resources) bound every container of the pod, so they count too. A value of 0 is
+// none.
 func containerGaps(c workload.Container, pod [numFields]bool) (containerFact, bool) {
 	res := c.Field("resources")
-	memLimit := has(res, "limits", "memory")
-	set := [numFields]bool{
-		memoryLimit:   memLimit || pod[memoryLimit],
-		memoryRequest: memLimit || has(res, "requests", "memory") || pod[memoryRequest],
-		cpuRequest:    has(res, "limits", "cpu") || has(res, "requests", "cpu") || pod[cpuRequest],
+	// Where each value comes from (resources.<list>.<resource>), to point at a zero one.
+	type source struct{ list, resource string }
+	memLimitAt := source{"limits", "memory"}
+	memLimit := amountAt(res, memLimitAt.list, memLimitAt.resource)
+	memRequestAt := source{"requests", "memory"}
+	memRequest := amountAt(res, memRequestAt.list, memRequestAt.resource)
+	if memRequest == absent {
+		memRequest, memRequestAt = memLimit, memLimitAt
 	}
+	cpuReqAt := source{"requests", "cpu"}
+	cpuReq := amountAt(res, cpuReqAt.list, cpuReqAt.resource)
+	if cpuReq == absent {
+		cpuReqAt = source{"limits", "cpu"}
+		cpuReq = amountAt(res, cpuReqAt.list, cpuReqAt.resource)
+	}
+	amounts := [numFields]amount{memoryLimit: memLimit, memoryRequest: memRequest, cpuRequest: cpuReq}
+	at := [numFields]source{memoryLimit: memLimitAt, memoryRequest: memRequestAt, cpuRequest: cpuReqAt}
 	cf := containerFact{label: c.Label()}
 	lacks := false
-	for f, ok := range set {
-		cf.missing[f] = !ok
-		lacks = lacks || !ok
+	for f, a := range amounts {
+		missing := a != positive && !pod[f]
+		cf.missing[f] = missing
+		if missing && a == zero {
+			cf.zero[f] = true
+			cf.zeroPath[f] = c.Path.Keys("resources", at[f].list, at[f].resource)
+		}
+		lacks = lacks || missing
 	}
 	return cf, lacks
+}
+
+// amount is what a resources field holds.
+type amount uint8
+
+const (
+	absent   amount = iota // not there, or null
+	zero                   // a quantity equal to 0: no value to the kubelet and the scheduler
+	positive               // an amount (or a value that does not parse, not judged here)
+)
+
+// amountAt reads the quantity at keys below n.
+func amountAt(n *yaml.Node, keys ...string) amount {
+	v := fieldpath.Deref(fieldpath.LookupKeys(n, keys...))
+	switch {
+	case !present(v):
+		return absent
+	case isZero(v):
+		return zero
+	}
+	return positive
+}
+
+// isZero reports a quantity equal to 0: 0, "0", "0Mi", "0.0", "0e3". Only a value whose
+// number starts with 0 or a point is parsed, so the usual amounts cost nothing.
+func isZero(n *yaml.Node) bool {
+	if n.Kind != yaml.ScalarNode {
+		return false
+	}
+	v := strings.TrimSpace(n.Value)
+	digits := strings.TrimLeft(v, "+-")
+	if digits == "" || digits[0] != '0' && digits[0] != '.' {
+		return false
+	}
+	q, err := resource.ParseQuantity(v)
+	return err == nil && q.IsZero()
 }
 
 // nearest is the path of the deepest existing node of the container, its resources and
@@ -143,9 +210,10 @@ func limitRangeDefaults(o *manifest.Object) [numFields]bool {
 	return out
 }
 
-// has reports a set, non-null value at keys below n.
+// has reports a set, non-zero value at keys below n: a zero pod-level value or LimitRange
+// default gives containers no more than none.
 func has(n *yaml.Node, keys ...string) bool {
-	return workload.Present(fieldpath.LookupKeys(n, keys...))
+	return amountAt(n, keys...) == positive
 }
 
 // present reports a node that is there and not null.

@@ -90,3 +90,37 @@ func TestLimitRangeScope(t *testing.T) {
 		t.Errorf("without --namespace the pod is in default: got %v", checktest.Short(got))
 	}
 }
+
+// A value of 0 is none: the kubelet runs a zero memory limit as no limit, and the
+// scheduler and the QoS class ignore zero requests. A LimitRange fills in only values
+// that are absent, so it does not rescue an explicit 0.
+func TestZeroIsNone(t *testing.T) {
+	zeroLimit := pod("shop", "  containers:\n    - name: app\n      image: nginx\n      resources:\n        limits:\n          memory: 0\n")
+	checktest.RunCases(t, "memory-limit-missing", []checktest.Case{
+		{Name: "memory limit 0: at the value", Src: zeroLimit,
+			Want: []string{`memory-limit-missing@12:19 spec.containers[name=app].resources.limits.memory`}},
+		{Name: "memory limit 0Mi", Src: pod("shop", "  containers:\n    - name: app\n      image: nginx\n      resources:\n        limits: {memory: 0Mi}  # want: memory-limit-missing\n")},
+		{Name: "memory limit \"0.0Gi\"", Src: pod("shop", "  containers:\n    - name: app\n      image: nginx\n      resources:\n        limits: {memory: \"0.0Gi\"}  # want: memory-limit-missing\n")},
+		{Name: "0.5Gi is an amount", Src: pod("shop", "  containers:\n    - name: app\n      image: nginx\n      resources:\n        limits: {memory: 0.5Gi}\n")},
+		{Name: "a LimitRange default does not replace an explicit 0", Src: docs(zeroLimit, lrDoc("shop", "    - type: Container\n      default: {memory: 1Gi}\n")),
+			Want: []string{`memory-limit-missing@12:19 spec.containers[name=app].resources.limits.memory`}},
+		{Name: "a zero LimitRange default is no default", Src: docs(pod("shop", bare), lrDoc("shop", "    - type: Container\n      default: {memory: 0}\n"))},
+		{Name: "a zero pod-level limit bounds nothing", Src: pod("shop", "  resources:\n    limits: {memory: 0}\n  containers:\n    - name: app  # want: memory-limit-missing\n      image: nginx\n")},
+		{Name: "a pod-level limit covers a container's 0", Src: pod("shop", "  resources:\n    limits: {memory: 1Gi}\n  containers:\n    - name: app\n      image: nginx\n      resources: {limits: {memory: 0}}\n")},
+	})
+	checktest.RunCases(t, "memory-request-missing", []checktest.Case{
+		{Name: "a zero limit defaults a zero request: at the limit", Src: zeroLimit,
+			Want: []string{`memory-request-missing@12:19 spec.containers[name=app].resources.limits.memory`}},
+		{Name: "request 0 under a limit", Src: pod("shop", "  containers:\n    - name: app\n      image: nginx\n      resources:\n        limits: {memory: 1Gi}\n        requests: {memory: \"0\"}  # want: memory-request-missing\n")},
+	})
+	checktest.RunCases(t, "cpu-request-missing", []checktest.Case{
+		{Name: "request 0 beside a limit", Src: pod("shop", "  containers:\n    - name: app\n      image: nginx\n      resources:\n        limits: {cpu: 1}\n        requests: {cpu: 0}  # want: cpu-request-missing\n")},
+		{Name: "limit 0m defaults a zero request", Src: pod("shop", "  containers:\n    - name: app\n      image: nginx\n      resources:\n        limits: {cpu: 0m}  # want: cpu-request-missing\n")},
+		{Name: "LimitRange defaultRequest does not replace it", Src: docs(pod("shop", "  containers:\n    - name: app\n      image: nginx\n      resources:\n        requests: {cpu: 0}  # want: cpu-request-missing\n"), lrDoc("shop", "    - type: Container\n      defaultRequest: {cpu: 100m}\n"))},
+		{Name: "100m is an amount", Src: pod("shop", "  containers:\n    - name: app\n      image: nginx\n      resources:\n        requests: {cpu: 100m}\n")},
+	})
+	got := checktest.Run(t, zeroLimit, "memory-limit-missing")
+	if len(got) != 1 || !strings.Contains(got[0].Message, "a memory limit of 0, which is none") {
+		t.Errorf("message: %+v", got)
+	}
+}
