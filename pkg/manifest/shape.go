@@ -214,12 +214,33 @@ var objectShapes = func() map[string]*shape {
 // genericShape is what every object must hold.
 var genericShape = &shape{typ: objectType, fields: map[string]*shape{"metadata": metadataShape}}
 
+// serviceShape is a core Service: the exposure checks read its type, addresses and ports.
+// A port or nodePort is an int32, so a string there (`port: "80"`, an unexpanded
+// `nodePort: ${PORT}`) is refused by kubectl, while the checks would read "not set" (a
+// NodePort Service "whose port the API server allocates"). targetPort is an int or a
+// port name, and is not typed here.
+var serviceShape = &shape{typ: objectType, fields: map[string]*shape{
+	"metadata": metadataShape,
+	"spec": {typ: objectType, fields: map[string]*shape{
+		"type":                     str,
+		"clusterIP":                str,
+		"externalName":             str,
+		"externalIPs":              strList,
+		"loadBalancerSourceRanges": strList,
+		"selector":                 strMap,
+		"ports": {typ: listType, items: &shape{typ: objectType, fields: map[string]*shape{
+			"name": str, "protocol": str, "port": integer, "nodePort": integer}}},
+	}},
+}}
+
 // shapeErrors appends an error for each field the checks read whose value has the wrong
 // JSON type for the object's kind.
 func shapeErrors(errs []finding.InputError, file string, ref finding.ObjectRef, root *yaml.Node) []finding.InputError {
 	s := genericShape
 	if _, ok := BuiltinPodSpec(ref); ok {
 		s = objectShapes[ref.Kind]
+	} else if ref.Kind == "Service" && ref.APIVersion == "v1" {
+		s = serviceShape
 	}
 	v := shapeVisitor{file: file, errs: errs}
 	v.visit(s, root, 0)
