@@ -662,6 +662,19 @@ spec:
 `,
 			msgs:  []string{`container "sidecar" sets no seccomp profile and the pod sets none: it runs Unconfined; the annotation container.seccomp.security.alpha.kubernetes.io/side%car is deprecated`},
 			fixes: []string{"safe: set spec.containers[name=sidecar].securityContext.seccompProfile.type=RuntimeDefault"}},
+		// A PodSecurityPolicy's annotation written on a pod never set a profile.
+		{name: "PodSecurityPolicy annotation on a pod", src: `apiVersion: v1
+kind: Pod
+metadata:
+  name: p
+  annotations:
+    seccomp.security.alpha.kubernetes.io/defaultProfileName: runtime/default
+spec:
+  containers: # want: seccomp-profile-missing
+    - name: app
+`,
+			msgs:  []string{`"app": they run Unconfined; the annotation seccomp.security.alpha.kubernetes.io/defaultProfileName is a PodSecurityPolicy's and sets no profile on a pod: set securityContext.seccompProfile instead`},
+			fixes: []string{"safe: set spec.securityContext.seccompProfile.type=RuntimeDefault"}},
 		{name: "pod level covers all", src: pod(`  securityContext:
     seccompProfile: {type: RuntimeDefault}
   containers:

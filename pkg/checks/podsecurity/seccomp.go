@@ -120,23 +120,37 @@ covers every container and is safe for almost every workload.`,
 const (
 	seccompPodAnnotation             = "seccomp.security.alpha.kubernetes.io/pod"
 	seccompContainerAnnotationPrefix = "container.seccomp.security.alpha.kubernetes.io/"
+	// seccompPSPAnnotationPrefix starts the annotations of a PodSecurityPolicy
+	// (defaultProfileName, allowedProfileNames): written on a pod they never set a profile,
+	// on any Kubernetes version.
+	seccompPSPAnnotationPrefix = "seccomp.security.alpha.kubernetes.io/"
 )
 
 // seccompAnnotationNote explains, for a pod template that still asks for a profile through
 // a deprecated annotation, why that does not count: without it the finding reads as a
 // false alarm to whoever wrote the annotation.
 func seccompAnnotationNote(pod *workload.Pod) string {
-	annotation := ""
+	annotation, psp := "", ""
 	fieldpath.Pairs(fieldpath.MapGet(pod.Meta, "annotations"), func(key string, _, _ *yaml.Node) {
-		if annotation == "" && (key == seccompPodAnnotation || strings.HasPrefix(key, seccompContainerAnnotationPrefix)) {
+		switch {
+		case annotation != "":
+		case key == seccompPodAnnotation || strings.HasPrefix(key, seccompContainerAnnotationPrefix):
 			annotation = key
+		case psp == "" && strings.HasPrefix(key, seccompPSPAnnotationPrefix):
+			psp = key
 		}
 	})
-	if annotation == "" {
+	note := ""
+	switch {
+	case annotation != "":
+		note = fmt.Sprintf("; the annotation %s is deprecated and current Kubernetes versions ignore it: set securityContext.seccompProfile instead", annotation)
+	case psp != "":
+		note = fmt.Sprintf("; the annotation %s is a PodSecurityPolicy's and sets no profile on a pod: set securityContext.seccompProfile instead", psp)
+	default:
 		return ""
 	}
 	// %% survives the Sprintf that fills in the container names.
-	return strings.ReplaceAll(fmt.Sprintf("; the annotation %s is deprecated and current Kubernetes versions ignore it: set securityContext.seccompProfile instead", annotation), "%", "%%")
+	return strings.ReplaceAll(note, "%", "%%")
 }
 
 // missingMessages words a missing-field finding: pod is formatted with the quoted
