@@ -60,6 +60,10 @@ type shape struct {
 	fields map[string]*shape
 	items  *shape
 	values *shape
+	// closed: a key outside fields is an unknown field kubectl refuses (and that the API
+	// server drops with --validate=false). Set only where dropping it changes what the
+	// object does.
+	closed bool
 }
 
 var (
@@ -211,6 +215,32 @@ var objectShapes = func() map[string]*shape {
 	return m
 }()
 
+// labelSelectorShape is a LabelSelector, which holds only matchLabels and
+// matchExpressions. Labels written straight under it (`podSelector: {app: api}`) are
+// refused by kubectl; with --validate=false the API server drops them and the selector,
+// now empty, selects every pod (or namespace): a NetworkPolicy meant for one app then
+// applies to the whole namespace, or a rule meant to admit one app admits every pod.
+var labelSelectorShape = &shape{typ: objectType, closed: true, fields: map[string]*shape{
+	"matchLabels":      strMap,
+	"matchExpressions": {typ: listType, items: &shape{typ: objectType, fields: map[string]*shape{"key": str, "operator": str, "values": strList}}},
+}}
+
+// networkPolicyShape is a NetworkPolicy's selectors and peers, which the network-policy
+// checks match against the workloads.
+var networkPolicyShape = func() *shape {
+	peers := &shape{typ: listType, items: &shape{typ: objectType, fields: map[string]*shape{
+		"podSelector": labelSelectorShape, "namespaceSelector": labelSelectorShape}}}
+	return &shape{typ: objectType, fields: map[string]*shape{
+		"metadata": metadataShape,
+		"spec": {typ: objectType, fields: map[string]*shape{
+			"podSelector": labelSelectorShape,
+			"policyTypes": strList,
+			"ingress":     {typ: listType, items: &shape{typ: objectType, fields: map[string]*shape{"from": peers}}},
+			"egress":      {typ: listType, items: &shape{typ: objectType, fields: map[string]*shape{"to": peers}}},
+		}},
+	}}
+}()
+
 // genericShape is what every object must hold.
 var genericShape = &shape{typ: objectType, fields: map[string]*shape{"metadata": metadataShape}}
 
@@ -241,6 +271,8 @@ func shapeErrors(errs []finding.InputError, file string, ref finding.ObjectRef, 
 		s = objectShapes[ref.Kind]
 	} else if ref.Kind == "Service" && ref.APIVersion == "v1" {
 		s = serviceShape
+	} else if ref.Kind == "NetworkPolicy" && ref.APIVersion == "networking.k8s.io/v1" {
+		s = networkPolicyShape
 	}
 	v := shapeVisitor{file: file, errs: errs}
 	v.visit(s, root, 0)
@@ -279,6 +311,12 @@ func (v *shapeVisitor) visit(s *shape, n *yaml.Node, depth int) {
 				fs = s.fields[key]
 			}
 			if fs == nil {
+				if s.closed {
+					v.path = append(v.path, fieldpath.Key(key))
+					v.errs = append(v.errs, finding.InputError{File: v.file, Line: n.Content[i].Line, Message: fmt.Sprintf(
+						"%s: unknown field: a label selector holds only matchLabels and matchExpressions; kubectl refuses the object (with --validate=false the API server drops the field and the selector matches everything)", v.where())})
+					v.path = v.path[:len(v.path)-1]
+				}
 				continue
 			}
 			v.path = append(v.path, fieldpath.Key(key))
