@@ -263,6 +263,26 @@ var serviceShape = &shape{typ: objectType, fields: map[string]*shape{
 	}},
 }}
 
+// rbacShapes are the RBAC kinds' shapes: the rbac checks read rules, subjects and roleRef,
+// and would pass in silence over `subjects: {kind: Group, ...}` (a mapping, not a list) or
+// `verbs: "*"`, which the API server refuses.
+var rbacShapes = func() map[string]*shape {
+	rule := &shape{typ: objectType, fields: map[string]*shape{
+		"apiGroups": strList, "resources": strList, "verbs": strList,
+		"resourceNames": strList, "nonResourceURLs": strList}}
+	role := &shape{typ: objectType, fields: map[string]*shape{
+		"metadata": metadataShape, "rules": {typ: listType, items: rule}}}
+	ref := &shape{typ: objectType, fields: map[string]*shape{"apiGroup": str, "kind": str, "name": str}}
+	subject := &shape{typ: objectType, fields: map[string]*shape{"apiGroup": str, "kind": str, "name": str, "namespace": str}}
+	binding := &shape{typ: objectType, fields: map[string]*shape{
+		"metadata": metadataShape, "roleRef": ref, "subjects": {typ: listType, items: subject}}}
+	return map[string]*shape{"Role": role, "ClusterRole": role, "RoleBinding": binding, "ClusterRoleBinding": binding}
+}()
+
+// rbacGroups are the apiVersions that serve the RBAC kinds.
+var rbacGroups = map[string]bool{"rbac.authorization.k8s.io/v1": true,
+	"rbac.authorization.k8s.io/v1beta1": true, "rbac.authorization.k8s.io/v1alpha1": true}
+
 // shapeErrors appends an error for each field the checks read whose value has the wrong
 // JSON type for the object's kind.
 func shapeErrors(errs []finding.InputError, file string, ref finding.ObjectRef, root *yaml.Node) []finding.InputError {
@@ -273,6 +293,8 @@ func shapeErrors(errs []finding.InputError, file string, ref finding.ObjectRef, 
 		s = serviceShape
 	} else if ref.Kind == "NetworkPolicy" && ref.APIVersion == "networking.k8s.io/v1" {
 		s = networkPolicyShape
+	} else if rs, ok := rbacShapes[ref.Kind]; ok && rbacGroups[ref.APIVersion] {
+		s = rs
 	}
 	v := shapeVisitor{file: file, errs: errs}
 	v.visit(s, root, 0)

@@ -58,7 +58,11 @@ var escalationPerms = []perm{
 	{verbs: []string{"escalate"}, groups: []string{rbacGroup}, resource: "roles"},
 	{verbs: []string{"escalate"}, groups: []string{rbacGroup}, resource: "clusterroles", cluster: true},
 	{verbs: []string{"bind"}, groups: []string{rbacGroup}, resource: "roles"},
-	{verbs: []string{"bind"}, groups: []string{rbacGroup}, resource: "clusterroles", cluster: true},
+	// Not cluster-only: the API server checks bind in the namespace of the binding being
+	// written, so bind on clusterroles in a Role (or a RoleBinding) lets its subjects bind any
+	// ClusterRole, admin or cluster-admin, in that namespace through a RoleBinding (the
+	// delegation the RBAC documentation shows).
+	{verbs: []string{"bind"}, groups: []string{rbacGroup}, resource: "clusterroles"},
 	{verbs: []string{"impersonate"}, groups: []string{""}, resource: "users", cluster: true},
 	{verbs: []string{"impersonate"}, groups: []string{""}, resource: "groups", cluster: true},
 	{verbs: []string{"impersonate"}, groups: []string{""}, resource: "serviceaccounts"},

@@ -259,6 +259,11 @@ func TestEscalationVerbs(t *testing.T) {
 			Want: []string{"rbac-privilege-escalation-verbs@7:13 rules[0].verbs[0]"}},
 		{Name: "bind with resourceNames", Src: clusterRole(rl(g, `["clusterroles"]`, `["bind"]`, `resourceNames: ["view"]`)),
 			Want: []string{"rbac-privilege-escalation-verbs@7:13 rules[0].verbs[0]"}},
+		// trivy-checks KSV052 case: bind is checked in the binding's namespace, so a Role
+		// that binds clusterroles hands out any ClusterRole there through a RoleBinding.
+		{Name: "bind on clusterroles in a Role", Src: role(rl(g, `["rolebindings"]`, `["create"]`), rl(g, `["clusterroles"]`, `["bind"]`)),
+			Want: []string{"rbac-privilege-escalation-verbs@10:13 rules[1].verbs[0]"}},
+		{Name: "escalate on clusterroles in a Role grants nothing", Src: role(rl(g, `["clusterroles"]`, `["escalate"]`))},
 		{Name: "users are cluster-scoped: a Role cannot impersonate them", Src: role(rl(`[""]`, `["users", "groups"]`, `["impersonate"]`))},
 		{Name: "escalate in the wrong group", Src: clusterRole(rl(`[""]`, `["roles", "clusterroles"]`, `["escalate", "bind"]`))},
 		{Name: "create roles and bindings", Src: clusterRole(rl(g, `["roles", "rolebindings", "clusterroles"]`, `["get", "create", "update"]`))},
@@ -278,6 +283,7 @@ func TestEscalationVerbs(t *testing.T) {
 	for _, tc := range []struct{ src, want, not string }{
 		{clusterRole(rl(`[""]`, `["users"]`, `["impersonate"]`)), `grants impersonate on "users" when bound by a ClusterRoleBinding (a RoleBinding grants none of it`, "in one namespace"},
 		{clusterRole(rl(`[""]`, `["users", "serviceaccounts"]`, `["impersonate"]`)), "in one namespace through a RoleBinding", "grants none of it"},
+		{clusterRole(rl(`["rbac.authorization.k8s.io"]`, `["clusterroles"]`, `["bind"]`)), "in one namespace through a RoleBinding", "grants none of it"},
 	} {
 		fs := checktest.Run(t, tc.src, "rbac-privilege-escalation-verbs")
 		if len(fs) != 1 || !strings.Contains(fs[0].Message, tc.want) || strings.Contains(fs[0].Message, tc.not) {
