@@ -64,6 +64,9 @@ type shape struct {
 	// server drops with --validate=false). Set only where dropping it changes what the
 	// object does.
 	closed bool
+	// profile marks a seccompProfile or appArmorProfile: localhostProfile is required
+	// with type Localhost and refused with any other type.
+	profile bool
 }
 
 var (
@@ -90,11 +93,13 @@ var securityContextShape = &shape{typ: objectType, fields: map[string]*shape{
 	"runAsGroup":               integer,
 	"procMount":                str,
 	"capabilities":             {typ: objectType, fields: map[string]*shape{"add": strList, "drop": strList}},
-	"seccompProfile":           {typ: objectType, fields: map[string]*shape{"type": str, "localhostProfile": str}},
-	"appArmorProfile":          {typ: objectType, fields: map[string]*shape{"type": str, "localhostProfile": str}},
+	"seccompProfile":           profileShape,
+	"appArmorProfile":          profileShape,
 	"seLinuxOptions":           {typ: objectType},
 	"windowsOptions":           {typ: objectType, fields: map[string]*shape{"hostProcess": boolean}},
 }}
+
+var profileShape = &shape{typ: objectType, fields: map[string]*shape{"type": str, "localhostProfile": str}, profile: true}
 
 var containerShape = &shape{typ: objectType, fields: map[string]*shape{
 	"name":            str,
@@ -345,6 +350,9 @@ func (v *shapeVisitor) visit(s *shape, n *yaml.Node, depth int) {
 			v.visit(fs, n.Content[i+1], depth+1)
 			v.path = v.path[:len(v.path)-1]
 		}
+		if s.profile {
+			v.profile(n)
+		}
 	case yaml.SequenceNode:
 		if s.items == nil {
 			return
@@ -354,6 +362,28 @@ func (v *shapeVisitor) visit(s *shape, n *yaml.Node, depth int) {
 			v.visit(s.items, c, depth+1)
 			v.path = v.path[:len(v.path)-1]
 		}
+	}
+}
+
+// profile checks the pairing the API server's validation requires of a seccompProfile or
+// appArmorProfile: type Localhost names its profile in localhostProfile, and no other type
+// has one. A profile without a type is left to the checks, which report it.
+func (v *shapeVisitor) profile(n *yaml.Node) {
+	t := fieldpath.Deref(fieldpath.MapGet(n, "type"))
+	if t == nil || typeOf(t) != stringType {
+		return
+	}
+	lp := fieldpath.Deref(fieldpath.MapGet(n, "localhostProfile"))
+	if lp != nil && lp.Kind == yaml.ScalarNode && lp.Tag == "!!null" {
+		lp = nil
+	}
+	switch {
+	case t.Value == "Localhost" && lp == nil:
+		v.errs = append(v.errs, finding.InputError{File: v.file, Line: t.Line, Message: fmt.Sprintf(
+			"%s: type Localhost needs localhostProfile, the profile's file on the node; the API server refuses the object", v.where())})
+	case t.Value != "Localhost" && lp != nil:
+		v.errs = append(v.errs, finding.InputError{File: v.file, Line: lp.Line, Message: fmt.Sprintf(
+			"%s: localhostProfile is only allowed with type Localhost, not %q; the API server refuses the object", v.where(), t.Value)})
 	}
 }
 

@@ -1,6 +1,7 @@
 package exposure
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/kubectl-secure/kubectl-secure/pkg/check/checktest"
@@ -44,6 +45,24 @@ func TestPublicLoadBalancer(t *testing.T) {
 		{Name: "ClusterIP", Src: service("", "  ports: [{port: 443}]\n")},
 		{Name: "headless", Src: service("", "  clusterIP: None\n  ports: [{port: 443}]\n")},
 	})
+}
+
+// TestPublicLoadBalancerMessage: an internal-LB annotation set to its public value is named,
+// not reported as missing.
+func TestPublicLoadBalancerMessage(t *testing.T) {
+	lb := "  type: LoadBalancer\n  ports: [{port: 443}]\n"
+	for _, tc := range []struct{ ann, want string }{
+		{"", "it sets no loadBalancerSourceRanges and no internal load-balancer annotation"},
+		{`{service.beta.kubernetes.io/azure-load-balancer-internal: "false"}`,
+			`its annotation service.beta.kubernetes.io/azure-load-balancer-internal: "false" asks for a public load balancer`},
+		{`{networking.gke.io/load-balancer-type: External}`,
+			`its annotation networking.gke.io/load-balancer-type: "External" asks for a public load balancer`},
+	} {
+		fs := checktest.Run(t, service(tc.ann, lb), "service-load-balancer-public")
+		if len(fs) != 1 || !strings.Contains(fs[0].Message, tc.want) {
+			t.Errorf("%s: got %v, want one finding saying %q", tc.ann, fs, tc.want)
+		}
+	}
 }
 
 func TestNodePortAndExternalIPs(t *testing.T) {

@@ -130,8 +130,16 @@ spec:
 				}
 				return
 			}
+			why := "it sets no loadBalancerSourceRanges and no internal load-balancer annotation"
+			for _, lb := range internalLB {
+				if v := ann[lb.key]; v != "" {
+					// The annotation is there and asks for a public one ("false", External).
+					why = fmt.Sprintf("it sets no loadBalancerSourceRanges, and its annotation %s: %q asks for a public load balancer", lb.key, v)
+					break
+				}
+			}
 			p.Report(check.Diagnostic{Object: o, Path: fieldpath.New("spec", "type"),
-				Message: fmt.Sprintf("Service %q of type LoadBalancer is reachable from any address: it sets no loadBalancerSourceRanges and no internal load-balancer annotation", o.Ref.Name)})
+				Message: fmt.Sprintf("Service %q of type LoadBalancer is reachable from any address: %s", o.Ref.Name, why)})
 		})
 	},
 }

@@ -870,6 +870,23 @@ func TestRunAsRootUser(t *testing.T) {
 				"unsafe: remove spec.securityContext.runAsUser",
 				"unsafe: remove spec.containers[name=app].securityContext.runAsUser",
 			}},
+		{name: "every container sets its own uid", src: pod(`  securityContext:
+    runAsUser: 0 # want: run-as-root-user
+  containers:
+    - name: app
+      securityContext: {runAsUser: 10001}
+`),
+			msgs:  []string{"pod sets runAsUser: 0; its containers set their own uid, but a container added later"},
+			fixes: []string{"unsafe: remove spec.securityContext.runAsUser"}},
+		{name: "a container inherits the pod's root", src: pod(`  securityContext:
+    runAsUser: 0 # want: run-as-root-user
+  containers:
+    - name: app
+      securityContext: {runAsUser: 10001}
+    - name: sidecar
+`),
+			msgs:  []string{"pod sets runAsUser: 0 and runs as root"},
+			fixes: []string{"unsafe: remove spec.securityContext.runAsUser"}},
 		{name: "non-zero", src: pod(`  securityContext: {runAsUser: 10001}
   containers:
     - name: app

@@ -33,16 +33,34 @@ and defeating runAsNonRoot. Root in the container is root on the node after any 
 			if pod.UserNamespaced() {
 				return
 			}
-			for _, s := range pod.SecurityContexts() {
+			scs := pod.SecurityContexts()
+			for i, s := range scs {
 				if v, ok := fieldpath.Int(fieldpath.MapGet(s.Node, "runAsUser")); ok && v == 0 {
 					path := s.Path("runAsUser")
+					msg := s.Label + " sets runAsUser: 0 and runs as root"
+					if i == 0 && !inheritsRunAsUser(scs[1:]) {
+						// Every container sets its own uid: none runs as the pod's, but a
+						// container added later (kubectl debug) does, and admission refuses it.
+						msg = "pod sets runAsUser: 0; its containers set their own uid, but a container added later (kubectl debug) inherits root, and Pod Security admission refuses the pod"
+					}
 					p.Report(check.Diagnostic{Object: pod.Object, Path: path,
-						Message: s.Label + " sets runAsUser: 0 and runs as root",
+						Message: msg,
 						Fix:     check.NewFix("remove runAsUser: 0 so the image's non-root USER applies (or set a non-zero uid)", false, check.Remove(path))})
 				}
 			}
 		})
 	},
+}
+
+// inheritsRunAsUser reports whether one of the containers' security contexts sets no
+// runAsUser, so that the container runs as the pod's.
+func inheritsRunAsUser(containers []workload.SecurityContext) bool {
+	for _, s := range containers {
+		if _, ok := fieldpath.Int(fieldpath.MapGet(s.Node, "runAsUser")); !ok {
+			return true
+		}
+	}
+	return false
 }
 
 func init() { check.Register(runAsRootUser) }

@@ -150,6 +150,23 @@ func TestWildcardSeverity(t *testing.T) {
 	}
 }
 
+// TestWildcardMessage: the message names what the stars cover; "*" in apiGroups and
+// resources is every resource of every API group, not of "the listed" ones.
+func TestWildcardMessage(t *testing.T) {
+	for _, tc := range []struct{ name, src, want string }{
+		{"resources of listed groups", role(rl(`["apps"]`, `["*"]`, `["get"]`)), "every resource and subresource of the listed API groups"},
+		{"resources of every group", role(rl(`["*"]`, `["*"]`, `["get"]`)), "every resource and subresource in every API group"},
+		{"resources and verbs of listed groups", role(rl(`["apps"]`, `["*"]`, `["*"]`)), "every verb on every resource of the listed API groups"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fs := checktest.Run(t, tc.src, "rbac-wildcard")
+			if len(fs) != 1 || !strings.Contains(fs[0].Message, tc.want) {
+				t.Fatalf("got %v, want one finding saying %q", fs, tc.want)
+			}
+		})
+	}
+}
+
 func TestSecretsRead(t *testing.T) {
 	checktest.RunCases(t, "rbac-secrets-read", []checktest.Case{
 		{Name: "list and watch", Src: role(rl(`[""]`, `["secrets"]`, `["get", "list", "watch"]`)),

@@ -214,10 +214,14 @@ func (r *rule) wildcardImpact(has map[string]bool) (finding.Severity, string) {
 		if sensitive {
 			sev = finding.High
 		}
-		if has["verbs"] {
-			return sev, "every verb on every resource of the listed API groups, including any added later"
+		groups := "of the listed API groups"
+		if has["apiGroups"] {
+			groups = "in every API group" // with the verbs listed: "*" in all three is above
 		}
-		return sev, "every resource and subresource of the listed API groups, including any added later"
+		if has["verbs"] {
+			return sev, "every verb on every resource " + groups + ", including any added later"
+		}
+		return sev, "every resource and subresource " + groups + ", including any added later"
 	case has["apiGroups"]:
 		if has["verbs"] {
 			return finding.High, "every verb on the listed resources in every API group, including groups installed later"
