@@ -249,6 +249,20 @@ var networkPolicyShape = func() *shape {
 // genericShape is what every object must hold.
 var genericShape = &shape{typ: objectType, fields: map[string]*shape{"metadata": metadataShape}}
 
+// limitRangeShape is a core LimitRange: the resources checks count its defaults as the
+// values of the containers that set none, so a default that is no quantity ("1GB") would
+// excuse them while the API server refuses the LimitRange.
+var limitRangeShape = func() *shape {
+	quantities := &shape{typ: objectType, values: &shape{typ: quantityType}}
+	item := &shape{typ: objectType, fields: map[string]*shape{
+		"type": str, "default": quantities, "defaultRequest": quantities, "max": quantities,
+		"min": quantities, "maxLimitRequestRatio": quantities}}
+	return &shape{typ: objectType, fields: map[string]*shape{
+		"metadata": metadataShape,
+		"spec":     {typ: objectType, fields: map[string]*shape{"limits": {typ: listType, items: item}}},
+	}}
+}()
+
 // serviceShape is a core Service: the exposure checks read its type, addresses and ports.
 // A port or nodePort is an int32, so a string there (`port: "80"`, an unexpanded
 // `nodePort: ${PORT}`) is refused by kubectl, while the checks would read "not set" (a
@@ -296,6 +310,8 @@ func shapeErrors(errs []finding.InputError, file string, ref finding.ObjectRef, 
 		s = objectShapes[ref.Kind]
 	} else if ref.Kind == "Service" && ref.APIVersion == "v1" {
 		s = serviceShape
+	} else if ref.Kind == "LimitRange" && ref.APIVersion == "v1" {
+		s = limitRangeShape
 	} else if ref.Kind == "NetworkPolicy" && ref.APIVersion == "networking.k8s.io/v1" {
 		s = networkPolicyShape
 	} else if rs, ok := rbacShapes[ref.Kind]; ok && rbacGroups[ref.APIVersion] {
